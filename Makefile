@@ -1,0 +1,114 @@
+# nanod. `make` builds build/nanod (release); `make test` builds the
+# ASan+UBSan variant and runs every test; `make run` serves etc/apps.ini.
+# Dependencies are Debian packages (scripts/install-deps installs them).
+
+MODE    ?= release
+B       := build/$(MODE)
+CC      ?= cc
+PKGS    := libevent libcurl inih
+DUK_SRC := /usr/share/duktape
+LLHTTP_SRC := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+BASEFLAGS := -std=gnu11 -g -D_GNU_SOURCE -I. -Ibuild/duk -I$(LLHTTP_INC) -MMD -MP
+ifeq ($(MODE),asan)
+OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN   := -fsanitize=address,undefined
+else
+OPT     := -O2
+LDSAN   :=
+endif
+CFLAGS_ALL := $(BASEFLAGS) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+SRCS    := $(wildcard common/*.c supervisor/*.c worker/*.c worker/js/*.c)
+LIBSRCS := $(filter-out supervisor/main.c,$(SRCS))
+OBJS    := $(LIBSRCS:%.c=$(B)/%.o)
+DUK_OBJ := $(B)/duk/duktape.o
+LLHTTP_OBJS := $(B)/llhttp/llhttp.o $(B)/llhttp/api.o $(B)/llhttp/http.o
+GEN_OBJ := $(B)/gen/bootstrap.o
+LIB     := $(B)/libnd.a
+BIN     := $(B)/nanod
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+BOOT_JS := $(sort $(wildcard worker/js/bootstrap/*.js))
+
+.PHONY: all asan test run deps unit clean check bench
+all: $(BIN) $(UNIT_BINS)
+ifeq ($(MODE),release)
+all: build/nanod
+build/nanod: $(BIN)
+	ln -sf release/nanod $@
+endif
+
+# --- Duktape: Debian's sources, our config (worker/js/duk_overrides.h) ---
+build/duk/duk_config.h: $(DUK_SRC)/duk_config.h worker/js/duk_overrides.h
+	@mkdir -p build/duk
+	sed 's|^/\* __OVERRIDE_DEFINES__ \*/|#include "worker/js/duk_overrides.h"|' $< > $@.tmp
+	grep -q 'worker/js/duk_overrides.h' $@.tmp
+	mv $@.tmp $@
+build/duk/duktape.h: $(DUK_SRC)/duktape.h
+	@mkdir -p build/duk
+	cp $< $@
+# Regex backtracking is not interrupted by the exec-timeout hook: cap its
+# steps at 1e7 (~0.1 s) instead of 1e9 (~12 s).
+build/duk/duktape.c: $(DUK_SRC)/duktape.c
+	@mkdir -p build/duk
+	sed 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 10000000L|' $< > $@.tmp
+	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 10000000L' $@.tmp
+	mv $@.tmp $@
+$(DUK_OBJ): build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -g $(OPT) -I. -Ibuild/duk -w -c $< -o $@
+
+# --- llhttp: Debian's node-llhttp C sources ---
+$(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -g $(OPT) -I$(LLHTTP_INC) -w -c $< -o $@
+
+# --- embedded ES5 bootstrap ---
+build/gen/bootstrap.c: scripts/embed-js $(BOOT_JS)
+	@mkdir -p build/gen
+	sh scripts/embed-js $(BOOT_JS) > $@.tmp
+	mv $@.tmp $@
+$(GEN_OBJ): build/gen/bootstrap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(B)/%.o: %.c | build/duk/duktape.h build/duk/duk_config.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) -c $< -o $@
+
+$(LIB): $(OBJS) $(DUK_OBJ) $(LLHTTP_OBJS) $(GEN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(B)/supervisor/main.o $(LIB)
+	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: tests/unit/%.c $(LIB) tests/unit/t.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) -Wno-unused-function $(LDSAN) -o $@ $< $(LIB) $(LDLIBS)
+
+asan:
+	$(MAKE) MODE=asan all
+
+deps:
+	sh scripts/install-deps
+
+test: deps
+	$(MAKE) MODE=asan all
+	sh scripts/run-tests build/asan
+
+run: deps
+	$(MAKE) MODE=release all
+	build/nanod -c etc/apps.ini
+
+check:
+	sh scripts/checksrc.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,96 @@
+/*
+ * apps.ini -> an immutable struct nd_config.
+ *
+ * One validator serves `nanod -t`, startup and reload. Every error carries
+ * "file:line" and loading goes on after an error so that all of them are
+ * reported in one pass. Script *syntax* is not checked here (common/ knows no
+ * Duktape): the caller runs nd_worker_check() on the result.
+ *
+ * Supervisor only (workers inherit the parsed struct through fork, read-only).
+ */
+#ifndef ND_CONFIG_H
+#define ND_CONFIG_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/err.h"
+
+/* Limits, in [server] as defaults, overridable per [app:x]. */
+struct nd_limits {
+    int64_t cpu_limit_ms;           /* JS CPU per request; 0 = off; default 50 */
+    int64_t memory_limit;           /* bytes per app heap; 0 = off; default 128m */
+    int64_t request_timeout_ms;     /* wall time per request; default 30s */
+    int64_t max_body_size;          /* bytes; default 1m -> 413 */
+};
+
+struct nd_listen_spec {
+    char                   *text;   /* owned: as written, e.g. "[::1]:8080" */
+    struct sockaddr_storage addr;
+    socklen_t               addrlen;
+    int                     line;   /* apps.ini line */
+};
+
+struct nd_kv {
+    char *key;                      /* owned */
+    char *value;                    /* owned */
+};
+
+struct nd_server_conf {
+    struct nd_listen_spec *listen;  /* owned, nlisten >= 1 */
+    int                    nlisten;
+    int                    workers;             /* >= 1; "auto" resolved to CPU count */
+    char                  *error_log;           /* owned: "stderr" or a path */
+    int64_t                graceful_timeout_ms; /* default 30s */
+    int                    watch;               /* inotify reload; default 1 */
+    char                  *pid_file;            /* owned or NULL */
+    int64_t                client_header_timeout_ms; /* default 10s */
+    int64_t                client_body_timeout_ms;   /* default 30s */
+    int64_t                keepalive_timeout_ms;     /* default 75s */
+    int64_t                max_header_size;     /* bytes, all header lines; default 32k -> 431 */
+    int64_t                max_url_size;        /* bytes of request target; default 8k -> 414 */
+    int                    max_connections;     /* per worker; default 10000 */
+    int                    max_loaded_apps;     /* heaps per worker; default 1000 */
+    struct nd_limits       limits;              /* defaults for apps */
+};
+
+struct nd_app_conf {
+    char            *name;          /* owned: the x of [app:x] */
+    int              line;          /* line of the [app:x] header */
+    char            *script;        /* owned: dirname(config path) + "/" + script as written
+                                       (unchanged when absolute); used to open and in messages */
+    int              script_line;   /* line of the script = key */
+    char           **hosts;         /* owned: normalized (lowercase, no port, no trailing dot) */
+    int             *host_lines;    /* owned: line of each host's hosts = key */
+    int              nhosts;
+    int              is_default;
+    int              default_line;
+    struct nd_kv    *env;           /* owned: env.KEY = value, in file order */
+    int              nenv;
+    struct nd_limits limits;        /* resolved: app value, else the [server] default */
+};
+
+struct nd_config {
+    char                 *path;     /* owned: as given (-c) */
+    char                 *dir;      /* owned: dirname(path) */
+    struct nd_server_conf server;
+    struct nd_app_conf   *apps;     /* owned, in file order */
+    int                   napps;
+};
+
+/* NULL on any error, with every error in *errs. Caller owns the result. */
+struct nd_config *nd_config_load(const char *path, struct nd_errs *errs);
+void nd_config_free(struct nd_config *conf);
+
+/* Pure parsers, 0 on success, -1 on bad input. */
+int nd_parse_size(const char *s, int64_t *bytes);     /* "123", "1k", "32K", "1m", "2g" (1024-based) */
+int nd_parse_duration(const char *s, int64_t *ms);    /* "250ms", "30s", "5m", "1h"; bare number = seconds */
+int nd_parse_bool(const char *s, int *b);             /* yes/no, on/off, true/false, 1/0 */
+/* "127.0.0.1:8080", "[::1]:8080", "*:8080" (= 0.0.0.0), ":8080"; msg filled on error. */
+int nd_parse_listen(const char *s, struct nd_listen_spec *spec, char *msg, size_t msgsize);
+/* Normalizes a host name or pattern in place semantics: lowercase, strip ":port"
+ * (not for bare IPv6), strip "[...]" brackets, one trailing dot. Returns length
+ * written to out (NUL-terminated) or 0 when empty/invalid/too long. */
+size_t nd_host_normalize(const char *in, size_t len, char *out, size_t outsize);
+
+#endif

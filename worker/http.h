@@ -1,0 +1,102 @@
+/*
+ * HTTP/1.1 server connections on llhttp (our own layer, not evhttp).
+ *
+ * Worker only, on the worker's event_base. Accepts on inherited listener fds
+ * (accept4 until EAGAIN), parses with llhttp in strict mode, and hands each
+ * complete request (headers + whole body, capped) to one callback. The
+ * callback answers now or later with nd_http_respond(); pipelined requests are
+ * answered in order (the parser is paused while a response is pending).
+ *
+ * Errors the layer answers itself, plain text, then close:
+ *   400 parse error / missing Host on 1.1, 408 header or body timeout,
+ *   413 body > max_body_size, 414 target > max_url_size,
+ *   431 headers > max_header_size, 503 over max_connections.
+ */
+#ifndef ND_HTTP_H
+#define ND_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct event_base;
+struct nd_http;
+struct nd_conn;
+
+struct nd_http_conf {
+    int64_t max_header_size;        /* bytes of all header lines -> 431 */
+    int64_t max_url_size;           /* bytes of the request target -> 414 */
+    int64_t max_body_size;          /* bytes -> 413 (the layer-wide cap; apps may lower) */
+    int64_t header_timeout_ms;      /* first byte to end of headers -> 408 */
+    int64_t body_timeout_ms;        /* between body reads -> 408 */
+    int64_t keepalive_timeout_ms;   /* idle between requests -> silent close */
+    int     max_connections;        /* open connections per worker -> 503 + close */
+};
+
+struct nd_hdr {
+    const char *name;               /* as received (case kept), not NUL-terminated */
+    size_t      name_len;
+    const char *value;              /* trimmed of surrounding OWS */
+    size_t      value_len;
+};
+
+/* One request. Owned by the layer; valid from the callback until
+ * nd_http_respond() returns, never after. All strings are NUL-terminated too. */
+struct nd_req {
+    const char          *method;        /* "GET", ... */
+    size_t               method_len;
+    const char          *target;        /* request target as received, "/p?q" */
+    size_t               target_len;
+    const char          *host;          /* Host header value or NULL */
+    size_t               host_len;
+    int                  http_major, http_minor;
+    struct nd_hdr       *headers;       /* in order received */
+    int                  nheaders;
+    const char          *body;          /* "" when none */
+    size_t               body_len;
+    int                  head;          /* method is HEAD: the layer drops the body */
+    int                  aborted;       /* client hung up; the response will be discarded */
+    uint64_t             id;            /* per worker, increasing */
+    int64_t              start_us;      /* monotonic, headers complete */
+    struct sockaddr_storage peer;
+    void                *udata;         /* for the callback's owner */
+    struct nd_conn      *conn;          /* internal */
+};
+
+/* Called once per complete request. Must lead to exactly one nd_http_respond()
+ * on this req, now or later (also when req->aborted becomes true). */
+typedef void (*nd_http_request_cb)(struct nd_req *req, void *arg);
+
+struct nd_http *nd_http_new(struct event_base *base, const struct nd_http_conf *conf,
+                            nd_http_request_cb cb, void *arg);
+/* Starts accepting on fd (non-blocking listener, not owned: never closed). */
+int nd_http_listen(struct nd_http *http, int fd);
+
+/* Answers req and releases it. hdrs must not include Content-Length,
+ * Transfer-Encoding, Connection or Date (the layer writes those). body is
+ * copied; len is its size (Content-Length). Returns 0, or -1 if the
+ * connection is gone (req is released either way). */
+int nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
+                    const void *body, size_t len);
+
+/* Streaming form, for bodies of unknown length: chunked on HTTP/1.1, close-
+ * delimited on 1.0. begin, then any number of writes, then end (which releases
+ * req). write returns 1 when the connection's output is over its high-water
+ * mark: stop producing until on_writable(arg) is called. */
+typedef void (*nd_http_writable_cb)(struct nd_req *req, void *arg);
+int nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
+                         nd_http_writable_cb on_writable, void *arg);
+int nd_http_stream_write(struct nd_req *req, const void *data, size_t len);
+int nd_http_stream_end(struct nd_req *req);
+
+/* Graceful: stop accepting, close idle connections now, close the others after
+ * their current response (Connection: close). done() runs once when no
+ * connection is left. */
+void nd_http_drain(struct nd_http *http, void (*done)(void *arg), void *arg);
+
+int nd_http_nconns(const struct nd_http *http);
+void nd_http_free(struct nd_http *http);   /* closes every connection */
+
+const char *nd_http_reason(int status);    /* "Not Found"; "" when unknown */
+
+#endif
