@@ -10,7 +10,7 @@ DUK_SRC := /usr/share/duktape
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
 
-WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes
 BASEFLAGS := -std=gnu11 -g -D_GNU_SOURCE -I. -Ibuild/duk -I$(LLHTTP_INC) -MMD -MP
 ifeq ($(MODE),asan)
 OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -19,7 +19,8 @@ else
 OPT     := -O2
 LDSAN   :=
 endif
-CFLAGS_ALL := $(BASEFLAGS) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS_ALL := $(BASEFLAGS) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
+              -DND_INIH_VERSION=\"$(shell pkg-config --modversion inih 2>/dev/null)\"
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 SRCS    := $(wildcard common/*.c supervisor/*.c worker/*.c worker/js/*.c)
@@ -99,6 +100,7 @@ deps:
 
 test: deps
 	$(MAKE) MODE=asan all
+	sh scripts/checksrc.sh
 	sh scripts/run-tests build/asan
 
 run: deps
@@ -112,3 +114,19 @@ clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- install (PREFIX, DESTDIR) ---
+PREFIX  ?= /usr/local
+.PHONY: install
+install: build/release/nanod
+	install -D -m 0755 build/release/nanod $(DESTDIR)$(PREFIX)/sbin/nanod
+	install -D -m 0755 etc/init.d/nanod $(DESTDIR)/etc/init.d/nanod
+	install -D -m 0644 etc/nanod.service $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service
+	install -D -m 0644 etc/logrotate.d/nanod $(DESTDIR)/etc/logrotate.d/nanod
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nanod/README.md
+	install -D -m 0644 etc/CONFIG.md $(DESTDIR)$(PREFIX)/share/doc/nanod/CONFIG.md
+	[ -e $(DESTDIR)/etc/nanod/apps.ini ] || { \
+	    install -D -m 0644 etc/apps.ini $(DESTDIR)/etc/nanod/apps.ini; \
+	    install -D -m 0644 etc/apps/hello.js $(DESTDIR)/etc/nanod/apps/hello.js; }
+	sed -i 's|/usr/local|$(PREFIX)|g' $(DESTDIR)/etc/init.d/nanod \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service

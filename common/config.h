@@ -60,6 +60,12 @@ struct nd_app_conf {
     char            *script;        /* owned: dirname(config path) + "/" + script as written
                                        (unchanged when absolute); used to open and in messages */
     int              script_line;   /* line of the script = key */
+    char            *source;        /* owned: the script's bytes, read at load (a reload
+                                       snapshot: later edits need a reload); NUL-terminated */
+    size_t           source_len;
+    char            *load_error;    /* owned or NULL: set by the supervisor when the script
+                                       failed to compile and no last good version exists;
+                                       the worker answers 503 with it */
     char           **hosts;         /* owned: normalized (lowercase, no port, no trailing dot) */
     int             *host_lines;    /* owned: line of each host's hosts = key */
     int              nhosts;

@@ -1,0 +1,1359 @@
+/*
+ * apps.ini -> struct nd_config.
+ *
+ * inih splits "key = value" and strips inline comments; our reader feeds it
+ * one physical line at a time and does the rest, because Debian's libinih 55
+ * calls the handler without a line number, splits lines longer than its
+ * buffer into junk lines, truncates section names to 49 bytes, never reports
+ * a section without keys, treats indented lines as continuations of the
+ * previous key, and returns only the first error. So the reader:
+ *   - counts lines (the handler is always called for the line it returned last),
+ *   - rejects over-long lines, NUL bytes and lines that are neither a comment,
+ *     a section header nor "key = value", with a located error,
+ *   - handles "[section]" lines itself,
+ *   - strips a UTF-8 BOM, CR before LF and leading whitespace (indentation is
+ *     cosmetic: there are no multi-line values),
+ * and hands inih a blank line in place of each line it consumed or rejected.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "common/config.h"
+#include "common/sys.h"
+
+#define CONF_LINE_MAX   8192                    /* bytes per line, without CR LF */
+#define APP_NAME_MAX    64
+#define HOST_MAX        253
+#define SCRIPT_MAX      (16 * 1024 * 1024)      /* bytes per app script */
+#define DURATION_MAX_MS (24LL * 3600 * 1000)
+#define SIZE_MAX_BYTES  (1024LL * 1024 * 1024 * 1024)
+#define COUNT_MAX       1000000
+#define WORKERS_MAX     1024
+#define KEYS_MAX        24      /* >= entries of server_keys[] and app_keys[] */
+
+enum key_type {
+    K_DURATION,     /* int64_t ms */
+    K_SIZE,         /* int64_t bytes */
+    K_BOOL,         /* int */
+    K_COUNT,        /* int */
+    K_STRING,       /* char *, owned */
+    K_WORKERS,      /* int, or "auto" */
+    K_LISTEN,
+    K_SCRIPT,
+    K_HOSTS,
+    K_DEFAULT
+};
+
+struct key_def {
+    const char   *name;
+    enum key_type type;
+    size_t        off;          /* field in struct nd_server_conf / struct nd_app_conf */
+    int64_t       min;          /* smallest number allowed */
+};
+
+#define SV(f) offsetof(struct nd_server_conf, f)
+#define AP(f) offsetof(struct nd_app_conf, f)
+
+static const struct key_def server_keys[] = {
+    { "listen",                K_LISTEN,   0,                            0 },
+    { "workers",               K_WORKERS,  SV(workers),                  1 },
+    { "error_log",             K_STRING,   SV(error_log),                0 },
+    { "graceful_timeout",      K_DURATION, SV(graceful_timeout_ms),      1 },
+    { "watch",                 K_BOOL,     SV(watch),                    0 },
+    { "pid_file",              K_STRING,   SV(pid_file),                 0 },
+    { "client_header_timeout", K_DURATION, SV(client_header_timeout_ms), 1 },
+    { "client_body_timeout",   K_DURATION, SV(client_body_timeout_ms),   1 },
+    { "keepalive_timeout",     K_DURATION, SV(keepalive_timeout_ms),     1 },
+    { "max_header_size",       K_SIZE,     SV(max_header_size),          1 },
+    { "max_url_size",          K_SIZE,     SV(max_url_size),             1 },
+    { "max_connections",       K_COUNT,    SV(max_connections),          1 },
+    { "max_loaded_apps",       K_COUNT,    SV(max_loaded_apps),          1 },
+    { "cpu_limit",             K_DURATION, SV(limits.cpu_limit_ms),      0 },
+    { "memory_limit",          K_SIZE,     SV(limits.memory_limit),      0 },
+    { "request_timeout",       K_DURATION, SV(limits.request_timeout_ms), 1 },
+    { "max_body_size",         K_SIZE,     SV(limits.max_body_size),     0 },
+    { NULL,                    K_STRING,   0,                            0 }
+};
+
+/* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
+enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_LIMITS };
+
+static const struct key_def app_keys[] = {
+    { "script",          K_SCRIPT,   0,                            0 },
+    { "hosts",           K_HOSTS,    0,                            0 },
+    { "default",         K_DEFAULT,  AP(is_default),               0 },
+    { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
+    { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
+    { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
+    { "max_body_size",   K_SIZE,     AP(limits.max_body_size),     0 },
+    { NULL,              K_STRING,   0,                            0 }
+};
+
+/* A string -> (app index, line) hash set; keys are borrowed from the config. */
+struct slot {
+    const char *key;
+    int         app;
+    int         line;
+};
+
+struct table {
+    struct slot *slots;
+    size_t       cap;           /* 0 or a power of two */
+    size_t       n;
+};
+
+struct app_extra {              /* parse state per app, parallel to conf->apps */
+    int  key_line[KEYS_MAX];    /* line of each app_keys[] entry seen; 0 = not set */
+    int *env_lines;             /* owned: line of each env entry */
+};
+
+enum { SECT_NONE, SECT_SERVER, SECT_APP, SECT_SKIP };
+
+struct load {
+    const char       *path;     /* borrowed: as given, FILE in messages */
+    struct nd_config *conf;
+    struct nd_errs   *errs;
+    FILE             *fp;
+    int               line;     /* the line most recently handed to inih */
+    int               sect;     /* SECT_* of the current section */
+    int               app;      /* current app index in SECT_APP */
+    int               apps_cap;
+    struct app_extra *extra;    /* owned, apps_cap entries, nextra initialized */
+    int               nextra;
+    int               server_line;
+    int               server_key_line[KEYS_MAX];
+    int               default_app;  /* index, or -1 */
+    struct table      names;    /* app name -> index, line */
+    struct table      hosts;    /* host pattern -> app index, line */
+    char              buf[CONF_LINE_MAX + 3];
+};
+
+/* --- errors --------------------------------------------------------------- */
+
+static void fail_at(struct load *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail_at(struct load *ld, int line, const char *fmt, ...)
+{
+    char    msg[sizeof(((struct nd_err *) NULL)->msg)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    nd_errs_add(ld->errs, ld->path, line, "%s", msg);
+}
+
+static void
+oom(struct load *ld)
+{
+    fail_at(ld, ld->line, "out of memory");
+}
+
+/* --- small string helpers ------------------------------------------------- */
+
+static int
+is_space(int c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static int
+is_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int
+to_lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static char *
+lskip(char *s)
+{
+    while (is_space((unsigned char) *s)) {
+        s++;
+    }
+    return s;
+}
+
+static char *
+rstrip(char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0 && is_space((unsigned char) s[n - 1])) {
+        s[--n] = '\0';
+    }
+    return s;
+}
+
+/* inih's rule: the first of chars, or a ';' that follows whitespace. */
+static char *
+find_chars_or_comment(char *s, const char *chars)
+{
+    int was_space = 0;
+
+    while (*s != '\0' && strchr(chars, *s) == NULL && !(was_space && *s == ';')) {
+        was_space = is_space((unsigned char) *s);
+        s++;
+    }
+    return s;
+}
+
+static char *
+dup_n(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+
+    if (p != NULL) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+/* Decimal digits -> *v; *sp moves past them. -1 when none or overflow. */
+static int
+parse_digits(const char **sp, int64_t *v)
+{
+    const char *s = *sp;
+    int64_t     n = 0;
+
+    if (!is_digit((unsigned char) *s)) {
+        return -1;
+    }
+    while (is_digit((unsigned char) *s)) {
+        int d = *s++ - '0';
+        if (n > (INT64_MAX - d) / 10) {
+            return -1;
+        }
+        n = n * 10 + d;
+    }
+    *sp = s;
+    *v = n;
+    return 0;
+}
+
+/* --- pure parsers ----------------------------------------------------------- */
+
+int
+nd_parse_size(const char *s, int64_t *bytes)
+{
+    int64_t v, mult;
+
+    if (parse_digits(&s, &v) == -1) {
+        return -1;
+    }
+    switch (to_lower((unsigned char) *s)) {
+    case '\0': mult = 1; break;
+    case 'k':  mult = 1024; break;
+    case 'm':  mult = 1024 * 1024; break;
+    case 'g':  mult = 1024 * 1024 * 1024; break;
+    default:   return -1;
+    }
+    if (*s != '\0' && s[1] != '\0') {
+        return -1;
+    }
+    if (v > INT64_MAX / mult) {
+        return -1;
+    }
+    *bytes = v * mult;
+    return 0;
+}
+
+int
+nd_parse_duration(const char *s, int64_t *ms)
+{
+    int64_t v, mult;
+
+    if (parse_digits(&s, &v) == -1) {
+        return -1;
+    }
+    if (*s == '\0' || strcasecmp(s, "s") == 0) {
+        mult = 1000;
+    } else if (strcasecmp(s, "ms") == 0) {
+        mult = 1;
+    } else if (strcasecmp(s, "m") == 0) {
+        mult = 60 * 1000;
+    } else if (strcasecmp(s, "h") == 0) {
+        mult = 3600 * 1000;
+    } else {
+        return -1;
+    }
+    if (v > INT64_MAX / mult) {
+        return -1;
+    }
+    *ms = v * mult;
+    return 0;
+}
+
+int
+nd_parse_bool(const char *s, int *b)
+{
+    static const char *const yes[] = { "yes", "on", "true", "1" };
+    static const char *const no[] = { "no", "off", "false", "0" };
+    size_t                   i;
+
+    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (strcasecmp(s, yes[i]) == 0) {
+            *b = 1;
+            return 0;
+        }
+        if (strcasecmp(s, no[i]) == 0) {
+            *b = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* "1".."65535": digits only. */
+static int
+parse_port(const char *s, const char *end, int min, int *port)
+{
+    int v = 0;
+
+    if (s == end || end - s > 5) {
+        return -1;
+    }
+    for (; s < end; s++) {
+        if (!is_digit((unsigned char) *s)) {
+            return -1;
+        }
+        v = v * 10 + (*s - '0');
+    }
+    if (v < min || v > 65535) {
+        return -1;
+    }
+    *port = v;
+    return 0;
+}
+
+int
+nd_parse_listen(const char *s, struct nd_listen_spec *spec, char *msg, size_t msgsize)
+{
+    char        host[INET6_ADDRSTRLEN];
+    const char *colon, *port_s, *end = s + strlen(s);
+    size_t      hlen;
+    int         port;
+
+    memset(&spec->addr, 0, sizeof(spec->addr));
+    spec->addrlen = 0;
+    if (*s == '[') {
+        const char          *close = strchr(s, ']');
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &spec->addr;
+
+        if (close == NULL) {
+            snprintf(msg, msgsize, "missing \"]\" after the IPv6 address");
+            return -1;
+        }
+        hlen = (size_t) (close - s - 1);
+        if (close[1] == '\0') {
+            snprintf(msg, msgsize, "missing port (use e.g. [::1]:8080)");
+            return -1;
+        }
+        if (close[1] != ':') {
+            snprintf(msg, msgsize, "expected \":PORT\" after \"]\"");
+            return -1;
+        }
+        if (hlen == 0 || hlen >= sizeof(host)) {
+            snprintf(msg, msgsize, "bad IPv6 address");
+            return -1;
+        }
+        memcpy(host, s + 1, hlen);
+        host[hlen] = '\0';
+        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
+            snprintf(msg, msgsize, "bad IPv6 address \"%s\"", host);
+            return -1;
+        }
+        port_s = close + 2;
+        sin6->sin6_family = AF_INET6;
+        spec->addrlen = sizeof(*sin6);
+    } else {
+        struct sockaddr_in *sin = (struct sockaddr_in *) &spec->addr;
+        size_t              i;
+
+        colon = strrchr(s, ':');
+        if (colon == NULL) {
+            snprintf(msg, msgsize, "missing port (use e.g. 127.0.0.1:8080)");
+            return -1;
+        }
+        if (memchr(s, ':', (size_t) (colon - s)) != NULL) {
+            snprintf(msg, msgsize, "IPv6 addresses need brackets (use e.g. [::1]:8080)");
+            return -1;
+        }
+        hlen = (size_t) (colon - s);
+        if (hlen == 0 || (hlen == 1 && s[0] == '*')) {
+            sin->sin_addr.s_addr = htonl(INADDR_ANY);
+        } else {
+            int letters = 0;
+
+            for (i = 0; i < hlen; i++) {
+                letters |= (to_lower((unsigned char) s[i]) >= 'a' &&
+                            to_lower((unsigned char) s[i]) <= 'z');
+            }
+            if (hlen >= sizeof(host)) {
+                hlen = sizeof(host) - 1;
+            }
+            memcpy(host, s, hlen);
+            host[hlen] = '\0';
+            if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
+                if (letters) {
+                    snprintf(msg, msgsize, "host names are not allowed (use an IP address, "
+                             "e.g. 127.0.0.1:8080)");
+                } else {
+                    snprintf(msg, msgsize, "bad IPv4 address \"%s\"", host);
+                }
+                return -1;
+            }
+        }
+        port_s = colon + 1;
+        sin->sin_family = AF_INET;
+        spec->addrlen = sizeof(*sin);
+    }
+    if (*port_s == '\0') {
+        snprintf(msg, msgsize, "missing port after \":\"");
+        return -1;
+    }
+    if (parse_port(port_s, end, 1, &port) == -1) {
+        snprintf(msg, msgsize, "bad port \"%s\" (use 1-65535)", port_s);
+        return -1;
+    }
+    if (spec->addr.ss_family == AF_INET6) {
+        ((struct sockaddr_in6 *) &spec->addr)->sin6_port = htons((uint16_t) port);
+    } else {
+        ((struct sockaddr_in *) &spec->addr)->sin_port = htons((uint16_t) port);
+    }
+    spec->text = strdup(s);
+    if (spec->text == NULL) {
+        snprintf(msg, msgsize, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+size_t
+nd_host_normalize(const char *in, size_t len, char *out, size_t outsize)
+{
+    const char *end = in + len, *colon = NULL, *p;
+    size_t      n = 0;
+    int         ncolons = 0, port;
+
+    while (in < end && (*in == ' ' || *in == '\t')) {
+        in++;
+    }
+    while (end > in && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
+    }
+    if (in == end || outsize == 0) {
+        return 0;
+    }
+    if (*in == '[') {
+        const char *close = memchr(in, ']', (size_t) (end - in));
+
+        if (close == NULL) {
+            return 0;
+        }
+        if (close + 1 < end && (close[1] != ':' || parse_port(close + 2, end, 0, &port) == -1)) {
+            return 0;
+        }
+        in++;
+        end = close;
+    } else {
+        for (p = in; p < end; p++) {
+            if (*p == ':') {
+                ncolons++;
+                colon = p;
+            }
+        }
+        if (ncolons == 1) {
+            if (parse_port(colon + 1, end, 0, &port) == -1) {
+                return 0;
+            }
+            end = colon;
+        }
+    }
+    if (end > in && end[-1] == '.') {
+        end--;
+    }
+    if (end == in || end - in > HOST_MAX || (size_t) (end - in) >= outsize) {
+        return 0;
+    }
+    for (p = in; p < end; p++) {
+        int c = to_lower((unsigned char) *p);
+
+        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '.' || c == '-' || c == '_' ||
+              c == '*' || c == ':')) {
+            return 0;
+        }
+        out[n++] = (char) c;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* --- hash set ------------------------------------------------------------------ */
+
+static size_t
+hash_str(const char *s)
+{
+    uint32_t h = 2166136261u;       /* FNV-1a */
+
+    while (*s != '\0') {
+        h ^= (unsigned char) *s++;
+        h *= 16777619u;
+    }
+    return h;
+}
+
+static struct slot *
+table_find(const struct table *t, const char *key)
+{
+    size_t i;
+
+    if (t->cap == 0) {
+        return NULL;
+    }
+    for (i = hash_str(key) & (t->cap - 1); t->slots[i].key != NULL; i = (i + 1) & (t->cap - 1)) {
+        if (strcmp(t->slots[i].key, key) == 0) {
+            return &t->slots[i];
+        }
+    }
+    return NULL;
+}
+
+/* key must be absent and outlive the table. 0, or -1 when out of memory. */
+static int
+table_put(struct table *t, const char *key, int app, int line)
+{
+    size_t i;
+
+    if ((t->n + 1) * 2 > t->cap) {
+        size_t       cap = t->cap != 0 ? t->cap * 2 : 64, j;
+        struct slot *slots = calloc(cap, sizeof(*slots));
+
+        if (slots == NULL) {
+            return -1;
+        }
+        for (j = 0; j < t->cap; j++) {
+            if (t->slots[j].key == NULL) {
+                continue;
+            }
+            for (i = hash_str(t->slots[j].key) & (cap - 1); slots[i].key != NULL;
+                 i = (i + 1) & (cap - 1)) {
+            }
+            slots[i] = t->slots[j];
+        }
+        free(t->slots);
+        t->slots = slots;
+        t->cap = cap;
+    }
+    for (i = hash_str(key) & (t->cap - 1); t->slots[i].key != NULL; i = (i + 1) & (t->cap - 1)) {
+    }
+    t->slots[i].key = key;
+    t->slots[i].app = app;
+    t->slots[i].line = line;
+    t->n++;
+    return 0;
+}
+
+/* --- values ------------------------------------------------------------------ */
+
+static const struct key_def *
+find_key(const struct key_def *keys, const char *name)
+{
+    for (; keys->name != NULL; keys++) {
+        if (strcmp(keys->name, name) == 0) {
+            return keys;
+        }
+    }
+    return NULL;
+}
+
+/* Numbers, bools and strings: parses value into the field at base + k->off. */
+static void
+set_scalar(struct load *ld, const struct key_def *k, const char *value, char *base)
+{
+    void   *field = base + k->off;
+    int64_t v;
+    int     b;
+    char   *copy;
+
+    switch (k->type) {
+    case K_DURATION:
+        if (nd_parse_duration(value, &v) == -1) {
+            fail_at(ld, ld->line, "bad duration \"%s\" for %s (use e.g. 250ms, 30s, 5m)",
+                    value, k->name);
+        } else if (v < k->min || v > DURATION_MAX_MS) {
+            fail_at(ld, ld->line, "bad duration \"%s\" for %s (must be %s to 24h)", value,
+                    k->name, k->min > 0 ? "1ms" : "0");
+        } else {
+            *(int64_t *) field = v;
+        }
+        break;
+    case K_SIZE:
+        if (nd_parse_size(value, &v) == -1) {
+            fail_at(ld, ld->line, "bad size \"%s\" for %s (use e.g. 512, 64k, 1m, 2g)",
+                    value, k->name);
+        } else if (v < k->min || v > SIZE_MAX_BYTES) {
+            fail_at(ld, ld->line, "bad size \"%s\" for %s (must be %s to 1024g)", value,
+                    k->name, k->min > 0 ? "1" : "0");
+        } else {
+            *(int64_t *) field = v;
+        }
+        break;
+    case K_BOOL:
+    case K_DEFAULT:
+        if (nd_parse_bool(value, &b) == -1) {
+            fail_at(ld, ld->line, "bad boolean \"%s\" for %s (use yes/no, on/off, "
+                    "true/false, 1/0)", value, k->name);
+        } else {
+            *(int *) field = b;
+        }
+        break;
+    case K_COUNT:
+    case K_WORKERS: {
+        const char *s = value;
+
+        if (k->type == K_WORKERS && strcasecmp(value, "auto") == 0) {
+            *(int *) field = nd_sys_ncpu();
+        } else if (parse_digits(&s, &v) == -1 || *s != '\0' || v < k->min ||
+                   v > (k->type == K_WORKERS ? WORKERS_MAX : COUNT_MAX)) {
+            fail_at(ld, ld->line, "bad number \"%s\" for %s (use %san integer from %lld to %d)",
+                    value, k->name, k->type == K_WORKERS ? "auto or " : "",
+                    (long long) k->min, k->type == K_WORKERS ? WORKERS_MAX : COUNT_MAX);
+        } else {
+            *(int *) field = (int) v;
+        }
+        break;
+    }
+    case K_STRING:
+        copy = strdup(value);
+        if (copy == NULL) {
+            oom(ld);
+            break;
+        }
+        free(*(char **) field);
+        *(char **) field = copy;
+        break;
+    default:
+        break;
+    }
+}
+
+static int
+same_addr(const struct nd_listen_spec *a, const struct nd_listen_spec *b)
+{
+    return a->addrlen == b->addrlen && memcmp(&a->addr, &b->addr, a->addrlen) == 0;
+}
+
+/* "a, b, c" -> calls fn for each trimmed, non-empty item; empty items are errors. */
+static void
+each_item(struct load *ld, const char *key, const char *value,
+          void (*fn)(struct load *ld, char *item))
+{
+    char *copy = strdup(value), *item, *next;
+
+    if (copy == NULL) {
+        oom(ld);
+        return;
+    }
+    for (item = copy; item != NULL; item = next) {
+        next = strchr(item, ',');
+        if (next != NULL) {
+            *next++ = '\0';
+        }
+        item = rstrip(lskip(item));
+        if (*item == '\0') {
+            fail_at(ld, ld->line, "empty item in %s list", key);
+            continue;
+        }
+        fn(ld, item);
+    }
+    free(copy);
+}
+
+static void
+add_listen(struct load *ld, char *item)
+{
+    struct nd_server_conf *sv = &ld->conf->server;
+    struct nd_listen_spec  spec, *list;
+    char                   msg[256];
+    int                    i;
+
+    memset(&spec, 0, sizeof(spec));
+    if (nd_parse_listen(item, &spec, msg, sizeof(msg)) == -1) {
+        fail_at(ld, ld->line, "bad listen address \"%s\": %s", item, msg);
+        return;
+    }
+    spec.line = ld->line;
+    for (i = 0; i < sv->nlisten; i++) {
+        if (same_addr(&sv->listen[i], &spec)) {
+            fail_at(ld, ld->line, "duplicate listen address \"%s\" (same as \"%s\" at line %d)",
+                    item, sv->listen[i].text, sv->listen[i].line);
+            free(spec.text);
+            return;
+        }
+    }
+    list = realloc(sv->listen, (size_t) (sv->nlisten + 1) * sizeof(*list));
+    if (list == NULL) {
+        free(spec.text);
+        oom(ld);
+        return;
+    }
+    sv->listen = list;
+    sv->listen[sv->nlisten++] = spec;
+}
+
+/* A normalized host must be labels of [a-z0-9_-] (or an IPv6 literal), with
+ * "*." allowed only as the prefix of a pattern. */
+static const char *
+check_host(const char *h)
+{
+    const char *p = h;
+
+    if (strncmp(p, "*.", 2) == 0) {
+        p += 2;
+    }
+    if (strchr(p, '*') != NULL) {
+        return "a wildcard is allowed only as a \"*.\" prefix, e.g. *.example.com";
+    }
+    if (*p == '\0' || *p == '.' || strstr(p, "..") != NULL || p[strlen(p) - 1] == '.') {
+        return "empty label";
+    }
+    return NULL;
+}
+
+static void
+add_host(struct load *ld, char *item)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    char                norm[HOST_MAX + 1], **hosts;
+    int                *lines;
+    const char         *why;
+    struct slot        *dup;
+
+    if (nd_host_normalize(item, strlen(item), norm, sizeof(norm)) == 0) {
+        fail_at(ld, ld->line, "bad host \"%s\" (use letters, digits, \"-\", \"_\", \".\", "
+                "at most %d characters)", item, HOST_MAX);
+        return;
+    }
+    why = check_host(norm);
+    if (why != NULL) {
+        fail_at(ld, ld->line, "bad host \"%s\": %s", item, why);
+        return;
+    }
+    dup = table_find(&ld->hosts, norm);
+    if (dup != NULL) {
+        fail_at(ld, ld->line, "duplicate host \"%s\" (already in [app:%s] at line %d)", norm,
+                ld->conf->apps[dup->app].name, dup->line);
+        return;
+    }
+    hosts = realloc(app->hosts, (size_t) (app->nhosts + 1) * sizeof(*hosts));
+    if (hosts == NULL) {
+        oom(ld);
+        return;
+    }
+    app->hosts = hosts;
+    lines = realloc(app->host_lines, (size_t) (app->nhosts + 1) * sizeof(*lines));
+    if (lines == NULL) {
+        oom(ld);
+        return;
+    }
+    app->host_lines = lines;
+    app->hosts[app->nhosts] = strdup(norm);
+    if (app->hosts[app->nhosts] == NULL) {
+        oom(ld);
+        return;
+    }
+    app->host_lines[app->nhosts] = ld->line;
+    if (table_put(&ld->hosts, app->hosts[app->nhosts], ld->app, ld->line) == -1) {
+        oom(ld);
+    }
+    app->nhosts++;
+}
+
+static void
+set_script(struct load *ld, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    const char         *dir = ld->conf->dir;
+    size_t              n;
+
+    if (value[0] == '/' || strcmp(dir, ".") == 0) {
+        app->script = strdup(value);
+    } else {
+        n = strlen(dir) + 1 + strlen(value) + 1;
+        app->script = malloc(n);
+        if (app->script != NULL) {
+            snprintf(app->script, n, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", value);
+        }
+    }
+    if (app->script == NULL) {
+        oom(ld);
+        return;
+    }
+    app->script_line = ld->line;
+    if (nd_sys_read_file(app->script, SCRIPT_MAX, &app->source, &app->source_len) == -1) {
+        app->source = NULL;
+        app->source_len = 0;
+        if (errno == ENOENT || errno == ENOTDIR) {
+            fail_at(ld, ld->line, "script \"%s\" not found: %s", app->script, strerror(errno));
+        } else if (errno == EFBIG) {
+            fail_at(ld, ld->line, "script \"%s\" is too large (max %d MiB)", app->script,
+                    SCRIPT_MAX / (1024 * 1024));
+        } else {
+            fail_at(ld, ld->line, "script \"%s\" cannot be read: %s", app->script,
+                    strerror(errno));
+        }
+    }
+}
+
+static int
+valid_env_name(const char *s)
+{
+    if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_')) {
+        return 0;
+    }
+    for (s++; *s != '\0'; s++) {
+        if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_' ||
+              is_digit((unsigned char) *s))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+add_env(struct load *ld, const char *name, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    struct app_extra   *x = &ld->extra[ld->app];
+    const char         *key = name + 4;     /* after "env." */
+    struct nd_kv       *env;
+    int                *lines, i;
+
+    if (!valid_env_name(key)) {
+        fail_at(ld, ld->line, "bad env key \"%s\" (use env.NAME, NAME = [A-Za-z_][A-Za-z0-9_]*)",
+                name);
+        return;
+    }
+    for (i = 0; i < app->nenv; i++) {
+        if (strcmp(app->env[i].key, key) == 0) {
+            fail_at(ld, ld->line, "duplicate key \"%s\" in [app:%s] (first at line %d)", name,
+                    app->name, x->env_lines[i]);
+            return;
+        }
+    }
+    env = realloc(app->env, (size_t) (app->nenv + 1) * sizeof(*env));
+    if (env == NULL) {
+        oom(ld);
+        return;
+    }
+    app->env = env;
+    lines = realloc(x->env_lines, (size_t) (app->nenv + 1) * sizeof(*lines));
+    if (lines == NULL) {
+        oom(ld);
+        return;
+    }
+    x->env_lines = lines;
+    env[app->nenv].key = strdup(key);
+    env[app->nenv].value = strdup(value);
+    if (env[app->nenv].key == NULL || env[app->nenv].value == NULL) {
+        free(env[app->nenv].key);
+        free(env[app->nenv].value);
+        oom(ld);
+        return;
+    }
+    lines[app->nenv++] = ld->line;
+}
+
+/* --- keys and sections ---------------------------------------------------------- */
+
+static void
+server_key(struct load *ld, const char *name, const char *value)
+{
+    const struct key_def *k = find_key(server_keys, name);
+    int                   i;
+
+    if (k == NULL) {
+        fail_at(ld, ld->line, "unknown key \"%s\" in [server]", name);
+        return;
+    }
+    i = (int) (k - server_keys);
+    if (ld->server_key_line[i] != 0) {
+        fail_at(ld, ld->line, "duplicate key \"%s\" in [server] (first at line %d)", name,
+                ld->server_key_line[i]);
+        return;
+    }
+    ld->server_key_line[i] = ld->line;
+    if (*value == '\0') {
+        fail_at(ld, ld->line, "empty value for %s", name);
+        return;
+    }
+    if (k->type == K_LISTEN) {
+        each_item(ld, name, value, add_listen);
+    } else {
+        set_scalar(ld, k, value, (char *) &ld->conf->server);
+    }
+}
+
+static void
+app_key(struct load *ld, const char *name, const char *value)
+{
+    struct nd_app_conf   *app = &ld->conf->apps[ld->app];
+    struct app_extra     *x = &ld->extra[ld->app];
+    const struct key_def *k;
+    int                   i;
+
+    if (strncmp(name, "env.", 4) == 0) {
+        add_env(ld, name, value);
+        return;
+    }
+    k = find_key(app_keys, name);
+    if (k == NULL) {
+        fail_at(ld, ld->line, "unknown key \"%s\" in [app:%s]", name, app->name);
+        return;
+    }
+    i = (int) (k - app_keys);
+    if (x->key_line[i] != 0) {
+        fail_at(ld, ld->line, "duplicate key \"%s\" in [app:%s] (first at line %d)", name,
+                app->name, x->key_line[i]);
+        return;
+    }
+    x->key_line[i] = ld->line;
+    if (*value == '\0') {
+        fail_at(ld, ld->line, "empty value for %s", name);
+        return;
+    }
+    switch (k->type) {
+    case K_SCRIPT:
+        set_script(ld, value);
+        break;
+    case K_HOSTS:
+        each_item(ld, name, value, add_host);
+        break;
+    case K_DEFAULT:
+        set_scalar(ld, k, value, (char *) app);
+        app->default_line = ld->line;
+        if (app->is_default) {
+            if (ld->default_app >= 0) {
+                fail_at(ld, ld->line, "more than one default app (first: [app:%s] at line %d)",
+                        ld->conf->apps[ld->default_app].name,
+                        ld->conf->apps[ld->default_app].default_line);
+            } else {
+                ld->default_app = ld->app;
+            }
+        }
+        break;
+    default:
+        set_scalar(ld, k, value, (char *) app);
+        break;
+    }
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct load *ld = user;
+
+    switch (ld->sect) {
+    case SECT_NONE:
+        fail_at(ld, ld->line, "key \"%s\" outside of any section (put it under [server] or "
+                "[app:NAME])", name);
+        break;
+    case SECT_SERVER:
+        server_key(ld, name, value);
+        break;
+    case SECT_APP:
+        app_key(ld, name, value);
+        break;
+    default:
+        break;      /* a section already reported as bad */
+    }
+    return 1;
+}
+
+static int
+valid_app_name(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n == 0 || n > APP_NAME_MAX) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char) s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' ||
+              c == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void
+new_app(struct load *ld, const char *name)
+{
+    struct nd_config   *conf = ld->conf;
+    struct nd_app_conf *app;
+
+    if (conf->napps == ld->apps_cap) {
+        int                 cap = ld->apps_cap != 0 ? ld->apps_cap * 2 : 8;
+        struct nd_app_conf *apps = realloc(conf->apps, (size_t) cap * sizeof(*apps));
+        struct app_extra   *extra;
+
+        if (apps == NULL) {
+            goto fail;
+        }
+        conf->apps = apps;
+        extra = realloc(ld->extra, (size_t) cap * sizeof(*extra));
+        if (extra == NULL) {
+            goto fail;
+        }
+        ld->extra = extra;
+        ld->apps_cap = cap;
+    }
+    app = &conf->apps[conf->napps];
+    memset(app, 0, sizeof(*app));
+    memset(&ld->extra[conf->napps], 0, sizeof(ld->extra[0]));
+    ld->nextra = conf->napps + 1;
+    app->line = ld->line;
+    app->name = strdup(name);
+    if (app->name == NULL) {
+        goto fail;
+    }
+    conf->napps++;
+    if (table_put(&ld->names, app->name, conf->napps - 1, ld->line) == -1) {
+        goto fail;
+    }
+    ld->app = conf->napps - 1;
+    ld->sect = SECT_APP;
+    return;
+
+fail:
+    oom(ld);
+    ld->sect = SECT_SKIP;
+}
+
+static void
+on_section(struct load *ld, const char *name)
+{
+    struct slot *dup;
+
+    ld->sect = SECT_SKIP;
+    if (strcmp(name, "server") == 0) {
+        if (ld->server_line != 0) {
+            fail_at(ld, ld->line, "duplicate section [server] (first at line %d)",
+                    ld->server_line);
+            return;
+        }
+        ld->server_line = ld->line;
+        ld->sect = SECT_SERVER;
+        return;
+    }
+    if (strncmp(name, "app:", 4) != 0) {
+        fail_at(ld, ld->line, "unknown section [%s] (use [server] or [app:NAME])", name);
+        return;
+    }
+    name += 4;
+    if (!valid_app_name(name)) {
+        fail_at(ld, ld->line, "bad app name \"%s\" (use 1-%d of A-Z a-z 0-9 _ -)", name,
+                APP_NAME_MAX);
+        return;
+    }
+    dup = table_find(&ld->names, name);
+    if (dup != NULL) {
+        fail_at(ld, ld->line, "duplicate section [app:%s] (first at line %d)", name, dup->line);
+        return;
+    }
+    new_app(ld, name);
+}
+
+/* --- the reader ---------------------------------------------------------------- */
+
+/*
+ * inih's fgets-style reader. Returns one physical line (without indentation,
+ * CR, BOM) or a blank line when the line was a section header, a comment or
+ * an error, so that inih calls on_key only for good "key = value" lines and
+ * its line count stays ours. NULL at end of file or on a read error.
+ */
+static char *
+reader(char *str, int num, void *stream)
+{
+    struct load *ld = stream;
+    size_t       len = 0, max, n;
+    int          c, over = 0, nul = 0, indented;
+    char        *s, *end;
+
+    if (num < 3) {
+        return NULL;
+    }
+    while ((c = getc(ld->fp)) != EOF && c != '\n') {
+        if (len < sizeof(ld->buf) - 1) {
+            ld->buf[len++] = (char) c;
+        } else {
+            over = 1;
+        }
+        nul |= c == '\0';
+    }
+    if (c == EOF && len == 0 && !over) {
+        return NULL;
+    }
+    ld->line++;
+    ld->buf[len] = '\0';
+    if (len > 0 && ld->buf[len - 1] == '\r') {
+        ld->buf[--len] = '\0';
+    }
+    str[0] = '\n';              /* what inih gets unless the line is a key */
+    str[1] = '\0';
+    max = (size_t) num - 2 < CONF_LINE_MAX ? (size_t) num - 2 : CONF_LINE_MAX;
+    if (over || len > max) {
+        fail_at(ld, ld->line, "line too long (max %zu bytes)", max);
+        return str;
+    }
+    if (nul) {
+        fail_at(ld, ld->line, "line contains a NUL byte");
+        return str;
+    }
+    s = ld->buf;
+    if (ld->line == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        s += 3;
+    }
+    indented = *s == ' ' || *s == '\t';
+    s = rstrip(lskip(s));
+    if (*s == '\0' || *s == ';' || *s == '#') {
+        return str;
+    }
+    if (*s == '[') {
+        end = find_chars_or_comment(s + 1, "]");
+        if (*end != ']') {
+            fail_at(ld, ld->line, "section header without \"]\"");
+            return str;
+        }
+        *end++ = '\0';
+        end = lskip(end);
+        if (*end != '\0' && *end != ';' && *end != '#') {
+            fail_at(ld, ld->line, "unexpected text after \"]\"");
+            return str;
+        }
+        on_section(ld, s + 1);
+        return str;
+    }
+    end = find_chars_or_comment(s, "=:");
+    if (*end != '=' && *end != ':') {
+        if (indented) {
+            fail_at(ld, ld->line, "indented line without \"=\": continuation lines are not "
+                    "supported (put the whole value on one line)");
+        } else {
+            fail_at(ld, ld->line, "expected \"key = value\", \"[section]\" or a comment");
+        }
+        return str;
+    }
+    if (end == s) {
+        fail_at(ld, ld->line, "missing key before \"%c\"", *end);
+        return str;
+    }
+    n = strlen(s);
+    memcpy(str, s, n);
+    str[n] = '\n';
+    str[n + 1] = '\0';
+    return str;
+}
+
+/* --- load / free --------------------------------------------------------------- */
+
+static void
+set_defaults(struct nd_server_conf *sv)
+{
+    sv->workers = nd_sys_ncpu();
+    sv->graceful_timeout_ms = 30 * 1000;
+    sv->watch = 1;
+    sv->client_header_timeout_ms = 10 * 1000;
+    sv->client_body_timeout_ms = 30 * 1000;
+    sv->keepalive_timeout_ms = 75 * 1000;
+    sv->max_header_size = 32 * 1024;
+    sv->max_url_size = 8 * 1024;
+    sv->max_connections = 10000;
+    sv->max_loaded_apps = 1000;
+    sv->limits.cpu_limit_ms = 50;
+    sv->limits.memory_limit = 128 * 1024 * 1024;
+    sv->limits.request_timeout_ms = 30 * 1000;
+    sv->limits.max_body_size = 1024 * 1024;
+}
+
+static char *
+dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL) {
+        return strdup(".");
+    }
+    while (slash > path && slash[-1] == '/') {
+        slash--;
+    }
+    return slash == path ? strdup("/") : dup_n(path, (size_t) (slash - path));
+}
+
+/* After the last line: defaults that depend on what was set, per-app checks. */
+static void
+finish(struct load *ld)
+{
+    struct nd_config *conf = ld->conf;
+    int               i, j;
+
+    if (ld->server_key_line[0] == 0) {      /* no "listen =": the default */
+        char deflt[] = "127.0.0.1:8080";
+        ld->line = 0;
+        add_listen(ld, deflt);
+    }
+    for (i = 0; i < conf->napps; i++) {
+        struct nd_app_conf *app = &conf->apps[i];
+        struct app_extra   *x = &ld->extra[i];
+
+        for (j = 0; app_keys[APP_LIMITS + j].name != NULL; j++) {
+            int64_t *dst = (int64_t *) ((char *) app + app_keys[APP_LIMITS + j].off);
+            int64_t *src = (int64_t *) ((char *) &conf->server.limits +
+                                        (app_keys[APP_LIMITS + j].off - AP(limits)));
+            if (x->key_line[APP_LIMITS + j] == 0) {
+                *dst = *src;
+            }
+        }
+        if (x->key_line[APP_SCRIPT] == 0) {
+            fail_at(ld, app->line, "[app:%s] has no script", app->name);
+        }
+        if (x->key_line[APP_HOSTS] == 0 && !app->is_default) {
+            fail_at(ld, app->line, "[app:%s] is unreachable: give it hosts or default = yes",
+                    app->name);
+        }
+    }
+}
+
+/* Frees the parse state and, unless taken (NULL), the config. */
+static void
+load_free(struct load *ld)
+{
+    int i;
+
+    if (ld == NULL) {
+        return;
+    }
+    if (ld->fp != NULL) {
+        fclose(ld->fp);
+    }
+    for (i = 0; i < ld->nextra; i++) {
+        free(ld->extra[i].env_lines);
+    }
+    free(ld->extra);
+    free(ld->names.slots);
+    free(ld->hosts.slots);
+    nd_config_free(ld->conf);
+    free(ld);
+}
+
+struct nd_config *
+nd_config_load(const char *path, struct nd_errs *errs)
+{
+    struct load      *ld = NULL;
+    struct nd_config *conf;
+    int               before = errs->n + errs->dropped, rc;
+
+    ld = calloc(1, sizeof(*ld));
+    if (ld == NULL || (ld->conf = calloc(1, sizeof(*ld->conf))) == NULL) {
+        nd_errs_add(errs, path, 0, "out of memory");
+        goto fail;
+    }
+    ld->path = path;
+    ld->errs = errs;
+    ld->default_app = -1;
+    ld->conf->path = strdup(path);
+    ld->conf->dir = dir_of(path);
+    ld->conf->server.error_log = strdup("stderr");
+    if (ld->conf->path == NULL || ld->conf->dir == NULL || ld->conf->server.error_log == NULL) {
+        nd_errs_add(errs, path, 0, "out of memory");
+        goto fail;
+    }
+    set_defaults(&ld->conf->server);
+
+    ld->fp = fopen(path, "re");
+    if (ld->fp == NULL) {
+        nd_errs_add(errs, path, 0, "cannot open: %s", strerror(errno));
+        goto fail;
+    }
+    /* GLOBAL: inih option (Debian's .so exports it): room for our longest line,
+     * CR LF and NUL, so that inih never splits a line. */
+    ini_max_line = CONF_LINE_MAX + 3;
+    rc = ini_parse_stream(reader, ld, on_key, ld);
+    if (ferror(ld->fp)) {
+        nd_errs_add(errs, path, 0, "read error: %s", strerror(errno));
+    } else if (rc == -2) {
+        nd_errs_add(errs, path, 0, "out of memory");
+    } else if (rc != 0) {
+        nd_errs_add(errs, path, rc, "cannot parse this line");
+    }
+    finish(ld);
+    if (errs->n + errs->dropped != before) {
+        goto fail;
+    }
+    conf = ld->conf;
+    ld->conf = NULL;
+    load_free(ld);
+    return conf;
+
+fail:
+    load_free(ld);
+    return NULL;
+}
+
+void
+nd_config_free(struct nd_config *conf)
+{
+    int i, j;
+
+    if (conf == NULL) {
+        return;
+    }
+    for (i = 0; i < conf->server.nlisten; i++) {
+        free(conf->server.listen[i].text);
+    }
+    free(conf->server.listen);
+    free(conf->server.error_log);
+    free(conf->server.pid_file);
+    for (i = 0; i < conf->napps; i++) {
+        struct nd_app_conf *app = &conf->apps[i];
+
+        free(app->name);
+        free(app->script);
+        free(app->source);
+        free(app->load_error);
+        for (j = 0; j < app->nhosts; j++) {
+            free(app->hosts[j]);
+        }
+        free(app->hosts);
+        free(app->host_lines);
+        for (j = 0; j < app->nenv; j++) {
+            free(app->env[j].key);
+            free(app->env[j].value);
+        }
+        free(app->env);
+    }
+    free(conf->apps);
+    free(conf->path);
+    free(conf->dir);
+    free(conf);
+}

@@ -1,0 +1,23 @@
+/* Small system helpers shared by supervisor and worker. libc only. */
+#ifndef ND_SYS_H
+#define ND_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+int nd_sys_nonblock(int fd, int on);
+int nd_sys_cloexec(int fd, int on);
+/* Writes all of buf unless an error other than EINTR/EAGAIN-retry occurs. */
+ssize_t nd_sys_write_full(int fd, const void *buf, size_t len);
+/* Reads a whole file, at most cap bytes (-1 with errno EFBIG beyond).
+ * Caller frees *out (NUL-terminated). */
+int nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len);
+int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
+int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */
+int64_t nd_sys_wall_ms(void);       /* CLOCK_REALTIME */
+int nd_sys_ncpu(void);
+/* RSS of a process in bytes from /proc/PID/statm; -1 on error. pid 0 = self. */
+int64_t nd_sys_rss(pid_t pid);
+
+#endif

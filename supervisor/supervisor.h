@@ -1,0 +1,88 @@
+/*
+ * The supervisor: configuration generations, worker processes, signals.
+ *
+ * Generation N is the config that is serving. A reload builds N+1 (R1 load
+ * and check, R2 fork its workers, R3 wait until every one is READY) and only
+ * then tells N to drain (R4): workers of N stop accepting, finish in-flight
+ * requests and exit; leftovers are killed after graceful_timeout.
+ * Supervisor process only; everything hangs off struct nd_sv.
+ */
+#ifndef ND_SUPERVISOR_H
+#define ND_SUPERVISOR_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+#include "supervisor/listen.h"
+
+struct event;
+struct event_base;
+struct nd_sv;
+
+enum nd_wstate {
+    ND_W_STARTING,          /* forked, not READY yet */
+    ND_W_READY,             /* accepting */
+    ND_W_DRAINING,          /* told to drain (old generation or stop) */
+};
+
+struct nd_gen {
+    int               id;
+    struct nd_config *conf;         /* owned */
+    int              *fds;          /* owned array, borrowed fds: one per listen spec */
+    int               nready;
+    int               nprocs;       /* live processes of this generation */
+    int              *fails;        /* owned: consecutive quick deaths per worker index */
+    int64_t           started_ms;
+    struct nd_gen    *next;         /* sv->gens list */
+};
+
+struct nd_wproc {
+    pid_t             pid;
+    int               ipc_fd;       /* owned */
+    struct event     *ipc_ev;       /* owned */
+    struct nd_gen    *gen;          /* borrowed */
+    int               index;
+    enum nd_wstate    state;
+    int64_t           started_ms;
+    struct nd_sv     *sv;
+    struct nd_wproc  *next;
+};
+
+enum nd_sv_state {
+    ND_SV_STARTING,
+    ND_SV_RUNNING,
+    ND_SV_STOPPING,
+};
+
+struct nd_sv {
+    struct event_base  *base;
+    const char         *conf_path;      /* borrowed: argv */
+    const char         *pid_file;       /* borrowed: argv or conf; NULL */
+    enum nd_sv_state    state;
+    int                 exit_code;
+    struct nd_gen      *cur;            /* serving generation */
+    struct nd_gen      *next_gen;       /* being started by a reload, or NULL */
+    struct nd_gen      *gens;           /* every live generation */
+    int                 last_gen_id;
+    struct nd_listener *listeners;
+    struct nd_wproc    *procs;
+    int                 reload_pending; /* a reload arrived during a reload */
+    int64_t             reloads_ok, reloads_failed;
+    struct event       *sig_ev[8];
+    int                 nsig;
+    struct event       *roll_timer;     /* R3 deadline for next_gen */
+    struct event       *stop_timer;     /* escalation while stopping */
+    int                 stop_stage;     /* 0 drain/term sent, 1 TERM sent, 2 KILL sent */
+    struct event       *respawn_timer;
+    void               *watch;          /* struct nd_watch *, inotify; NULL when off */
+};
+
+/* Loads conf_path (exit 78 on errors), binds, forks generation 1 and runs
+ * until stopped. Returns the process exit status. */
+int nd_sv_run(const char *conf_path, const char *pid_file);
+
+/* Starts a reload now, or after the one in progress (coalesced). */
+void nd_sv_request_reload(struct nd_sv *sv, const char *why);
+
+#endif

@@ -1,0 +1,1416 @@
+/*
+ * worker/http.c over real sockets: a forked child runs an event_base with
+ * nd_http on 127.0.0.1:<ephemeral>; the test talks to it with blocking
+ * sockets (every read times out). The child's request callback echoes the
+ * request; a few paths answer later, stream, or send big bodies:
+ *
+ *   /delay[...]    answers after 50 ms (async, pipelining order, hang-up)
+ *   /raw           answers the request body as is (binary round trip)
+ *   /stream        chunked: "hello " now, "chunked " + "world" 20 ms later
+ *   /bigstream     1 MiB streamed in 64 KiB writes, honouring on_writable
+ *   /big           a 2 MiB body in one nd_http_respond
+ *   /status/NNN    empty-bodied NNN (body "ignored" is given and must vanish)
+ *   /stats         "aborted=N": answers that found the client gone
+ *
+ * The child drains on SIGTERM and must exit 0 (ASan/LSan run in it too).
+ * Also runs llhttp's request corpus when ../shared/testdata (or
+ * $NANOD_TESTDATA) has it; otherwise those cases are reported as skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <event2/event.h>
+
+#include "tests/unit/t.h"
+#include "worker/http.h"
+
+/* ---- the server (child process) ------------------------------------------ */
+
+struct srv {
+    struct event_base *base;
+    struct nd_http    *http;
+    int                aborted;     /* responds that returned -1 on an aborted request */
+};
+
+/* GLOBAL: the child's server, reached from libevent callbacks. */
+static struct srv g_srv;
+
+struct later {
+    struct event  *ev;
+    struct nd_req *req;
+    int            step;
+    size_t         sent;
+};
+
+static void
+respond_checked(struct nd_req *req, int status, const struct nd_hdr *h, int nh,
+                const void *body, size_t len)
+{
+    int aborted = req->aborted;
+
+    if (nd_http_respond(req, status, h, nh, body, len) == -1 && aborted) {
+        g_srv.aborted++;
+    }
+}
+
+static void
+echo(struct nd_req *req)
+{
+    struct nd_hdr ct = { "Content-Type", 12, "text/plain", 10 };
+    size_t        cap = 1024 + req->target_len + req->body_len, len = 0;
+    char         *out;
+    int           i;
+
+    for (i = 0; i < req->nheaders; i++) {
+        cap += req->headers[i].name_len + req->headers[i].value_len + 8;
+    }
+    out = malloc(cap);
+    if (out == NULL) {
+        nd_http_respond(req, 500, NULL, 0, NULL, 0);
+        return;
+    }
+    len += (size_t) snprintf(out + len, cap - len, "method=%s\ntarget=%s\nhost=%s\nversion=%d.%d\n",
+                             req->method, req->target, req->host != NULL ? req->host : "(none)",
+                             req->http_major, req->http_minor);
+    for (i = 0; i < req->nheaders; i++) {
+        const struct nd_hdr *h = &req->headers[i];
+        /* Check the NUL-termination promise too. */
+        if (h->name[h->name_len] != '\0' || h->value[h->value_len] != '\0') {
+            len += (size_t) snprintf(out + len, cap - len, "NOT-NUL-TERMINATED\n");
+        }
+        len += (size_t) snprintf(out + len, cap - len, "h=%s: [%s]\n", h->name, h->value);
+    }
+    len += (size_t) snprintf(out + len, cap - len, "body_len=%zu\nbody=", req->body_len);
+    memcpy(out + len, req->body, req->body_len);
+    len += req->body_len;
+    respond_checked(req, 200, &ct, 1, out, len);
+    free(out);
+}
+
+static void
+on_later(evutil_socket_t fd, short what, void *arg)
+{
+    struct later  *l = arg;
+    struct timeval tv = { 0, 20 * 1000 };
+
+    if (l->step == 0) {          /* /delay */
+        echo(l->req);
+    } else if (l->step == 1) {   /* /stream, second part */
+        nd_http_stream_write(l->req, "chunked ", 8);
+        nd_http_stream_write(l->req, "world", 5);
+        l->step = 2;
+        evtimer_add(l->ev, &tv);
+        return;
+    } else if (l->step == 2) {
+        int aborted = l->req->aborted;
+        if (nd_http_stream_end(l->req) == -1 && aborted) {
+            g_srv.aborted++;
+        }
+    }
+    event_free(l->ev);
+    free(l);
+}
+
+static void big_stream_more(struct nd_req *req, void *arg);
+
+static void
+big_stream_more(struct nd_req *req, void *arg)
+{
+    struct later *l = arg;
+    static char   chunk[65536];
+    int           rc = 0;
+
+    while (l->sent < 1024 * 1024 && rc == 0) {
+        size_t i;
+        for (i = 0; i < sizeof(chunk); i++) {
+            chunk[i] = (char) ('a' + (l->sent + i) % 26);
+        }
+        rc = nd_http_stream_write(req, chunk, sizeof(chunk));
+        if (rc == -1) {
+            break;
+        }
+        l->sent += sizeof(chunk);
+    }
+    if (rc == 1 && l->sent < 1024 * 1024) {
+        return;     /* on_writable calls again */
+    }
+    nd_http_stream_end(req);
+    free(l);
+}
+
+static void
+on_request(struct nd_req *req, void *arg)
+{
+    struct nd_hdr  ct = { "Content-Type", 12, "application/octet-stream", 24 };
+    struct timeval tv = { 0, 50 * 1000 };
+    struct later  *l;
+
+    if (strncmp(req->target, "/delay", 6) == 0 || strncmp(req->target, "/stream", 7) == 0) {
+        l = calloc(1, sizeof(*l));
+        l->req = req;
+        l->ev = evtimer_new(g_srv.base, on_later, l);
+        if (req->target[1] == 's') {
+            struct nd_hdr tp = { "Content-Type", 12, "text/plain", 10 };
+            nd_http_stream_begin(req, 200, &tp, 1, NULL, NULL);
+            nd_http_stream_write(req, "hello ", 6);
+            l->step = 1;
+            tv.tv_usec = 20 * 1000;
+        }
+        evtimer_add(l->ev, &tv);
+    } else if (strcmp(req->target, "/bigstream") == 0) {
+        l = calloc(1, sizeof(*l));
+        nd_http_stream_begin(req, 200, &ct, 1, big_stream_more, l);
+        big_stream_more(req, l);
+    } else if (strcmp(req->target, "/raw") == 0) {
+        respond_checked(req, 200, &ct, 1, req->body, req->body_len);
+    } else if (strcmp(req->target, "/big") == 0) {
+        size_t n = 2 * 1024 * 1024, i;
+        char  *b = malloc(n);
+        for (i = 0; i < n; i++) {
+            b[i] = (char) ('a' + i % 26);
+        }
+        respond_checked(req, 200, &ct, 1, b, n);
+        free(b);
+    } else if (strncmp(req->target, "/status/", 8) == 0) {
+        int status = (int) strtol(req->target + 8, NULL, 10);
+        respond_checked(req, status, NULL, 0, "ignored", 7);
+    } else if (strcmp(req->target, "/stats") == 0) {
+        char b[64];
+        int  n = snprintf(b, sizeof(b), "aborted=%d", g_srv.aborted);
+        respond_checked(req, 200, NULL, 0, b, (size_t) n);
+    } else {
+        echo(req);
+    }
+}
+
+static void
+on_drained(void *arg)
+{
+    event_base_loopexit(g_srv.base, NULL);
+}
+
+static void
+on_term(evutil_socket_t sig, short what, void *arg)
+{
+    nd_http_drain(g_srv.http, on_drained, NULL);
+}
+
+struct server {
+    pid_t pid;
+    int   port;
+};
+
+static struct nd_http_conf
+test_conf(void)
+{
+    struct nd_http_conf c;
+
+    memset(&c, 0, sizeof(c));
+    c.max_header_size = 2048;
+    c.max_url_size = 512;
+    c.max_body_size = 64 * 1024;
+    c.header_timeout_ms = 300;
+    c.body_timeout_ms = 300;
+    c.keepalive_timeout_ms = 600;
+    c.max_connections = 100;
+    return c;
+}
+
+static int
+server_start(struct server *s, const struct nd_http_conf *conf)
+{
+    struct sockaddr_in a;
+    socklen_t          al = sizeof(a);
+    int                fd, one = 1;
+
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd == -1 || bind(fd, (struct sockaddr *) &a, sizeof(a)) == -1 || listen(fd, 128) == -1
+        || getsockname(fd, (struct sockaddr *) &a, &al) == -1) {
+        perror("listen socket");
+        return -1;
+    }
+    s->port = ntohs(a.sin_port);
+    fflush(stdout);
+    s->pid = fork();
+    if (s->pid == -1) {
+        return -1;
+    }
+    if (s->pid == 0) {
+        struct event *sig;
+
+        signal(SIGPIPE, SIG_IGN);
+        g_srv.base = event_base_new();
+        g_srv.http = nd_http_new(g_srv.base, conf, on_request, NULL);
+        if (g_srv.http == NULL || nd_http_listen(g_srv.http, fd) == -1) {
+            _exit(3);
+        }
+        sig = evsignal_new(g_srv.base, SIGTERM, on_term, NULL);
+        evsignal_add(sig, NULL);
+        event_base_dispatch(g_srv.base);
+        nd_http_free(g_srv.http);
+        event_free(sig);
+        event_base_free(g_srv.base);
+        close(fd);
+        exit(0);
+    }
+    close(fd);
+    return 0;
+}
+
+/* SIGTERM (drain) and wait: the exit status, or -1 on timeout (then killed). */
+static int
+server_stop(struct server *s)
+{
+    int st, i;
+
+    kill(s->pid, SIGTERM);
+    for (i = 0; i < 500; i++) {
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        }
+        usleep(10 * 1000);
+    }
+    kill(s->pid, SIGKILL);
+    waitpid(s->pid, &st, 0);
+    return -1;
+}
+
+/* ---- the client ------------------------------------------------------------ */
+
+struct cli {
+    int    fd;
+    char  *buf;     /* received, not yet consumed */
+    size_t len;
+    size_t cap;
+};
+
+struct resp {
+    int    status;
+    char   head[8192];      /* status line + headers, NUL-terminated */
+    char  *body;            /* owned, NUL-terminated */
+    size_t body_len;
+};
+
+static int
+cli_open(struct cli *c, int port, int timeout_ms)
+{
+    struct sockaddr_in a;
+    struct timeval     tv = { timeout_ms / 1000, timeout_ms % 1000 * 1000 };
+
+    memset(c, 0, sizeof(*c));
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t) port);
+    setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(c->fd, (struct sockaddr *) &a, sizeof(a)) == -1) {
+        perror("connect");
+        close(c->fd);
+        c->fd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void
+cli_close(struct cli *c)
+{
+    if (c->fd >= 0) {
+        close(c->fd);
+    }
+    free(c->buf);
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+}
+
+static int
+cli_send(struct cli *c, const void *p, size_t n)
+{
+    const char *s = p;
+
+    while (n > 0) {
+        ssize_t w = send(c->fd, s, n, MSG_NOSIGNAL);
+        if (w <= 0) {
+            return -1;
+        }
+        s += w;
+        n -= (size_t) w;
+    }
+    return 0;
+}
+
+static int
+cli_sends(struct cli *c, const char *s)
+{
+    return cli_send(c, s, strlen(s));
+}
+
+/* Reads more: >0 bytes, 0 on EOF, -1 on error or timeout. */
+static int
+cli_fill(struct cli *c)
+{
+    ssize_t n;
+
+    if (c->cap - c->len < 65536) {
+        c->cap = c->cap ? c->cap * 2 : 131072;
+        c->buf = realloc(c->buf, c->cap + 1);
+    }
+    n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+    if (n > 0) {
+        c->len += (size_t) n;
+    }
+    return n > 0 ? 1 : (n == 0 ? 0 : -1);
+}
+
+static void
+cli_consume(struct cli *c, size_t n)
+{
+    memmove(c->buf, c->buf + n, c->len - n);
+    c->len -= n;
+}
+
+/* Offset just past the first `pat` in the buffer, reading as needed; 0 on failure. */
+static size_t
+cli_until(struct cli *c, const char *pat)
+{
+    size_t pl = strlen(pat);
+
+    for (;;) {
+        if (c->len >= pl) {
+            char *p = memmem(c->buf, c->len, pat, pl);
+            if (p != NULL) {
+                return (size_t) (p - c->buf) + pl;
+            }
+        }
+        if (cli_fill(c) <= 0) {
+            return 0;
+        }
+    }
+}
+
+static int
+cli_need(struct cli *c, size_t n)
+{
+    while (c->len < n) {
+        if (cli_fill(c) <= 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static const char *
+resp_hdr(const struct resp *r, const char *name, char *out, size_t n)
+{
+    const char *p = strstr(r->head, "\r\n");
+    size_t      nl = strlen(name);
+
+    while (p != NULL && p[2] != '\r' && p[2] != '\0') {
+        const char *line = p + 2;
+        const char *e = strstr(line, "\r\n");
+        if (e == NULL) {
+            break;
+        }
+        if (strncasecmp(line, name, nl) == 0 && line[nl] == ':') {
+            const char *v = line + nl + 1;
+            while (*v == ' ') {
+                v++;
+            }
+            snprintf(out, n, "%.*s", (int) (e - v), v);
+            return out;
+        }
+        p = e;
+    }
+    return NULL;
+}
+
+static void
+resp_free(struct resp *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+/* One response; head_req: no body follows. 0, or -1 (EOF, timeout, garbage). */
+static int
+cli_read(struct cli *c, struct resp *r, int head_req)
+{
+    char   v[64];
+    size_t end, cap = 0;
+
+    memset(r, 0, sizeof(*r));
+    end = cli_until(c, "\r\n\r\n");
+    if (end == 0 || end >= sizeof(r->head) || strncmp(c->buf, "HTTP/1.1 ", 9) != 0) {
+        return -1;
+    }
+    memcpy(r->head, c->buf, end);
+    r->head[end] = '\0';
+    r->status = (int) strtol(c->buf + 9, NULL, 10);
+    cli_consume(c, end);
+    r->body = malloc(1);
+    r->body[0] = '\0';
+    if (head_req || r->status < 200 || r->status == 204 || r->status == 304) {
+        return 0;
+    }
+    if (resp_hdr(r, "Content-Length", v, sizeof(v)) != NULL) {
+        size_t n = (size_t) strtoull(v, NULL, 10);
+        if (cli_need(c, n) == -1) {
+            return -1;
+        }
+        free(r->body);
+        r->body = malloc(n + 1);
+        memcpy(r->body, c->buf, n);
+        r->body[n] = '\0';
+        r->body_len = n;
+        cli_consume(c, n);
+        return 0;
+    }
+    if (resp_hdr(r, "Transfer-Encoding", v, sizeof(v)) != NULL) {
+        for (;;) {
+            size_t le = cli_until(c, "\r\n"), n;
+            if (le == 0) {
+                return -1;
+            }
+            n = (size_t) strtoull(c->buf, NULL, 16);
+            cli_consume(c, le);
+            if (n == 0) {
+                if (cli_until(c, "\r\n") != 2) {
+                    return -1;      /* we send no trailers */
+                }
+                cli_consume(c, 2);
+                return 0;
+            }
+            if (cli_need(c, n + 2) == -1) {
+                return -1;
+            }
+            if (r->body_len + n + 1 > cap) {
+                cap = (r->body_len + n + 1) * 2;
+                r->body = realloc(r->body, cap);
+            }
+            memcpy(r->body + r->body_len, c->buf, n);
+            r->body_len += n;
+            r->body[r->body_len] = '\0';
+            cli_consume(c, n + 2);
+        }
+    }
+    /* Close-delimited. */
+    while (cli_fill(c) > 0) {
+    }
+    free(r->body);
+    r->body = malloc(c->len + 1);
+    memcpy(r->body, c->buf, c->len);
+    r->body[c->len] = '\0';
+    r->body_len = c->len;
+    cli_consume(c, c->len);
+    return 0;
+}
+
+/* 1 when the server closed the connection (EOF or reset) within the timeout. */
+static int
+cli_eof(struct cli *c)
+{
+    int n = cli_fill(c);
+
+    return n == 0 || (n == -1 && errno == ECONNRESET);
+}
+
+static int
+has(const struct resp *r, const char *s)
+{
+    return r->body != NULL && strstr(r->body, s) != NULL;
+}
+
+static int
+hdr_is(const struct resp *r, const char *name, const char *want)
+{
+    char v[256];
+
+    return resp_hdr(r, name, v, sizeof(v)) != NULL && strcasecmp(v, want) == 0;
+}
+
+/* One connection, one request, one response. */
+static int
+exchange(int port, const char *req, struct resp *r)
+{
+    struct cli c;
+    int        rc;
+
+    if (cli_open(&c, port, 3000) == -1) {
+        return -1;
+    }
+    rc = cli_sends(&c, req) == 0 ? cli_read(&c, r, strncmp(req, "HEAD", 4) == 0) : -1;
+    cli_close(&c);
+    return rc;
+}
+
+static int g_port;      /* GLOBAL: the main test server's port */
+
+/* ---- cases ------------------------------------------------------------------- */
+
+T_CASE(simple_get)
+{
+    struct resp r;
+    char        v[128];
+
+    T_EQ_INT(exchange(g_port, "GET /hello?x=1 HTTP/1.1\r\nHost: example.com\r\n"
+                      "X-Sp:  \t padded value \t \r\nEmpty:\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(strncmp(r.head, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    T_TRUE(has(&r, "method=GET\ntarget=/hello?x=1\nhost=example.com\nversion=1.1\n"));
+    T_TRUE(has(&r, "h=Host: [example.com]\nh=X-Sp: [padded value]\nh=Empty: []\n"));
+    T_TRUE(!has(&r, "NOT-NUL-TERMINATED"));
+    T_TRUE(has(&r, "body_len=0\nbody="));
+    T_TRUE(resp_hdr(&r, "Date", v, sizeof(v)) != NULL && strstr(v, " GMT") != NULL);
+    T_TRUE(hdr_is(&r, "Connection", "keep-alive"));
+    T_TRUE(hdr_is(&r, "Content-Type", "text/plain"));
+    resp_free(&r);
+}
+
+T_CASE(keepalive_two_requests)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /one HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/one\n"));
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "GET /two HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/two\n"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(http10_close_and_keepalive)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /ten HTTP/1.0\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(has(&r, "host=(none)\nversion=1.0\n"));
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(cli_eof(&c));
+    resp_free(&r);
+    cli_close(&c);
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(hdr_is(&r, "Connection", "keep-alive"));
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "GET /b HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/b\n"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(connection_close_from_client)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(cli_eof(&c));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(pipelined_in_order)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /p1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                           "POST /delay/p2 HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabc"
+                           "GET /p3 HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/p1\n"));
+    resp_free(&r);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/delay/p2\n"));
+    T_TRUE(has(&r, "body_len=3\nbody=abc"));
+    resp_free(&r);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/p3\n"));
+    resp_free(&r);
+    /* Still usable afterwards. */
+    T_EQ_INT(cli_sends(&c, "GET /p4 HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/p4\n"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(pipelined_many_sync)
+{
+    struct cli  c;
+    struct resp r;
+    char        req[64 * 40], want[32];
+    size_t      n = 0;
+    int         i;
+
+    for (i = 0; i < 40; i++) {
+        n += (size_t) snprintf(req + n, sizeof(req) - n, "GET /m%d HTTP/1.1\r\nHost: a\r\n\r\n",
+                               i);
+    }
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_send(&c, req, n), 0);
+    for (i = 0; i < 40; i++) {
+        snprintf(want, sizeof(want), "target=/m%d\n", i);
+        T_EQ_INT(cli_read(&c, &r, 0), 0);
+        T_TRUE(has(&r, want));
+        resp_free(&r);
+    }
+    cli_close(&c);
+}
+
+T_CASE(post_content_length)
+{
+    struct resp r;
+
+    T_EQ_INT(exchange(g_port, "POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 11\r\n\r\n"
+                      "hello world", &r), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(has(&r, "method=POST\n"));
+    T_TRUE(has(&r, "body_len=11\nbody=hello world"));
+    resp_free(&r);
+}
+
+T_CASE(post_split_writes)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "POST /split HTTP/1.1\r\nHo"), 0);
+    usleep(20000);
+    T_EQ_INT(cli_sends(&c, "st: spl"), 0);
+    usleep(20000);
+    T_EQ_INT(cli_sends(&c, "it.example\r\nX-Long-Na"), 0);
+    usleep(20000);
+    T_EQ_INT(cli_sends(&c, "me: v1\r\nContent-Length: 6\r\n\r\nabc"), 0);
+    usleep(20000);
+    T_EQ_INT(cli_sends(&c, "def"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "host=split.example\n"));
+    T_TRUE(has(&r, "h=X-Long-Name: [v1]\n"));
+    T_TRUE(has(&r, "body_len=6\nbody=abcdef"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(chunked_request_body)
+{
+    struct resp r;
+
+    T_EQ_INT(exchange(g_port, "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "5\r\nhello\r\n1;ext=1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(has(&r, "body_len=11\nbody=hello world"));
+    if (!has(&r, "body_len=11\nbody=hello world")) {
+        fprintf(stderr, "  body was: %s\n", r.body);
+    }
+    resp_free(&r);
+}
+
+T_CASE(expect_100_continue)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "PUT /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                           "Content-Length: 5\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 100);
+    T_EQ_STR(r.head, "HTTP/1.1 100 Continue\r\n\r\n");
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "12345"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(has(&r, "body=12345"));
+    resp_free(&r);
+    cli_close(&c);
+
+    /* Over the cap: 413 at once, no 100. */
+    T_EQ_INT(exchange(g_port, "PUT /e HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 9999999\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 413);
+    resp_free(&r);
+
+    T_EQ_INT(exchange(g_port, "GET /e HTTP/1.1\r\nHost: a\r\nExpect: teapot\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 417);
+    resp_free(&r);
+}
+
+T_CASE(head_keeps_length_drops_body)
+{
+    struct cli  c;
+    struct resp r;
+    char        v[32];
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "HEAD /h HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 1), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(resp_hdr(&r, "Content-Length", v, sizeof(v)) != NULL && strtol(v, NULL, 10) > 30);
+    resp_free(&r);
+    /* Had a body been sent, this would read it as the next response. */
+    T_EQ_INT(cli_sends(&c, "GET /after-head HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/after-head\n"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(status_204_304)
+{
+    struct cli  c;
+    struct resp r;
+    char        v[32];
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /status/204 HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 204);
+    T_TRUE(resp_hdr(&r, "Content-Length", v, sizeof(v)) == NULL);
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "GET /status/304 HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 304);
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "GET /status/201 HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 201);
+    T_EQ_STR(r.body, "ignored");
+    T_TRUE(strncmp(r.head, "HTTP/1.1 201 Created\r\n", 22) == 0);
+    resp_free(&r);
+    cli_close(&c);
+}
+
+/* A layer error: status, plain text, Connection: close, then EOF. */
+static void
+expect_error(const char *req, int status, const char *body_part)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, req), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, status);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(hdr_is(&r, "Content-Type", "text/plain; charset=utf-8"));
+    if (!has(&r, body_part)) {
+        fprintf(stderr, "  body was: %s\n", r.body);
+    }
+    T_TRUE(has(&r, body_part));
+    T_TRUE(cli_eof(&c));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(bad_request_garbage)
+{
+    expect_error("GARBAGE\r\n\r\n", 400, "Bad Request: ");
+    expect_error("GET / HTTP/1.1\r\nHost: a\r\nBad Header\r\n\r\n", 400, "Bad Request: ");
+    expect_error("GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", 400,
+                 "Bad Request: Invalid header value char");
+}
+
+T_CASE(bad_request_host)
+{
+    expect_error("GET / HTTP/1.1\r\n\r\n", 400, "Bad Request: missing Host header");
+    expect_error("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n", 400,
+                 "Bad Request: multiple Host headers");
+}
+
+T_CASE(bad_request_cl_te)
+{
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, "Bad Request: ");
+}
+
+T_CASE(limits_413_414_431)
+{
+    char   *big = malloc(100 * 1024);
+    size_t  n;
+
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 65537\r\n\r\n", 413,
+                 "Payload Too Large");
+    /* Chunked: only known while reading. */
+    n = (size_t) snprintf(big, 100 * 1024, "POST / HTTP/1.1\r\nHost: a\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n10000\r\n");
+    memset(big + n, 'x', 0x10000);
+    memcpy(big + n + 0x10000, "\r\n1\r\ny\r\n0\r\n\r\n", sizeof("\r\n1\r\ny\r\n0\r\n\r\n"));
+    expect_error(big, 413, "Payload Too Large");
+
+    n = (size_t) snprintf(big, 100 * 1024, "GET /");
+    memset(big + n, 'u', 600);
+    snprintf(big + n + 600, 100, " HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect_error(big, 414, "URI Too Long");
+
+    n = (size_t) snprintf(big, 100 * 1024, "GET / HTTP/1.1\r\nHost: a\r\nX-Big: ");
+    memset(big + n, 'h', 3000);
+    snprintf(big + n + 3000, 100, "\r\n\r\n");
+    expect_error(big, 431, "Request Header Fields Too Large");
+
+    /* Many small headers add up too. */
+    n = (size_t) snprintf(big, 100 * 1024, "GET / HTTP/1.1\r\nHost: a\r\n");
+    while (n < 3000) {
+        n += (size_t) snprintf(big + n, 100 * 1024 - n, "X-H: 0123456789\r\n");
+    }
+    snprintf(big + n, 100, "\r\n");
+    expect_error(big, 431, "Request Header Fields Too Large");
+    free(big);
+}
+
+T_CASE(header_and_body_timeouts)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET / HTTP/1.1\r\nHost: a\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 408);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    resp_free(&r);
+    cli_close(&c);
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 408);
+    resp_free(&r);
+    cli_close(&c);
+
+    /* Body progress keeps the body timer from firing: 6 x 100 ms > 300 ms. */
+    {
+        int i;
+        T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+        T_EQ_INT(cli_sends(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\n"), 0);
+        for (i = 0; i < 6; i++) {
+            usleep(100 * 1000);
+            T_EQ_INT(cli_sends(&c, "z"), 0);
+        }
+        T_EQ_INT(cli_read(&c, &r, 0), 0);
+        T_EQ_INT(r.status, 200);
+        T_TRUE(has(&r, "body=zzzzzz"));
+        resp_free(&r);
+        cli_close(&c);
+    }
+}
+
+T_CASE(keepalive_idle_timeout)
+{
+    struct cli      c;
+    struct resp     r;
+    struct timespec a, b;
+    long            ms;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    resp_free(&r);
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    T_TRUE(cli_eof(&c));        /* silent close, no 408 */
+    T_EQ_INT(c.len, 0);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
+    T_TRUE(ms >= 450 && ms < 1500);
+    cli_close(&c);
+}
+
+T_CASE(client_hangup_while_pending)
+{
+    struct cli  c;
+    struct resp r;
+    int         i;
+
+    for (i = 0; i < 3; i++) {
+        T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+        T_EQ_INT(cli_sends(&c, "GET /delay HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+        usleep(10 * 1000);
+        cli_close(&c);
+    }
+    /* A streaming answer whose client goes away half-way. */
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    usleep(5 * 1000);
+    cli_close(&c);
+    usleep(150 * 1000);
+    T_EQ_INT(exchange(g_port, "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 200);
+    T_EQ_STR(r.body, "aborted=4");
+    resp_free(&r);
+}
+
+T_CASE(streaming_response)
+{
+    struct cli  c;
+    struct resp r;
+
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /stream HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(hdr_is(&r, "Transfer-Encoding", "chunked"));
+    T_EQ_STR(r.body, "hello chunked world");
+    resp_free(&r);
+    /* The connection goes on after the last chunk. */
+    T_EQ_INT(cli_sends(&c, "HEAD /stream HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 1), 0);
+    T_EQ_INT(r.status, 200);
+    resp_free(&r);
+    T_EQ_INT(cli_sends(&c, "GET /after HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/after\n"));
+    resp_free(&r);
+    cli_close(&c);
+
+    /* HTTP/1.0: close-delimited. */
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /stream HTTP/1.0\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_EQ_STR(r.body, "hello chunked world");
+    resp_free(&r);
+    cli_close(&c);
+}
+
+static int
+pattern_ok(const struct resp *r, size_t n)
+{
+    size_t i;
+
+    if (r->body_len != n) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        if (r->body[i] != (char) ('a' + i % 26)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+T_CASE(big_bodies_backpressure)
+{
+    struct cli  c;
+    struct resp r;
+    int         rcv = 4096;
+
+    T_EQ_INT(cli_open(&c, g_port, 5000), 0);
+    setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+    /* Two big answers and a small one, pipelined; read only after a while so
+     * the server queues and stops parsing. */
+    T_EQ_INT(cli_sends(&c, "GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /bigstream HTTP/1.1\r\n"
+                           "Host: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    usleep(200 * 1000);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(pattern_ok(&r, 2 * 1024 * 1024));
+    resp_free(&r);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(hdr_is(&r, "Transfer-Encoding", "chunked"));
+    T_TRUE(pattern_ok(&r, 1024 * 1024));
+    resp_free(&r);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_TRUE(has(&r, "target=/small\n"));
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(binary_body_roundtrip)
+{
+    struct cli  c;
+    struct resp r;
+    char        body[4096], head[128];
+    int         i, n;
+
+    for (i = 0; i < (int) sizeof(body); i++) {
+        body[i] = (char) (i * 7 % 256);
+    }
+    body[0] = '\0';
+    n = snprintf(head, sizeof(head), "POST /raw HTTP/1.1\r\nHost: a\r\nContent-Length: %zu\r\n\r\n",
+                 sizeof(body));
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_send(&c, head, (size_t) n), 0);
+    T_EQ_INT(cli_send(&c, body, sizeof(body)), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_EQ_INT(r.body_len, sizeof(body));
+    T_TRUE(r.body_len == sizeof(body) && memcmp(r.body, body, sizeof(body)) == 0);
+    resp_free(&r);
+    cli_close(&c);
+}
+
+T_CASE(upgrade_and_connect)
+{
+    struct cli  c;
+    struct resp r;
+
+    /* Served as a plain request, then closed. */
+    T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+    T_EQ_INT(cli_sends(&c, "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                           "Upgrade: websocket\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(cli_eof(&c));
+    resp_free(&r);
+    cli_close(&c);
+    expect_error("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n", 501, "CONNECT");
+}
+
+T_CASE(max_connections_503)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          c[3];
+    struct resp         r;
+    int                 i;
+
+    conf.max_connections = 2;
+    T_EQ_INT(server_start(&s, &conf), 0);
+    for (i = 0; i < 2; i++) {
+        T_EQ_INT(cli_open(&c[i], s.port, 3000), 0);
+        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+        T_EQ_INT(cli_read(&c[i], &r, 0), 0);
+        T_EQ_INT(r.status, 200);
+        resp_free(&r);
+    }
+    T_EQ_INT(cli_open(&c[2], s.port, 3000), 0);
+    T_EQ_INT(cli_read(&c[2], &r, 0), 0);
+    T_EQ_INT(r.status, 503);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(cli_eof(&c[2]));
+    resp_free(&r);
+    cli_close(&c[2]);
+    cli_close(&c[0]);
+    usleep(50 * 1000);
+    T_EQ_INT(exchange(s.port, "GET /again HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+    T_EQ_INT(r.status, 200);
+    resp_free(&r);
+    cli_close(&c[1]);
+    T_EQ_INT(server_stop(&s), 0);
+}
+
+T_CASE(drain)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          idle, busy;
+    struct resp         r;
+
+    conf.keepalive_timeout_ms = 10000;
+    T_EQ_INT(server_start(&s, &conf), 0);
+    T_EQ_INT(cli_open(&idle, s.port, 3000), 0);
+    T_EQ_INT(cli_sends(&idle, "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&idle, &r, 0), 0);
+    resp_free(&r);
+    T_EQ_INT(cli_open(&busy, s.port, 3000), 0);
+    T_EQ_INT(cli_sends(&busy, "GET /delay HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    usleep(10 * 1000);
+    kill(s.pid, SIGTERM);
+    T_TRUE(cli_eof(&idle));
+    T_EQ_INT(cli_read(&busy, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(hdr_is(&r, "Connection", "close"));
+    T_TRUE(cli_eof(&busy));
+    resp_free(&r);
+    cli_close(&idle);
+    cli_close(&busy);
+    T_EQ_INT(server_stop(&s), 0);
+}
+
+/* ---- llhttp's request corpus ------------------------------------------------ */
+
+static char *
+read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long  n;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    p = malloc((size_t) n + 1);
+    if (p == NULL || fread(p, 1, (size_t) n, f) != (size_t) n) {
+        free(p);
+        fclose(f);
+        return NULL;
+    }
+    p[n] = '\0';
+    *len = (size_t) n;
+    fclose(f);
+    return p;
+}
+
+/* The JSON string value after `"key": "` from *pos on (no escapes needed). */
+static int
+json_str(const char *doc, const char **pos, const char *key, char *out, size_t n)
+{
+    char        pat[64];
+    const char *p, *e;
+
+    snprintf(pat, sizeof(pat), "\"%s\": \"", key);
+    p = strstr(*pos, pat);
+    if (p == NULL) {
+        return -1;
+    }
+    p += strlen(pat);
+    for (e = p; *e != '\0' && !(*e == '"' && e[-1] != '\\'); e++) {
+    }
+    snprintf(out, n, "%.*s", (int) (e - p), p);
+    *pos = e;
+    return 0;
+}
+
+static int
+b64_val(int ch)
+{
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
+static size_t
+b64_decode(const char *s, char *out)
+{
+    size_t   n = 0;
+    uint32_t acc = 0;
+    int      bits = 0, v;
+
+    for (; *s != '\0' && *s != '='; s++) {
+        v = b64_val((unsigned char) *s);
+        if (v < 0) {
+            continue;
+        }
+        acc = acc << 6 | (uint32_t) v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (char) (acc >> bits & 0xff);
+        }
+    }
+    return n;
+}
+
+/* Sends raw, half-closes, counts answers: all, 2xx; first non-2xx status and body. */
+static void
+corpus_send(int port, const char *raw, size_t n, int *nresp, int *n2xx, int *bad, char *badbody,
+            size_t bbn)
+{
+    struct cli  c;
+    struct resp r;
+
+    *nresp = *n2xx = *bad = 0;
+    badbody[0] = '\0';
+    if (cli_open(&c, port, 3000) == -1) {
+        *bad = -1;
+        return;
+    }
+    cli_send(&c, raw, n);
+    shutdown(c.fd, SHUT_WR);
+    while (cli_read(&c, &r, 0) == 0) {
+        (*nresp)++;
+        if (r.status >= 200 && r.status < 300) {
+            (*n2xx)++;
+        } else if (*bad == 0) {
+            *bad = r.status;
+            snprintf(badbody, bbn, "%s", r.body);
+        }
+        resp_free(&r);
+    }
+    resp_free(&r);
+    cli_close(&c);
+}
+
+/* Adds "Host: t" after every " HTTP/1.1\r\n" (for inputs that omit Host). */
+static size_t
+add_host(const char *raw, size_t n, char *out)
+{
+    static const char line[] = " HTTP/1.1\r\n";
+    size_t            ll = sizeof(line) - 1, i, o = 0;
+
+    for (i = 0; i < n; i++) {
+        out[o++] = raw[i];
+        if (i + 1 >= ll && memcmp(raw + i + 1 - ll, line, ll) == 0) {
+            memcpy(out + o, "Host: t\r\n", 9);
+            o += 9;
+        }
+    }
+    return o;
+}
+
+static const char *
+corpus_path(char *buf, size_t n)
+{
+    const char *env = getenv("NANOD_TESTDATA");
+
+    if (env != NULL && env[0] != '\0') {
+        snprintf(buf, n, "%s/llhttp/llhttp-request-cases.json", env);
+    } else {
+        snprintf(buf, n, "../shared/testdata/llhttp/llhttp-request-cases.json");
+    }
+    return buf;
+}
+
+T_CASE(llhttp_corpus)
+{
+    char        path[1024], id[128], b64[8192], verdict[16], raw[8192], raw2[16384];
+    char        badbody[256];
+    size_t      len;
+    char       *doc = read_file(corpus_path(path, sizeof(path)), &len);
+    const char *pos = doc;
+    int         acc_ok = 0, acc_strict = 0, rej_ok = 0, failed = 0;
+
+    T_TRUE(doc != NULL);
+    while (doc != NULL && json_str(doc, &pos, "id", id, sizeof(id)) == 0) {
+        const char *m;
+        size_t      n;
+        int         want, nresp, n2xx, bad;
+
+        if (json_str(doc, &pos, "raw_b64", b64, sizeof(b64)) == -1
+            || json_str(doc, &pos, "verdict", verdict, sizeof(verdict)) == -1
+            || (m = strstr(pos, "\"messages_before_error\": ")) == NULL) {
+            T_TRUE(!"corpus: malformed entry");
+            break;
+        }
+        want = (int) strtol(m + 25, NULL, 10);
+        n = b64_decode(b64, raw);
+        corpus_send(g_port, raw, n, &nresp, &n2xx, &bad, badbody, sizeof(badbody));
+        if (strcmp(verdict, "reject") == 0) {
+            if (n2xx <= want) {
+                rej_ok++;
+                continue;
+            }
+            fprintf(stderr, "  corpus %s: llhttp rejects after %d messages, we answered %d 2xx\n",
+                    id, want, n2xx);
+            failed++;
+            continue;
+        }
+        if (nresp == want && n2xx == want) {
+            acc_ok++;
+            continue;
+        }
+        if (bad == 400 && strstr(badbody, "missing Host") != NULL) {
+            /* Our stricter rule (RFC 9112 3.2); everything else must still pass. */
+            n = add_host(raw, n, raw2);
+            corpus_send(g_port, raw2, n, &nresp, &n2xx, &bad, badbody, sizeof(badbody));
+            if (nresp == want && n2xx == want) {
+                acc_strict++;
+                continue;
+            }
+        } else if ((bad == 505 && strstr(badbody, "Version")) || (bad == 501 && want == 1)) {
+            acc_strict++;       /* HTTP/0.9, CONNECT: deliberately refused */
+            continue;
+        }
+        fprintf(stderr, "  corpus %s: llhttp accepts %d messages, we answered %d (%d 2xx; "
+                "first other: %d %s)\n", id, want, nresp, n2xx, bad, badbody);
+        failed++;
+    }
+    printf("# llhttp corpus: %d accepted as llhttp does, %d accepted after a stricter "
+           "check (Host added / refused on purpose), %d rejected as llhttp does, %d failed\n",
+           acc_ok, acc_strict, rej_ok, failed);
+    T_EQ_INT(failed, 0);
+    free(doc);
+}
+
+int
+main(void)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    char                path[1024];
+    int                 corpus;
+
+    signal(SIGPIPE, SIG_IGN);
+    if (server_start(&s, &conf) == -1) {
+        printf("0 passed, 1 failed\n");
+        return 1;
+    }
+    g_port = s.port;
+    T_RUN(simple_get);
+    T_RUN(keepalive_two_requests);
+    T_RUN(http10_close_and_keepalive);
+    T_RUN(connection_close_from_client);
+    T_RUN(pipelined_in_order);
+    T_RUN(pipelined_many_sync);
+    T_RUN(post_content_length);
+    T_RUN(post_split_writes);
+    T_RUN(chunked_request_body);
+    T_RUN(expect_100_continue);
+    T_RUN(head_keeps_length_drops_body);
+    T_RUN(status_204_304);
+    T_RUN(bad_request_garbage);
+    T_RUN(bad_request_host);
+    T_RUN(bad_request_cl_te);
+    T_RUN(limits_413_414_431);
+    T_RUN(header_and_body_timeouts);
+    T_RUN(keepalive_idle_timeout);
+    T_RUN(client_hangup_while_pending);
+    T_RUN(streaming_response);
+    T_RUN(big_bodies_backpressure);
+    T_RUN(binary_body_roundtrip);
+    T_RUN(upgrade_and_connect);
+    corpus = access(corpus_path(path, sizeof(path)), R_OK) == 0;
+    if (corpus) {
+        T_RUN(llhttp_corpus);
+    } else {
+        printf("# SKIPPED llhttp_corpus: %s not found (set NANOD_TESTDATA)\n", path);
+    }
+    {
+        int st = server_stop(&s);
+        if (st != 0) {
+            fprintf(stderr, "  main test server exited with %d\n", st);
+            t_failed++;
+        } else {
+            t_passed++;
+            printf("ok server_exits_cleanly\n");
+        }
+    }
+    T_RUN(max_connections_503);
+    T_RUN(drain);
+    return T_DONE();
+}

@@ -1,0 +1,542 @@
+/*
+ * Apps and requests in flight.
+ *
+ *   on_request -> nd_app_handle -> heap (lazy) -> lib.dispatch(id, ...)
+ *   JS answers through native.respond/fail -> nd_app_respond/fail -> http
+ * Every JS entry goes through app_call(), which turns a broken limit into
+ * 503s for that app's requests and a rebuild of its heap on next use.
+ */
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/sys.h"
+#include "worker/app.h"
+#include "worker/js/heap.h"
+#include "worker/js/loader.h"
+
+#define SLOT_BITS     20
+#define MAX_SLOTS     (1u << SLOT_BITS)
+#define LOAD_BUDGET_US 1000000      /* top-level script code: 1 s of CPU */
+
+/* GLOBAL: scratch for the raw header block and the URL of one request. */
+static struct {
+    char  *p;
+    size_t cap;
+} g_req_scratch;
+
+static char *
+req_scratch(size_t need)
+{
+    if (need > g_req_scratch.cap) {
+        size_t cap = need < 4096 ? 4096 : need * 2;
+        char  *p = realloc(g_req_scratch.p, cap);
+        if (p == NULL) {
+            return NULL;
+        }
+        g_req_scratch.p = p;
+        g_req_scratch.cap = cap;
+    }
+    return g_req_scratch.p;
+}
+
+void
+nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)
+{
+    static const struct nd_hdr ctype = { "content-type", 12, "text/plain; charset=utf-8", 25 };
+    char                       body[1024];
+    va_list                    ap;
+    int                        n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(body, sizeof(body) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        n = 0;
+    } else if ((size_t) n > sizeof(body) - 2) {
+        n = (int) sizeof(body) - 2;
+    }
+    body[n++] = '\n';
+    nd_http_respond(req, status, &ctype, 1, body, (size_t) n);
+}
+
+/* --- requests in flight ---------------------------------------------------- */
+
+static struct nd_rq *
+rq_find(struct nd_worker *w, double id)
+{
+    uint64_t      v;
+    struct nd_rq *rq;
+
+    if (!(id >= 0) || id > 9007199254740991.0) {
+        return NULL;
+    }
+    v = (uint64_t) id;
+    if ((v & (MAX_SLOTS - 1)) >= w->nslots) {
+        return NULL;
+    }
+    rq = w->slots[v & (MAX_SLOTS - 1)];
+    return rq != NULL && rq->id == id ? rq : NULL;
+}
+
+static void
+rq_finish(struct nd_rq *rq)
+{
+    struct nd_worker *w = rq->app->w;
+    uint32_t          slot = (uint32_t) ((uint64_t) rq->id & (MAX_SLOTS - 1));
+
+    w->slots[slot] = NULL;
+    if (slot < w->free_hint) {
+        w->free_hint = slot;
+    }
+    if (rq->prev != NULL) {
+        rq->prev->next = rq->next;
+    } else {
+        rq->app->inflight = rq->next;
+    }
+    if (rq->next != NULL) {
+        rq->next->prev = rq->prev;
+    }
+    if (rq->timer != NULL) {
+        event_free(rq->timer);
+    }
+    free(rq);
+}
+
+static void
+on_rq_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_rq *rq = arg;
+    char          idbuf[32];
+    const char   *kv[] = { "request_id", idbuf, NULL };
+
+    snprintf(idbuf, sizeof(idbuf), "%.0f", rq->id);
+    nd_log_kv(ND_LOG_ERROR, rq->app->conf->name, kv, "request_timeout exceeded (%lld ms)",
+              (long long) rq->app->conf->limits.request_timeout_ms);
+    nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
+                           "request_timeout (%lld ms)",
+                           (long long) rq->app->conf->limits.request_timeout_ms);
+    rq_finish(rq);
+}
+
+static struct nd_rq *
+rq_new(struct nd_app *app, struct nd_req *req)
+{
+    struct nd_worker *w = app->w;
+    struct nd_rq     *rq;
+    uint32_t          slot;
+    int64_t           ms = app->conf->limits.request_timeout_ms;
+
+    for (slot = w->free_hint; slot < w->nslots && w->slots[slot] != NULL; slot++) {
+    }
+    if (slot == w->nslots) {
+        uint32_t       n = w->nslots == 0 ? 64 : w->nslots * 2;
+        struct nd_rq **s;
+        if (n > MAX_SLOTS) {
+            return NULL;
+        }
+        s = realloc(w->slots, n * sizeof(*s));
+        if (s == NULL) {
+            return NULL;
+        }
+        memset(s + w->nslots, 0, (n - w->nslots) * sizeof(*s));
+        w->slots = s;
+        w->nslots = n;
+    }
+    rq = calloc(1, sizeof(*rq));
+    if (rq == NULL) {
+        return NULL;
+    }
+    w->seq = (w->seq + 1) & 0xFFFFFFFFu;
+    rq->id = (double) (slot | (w->seq << SLOT_BITS));
+    rq->req = req;
+    rq->app = app;
+    if (ms > 0) {
+        struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+        rq->timer = evtimer_new(w->base, on_rq_timeout, rq);
+        if (rq->timer == NULL || evtimer_add(rq->timer, &tv) == -1) {
+            if (rq->timer != NULL) {
+                event_free(rq->timer);
+            }
+            free(rq);
+            return NULL;
+        }
+    }
+    w->slots[slot] = rq;
+    w->free_hint = slot + 1;
+    rq->next = app->inflight;
+    if (app->inflight != NULL) {
+        app->inflight->prev = rq;
+    }
+    app->inflight = rq;
+    return rq;
+}
+
+/* --- heaps ------------------------------------------------------------------- */
+
+static void
+discard_heap(struct nd_app *app)
+{
+    if (app->js != NULL) {
+        nd_js_free(app->js);
+        app->js = NULL;
+        app->w->loaded--;
+    }
+}
+
+/* A limit broke the heap during a call: answer its requests and drop it. */
+static void
+heap_broken(struct nd_app *app, const char *reason, const char *detail, struct nd_rq *cur)
+{
+    char        idbuf[32];
+    const char *kv[] = { "request_id", idbuf, NULL };
+
+    snprintf(idbuf, sizeof(idbuf), "%.0f", cur != NULL ? cur->id : 0.0);
+    nd_log_kv(ND_LOG_ERROR, app->conf->name, cur != NULL ? kv : NULL, "%s (%s): heap discarded, "
+              "rebuilt on the next request", reason, detail);
+    while (app->inflight != NULL) {
+        struct nd_rq *rq = app->inflight;
+        nd_worker_respond_text(rq->req, 503, "Service Unavailable: %s (%s)", reason, detail);
+        rq_finish(rq);
+    }
+    discard_heap(app);
+}
+
+/*
+ * Runs [ fn this args ] in app's heap under budget_us and handles the
+ * outcome: limits -> heap_broken; a stray error -> logged (and the current
+ * request, if still open, gets 500). Pops the result.
+ */
+static int
+app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
+{
+    struct nd_js *js = app->js;
+    int64_t       t0 = nd_sys_now_us();
+    char          detail[64];
+    int           rc;
+
+    rc = nd_js_pcall(js, nargs, budget_us);
+    if (cur != NULL && rq_find(app->w, cur->id) == cur) {
+        cur->cpu_us += nd_sys_now_us() - t0;
+    } else {
+        cur = NULL;
+    }
+    if (rc == -2 && js->timed_out) {
+        snprintf(detail, sizeof(detail), "cpu_limit = %lld ms; the script swallowed the "
+                 "timeout", (long long) app->conf->limits.cpu_limit_ms);
+        heap_broken(app, "cpu_limit exceeded", detail, cur);
+        return -1;
+    }
+    if (rc == -2) {
+        snprintf(detail, sizeof(detail), "Duktape fatal error");
+        heap_broken(app, "the app's engine failed", detail, cur);
+        return -1;
+    }
+    if (js->timed_out) {
+        snprintf(detail, sizeof(detail), "cpu_limit = %lld ms",
+                 (long long) app->conf->limits.cpu_limit_ms);
+        duk_pop(js->ctx);
+        heap_broken(app, "cpu_limit exceeded", detail, cur);
+        return -1;
+    }
+    if (js->mem_exceeded) {
+        snprintf(detail, sizeof(detail), "memory_limit = %lld bytes",
+                 (long long) app->conf->limits.memory_limit);
+        duk_pop(js->ctx);
+        heap_broken(app, "memory_limit exceeded", detail, cur);
+        return -1;
+    }
+    if (rc == -1) {
+        char msg[1024], stack[4096];
+        nd_js_describe_error(js->ctx, -1, msg, sizeof(msg), stack, sizeof(stack));
+        duk_pop(js->ctx);
+        if (cur != NULL) {
+            nd_app_fail(app, cur->id, msg, stack);
+        } else {
+            const char *kv[] = { "stack", stack, NULL };
+            nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+        }
+        return -1;
+    }
+    duk_pop(js->ctx);
+    return 0;
+}
+
+/* -> [ ... env ]: a frozen object of the app's env.* strings. */
+static void
+push_env(duk_context *ctx, const struct nd_app_conf *conf)
+{
+    int i;
+
+    duk_push_object(ctx);
+    for (i = 0; i < conf->nenv; i++) {
+        duk_push_string(ctx, conf->env[i].value);
+        duk_put_prop_string(ctx, -2, conf->env[i].key);
+    }
+    duk_freeze(ctx, -1);
+}
+
+/* The app's heap, created on first use. NULL with msg (and status) on failure. */
+static struct nd_js *
+app_heap(struct nd_app *app, int *status, char *msg, size_t size)
+{
+    struct nd_js *js;
+    duk_context  *ctx;
+    int           line, rc;
+
+    if (app->js != NULL) {
+        return app->js;
+    }
+    *status = 500;
+    js = nd_js_new((size_t) app->conf->limits.memory_limit, app, msg, size);
+    if (js == NULL) {
+        *status = 503;
+        return NULL;
+    }
+    ctx = js->ctx;
+    app->js = js;
+    app->w->loaded++;
+    app->heap_builds++;
+
+    duk_push_heapptr(ctx, js->lib);                     /* -> [ lib ] */
+    push_env(ctx, app->conf);
+    duk_put_prop_string(ctx, -2, "env");
+    if (app->code != NULL) {
+        void *buf = duk_push_fixed_buffer(ctx, app->code_len);
+        memcpy(buf, app->code, app->code_len);
+        duk_load_function(ctx);                         /* -> [ lib fn ] */
+    } else {
+        duk_size_t len;
+        void      *code;
+        if (nd_loader_compile(ctx, app->conf->script, app->conf->source, app->conf->source_len,
+                              &line, msg, size) == -1) {
+            char tmp[1024];
+            snprintf(tmp, sizeof(tmp), "%s", msg);
+            snprintf(msg, size, "%s:%d: %s", app->conf->script, line, tmp);
+            goto fail;
+        }
+        duk_dup_top(ctx);
+        duk_dump_function(ctx);
+        code = duk_get_buffer(ctx, -1, &len);
+        app->code = malloc(len);
+        if (app->code != NULL) {
+            memcpy(app->code, code, len);
+            app->code_len = len;
+        }
+        duk_pop(ctx);
+    }
+    duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
+    rc = nd_js_pcall(js, 0, LOAD_BUDGET_US);
+    if (rc != 0) {
+        if (rc == -1 && !js->timed_out && !js->mem_exceeded) {
+            char m[1024], stack[2048];
+            nd_js_describe_error(ctx, -1, m, sizeof(m), stack, sizeof(stack));
+            snprintf(msg, size, "%s: top-level code threw %s", app->conf->script, m);
+        } else {
+            *status = 503;
+            snprintf(msg, size, "%s: top-level code %s", app->conf->script,
+                     js->timed_out ? "ran longer than 1 s" : js->mem_exceeded
+                     ? "exceeded memory_limit" : "hit a fatal engine error");
+        }
+        goto fail;
+    }
+    duk_pop(ctx);                                       /* -> [ lib ] */
+    duk_get_prop_string(ctx, -1, "load");
+    duk_push_heapptr(ctx, js->lib);
+    if (nd_js_pcall(js, 0, LOAD_BUDGET_US) != 0 || duk_get_length(ctx, -1) > 0) {
+        snprintf(msg, size, "%s: %s", app->conf->script, duk_safe_to_string(ctx, -1));
+        goto fail;
+    }
+    duk_pop_2(ctx);
+    return js;
+
+fail:
+    discard_heap(app);
+    return NULL;
+}
+
+/* --- serving ----------------------------------------------------------------- */
+
+/* -> [ ... url ]: absolute URL of the request. */
+static int
+push_url(duk_context *ctx, const struct nd_req *req)
+{
+    size_t hl = req->host != NULL ? req->host_len : 9, i;
+    char  *buf, *p;
+
+    if (req->target_len > 7 && (strncmp(req->target, "http://", 7) == 0
+                                || strncmp(req->target, "https://", 8) == 0)) {
+        duk_push_lstring(ctx, req->target, req->target_len);
+        return 0;
+    }
+    buf = req_scratch(7 + hl + req->target_len + 1);
+    if (buf == NULL) {
+        return -1;
+    }
+    memcpy(buf, "http://", 7);
+    p = buf + 7;
+    if (req->host != NULL) {
+        for (i = 0; i < hl; i++) {
+            char c = req->host[i];
+            *p++ = (c >= 'A' && c <= 'Z') ? (char) (c + 32) : c;
+        }
+    } else {
+        memcpy(p, "localhost", 9);
+        p += 9;
+    }
+    if (req->target_len == 0 || req->target[0] != '/') {
+        *p++ = '/';
+    }
+    memcpy(p, req->target, req->target_len);
+    p += req->target_len;
+    duk_push_lstring(ctx, buf, (duk_size_t) (p - buf));
+    return 0;
+}
+
+/* -> [ ... raw ]: "name: value\r\n" for every header, as received. */
+static int
+push_raw_headers(duk_context *ctx, const struct nd_req *req)
+{
+    size_t need = 0;
+    char  *buf, *p;
+    int    i;
+
+    for (i = 0; i < req->nheaders; i++) {
+        need += req->headers[i].name_len + req->headers[i].value_len + 4;
+    }
+    buf = req_scratch(need + 1);
+    if (buf == NULL) {
+        return -1;
+    }
+    p = buf;
+    for (i = 0; i < req->nheaders; i++) {
+        memcpy(p, req->headers[i].name, req->headers[i].name_len);
+        p += req->headers[i].name_len;
+        *p++ = ':';
+        *p++ = ' ';
+        memcpy(p, req->headers[i].value, req->headers[i].value_len);
+        p += req->headers[i].value_len;
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    duk_push_lstring(ctx, buf, (duk_size_t) (p - buf));
+    return 0;
+}
+
+void
+nd_app_handle(struct nd_app *app, struct nd_req *req)
+{
+    struct nd_js *js;
+    struct nd_rq *rq;
+    duk_context  *ctx;
+    duk_idx_t     top;
+    char          msg[1024];
+    int           status;
+
+    if (app->conf->load_error != NULL) {
+        nd_worker_respond_text(req, 503, "Service Unavailable: %s", app->conf->load_error);
+        return;
+    }
+    if ((int64_t) req->body_len > app->conf->limits.max_body_size) {
+        nd_worker_respond_text(req, 413, "Payload Too Large: the body exceeds max_body_size "
+                               "(%lld bytes)", (long long) app->conf->limits.max_body_size);
+        return;
+    }
+    app->last_used_ms = nd_sys_now_ms();
+    js = app_heap(app, &status, msg, sizeof(msg));
+    if (js == NULL) {
+        nd_log(ND_LOG_ERROR, app->conf->name, "cannot load the app: %s", msg);
+        nd_worker_respond_text(req, status, "%s: the app could not be loaded (see the error "
+                               "log)", status == 503 ? "Service Unavailable"
+                               : "Internal Server Error");
+        return;
+    }
+    rq = rq_new(app, req);
+    if (rq == NULL) {
+        nd_worker_respond_text(req, 503, "Service Unavailable: too many requests in flight");
+        return;
+    }
+    ctx = js->ctx;
+    top = duk_get_top(ctx);
+    duk_push_heapptr(ctx, js->dispatch);
+    duk_push_undefined(ctx);
+    duk_push_number(ctx, rq->id);
+    duk_push_lstring(ctx, req->method, req->method_len);
+    if (push_url(ctx, req) == -1 || push_raw_headers(ctx, req) == -1) {
+        duk_set_top(ctx, top);
+        nd_worker_respond_text(req, 500, "Internal Server Error: out of memory");
+        rq_finish(rq);
+        return;
+    }
+    if (req->body_len > 0) {
+        void *buf = duk_push_fixed_buffer(ctx, req->body_len);
+        memcpy(buf, req->body, req->body_len);
+        duk_push_buffer_object(ctx, -1, 0, req->body_len, DUK_BUFOBJ_UINT8ARRAY);
+        duk_remove(ctx, -2);
+    } else {
+        duk_push_undefined(ctx);
+    }
+    app_call(app, 5, app->conf->limits.cpu_limit_ms * 1000, rq);
+}
+
+int
+nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
+               const void *body, size_t len)
+{
+    struct nd_rq *rq = rq_find(app->w, id);
+
+    if (rq == NULL || rq->app != app) {
+        return -1;
+    }
+    nd_http_respond(rq->req, status, hdrs, n, body, len);
+    rq_finish(rq);
+    return 0;
+}
+
+void
+nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
+{
+    struct nd_rq *rq = rq_find(app->w, id);
+    char          idbuf[32];
+    const char   *kv[] = { "request_id", idbuf, "stack", stack, NULL };
+
+    snprintf(idbuf, sizeof(idbuf), "%.0f", id);
+    nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+    if (rq == NULL || rq->app != app) {
+        return;
+    }
+    nd_worker_respond_text(rq->req, 500, "Internal Server Error: the app failed (request %s; "
+                           "see the error log)", idbuf);
+    rq_finish(rq);
+}
+
+void
+nd_app_log(struct nd_app *app, int level, const char *msg)
+{
+    nd_log((enum nd_log_level) level, app->conf->name, "%s", msg);
+}
+
+int
+nd_app_init(struct nd_app *app, struct nd_worker *w, const struct nd_app_conf *conf)
+{
+    memset(app, 0, sizeof(*app));
+    app->conf = conf;
+    app->w = w;
+    return 0;
+}
+
+void
+nd_app_cleanup(struct nd_app *app)
+{
+    while (app->inflight != NULL) {
+        struct nd_rq *rq = app->inflight;
+        nd_worker_respond_text(rq->req, 503, "Service Unavailable: the worker is stopping");
+        rq_finish(rq);
+    }
+    discard_heap(app);
+    free(app->code);
+    app->code = NULL;
+}

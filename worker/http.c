@@ -1,0 +1,2131 @@
+/*
+ * HTTP/1.1 server connections on llhttp. The contract is in http.h; notes on
+ * how it is kept:
+ *
+ * Memory. A request is one struct ireq: the public struct nd_req, then an
+ * inline arena (target, header names and values, body, each NUL-terminated)
+ * and inline header arrays; only big requests spill to malloc. Released
+ * requests go to a small free list, so a hello request mallocs nothing.
+ * Reads go into one per-worker buffer (http->rbuf) and are parsed in place;
+ * llhttp's pieces are copied into the arena, and only bytes left unparsed
+ * (pipelining) are copied into the connection's own buffer.
+ *
+ * Writes. A response answered from inside the request callback is "corked":
+ * it goes into a per-worker buffer and is sent with one send() when the
+ * parse loop ends (pipelined answers share it). Otherwise header + body go
+ * out with one sendmsg(); what the socket does not take is copied into the
+ * connection's output buffer and EV_WRITE drains it. Above OUT_HIGH queued
+ * bytes the connection stops reading and parsing.
+ *
+ * Parsing. on_message_complete always returns HPE_PAUSED: the parser stays
+ * paused while the request is with the callback (c->pending) and is resumed
+ * by the answer, so pipelined requests are answered in order. Resuming from
+ * an asynchronous answer goes through a per-connection event activated for
+ * the next loop turn (c->kev), never by re-entering the callback.
+ *
+ * Lifetime. A connection's memory is freed only when it is closed, no
+ * callback frame is using it (c->busy) and no request is with the owner.
+ * A client hang-up closes the fd at once and marks the pending request
+ * aborted; the connection lives on as a "zombie" until nd_http_respond()
+ * (or nd_http_stream_end()) releases the request.
+ *
+ * Timers, one per connection: header (first byte to end of headers -> 408),
+ * body (no progress -> 408), keep-alive (idle -> silent close; a new
+ * connection uses the header timeout), send (no write progress for
+ * body_timeout_ms -> close), linger (after an error answer, 2 s to drain what
+ * the client still sends, so that our answer is not lost to a reset).
+ * None while the request is with the callback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <llhttp.h>
+
+#include "common/log.h"
+#include "worker/http.h"
+
+#define RBUF_SIZE        (64 * 1024)    /* per-worker read buffer */
+#define IN_MAX           (64 * 1024)    /* unparsed input buffered per connection */
+#define OUT_HIGH         (256 * 1024)   /* stop reading/parsing above this */
+#define OUT_LOW          (64 * 1024)    /* on_writable below this */
+#define CORK_MAX         (64 * 1024)    /* bigger answers are sent at once */
+#define OUT_KEEP         (64 * 1024)    /* drained output buffers above this are freed */
+#define REQ_INLINE_BUF   2560
+#define REQ_INLINE_HDRS  24
+#define FREE_REQS_MAX    64
+#define ACCEPT_PAUSE_MS  100
+#define LINGER_MS        2000
+#define BODY_PREALLOC_MAX (8 * 1024 * 1024) /* announced body bytes reserved up front */
+#define RAW_SLACK        4096           /* bytes beyond header + url limits before 431 */
+
+enum {
+    HS_NONE,
+    HS_FIELD,
+    HS_VALUE,
+};
+
+/* Header-section line-end scanner states (hdr_scan). */
+enum {
+    HSCAN_START,            /* before a request line: blank lines allowed */
+    HSCAN_START_CR,
+    HSCAN_LINE,
+    HSCAN_CR,
+    HSCAN_LF,
+    HSCAN_LF_CR,
+    HSCAN_END,              /* past the blank line: body, not scanned */
+};
+
+/* Timer phases (see the top comment). T_STALE forces the next update to re-arm. */
+enum {
+    T_NONE,
+    T_FIRST,
+    T_IDLE,
+    T_HEADER,
+    T_BODY,
+    T_SEND,
+    T_LINGER,
+    T_STALE,
+};
+
+struct iobuf {
+    char   *data;           /* owned */
+    size_t  off;            /* consumed prefix */
+    size_t  len;
+    size_t  cap;
+};
+
+struct ireq {
+    struct nd_req  req;             /* first: struct nd_req * <-> struct ireq * */
+    struct ireq   *next;            /* free list */
+    char          *buf;             /* ibuf or owned: target, names, values, body */
+    size_t         len;
+    size_t         cap;
+    struct nd_hdr *hdrs;            /* ihdrs or owned */
+    size_t        *offs;            /* ioffs or owned: name and value offset per header */
+    int            hcap;
+    size_t         body_off;
+    size_t         hdr_bytes;       /* names + values + 4 per line */
+    int            hstate;
+    int            nhost;
+    int            host_idx;
+    unsigned       url_done:1;
+    unsigned       headers_done:1;
+    unsigned       in_body:1;
+    unsigned       keepalive:1;
+    unsigned       expect_bad:1;
+    unsigned       expect_continue:1;
+    char           ibuf[REQ_INLINE_BUF];
+    struct nd_hdr  ihdrs[REQ_INLINE_HDRS];
+    size_t         ioffs[2 * REQ_INLINE_HDRS];
+};
+
+struct nd_conn {
+    struct nd_http     *http;       /* borrowed; NULL once nd_http_free() detached a zombie */
+    struct nd_conn     *prev;       /* http->conns, or http->zombies when c->zombie */
+    struct nd_conn     *next;
+    int                 fd;         /* owned; -1 once closed */
+    struct event        rev;        /* EV_READ */
+    struct event        wev;        /* EV_WRITE, added while output is queued */
+    struct event        tev;        /* the timer */
+    struct event        kev;        /* activated to resume parsing buffered input */
+    llhttp_t            parser;
+    struct ireq        *req;        /* owned: being parsed */
+    struct ireq        *ready;      /* owned: parsed, about to go to the callback */
+    struct ireq        *pending;    /* with the callback's owner until respond/stream_end */
+    struct iobuf        in;         /* unparsed input (pipelined requests) */
+    struct iobuf        out;        /* output the socket did not take yet */
+    size_t              raw;        /* bytes fed outside bodies since the last headers */
+    uint64_t            served;     /* requests answered */
+    int                 tphase;
+    int                 hscan;      /* HSCAN_*, for the message being parsed */
+    int                 busy;       /* callback frames using c: defer the free */
+    int                 err_status; /* set by a parser callback that fails */
+    const char         *err_msg;
+    nd_http_writable_cb on_writable;
+    void               *wr_arg;
+    unsigned            closed:1;
+    unsigned            zombie:1;
+    unsigned            in_parse:1;
+    unsigned            close_after_write:1;
+    unsigned            linger:1;
+    unsigned            lingering:1;
+    unsigned            rev_on:1;
+    unsigned            wev_on:1;
+    unsigned            streaming:1;
+    unsigned            st_chunked:1;
+    unsigned            st_nobody:1;
+    unsigned            st_close:1;
+    unsigned            want_writable:1;
+    struct sockaddr_storage peer;
+};
+
+struct listener {
+    struct nd_http *http;
+    int             fd;             /* borrowed: the supervisor's */
+    struct event    ev;
+    unsigned        on:1;
+};
+
+struct nd_http {
+    struct event_base   *base;
+    struct nd_http_conf  conf;
+    nd_http_request_cb   cb;
+    void                *arg;
+    struct listener    **ls;        /* owned array of owned listeners */
+    int                  nls;
+    struct nd_conn      *conns;     /* open connections */
+    struct nd_conn      *zombies;   /* closed, request still with the owner */
+    int                  nconns;
+    uint64_t             next_id;
+    struct event         pause_ev;  /* resumes accepting after EMFILE */
+    struct event         done_ev;   /* runs done() on the next loop turn */
+    unsigned             accept_paused:1;
+    unsigned             draining:1;
+    unsigned             done_fired:1;
+    unsigned             freeing:1;
+    void               (*done)(void *arg);
+    void                *done_arg;
+    struct timeval       tv_header; /* common timeouts; tv_usec < 0 when disabled */
+    struct timeval       tv_body;
+    struct timeval       tv_keepalive;
+    struct timeval       tv_linger;
+    struct ireq         *free_reqs;
+    int                  nfree;
+    struct nd_conn      *cork_conn; /* the connection in its parse loop */
+    struct iobuf         cork;      /* its answers, sent when the loop ends */
+    struct iobuf         hdr;       /* response head scratch */
+    time_t               date_sec;
+    time_t               refuse_log_sec;
+    size_t               date_len;
+    char                 date[64];  /* "Date: ...\r\n" */
+    char                 rbuf[RBUF_SIZE];
+};
+
+static const char  resp_100[] = "HTTP/1.1 100 Continue\r\n\r\n";
+static const char  resp_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Length: 41\r\nConnection: close\r\n\r\n"
+                                "Service Unavailable: too many connections\n";
+
+static void conn_close(struct nd_conn *c);
+static void conn_update(struct nd_conn *c);
+static int conn_writev(struct nd_conn *c, const struct iovec *iov, int n);
+
+/* ---- small buffers ---------------------------------------------------- */
+
+static int
+iobuf_reserve(struct iobuf *b, size_t n)
+{
+    size_t  cap;
+    char   *p;
+
+    if (b->cap - b->len >= n) {
+        return 0;
+    }
+    if (b->off > 0) {
+        memmove(b->data, b->data + b->off, b->len - b->off);
+        b->len -= b->off;
+        b->off = 0;
+        if (b->cap - b->len >= n) {
+            return 0;
+        }
+    }
+    cap = b->cap > 0 ? b->cap * 2 : 4096;
+    while (cap - b->len < n) {
+        cap *= 2;
+    }
+    p = realloc(b->data, cap);
+    if (p == NULL) {
+        return -1;
+    }
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int
+iobuf_append(struct iobuf *b, const void *p, size_t n)
+{
+    if (n == 0) {
+        return 0;
+    }
+    if (iobuf_reserve(b, n) == -1) {
+        return -1;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+/* Empties b; frees its memory unless small enough to keep. */
+static void
+iobuf_clear(struct iobuf *b, size_t keep)
+{
+    b->off = 0;
+    b->len = 0;
+    if (b->cap > keep) {
+        free(b->data);
+        b->data = NULL;
+        b->cap = 0;
+    }
+}
+
+static size_t
+in_pending(const struct nd_conn *c)
+{
+    return c->in.len - c->in.off;
+}
+
+static size_t
+out_pending(const struct nd_conn *c)
+{
+    size_t n = c->out.len - c->out.off;
+
+    if (c->http != NULL && c->http->cork_conn == c) {
+        n += c->http->cork.len;
+    }
+    return n;
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static struct ireq *
+req_get(struct nd_http *h)
+{
+    struct ireq *r = h->free_reqs;
+
+    if (r != NULL) {
+        h->free_reqs = r->next;
+        h->nfree--;
+    } else {
+        r = malloc(sizeof(*r));
+        if (r == NULL) {
+            return NULL;
+        }
+    }
+    memset(&r->req, 0, sizeof(r->req));
+    r->next = NULL;
+    r->buf = r->ibuf;
+    r->len = 0;
+    r->cap = sizeof(r->ibuf);
+    r->hdrs = r->ihdrs;
+    r->offs = r->ioffs;
+    r->hcap = REQ_INLINE_HDRS;
+    r->body_off = 0;
+    r->hdr_bytes = 0;
+    r->hstate = HS_NONE;
+    r->nhost = 0;
+    r->host_idx = -1;
+    r->url_done = 0;
+    r->headers_done = 0;
+    r->in_body = 0;
+    r->keepalive = 0;
+    r->expect_bad = 0;
+    r->expect_continue = 0;
+    return r;
+}
+
+/* h may be NULL (detached zombie): then r is freed. */
+static void
+req_release(struct nd_http *h, struct ireq *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    if (r->buf != r->ibuf) {
+        free(r->buf);
+    }
+    if (r->hdrs != r->ihdrs) {
+        free(r->hdrs);
+        free(r->offs);
+    }
+    if (h != NULL && h->nfree < FREE_REQS_MAX) {
+        r->buf = r->ibuf;
+        r->hdrs = r->ihdrs;
+        r->offs = r->ioffs;
+        r->next = h->free_reqs;
+        h->free_reqs = r;
+        h->nfree++;
+        return;
+    }
+    free(r);
+}
+
+/* Room for n more bytes plus a NUL. */
+static int
+req_reserve(struct ireq *r, size_t n)
+{
+    size_t  cap;
+    char   *p;
+
+    if (r->cap - r->len > n) {
+        return 0;
+    }
+    cap = r->cap * 2;
+    while (cap - r->len <= n) {
+        cap *= 2;
+    }
+    if (r->buf == r->ibuf) {
+        p = malloc(cap);
+        if (p != NULL) {
+            memcpy(p, r->buf, r->len);
+        }
+    } else {
+        p = realloc(r->buf, cap);
+    }
+    if (p == NULL) {
+        return -1;
+    }
+    r->buf = p;
+    r->cap = cap;
+    return 0;
+}
+
+static int
+req_append(struct ireq *r, const char *at, size_t n)
+{
+    if (req_reserve(r, n) == -1) {
+        return -1;
+    }
+    memcpy(r->buf + r->len, at, n);
+    r->len += n;
+    return 0;
+}
+
+static int
+req_grow_hdrs(struct ireq *r)
+{
+    int            cap = r->hcap * 2;
+    struct nd_hdr *h;
+    size_t        *o;
+
+    h = malloc((size_t) cap * sizeof(*h));
+    o = malloc((size_t) cap * 2 * sizeof(*o));
+    if (h == NULL || o == NULL) {
+        free(h);
+        free(o);
+        return -1;
+    }
+    memcpy(h, r->hdrs, (size_t) r->req.nheaders * sizeof(*h));
+    memcpy(o, r->offs, (size_t) r->req.nheaders * 2 * sizeof(*o));
+    if (r->hdrs != r->ihdrs) {
+        free(r->hdrs);
+        free(r->offs);
+    }
+    r->hdrs = h;
+    r->offs = o;
+    r->hcap = cap;
+    return 0;
+}
+
+/* ---- response heads ------------------------------------------------------ */
+
+const char *
+nd_http_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 203: return "Non-Authoritative Information";
+    case 204: return "No Content";
+    case 205: return "Reset Content";
+    case 206: return "Partial Content";
+    case 207: return "Multi-Status";
+    case 208: return "Already Reported";
+    case 226: return "IM Used";
+    case 300: return "Multiple Choices";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 305: return "Use Proxy";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 407: return "Proxy Authentication Required";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 418: return "I'm a teapot";
+    case 421: return "Misdirected Request";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 424: return "Failed Dependency";
+    case 425: return "Too Early";
+    case 426: return "Upgrade Required";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 451: return "Unavailable For Legal Reasons";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    case 506: return "Variant Also Negotiates";
+    case 507: return "Insufficient Storage";
+    case 508: return "Loop Detected";
+    case 510: return "Not Extended";
+    case 511: return "Network Authentication Required";
+    default:  return "";
+    }
+}
+
+/* "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", formatted once per second. */
+static void
+date_refresh(struct nd_http *h)
+{
+    static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                                        "Aug", "Sep", "Oct", "Nov", "Dec" };
+    struct timeval tv;
+    struct tm      tm;
+    int            n;
+
+    event_base_gettimeofday_cached(h->base, &tv);
+    if (tv.tv_sec == h->date_sec && h->date_len > 0) {
+        return;
+    }
+    h->date_sec = tv.tv_sec;
+    gmtime_r(&tv.tv_sec, &tm);
+    n = snprintf(h->date, sizeof(h->date), "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+                 days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
+    h->date_len = n > 0 && (size_t) n < sizeof(h->date) ? (size_t) n : 0;
+}
+
+static char *
+put(char *p, const void *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUTS(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+    char  tmp[24];
+    char *e = tmp + sizeof(tmp);
+    char *s = e;
+
+    do {
+        *--s = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return put(p, s, (size_t) (e - s));
+}
+
+static int
+has_ctl(const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char) s[i];
+        if (ch == '\r' || ch == '\n' || ch == '\0') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Headers the layer writes itself, or that would break framing. */
+static int
+hdr_reserved(const struct nd_hdr *hd)
+{
+    switch (hd->name_len) {
+    case 4:
+        return strncasecmp(hd->name, "date", 4) == 0;
+    case 10:
+        return strncasecmp(hd->name, "connection", 10) == 0;
+    case 14:
+        return strncasecmp(hd->name, "content-length", 14) == 0;
+    case 17:
+        return strncasecmp(hd->name, "transfer-encoding", 17) == 0;
+    default:
+        return 0;
+    }
+}
+
+enum {
+    LEN_NONE,       /* no Content-Length (204, 1.0 stream) */
+    LEN_CL,         /* Content-Length: clen */
+    LEN_CHUNKED,    /* Transfer-Encoding: chunked */
+};
+
+/* Builds a response head into h->hdr. Returns its length, 0 on OOM. */
+static size_t
+build_head(struct nd_http *h, int status, const struct nd_hdr *hdrs, int nhdrs, int lenmode,
+           uint64_t clen, int close)
+{
+    const char *reason = nd_http_reason(status);
+    size_t      rlen = strlen(reason);
+    size_t      need = 160 + rlen + sizeof(h->date);
+    char       *p;
+    int         i;
+
+    for (i = 0; i < nhdrs; i++) {
+        need += hdrs[i].name_len + hdrs[i].value_len + 4;
+    }
+    h->hdr.off = 0;
+    h->hdr.len = 0;
+    if (iobuf_reserve(&h->hdr, need) == -1) {
+        return 0;
+    }
+    date_refresh(h);
+    p = PUTS(h->hdr.data, "HTTP/1.1 ");
+    *p++ = (char) ('0' + status / 100 % 10);
+    *p++ = (char) ('0' + status / 10 % 10);
+    *p++ = (char) ('0' + status % 10);
+    *p++ = ' ';
+    p = put(p, reason, rlen);
+    p = PUTS(p, "\r\n");
+    p = put(p, h->date, h->date_len);
+    for (i = 0; i < nhdrs; i++) {
+        const struct nd_hdr *hd = &hdrs[i];
+        if (hd->name_len == 0 || hdr_reserved(hd) || has_ctl(hd->name, hd->name_len)
+            || has_ctl(hd->value, hd->value_len)) {
+            continue;       /* dropped: would break the framing or split the response */
+        }
+        p = put(p, hd->name, hd->name_len);
+        p = PUTS(p, ": ");
+        p = put(p, hd->value, hd->value_len);
+        p = PUTS(p, "\r\n");
+    }
+    if (lenmode == LEN_CL) {
+        p = PUTS(p, "Content-Length: ");
+        p = put_u64(p, clen);
+        p = PUTS(p, "\r\n");
+    } else if (lenmode == LEN_CHUNKED) {
+        p = PUTS(p, "Transfer-Encoding: chunked\r\n");
+    }
+    if (close) {
+        p = PUTS(p, "Connection: close\r\n\r\n");
+    } else {
+        p = PUTS(p, "Connection: keep-alive\r\n\r\n");
+    }
+    h->hdr.len = (size_t) (p - h->hdr.data);
+    return h->hdr.len;
+}
+
+/* ---- timers and events ------------------------------------------------ */
+
+static const struct timeval *
+phase_tv(const struct nd_http *h, int phase)
+{
+    const struct timeval *tv;
+
+    switch (phase) {
+    case T_FIRST:
+    case T_HEADER:
+        tv = &h->tv_header;
+        break;
+    case T_IDLE:
+        tv = &h->tv_keepalive;
+        break;
+    case T_BODY:
+    case T_SEND:
+        tv = &h->tv_body;
+        break;
+    case T_LINGER:
+        tv = &h->tv_linger;
+        break;
+    default:
+        return NULL;
+    }
+    return tv->tv_usec < 0 ? NULL : tv;
+}
+
+static void
+timer_set(struct nd_conn *c, int phase)
+{
+    const struct timeval *tv;
+
+    if (phase == c->tphase) {
+        return;
+    }
+    c->tphase = phase;
+    tv = phase_tv(c->http, phase);
+    if (tv == NULL) {
+        event_del(&c->tev);
+    } else {
+        event_add(&c->tev, tv);
+    }
+}
+
+static int
+can_parse(const struct nd_conn *c)
+{
+    return !c->closed && c->pending == NULL && c->ready == NULL && !c->close_after_write
+           && !c->lingering && out_pending(c) <= OUT_HIGH;
+}
+
+/* Brings the timer, EV_READ and the resume kick in line with c's state.
+ * Not for closed connections. */
+static void
+conn_update(struct nd_conn *c)
+{
+    int phase;
+    int want;
+
+    if (c->closed) {
+        return;
+    }
+    if (c->lingering) {
+        phase = T_LINGER;
+    } else if (c->req != NULL) {
+        phase = c->req->headers_done ? T_BODY : T_HEADER;
+    } else if (out_pending(c) > 0) {
+        phase = T_SEND;
+    } else if (c->pending != NULL || c->ready != NULL || in_pending(c) > 0
+               || c->close_after_write) {
+        phase = T_NONE;
+    } else {
+        phase = c->served == 0 ? T_FIRST : T_IDLE;
+    }
+    timer_set(c, phase);
+
+    want = c->lingering || (!c->close_after_write && in_pending(c) < IN_MAX
+                            && out_pending(c) <= OUT_HIGH);
+    if (want && !c->rev_on) {
+        event_add(&c->rev, NULL);
+        c->rev_on = 1;
+    } else if (!want && c->rev_on) {
+        event_del(&c->rev);
+        c->rev_on = 0;
+    }
+    if (!c->in_parse && in_pending(c) > 0 && can_parse(c)) {
+        event_active(&c->kev, EV_TIMEOUT, 1);
+    }
+}
+
+/* ---- connection lifetime ---------------------------------------------- */
+
+static void
+list_unlink(struct nd_conn **head, struct nd_conn *c)
+{
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        *head = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    }
+    c->prev = NULL;
+    c->next = NULL;
+}
+
+static void
+list_push(struct nd_conn **head, struct nd_conn *c)
+{
+    c->prev = NULL;
+    c->next = *head;
+    if (*head != NULL) {
+        (*head)->prev = c;
+    }
+    *head = c;
+}
+
+static void
+drain_check(struct nd_http *h)
+{
+    if (h->draining && !h->done_fired && !h->freeing && h->nconns == 0) {
+        event_active(&h->done_ev, EV_TIMEOUT, 1);
+    }
+}
+
+/* Closes the fd and stops every event now. The memory goes when nobody uses
+ * it (conn_maybe_free). A request with the owner is marked aborted. */
+static void
+conn_close(struct nd_conn *c)
+{
+    struct nd_http *h = c->http;
+
+    if (c->closed) {
+        return;
+    }
+    c->closed = 1;
+    event_del(&c->rev);
+    event_del(&c->wev);
+    event_del(&c->tev);
+    event_del(&c->kev);
+    c->rev_on = 0;
+    c->wev_on = 0;
+    c->tphase = T_NONE;
+    close(c->fd);
+    c->fd = -1;
+    if (c->pending != NULL) {
+        c->pending->req.aborted = 1;
+        if (c->streaming && c->want_writable && c->on_writable != NULL) {
+            event_active(&c->kev, EV_TIMEOUT, 1);
+        }
+    }
+    if (h != NULL) {
+        if (h->cork_conn == c) {
+            h->cork.len = 0;
+        }
+        list_unlink(&h->conns, c);
+        h->nconns--;
+        if (c->pending != NULL) {
+            list_push(&h->zombies, c);
+            c->zombie = 1;
+        }
+        drain_check(h);
+    }
+}
+
+static void
+conn_maybe_free(struct nd_conn *c)
+{
+    if (!c->closed || c->busy > 0 || c->pending != NULL) {
+        return;
+    }
+    if (c->http != NULL) {
+        event_del(&c->kev);     /* a detached zombie's events were deleted by nd_http_free */
+        if (c->zombie) {
+            list_unlink(&c->http->zombies, c);
+        }
+    }
+    req_release(c->http, c->req);
+    req_release(c->http, c->ready);
+    free(c->in.data);
+    free(c->out.data);
+    free(c);
+}
+
+/* Closes (or starts lingering) once an answer that ends the connection is out. */
+static void
+conn_check_close(struct nd_conn *c)
+{
+    if (c->closed || !c->close_after_write || c->lingering || out_pending(c) > 0) {
+        return;
+    }
+    if (!c->linger) {
+        conn_close(c);
+        return;
+    }
+    /* Our answer is out: half-close and discard what the client still sends for
+     * a while, so that closing with unread data does not reset the answer away. */
+    shutdown(c->fd, SHUT_WR);
+    c->lingering = 1;
+    iobuf_clear(&c->in, 0);
+    conn_update(c);
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+/* Sends queued output, the cork (when c owns it) and iov, in that order, with
+ * one sendmsg(); keeps what the socket did not take. 0, or -1 when the
+ * connection is gone (closed here). */
+static int
+conn_writev(struct nd_conn *c, const struct iovec *iov, int n)
+{
+    struct nd_http *h = c->http;
+    struct iovec    v[8];
+    struct msghdr   m;
+    size_t          skip, total = 0;
+    ssize_t         w = 0;
+    int             k = 0, i, first_out = 0, corked;
+
+    if (c->closed) {
+        return -1;
+    }
+    corked = h != NULL && h->cork_conn == c && h->cork.len > 0;
+    if (c->out.len > c->out.off) {
+        v[k].iov_base = c->out.data + c->out.off;
+        v[k++].iov_len = c->out.len - c->out.off;
+        first_out = 1;
+    }
+    if (corked) {
+        v[k].iov_base = h->cork.data;
+        v[k++].iov_len = h->cork.len;
+    }
+    for (i = 0; i < n && k < (int) (sizeof(v) / sizeof(v[0])); i++) {
+        if (iov[i].iov_len > 0) {
+            v[k++] = iov[i];
+        }
+    }
+    for (i = 0; i < k; i++) {
+        total += v[i].iov_len;
+    }
+    if (total == 0) {
+        return 0;
+    }
+    if (!c->wev_on) {       /* else the socket is known to be full: just queue */
+        memset(&m, 0, sizeof(m));
+        m.msg_iov = v;
+        m.msg_iovlen = (size_t) k;
+        do {
+            w = sendmsg(c->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+        } while (w == -1 && errno == EINTR);
+        if (w == -1) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                conn_close(c);      /* EPIPE, ECONNRESET...: the client is gone */
+                return -1;
+            }
+            w = 0;
+        }
+    }
+    skip = (size_t) w;
+    i = 0;
+    if (first_out) {
+        size_t used = skip < v[0].iov_len ? skip : v[0].iov_len;
+        c->out.off += used;
+        skip -= used;
+        i = 1;
+    }
+    for (; i < k; i++) {
+        if (skip >= v[i].iov_len) {
+            skip -= v[i].iov_len;
+            continue;
+        }
+        if (iobuf_append(&c->out, (const char *) v[i].iov_base + skip,
+                         v[i].iov_len - skip) == -1) {
+            nd_log(ND_LOG_ERROR, NULL, "out of memory queueing %zu bytes of a response",
+                   v[i].iov_len - skip);
+            conn_close(c);
+            return -1;
+        }
+        skip = 0;
+    }
+    if (corked) {
+        h->cork.len = 0;
+    }
+    if (c->out.off == c->out.len) {
+        iobuf_clear(&c->out, OUT_KEEP);
+        if (c->wev_on) {
+            event_del(&c->wev);
+            c->wev_on = 0;
+        }
+    } else {
+        if (!c->wev_on) {
+            event_add(&c->wev, NULL);
+            c->wev_on = 1;
+        }
+        if (w > 0 && c->tphase == T_SEND) {
+            c->tphase = T_STALE;    /* progress: restart the send timeout */
+        }
+    }
+    return 0;
+}
+
+/* Queues iov after c's earlier output: into the cork when c is in its parse
+ * loop and the answer is small, else writes now. 0, or -1 (closed). */
+static int
+conn_send(struct nd_conn *c, const struct iovec *iov, int n)
+{
+    struct nd_http *h = c->http;
+    size_t          total = 0;
+    int             i;
+
+    if (c->closed) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        total += iov[i].iov_len;
+    }
+    if (h->cork_conn == c && h->cork.len + total <= CORK_MAX) {
+        for (i = 0; i < n; i++) {
+            if (iobuf_append(&h->cork, iov[i].iov_base, iov[i].iov_len) == -1) {
+                conn_close(c);
+                return -1;
+            }
+        }
+        return 0;
+    }
+    return conn_writev(c, iov, n);
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_conn *c = arg;
+    ssize_t         w;
+
+    c->busy++;
+    do {
+        w = send(fd, c->out.data + c->out.off, c->out.len - c->out.off,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+    } while (w == -1 && errno == EINTR);
+    if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
+        conn_close(c);
+        goto out;
+    }
+    if (w > 0) {
+        c->out.off += (size_t) w;
+        if (c->tphase == T_SEND) {
+            c->tphase = T_STALE;
+        }
+    }
+    if (c->out.off == c->out.len) {
+        iobuf_clear(&c->out, OUT_KEEP);
+        event_del(&c->wev);
+        c->wev_on = 0;
+    }
+    if (c->want_writable && c->pending != NULL && out_pending(c) <= OUT_LOW) {
+        c->want_writable = 0;
+        if (c->on_writable != NULL) {
+            c->on_writable(&c->pending->req, c->wr_arg);
+        }
+    }
+    conn_check_close(c);
+out:
+    c->busy--;
+    if (c->closed) {
+        conn_maybe_free(c);
+    } else {
+        conn_update(c);
+    }
+}
+
+/* The layer's own plain-text answer; ends the connection. Not from inside
+ * llhttp_execute (it releases the request being parsed). */
+static void
+conn_fail(struct nd_conn *c, int status, const char *msg)
+{
+    struct nd_hdr ctype = { "Content-Type", 12, "text/plain; charset=utf-8", 25 };
+    struct iovec  iov[3];
+    size_t        mlen = strlen(msg);
+    size_t        hlen;
+
+    req_release(c->http, c->req);
+    c->req = NULL;
+    if (c->closed) {
+        return;
+    }
+    c->close_after_write = 1;
+    c->linger = 1;
+    hlen = build_head(c->http, status, &ctype, 1, LEN_CL, mlen + 1, 1);
+    if (hlen == 0) {
+        conn_close(c);
+        return;
+    }
+    iov[0].iov_base = c->http->hdr.data;
+    iov[0].iov_len = hlen;
+    iov[1].iov_base = (void *) msg;
+    iov[1].iov_len = mlen;
+    iov[2].iov_base = (void *) "\n";
+    iov[2].iov_len = 1;
+    if (conn_send(c, iov, 3) == 0 && !c->in_parse) {
+        conn_check_close(c);
+    }
+}
+
+/* ---- llhttp callbacks (inside llhttp_execute: no I/O, no frees) ---------- */
+
+static int
+cb_error(struct nd_conn *c, int status, const char *msg)
+{
+    if (c->err_status == 0) {
+        c->err_status = status;
+        c->err_msg = msg;
+    }
+    return -1;
+}
+
+#define OOM(c) cb_error((c), 500, "Internal Server Error: out of memory")
+
+static int
+on_message_begin(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+
+    c->req = req_get(c->http);
+    if (c->req == NULL) {
+        return OOM(c);
+    }
+    return 0;
+}
+
+static int
+on_url(llhttp_t *p, const char *at, size_t len)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+    int64_t         max = c->http->conf.max_url_size;
+    size_t          i;
+
+    if (max > 0 && (int64_t) (r->len + len) > max) {
+        return cb_error(c, 414, "URI Too Long");
+    }
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) at[i] >= 0x80) {    /* llhttp 9 strict rejects it too */
+            return cb_error(c, 400, "Bad Request: Invalid char in url path");
+        }
+    }
+    return req_append(r, at, len) == 0 ? 0 : OOM(c);
+}
+
+static int
+on_url_complete(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+
+    r->req.target_len = r->len;
+    r->url_done = 1;
+    return req_append(r, "", 1) == 0 ? 0 : OOM(c);
+}
+
+static int
+hdr_bytes_add(struct nd_conn *c, struct ireq *r, size_t n)
+{
+    int64_t max = c->http->conf.max_header_size;
+
+    r->hdr_bytes += n;
+    if (max > 0 && (int64_t) r->hdr_bytes > max) {
+        return cb_error(c, 431, "Request Header Fields Too Large");
+    }
+    return 0;
+}
+
+static int
+on_header_field(llhttp_t *p, const char *at, size_t len)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+
+    if (r->headers_done) {
+        return hdr_bytes_add(c, r, len);    /* a trailer: counted, not kept */
+    }
+    if (r->hstate != HS_FIELD) {
+        if (r->req.nheaders == r->hcap && req_grow_hdrs(r) == -1) {
+            return OOM(c);
+        }
+        r->offs[2 * r->req.nheaders] = r->len;
+        r->offs[2 * r->req.nheaders + 1] = r->len;
+        r->req.nheaders++;
+        r->hstate = HS_FIELD;
+        if (hdr_bytes_add(c, r, 4) == -1) {    /* ": " and CRLF */
+            return -1;
+        }
+    }
+    if (hdr_bytes_add(c, r, len) == -1) {
+        return -1;
+    }
+    return req_append(r, at, len) == 0 ? 0 : OOM(c);
+}
+
+static int
+on_header_field_complete(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+    int             i = r->req.nheaders - 1;
+
+    if (r->headers_done) {
+        return 0;
+    }
+    if (r->hstate != HS_FIELD) {
+        return cb_error(c, 400, "Bad Request: empty header name");  /* llhttp rejects first */
+    }
+    r->hdrs[i].name_len = r->len - r->offs[2 * i];
+    return req_append(r, "", 1) == 0 ? 0 : OOM(c);
+}
+
+static int
+on_header_value(llhttp_t *p, const char *at, size_t len)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+
+    if (r->headers_done) {
+        return hdr_bytes_add(c, r, len);
+    }
+    if (r->hstate != HS_VALUE) {
+        r->offs[2 * (r->req.nheaders - 1) + 1] = r->len;
+        r->hstate = HS_VALUE;
+    }
+    if (hdr_bytes_add(c, r, len) == -1) {
+        return -1;
+    }
+    return req_append(r, at, len) == 0 ? 0 : OOM(c);
+}
+
+static int
+on_header_value_complete(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+    int             i = r->req.nheaders - 1;
+    const char     *name, *s, *e;
+    size_t          nlen;
+
+    if (r->headers_done) {
+        return 0;
+    }
+    if (i < 0) {
+        return cb_error(c, 400, "Bad Request: header value without a name");
+    }
+    if (r->hstate != HS_VALUE) {
+        r->offs[2 * i + 1] = r->len;    /* empty value: no on_header_value */
+    }
+    r->hstate = HS_NONE;
+    s = r->buf + r->offs[2 * i + 1];
+    e = r->buf + r->len;
+    while (s < e && (*s == ' ' || *s == '\t')) {
+        s++;
+    }
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+    r->offs[2 * i + 1] = (size_t) (s - r->buf);
+    r->hdrs[i].value_len = (size_t) (e - s);
+    r->len = (size_t) (e - r->buf);
+    if (req_append(r, "", 1) == -1) {
+        return OOM(c);
+    }
+    name = r->buf + r->offs[2 * i];
+    nlen = r->hdrs[i].name_len;
+    if (nlen == 4 && strncasecmp(name, "host", 4) == 0) {
+        r->nhost++;
+        r->host_idx = i;
+    } else if (nlen == 6 && strncasecmp(name, "expect", 6) == 0) {
+        if (r->hdrs[i].value_len == 12
+            && strncasecmp(r->buf + r->offs[2 * i + 1], "100-continue", 12) == 0) {
+            r->expect_continue = 1;
+        } else {
+            r->expect_bad = 1;
+        }
+    }
+    return 0;
+}
+
+static int64_t
+mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int
+on_headers_complete(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+    struct nd_http *h = c->http;
+    struct ireq    *r = c->req;
+    int             has_body = (p->flags & F_CHUNKED) || p->content_length > 0;
+    int64_t         max = h->conf.max_body_size;
+
+    if (!r->url_done) {
+        r->req.target_len = r->len;
+        r->url_done = 1;
+        if (req_append(r, "", 1) == -1) {
+            return OOM(c);
+        }
+    }
+    r->headers_done = 1;
+    c->raw = 0;
+    r->req.http_major = p->http_major;
+    r->req.http_minor = p->http_minor;
+    r->req.method = llhttp_method_name((llhttp_method_t) p->method);
+    r->req.method_len = strlen(r->req.method);
+    r->req.head = p->method == HTTP_HEAD;
+    if (p->http_major != 1) {
+        return cb_error(c, 505, "HTTP Version Not Supported");
+    }
+    if (r->nhost > 1) {
+        return cb_error(c, 400, "Bad Request: multiple Host headers");
+    }
+    if (r->nhost == 0 && p->http_minor >= 1) {
+        return cb_error(c, 400, "Bad Request: missing Host header");
+    }
+    if (p->method == HTTP_CONNECT) {
+        return cb_error(c, 501, "Not Implemented: CONNECT");
+    }
+    if (r->expect_bad) {
+        return cb_error(c, 417, "Expectation Failed: only 100-continue is supported");
+    }
+    if (max > 0 && (p->flags & F_CONTENT_LENGTH) && !(p->flags & F_CHUNKED)
+        && p->content_length > (uint64_t) max) {
+        return cb_error(c, 413, "Payload Too Large");
+    }
+    if (r->expect_continue && has_body && p->http_minor >= 1) {
+        struct iovec iov = { (void *) resp_100, sizeof(resp_100) - 1 };
+        /* Corked (we are in the parse loop): sent when this read is parsed. */
+        conn_send(c, &iov, 1);
+    }
+    if ((p->flags & F_CONTENT_LENGTH) && !(p->flags & F_CHUNKED) && p->content_length > 0
+        && req_reserve(r, (size_t) (p->content_length < BODY_PREALLOC_MAX
+                                    ? p->content_length : BODY_PREALLOC_MAX)) == -1) {
+        return OOM(c);
+    }
+    r->body_off = r->len;
+    r->in_body = has_body != 0;
+    r->req.start_us = mono_us();
+    return 0;
+}
+
+static int
+on_body(llhttp_t *p, const char *at, size_t len)
+{
+    struct nd_conn *c = p->data;
+    struct ireq    *r = c->req;
+    int64_t         max = c->http->conf.max_body_size;
+
+    if (max > 0 && (int64_t) (r->len - r->body_off + len) > max) {
+        return cb_error(c, 413, "Payload Too Large");
+    }
+    return req_append(r, at, len) == 0 ? 0 : OOM(c);
+}
+
+static int
+on_message_complete(llhttp_t *p)
+{
+    struct nd_conn *c = p->data;
+    struct nd_http *h = c->http;
+    struct ireq    *r = c->req;
+    int             i;
+
+    if (req_reserve(r, 0) == -1) {
+        return OOM(c);
+    }
+    r->buf[r->len] = '\0';
+    r->req.body = r->buf + r->body_off;
+    r->req.body_len = r->len - r->body_off;
+    r->req.target = r->buf;
+    for (i = 0; i < r->req.nheaders; i++) {
+        r->hdrs[i].name = r->buf + r->offs[2 * i];
+        r->hdrs[i].value = r->buf + r->offs[2 * i + 1];
+    }
+    r->req.headers = r->hdrs;
+    if (r->host_idx >= 0) {
+        r->req.host = r->hdrs[r->host_idx].value;
+        r->req.host_len = r->hdrs[r->host_idx].value_len;
+    }
+    /* Must be asked here: llhttp clears the flags after this callback. An
+     * upgrade is served as a plain request, then the connection closes. */
+    r->keepalive = llhttp_should_keep_alive(p) && !p->upgrade;
+    r->in_body = 0;
+    r->req.id = ++h->next_id;
+    r->req.peer = c->peer;
+    r->req.conn = c;
+    c->ready = r;
+    c->req = NULL;
+    c->hscan = HSCAN_START;
+    return HPE_PAUSED;
+}
+
+/* GLOBAL: read-only callback table; llhttp keeps a pointer to it. */
+static const llhttp_settings_t parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+    .on_url_complete = on_url_complete,
+    .on_header_field_complete = on_header_field_complete,
+    .on_header_value_complete = on_header_value_complete,
+};
+
+/* ---- parsing ---------------------------------------------------------------- */
+
+/* RFC 9112 2.2: a bare CR in the header section is invalid. llhttp 8.1 takes
+ * CR + any byte as a line end in places (CR CR ends the headers, "x:\rT"
+ * starts a header "ransfer-..."), a request-smuggling vector fixed in llhttp 9.
+ * Scans the header section's bytes (not the body) for it; memchr skips the
+ * rest. 0, or -1 on a bare CR. */
+static int
+hdr_scan(struct nd_conn *c, const char *p, size_t n)
+{
+    const char *e = p + n;
+    int         s = c->hscan;
+
+    while (p < e && s != HSCAN_END) {
+        if (s == HSCAN_LINE) {
+            const char *cr = memchr(p, '\r', (size_t) (e - p));
+            if (cr == NULL) {
+                break;
+            }
+            p = cr + 1;
+            s = HSCAN_CR;
+            continue;
+        }
+        switch (s) {
+        case HSCAN_START:
+            s = *p == '\r' ? HSCAN_START_CR : *p == '\n' ? HSCAN_START : HSCAN_LINE;
+            break;
+        case HSCAN_START_CR:
+            if (*p != '\n') {
+                return -1;
+            }
+            s = HSCAN_START;
+            break;
+        case HSCAN_CR:
+            if (*p != '\n') {
+                return -1;
+            }
+            s = HSCAN_LF;
+            break;
+        case HSCAN_LF:
+            s = *p == '\r' ? HSCAN_LF_CR : HSCAN_LINE;
+            break;
+        default:    /* HSCAN_LF_CR */
+            if (*p != '\n') {
+                return -1;
+            }
+            s = HSCAN_END;
+            break;
+        }
+        p++;
+    }
+    c->hscan = s;
+    return 0;
+}
+
+static void
+conn_parse_error(struct nd_conn *c, enum llhttp_errno err)
+{
+    char msg[160];
+
+    if (c->err_status != 0) {
+        conn_fail(c, c->err_status, c->err_msg);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "Bad Request: %s",
+             llhttp_get_error_reason(&c->parser) != NULL
+             ? llhttp_get_error_reason(&c->parser) : llhttp_errno_name(err));
+    conn_fail(c, 400, msg);
+}
+
+/* Parses data (c->in's unparsed bytes when from_in, else the shared read
+ * buffer) and hands out complete requests, one at a time. */
+static void
+conn_parse(struct nd_conn *c, const char *data, size_t len, int from_in)
+{
+    struct nd_http *h = c->http;
+    int64_t         raw_max = 0;
+    int             failed = 0;
+
+    if (h->conf.max_header_size > 0 && h->conf.max_url_size > 0) {
+        raw_max = h->conf.max_header_size + h->conf.max_url_size + RAW_SLACK;
+    }
+    c->busy++;
+    c->in_parse = 1;
+    h->cork_conn = c;
+    while (len > 0 && can_parse(c)) {
+        int               hdr_phase = c->req == NULL || !c->req->headers_done;
+        enum llhttp_errno err;
+        size_t            used;
+
+        if (hdr_phase && hdr_scan(c, data, len) == -1) {
+            conn_fail(c, 400, "Bad Request: bare CR in the header section");
+            failed = 1;
+            break;
+        }
+        err = llhttp_execute(&c->parser, data, len);
+
+        if (c->closed) {
+            break;      /* a write inside a callback (100 Continue) found the client gone */
+        }
+        if (err == HPE_OK) {
+            used = len;
+        } else if (err == HPE_PAUSED && c->ready != NULL) {
+            used = (size_t) (llhttp_get_error_pos(&c->parser) - data);
+        } else {
+            conn_parse_error(c, err);
+            failed = 1;
+            break;
+        }
+        if (hdr_phase && c->ready == NULL && (c->req == NULL || !c->req->headers_done)) {
+            /* Bounds what the span counts miss (whitespace, blank lines). */
+            c->raw += used;
+            if (raw_max > 0 && (int64_t) c->raw > raw_max) {
+                conn_fail(c, 431, "Request Header Fields Too Large");
+                failed = 1;
+                break;
+            }
+        }
+        if (c->req != NULL && c->req->headers_done && c->tphase == T_BODY) {
+            c->tphase = T_STALE;        /* body progress: restart the body timeout */
+        }
+        data += used;
+        len -= used;
+        if (c->ready != NULL) {
+            struct ireq *r = c->ready;
+            c->ready = NULL;
+            c->pending = r;
+            c->raw = 0;
+            h->cb(&r->req, h->arg);
+            if (c->closed) {
+                break;
+            }
+        }
+    }
+    if (!c->closed) {
+        if (failed || len == 0 || c->close_after_write) {
+            if (len > 0 && c->close_after_write) {
+                c->linger = 1;  /* unread requests: do not reset our last answer away */
+            }
+            if (from_in) {
+                iobuf_clear(&c->in, 0);
+            }
+        } else if (from_in) {
+            c->in.off = (size_t) (data - c->in.data);
+        } else if (iobuf_append(&c->in, data, len) == -1) {
+            conn_close(c);
+        }
+    }
+    if (!c->closed && h->cork.len > 0) {
+        conn_writev(c, NULL, 0);
+    }
+    h->cork_conn = NULL;
+    h->cork.len = 0;
+    c->in_parse = 0;
+    conn_check_close(c);
+    c->busy--;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_conn *c = arg;
+    struct nd_http *h = c->http;
+    ssize_t         n;
+
+    c->busy++;
+    if (c->lingering) {
+        n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
+    } else if (can_parse(c) && in_pending(c) == 0) {
+        n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
+        if (n > 0) {
+            conn_parse(c, h->rbuf, (size_t) n, 0);
+        }
+    } else {
+        /* Busy (a request is with the owner, or output is backed up): buffer a
+         * little, which also notices a hang-up. */
+        size_t room = in_pending(c) < IN_MAX ? IN_MAX - in_pending(c) : 0;
+
+        if (room > 16384) {
+            room = 16384;
+        }
+        if (room == 0) {
+            goto out;
+        }
+        if (iobuf_reserve(&c->in, room) == -1) {
+            conn_close(c);
+            goto out;
+        }
+        n = recv(fd, c->in.data + c->in.len, room, MSG_DONTWAIT);
+        if (n > 0) {
+            c->in.len += (size_t) n;
+            if (can_parse(c)) {
+                conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+            }
+        }
+    }
+    if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        conn_close(c);      /* hang-up: silent; a pending request becomes aborted */
+    }
+out:
+    c->busy--;
+    if (c->closed) {
+        conn_maybe_free(c);
+    } else {
+        conn_update(c);
+    }
+}
+
+/* Resumes parsing buffered input after an answer given outside the parse loop. */
+static void
+conn_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_conn *c = arg;
+
+    c->busy++;
+    if (c->closed) {
+        /* A stream waiting for on_writable lost its client: let the producer
+         * find out (its next write returns -1). */
+        if (c->pending != NULL && c->want_writable && c->on_writable != NULL) {
+            c->want_writable = 0;
+            c->on_writable(&c->pending->req, c->wr_arg);
+        }
+    } else if (can_parse(c) && in_pending(c) > 0) {
+        conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+    }
+    c->busy--;
+    if (c->closed) {
+        conn_maybe_free(c);
+    } else {
+        conn_update(c);
+    }
+}
+
+static void
+conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_conn *c = arg;
+    int             phase = c->tphase;
+
+    c->tphase = T_NONE;     /* fired: no longer pending */
+    c->busy++;
+    switch (phase) {
+    case T_HEADER:
+    case T_BODY:
+        conn_fail(c, 408, "Request Timeout");
+        break;
+    default:                /* idle, send, linger: silent close */
+        conn_close(c);
+        break;
+    }
+    c->busy--;
+    if (c->closed) {
+        conn_maybe_free(c);
+    } else {
+        conn_update(c);
+    }
+}
+
+/* ---- accepting ----------------------------------------------------------- */
+
+static struct nd_conn *
+conn_new(struct nd_http *h, int fd, const struct sockaddr_storage *peer)
+{
+    struct nd_conn *c = calloc(1, sizeof(*c));
+    int             one = 1;
+
+    if (c == NULL) {
+        return NULL;
+    }
+    c->http = h;
+    c->fd = fd;
+    c->peer = *peer;
+    c->tphase = T_NONE;
+    event_assign(&c->rev, h->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
+    event_assign(&c->wev, h->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+    evtimer_assign(&c->tev, h->base, conn_timer_cb, c);
+    event_assign(&c->kev, h->base, -1, 0, conn_kick_cb, c);
+    llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
+    c->parser.data = c;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));    /* fails on AF_UNIX: fine */
+    list_push(&h->conns, c);
+    h->nconns++;
+    conn_update(c);
+    return c;
+}
+
+/* Over max_connections: a canned 503, best effort, never blocking. */
+static void
+refuse(struct nd_http *h, int fd)
+{
+    time_t now = time(NULL);
+
+    /* Take what already arrived so that close() sends FIN, not RST. */
+    (void) !recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
+    (void) !send(fd, resp_503, sizeof(resp_503) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+    shutdown(fd, SHUT_WR);
+    close(fd);
+    if (now != h->refuse_log_sec) {
+        h->refuse_log_sec = now;
+        nd_log(ND_LOG_WARN, NULL, "max_connections (%d) reached: answering 503",
+               h->conf.max_connections);
+    }
+}
+
+static void
+listeners_enable(struct nd_http *h, int on)
+{
+    int i;
+
+    for (i = 0; i < h->nls; i++) {
+        struct listener *l = h->ls[i];
+        if (on && !l->on) {
+            event_add(&l->ev, NULL);
+        } else if (!on && l->on) {
+            event_del(&l->ev);
+        }
+        l->on = on != 0;
+    }
+}
+
+static void
+pause_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_http *h = arg;
+
+    h->accept_paused = 0;
+    if (!h->draining) {
+        listeners_enable(h, 1);
+    }
+}
+
+static void
+accept_cb(evutil_socket_t lfd, short what, void *arg)
+{
+    struct listener *l = arg;
+    struct nd_http  *h = l->http;
+
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t               sl = sizeof(ss);
+        int                     fd;
+
+        fd = accept4(lfd, (struct sockaddr *) &ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd == -1) {
+            struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+
+            switch (errno) {
+            case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+            case EWOULDBLOCK:
+#endif
+                return;
+            case EINTR:
+            case ECONNABORTED:
+            case EPROTO:
+            case ENETDOWN:
+            case ENOPROTOOPT:
+            case EHOSTDOWN:
+            case ENONET:
+            case EHOSTUNREACH:
+            case ENETUNREACH:
+                continue;   /* that connection failed, not the listener */
+            case EMFILE:
+            case ENFILE:
+            case ENOBUFS:
+            case ENOMEM:
+                nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd %d: "
+                             "pausing accepts for %d ms", lfd, ACCEPT_PAUSE_MS);
+                listeners_enable(h, 0);
+                h->accept_paused = 1;
+                evtimer_add(&h->pause_ev, &tv);
+                return;
+            default:
+                nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd %d",
+                             lfd);
+                return;
+            }
+        }
+        if (h->conf.max_connections > 0 && h->nconns >= h->conf.max_connections) {
+            refuse(h, fd);
+            continue;
+        }
+        if (conn_new(h, fd, &ss) == NULL) {
+            nd_log(ND_LOG_ERROR, NULL, "out of memory accepting a connection");
+            close(fd);
+        }
+    }
+}
+
+static void
+done_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_http *h = arg;
+
+    if (h->done_fired || h->nconns > 0) {
+        return;
+    }
+    h->done_fired = 1;
+    if (h->done != NULL) {
+        h->done(h->done_arg);   /* may free h */
+    }
+}
+
+/* ---- public API ----------------------------------------------------------- */
+
+static void
+common_tv(struct event_base *base, struct timeval *out, int64_t ms)
+{
+    const struct timeval *ct;
+    struct timeval        tv;
+
+    out->tv_sec = 0;
+    out->tv_usec = -1;      /* disabled */
+    if (ms <= 0) {
+        return;
+    }
+    tv.tv_sec = (time_t) (ms / 1000);
+    tv.tv_usec = (suseconds_t) (ms % 1000 * 1000);
+    ct = event_base_init_common_timeout(base, &tv);
+    *out = ct != NULL ? *ct : tv;
+}
+
+struct nd_http *
+nd_http_new(struct event_base *base, const struct nd_http_conf *conf, nd_http_request_cb cb,
+            void *arg)
+{
+    struct nd_http *h = calloc(1, sizeof(*h));
+
+    if (h == NULL) {
+        return NULL;
+    }
+    h->base = base;
+    h->conf = *conf;
+    h->cb = cb;
+    h->arg = arg;
+    evtimer_assign(&h->pause_ev, base, pause_cb, h);
+    event_assign(&h->done_ev, base, -1, 0, done_cb, h);
+    common_tv(base, &h->tv_header, conf->header_timeout_ms);
+    common_tv(base, &h->tv_body, conf->body_timeout_ms);
+    common_tv(base, &h->tv_keepalive, conf->keepalive_timeout_ms);
+    common_tv(base, &h->tv_linger, LINGER_MS);
+    h->date_sec = (time_t) -1;
+    return h;
+}
+
+int
+nd_http_listen(struct nd_http *http, int fd)
+{
+    struct listener  *l = NULL;
+    struct listener **ls;
+    int               fl;
+
+    fl = fcntl(fd, F_GETFL);
+    if (fl == -1) {
+        nd_log_errno(ND_LOG_ERROR, NULL, errno, "fcntl(F_GETFL) failed on listener fd %d", fd);
+        goto fail;
+    }
+    if (!(fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1) {
+        nd_log_errno(ND_LOG_ERROR, NULL, errno, "fcntl(O_NONBLOCK) failed on listener fd %d",
+                     fd);
+        goto fail;
+    }
+    l = calloc(1, sizeof(*l));
+    ls = realloc(http->ls, (size_t) (http->nls + 1) * sizeof(*ls));
+    if (l == NULL || ls == NULL) {
+        if (ls != NULL) {
+            http->ls = ls;
+        }
+        goto fail;
+    }
+    http->ls = ls;
+    l->http = http;
+    l->fd = fd;
+    event_assign(&l->ev, http->base, fd, EV_READ | EV_PERSIST, accept_cb, l);
+    http->ls[http->nls++] = l;
+    if (!http->draining && !http->accept_paused) {
+        if (event_add(&l->ev, NULL) == -1) {
+            http->nls--;
+            goto fail;
+        }
+        l->on = 1;
+    }
+    return 0;
+
+fail:
+    free(l);
+    return -1;
+}
+
+/* Finishes the answer to c's pending request (already detached). */
+static void
+request_done(struct nd_conn *c, int close)
+{
+    c->served++;
+    c->streaming = 0;
+    c->want_writable = 0;
+    c->on_writable = NULL;
+    if (close || c->http->draining) {
+        c->close_after_write = 1;
+        if (in_pending(c) > 0) {
+            c->linger = 1;      /* unread pipelined requests: do not reset our answer */
+        }
+        if (!c->in_parse) {
+            conn_check_close(c);
+        }
+    } else {
+        llhttp_resume(&c->parser);
+        if (c->tphase == T_IDLE) {
+            c->tphase = T_STALE;    /* restart the keep-alive timeout */
+        }
+    }
+    if (!c->closed && !c->in_parse) {
+        conn_update(c);
+    }
+}
+
+int
+nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
+                const void *body, size_t len)
+{
+    struct ireq    *r = (struct ireq *) req;
+    struct nd_conn *c = req->conn;
+    struct nd_http *h = c->http;
+    struct iovec    iov[2];
+    int             n = 1, close, nobody, lenmode, rc;
+    size_t          hlen;
+
+    if (c->pending != r) {
+        nd_log(ND_LOG_ERROR, NULL, "nd_http_respond() on a request that is not pending");
+        return -1;
+    }
+    if (c->streaming) {
+        nd_log(ND_LOG_ERROR, NULL, "nd_http_respond() after nd_http_stream_begin(): ending "
+               "the stream");
+        return nd_http_stream_end(req);
+    }
+    c->pending = NULL;
+    if (c->closed) {
+        req_release(h, r);
+        conn_maybe_free(c);
+        return -1;
+    }
+    if (status < 200 || status > 999) {
+        nd_log(ND_LOG_ERROR, NULL, "invalid response status %d: answering 500", status);
+        status = 500;
+        nhdrs = 0;
+        len = 0;
+    }
+    close = !r->keepalive || h->draining;
+    nobody = req->head || status == 204 || status == 304;
+    lenmode = status == 204 || (status == 304 && len == 0) ? LEN_NONE : LEN_CL;
+    hlen = build_head(h, status, hdrs, nhdrs, lenmode, len, close);
+    if (hlen == 0) {
+        req_release(h, r);
+        conn_close(c);
+        conn_maybe_free(c);
+        return -1;
+    }
+    iov[0].iov_base = h->hdr.data;
+    iov[0].iov_len = hlen;
+    if (!nobody && len > 0) {
+        iov[1].iov_base = (void *) body;
+        iov[1].iov_len = len;
+        n = 2;
+    }
+    /* Released after sending: body and hdrs may point into the request. */
+    rc = conn_send(c, iov, n);
+    req_release(h, r);
+    if (rc == -1) {
+        conn_maybe_free(c);
+        return -1;
+    }
+    request_done(c, close);
+    if (c->closed) {
+        conn_maybe_free(c);
+    }
+    return 0;
+}
+
+int
+nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
+                     nd_http_writable_cb on_writable, void *arg)
+{
+    struct ireq    *r = (struct ireq *) req;
+    struct nd_conn *c = req->conn;
+    struct nd_http *h = c->http;
+    struct iovec    iov;
+    int             http10 = req->http_minor == 0;
+    int             lenmode;
+    size_t          hlen;
+
+    if (c->pending != r || c->streaming) {
+        return -1;
+    }
+    c->streaming = 1;
+    c->on_writable = on_writable;
+    c->wr_arg = arg;
+    if (c->closed) {
+        return -1;
+    }
+    if (status < 200 || status > 999) {
+        status = 500;
+    }
+    c->st_nobody = req->head || status == 204 || status == 304;
+    c->st_chunked = !http10 && status != 204 && status != 304;
+    c->st_close = !r->keepalive || h->draining || (http10 && !c->st_nobody);
+    /* HEAD on 1.1 announces chunked like the GET would; no body follows. */
+    lenmode = c->st_chunked ? LEN_CHUNKED : LEN_NONE;
+    hlen = build_head(h, status, hdrs, nhdrs, lenmode, 0, c->st_close);
+    if (hlen == 0) {
+        conn_close(c);
+        return -1;
+    }
+    iov.iov_base = h->hdr.data;
+    iov.iov_len = hlen;
+    return conn_send(c, &iov, 1);
+}
+
+int
+nd_http_stream_write(struct nd_req *req, const void *data, size_t len)
+{
+    struct nd_conn *c = req->conn;
+    struct iovec    iov[3];
+    char            size[24];
+    int             n = 0;
+
+    if (c->pending != (struct ireq *) req || !c->streaming || c->closed) {
+        return -1;
+    }
+    if (len > 0 && !c->st_nobody) {
+        if (c->st_chunked) {
+            static const char hex[] = "0123456789abcdef";
+            char   *e = size + sizeof(size) - 2;
+            char   *s = e;
+            size_t  v = len;
+
+            e[0] = '\r';
+            e[1] = '\n';
+            do {
+                *--s = hex[v & 15];
+                v >>= 4;
+            } while (v > 0);
+            iov[n].iov_base = s;
+            iov[n++].iov_len = (size_t) (e + 2 - s);
+        }
+        iov[n].iov_base = (void *) data;
+        iov[n++].iov_len = len;
+        if (c->st_chunked) {
+            iov[n].iov_base = (void *) "\r\n";
+            iov[n++].iov_len = 2;
+        }
+        if (conn_send(c, iov, n) == -1) {
+            return -1;
+        }
+    }
+    if (out_pending(c) > OUT_HIGH) {
+        c->want_writable = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int
+nd_http_stream_end(struct nd_req *req)
+{
+    struct ireq    *r = (struct ireq *) req;
+    struct nd_conn *c = req->conn;
+    struct iovec    iov = { (void *) "0\r\n\r\n", 5 };
+    int             rc = 0;
+
+    if (c->pending != r) {
+        nd_log(ND_LOG_ERROR, NULL, "nd_http_stream_end() on a request that is not pending");
+        return -1;
+    }
+    c->pending = NULL;
+    req_release(c->http, r);
+    if (c->closed || !c->streaming) {
+        if (!c->closed) {
+            conn_close(c);      /* end without begin: nothing sensible was sent */
+        }
+        conn_maybe_free(c);
+        return -1;
+    }
+    if (c->st_chunked && !c->st_nobody) {
+        rc = conn_send(c, &iov, 1);
+    }
+    if (rc == -1) {
+        conn_maybe_free(c);
+        return -1;
+    }
+    request_done(c, c->st_close);
+    if (c->closed) {
+        conn_maybe_free(c);
+    }
+    return 0;
+}
+
+void
+nd_http_drain(struct nd_http *http, void (*done)(void *arg), void *arg)
+{
+    struct nd_conn *c, *next;
+
+    http->draining = 1;
+    http->done = done;
+    http->done_arg = arg;
+    listeners_enable(http, 0);
+    event_del(&http->pause_ev);
+    for (c = http->conns; c != NULL; c = next) {
+        next = c->next;
+        if (c->req == NULL && c->pending == NULL && c->ready == NULL && in_pending(c) == 0) {
+            if (out_pending(c) == 0) {
+                conn_close(c);          /* idle (or lingering): now */
+                conn_maybe_free(c);
+            } else {
+                c->close_after_write = 1;
+                conn_update(c);
+            }
+        }
+        /* Busy ones: their answer says Connection: close (request_done). */
+    }
+    drain_check(http);
+}
+
+int
+nd_http_nconns(const struct nd_http *http)
+{
+    return http->nconns;
+}
+
+void
+nd_http_free(struct nd_http *http)
+{
+    struct nd_conn *c;
+    struct ireq    *r;
+    int             i;
+
+    if (http == NULL) {
+        return;
+    }
+    http->freeing = 1;
+    for (i = 0; i < http->nls; i++) {
+        event_del(&http->ls[i]->ev);
+        free(http->ls[i]);
+    }
+    free(http->ls);
+    event_del(&http->pause_ev);
+    event_del(&http->done_ev);
+    while (http->conns != NULL) {
+        c = http->conns;
+        conn_close(c);
+        conn_maybe_free(c);
+    }
+    /* Requests still with their owners: their connections outlive us. */
+    while (http->zombies != NULL) {
+        c = http->zombies;
+        list_unlink(&http->zombies, c);
+        event_del(&c->kev);
+        c->zombie = 0;
+        c->http = NULL;
+        req_release(NULL, c->req);
+        c->req = NULL;
+        req_release(NULL, c->ready);
+        c->ready = NULL;
+    }
+    while ((r = http->free_reqs) != NULL) {
+        http->free_reqs = r->next;
+        free(r);
+    }
+    free(http->cork.data);
+    free(http->hdr.data);
+    free(http);
+}

@@ -1,0 +1,20 @@
+/*
+ * Natives: the C functions the bootstrap reaches through its `native`
+ * argument (never a global). Worker only.
+ */
+#ifndef ND_JS_BIND_H
+#define ND_JS_BIND_H
+
+#include <stddef.h>
+
+#include "duktape.h"
+
+/* -> [ ... native ] with every binding installed. */
+void nd_bind_push_natives(duk_context *ctx);
+
+/* Converts a Duktape string (CESU-8-ish internal form) to UTF-8: surrogate
+ * pairs become 4-byte sequences, lone surrogates U+FFFD. out must hold
+ * len bytes (the result is never longer). Returns the output length. */
+size_t nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out);
+
+#endif

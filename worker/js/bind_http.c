@@ -1,0 +1,213 @@
+/*
+ * native.respond / native.fail / native.log: the request side of the bridge.
+ * The answer goes straight to nd_app_respond(), which writes it (one writev).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "worker/app.h"
+#include "worker/http.h"
+#include "worker/js/bind.h"
+#include "worker/js/heap.h"
+
+#define MAX_RESP_HEADERS 256
+
+/* GLOBAL: scratch for converting one response; the worker is single-threaded
+ * and nd_http_respond copies what it is given. */
+static struct {
+    unsigned char *p;
+    size_t         cap;
+} g_scratch;
+
+static unsigned char *
+scratch(size_t need)
+{
+    if (need > g_scratch.cap) {
+        size_t         cap = need < 4096 ? 4096 : need * 2;
+        unsigned char *p = realloc(g_scratch.p, cap);
+        if (p == NULL) {
+            return NULL;
+        }
+        g_scratch.p = p;
+        g_scratch.cap = cap;
+    }
+    return g_scratch.p;
+}
+
+size_t
+nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out)
+{
+    size_t i = 0, o = 0;
+
+    while (i < len) {
+        unsigned char c = in[i];
+        if (c == 0xED && i + 2 < len && (in[i + 1] & 0xE0) == 0xA0) {
+            /* A surrogate, U+D800..U+DFFF, in 3-byte form. */
+            unsigned hi = 0xD000u | ((in[i + 1] & 0x3Fu) << 6) | (in[i + 2] & 0x3Fu);
+            if (hi < 0xDC00 && i + 5 < len && in[i + 3] == 0xED && (in[i + 4] & 0xF0) == 0xB0) {
+                unsigned lo = 0xD000u | ((in[i + 4] & 0x3Fu) << 6) | (in[i + 5] & 0x3Fu);
+                unsigned cp = 0x10000u + ((hi - 0xD800u) << 10) + (lo - 0xDC00u);
+                out[o++] = (unsigned char) (0xF0 | (cp >> 18));
+                out[o++] = (unsigned char) (0x80 | ((cp >> 12) & 0x3F));
+                out[o++] = (unsigned char) (0x80 | ((cp >> 6) & 0x3F));
+                out[o++] = (unsigned char) (0x80 | (cp & 0x3F));
+                i += 6;
+            } else {
+                out[o++] = 0xEF;
+                out[o++] = 0xBF;
+                out[o++] = 0xBD;
+                i += 3;
+            }
+            continue;
+        }
+        out[o++] = c;
+        i++;
+    }
+    return o;
+}
+
+/* A ByteString (every char <= U+00FF) from its internal UTF-8 form to bytes. */
+static size_t
+to_latin1(const unsigned char *in, size_t len, unsigned char *out)
+{
+    size_t i = 0, o = 0;
+
+    while (i < len) {
+        if ((in[i] == 0xC2 || in[i] == 0xC3) && i + 1 < len) {
+            out[o++] = (unsigned char) (((in[i] & 0x03) << 6) | (in[i + 1] & 0x3F));
+            i += 2;
+        } else {
+            out[o++] = in[i++];
+        }
+    }
+    return o;
+}
+
+static int
+forbidden_response_header(const char *name, size_t len)
+{
+    return (len == 14 && strncmp(name, "content-length", 14) == 0)
+        || (len == 17 && strncmp(name, "transfer-encoding", 17) == 0)
+        || (len == 10 && strncmp(name, "connection", 10) == 0)
+        || (len == 10 && strncmp(name, "keep-alive", 10) == 0)
+        || (len == 4 && strncmp(name, "date", 4) == 0);
+}
+
+/* native.respond(id, status, flatHeaders|null, body, defaultContentType|null) */
+static duk_ret_t
+native_respond(duk_context *ctx)
+{
+    struct nd_js  *js = nd_js_of(ctx);
+    struct nd_hdr  hdrs[MAX_RESP_HEADERS + 1];
+    const unsigned char *body = NULL;
+    unsigned char *buf, *p;
+    double         id = duk_require_number(ctx, 0);
+    int            status = duk_require_int(ctx, 1);
+    duk_size_t     blen = 0, need = 0, slen;
+    int            n = 0, have_ctype = 0, i, nflat = 0, rc;
+
+    /* Pass 1: how much scratch. */
+    if (duk_is_array(ctx, 2)) {
+        nflat = (int) duk_get_length(ctx, 2);
+        if (nflat / 2 > MAX_RESP_HEADERS) {
+            return duk_error(ctx, DUK_ERR_RANGE_ERROR, "too many response headers (max %d)",
+                             MAX_RESP_HEADERS);
+        }
+        for (i = 0; i < nflat; i++) {
+            duk_get_prop_index(ctx, 2, (duk_uarridx_t) i);
+            duk_get_lstring(ctx, -1, &slen);
+            need += slen;
+            duk_pop(ctx);
+        }
+    }
+    if (duk_is_string(ctx, 3)) {
+        duk_get_lstring(ctx, 3, &blen);
+        need += blen;
+    } else if (duk_is_buffer_data(ctx, 3)) {
+        body = duk_get_buffer_data(ctx, 3, &blen);
+    }
+    buf = scratch(need + 1);
+    if (buf == NULL) {
+        return duk_error(ctx, DUK_ERR_ERROR, "out of memory while writing the response");
+    }
+    p = buf;
+    for (i = 0; i + 1 < nflat; i += 2) {
+        const char *name, *value;
+        duk_size_t  nlen, vlen;
+
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t) i);
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t) i + 1);
+        name = duk_get_lstring(ctx, -2, &nlen);
+        value = duk_get_lstring(ctx, -1, &vlen);
+        if (name == NULL || value == NULL || forbidden_response_header(name, nlen)) {
+            duk_pop_2(ctx);
+            continue;
+        }
+        hdrs[n].name = (const char *) p;
+        memcpy(p, name, nlen);
+        hdrs[n].name_len = nlen;
+        p += nlen;
+        hdrs[n].value = (const char *) p;
+        hdrs[n].value_len = to_latin1((const unsigned char *) value, vlen, p);
+        p += hdrs[n].value_len;
+        have_ctype |= nlen == 12 && memcmp(name, "content-type", 12) == 0;
+        n++;
+        duk_pop_2(ctx);
+    }
+    if (!have_ctype && duk_is_string(ctx, 4)) {
+        duk_size_t clen;
+        hdrs[n].name = "content-type";
+        hdrs[n].name_len = 12;
+        hdrs[n].value = duk_get_lstring(ctx, 4, &clen);
+        hdrs[n].value_len = clen;
+        n++;
+    }
+    if (duk_is_string(ctx, 3)) {
+        const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 3, &blen);
+        blen = nd_bind_utf8(s, blen, p);
+        body = p;
+    }
+    rc = nd_app_respond(js->owner, id, status, hdrs, n, body, blen);
+    duk_push_boolean(ctx, rc == 0);
+    return 1;
+}
+
+/* native.fail(id, message, stack) */
+static duk_ret_t
+native_fail(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+
+    nd_app_fail(js->owner, duk_require_number(ctx, 0), duk_safe_to_string(ctx, 1),
+                duk_is_string(ctx, 2) ? duk_get_string(ctx, 2) : "");
+    return 0;
+}
+
+/* native.log(level 0..3, message) */
+static duk_ret_t
+native_log(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    int           level = duk_get_int(ctx, 0);
+
+    if (level < ND_LOG_DEBUG || level > ND_LOG_ERROR) {
+        level = ND_LOG_INFO;
+    }
+    nd_app_log(js->owner, level, duk_safe_to_string(ctx, 1));
+    return 0;
+}
+
+void
+nd_bind_push_natives(duk_context *ctx)
+{
+    static const duk_function_list_entry funcs[] = {
+        { "respond", native_respond, 5 },
+        { "fail", native_fail, 3 },
+        { "log", native_log, 2 },
+        { NULL, NULL, 0 },
+    };
+
+    duk_push_bare_object(ctx);
+    duk_put_function_list(ctx, -1, funcs);
+}

@@ -1,0 +1,150 @@
+/*
+ * The bridge C calls: lib.load() after the app script ran (finds the handler),
+ * lib.dispatch() per request. Three app formats are accepted:
+ *   module.exports = { fetch: function (request, env, ctx) {...} }
+ *   export default { fetch ... }        (rewritten to module.exports = by the loader)
+ *   addEventListener("fetch", function (event) { event.respondWith(...) })
+ */
+function (native, global, lib) {
+    "use strict";
+    var Promise = lib.Promise, Response = lib.Response;
+    var fetchListeners = [];
+    var handler = null, handlerThis = null;
+
+    lib.define(global, "addEventListener", function addEventListener(type, listener) {
+        if (typeof listener !== "function" && !(listener && typeof listener.handleEvent
+                                                 === "function")) {
+            throw new TypeError("addEventListener: listener is not a function");
+        }
+        if (type === "fetch") {
+            fetchListeners.push(listener);
+        }
+    });
+    var module = { exports: {} };
+    lib.define(global, "module", module);
+    lib.define(global, "exports", module.exports);
+
+    function FetchEvent(request, ctx) {
+        this.type = "fetch";
+        this.request = request;
+        this._ctx = ctx;
+        this._response = undefined;
+        this._responded = false;
+    }
+    FetchEvent.prototype.respondWith = function (r) {
+        if (this._responded) {
+            throw new Error("FetchEvent.respondWith() was already called");
+        }
+        this._responded = true;
+        this._response = r;
+    };
+    FetchEvent.prototype.waitUntil = function (p) {
+        this._ctx.waitUntil(p);
+    };
+    FetchEvent.prototype.passThroughOnException = function () {};
+
+    function listenerHandler(request, env, ctx) {
+        var ev = new FetchEvent(request, ctx), i, l;
+        for (i = 0; i < fetchListeners.length; i++) {
+            l = fetchListeners[i];
+            if (typeof l === "function") {
+                l.call(global, ev);
+            } else {
+                l.handleEvent(ev);
+            }
+        }
+        if (!ev._responded) {
+            throw new Error("no response: the fetch event listener did not call "
+                            + "event.respondWith()");
+        }
+        return ev._response;
+    }
+
+    /* After the script ran: "" when a handler was found, else why not. */
+    lib.load = function () {
+        var ex = module.exports, d;
+        if (ex && typeof ex.fetch === "function") {
+            handler = ex.fetch;
+            handlerThis = ex;
+        } else if (ex && (d = ex["default"]) && typeof d.fetch === "function") {
+            handler = d.fetch;
+            handlerThis = d;
+        } else if (fetchListeners.length > 0) {
+            handler = listenerHandler;
+            handlerThis = global;
+        } else {
+            return "the script defines no fetch handler: use module.exports = { fetch: "
+                + "function (request, env, ctx) {...} }, export default { fetch ... } or "
+                + "addEventListener(\"fetch\", ...)";
+        }
+        return "";
+    };
+
+    function Context(id) {
+        this._id = id;
+    }
+    Context.prototype.waitUntil = function (p) {
+        Promise.resolve(p).then(undefined, function (e) {
+            lib.reportError(e, "ctx.waitUntil() promise rejected");
+        });
+    };
+    Context.prototype.passThroughOnException = function () {};
+
+    function fail(id, e) {
+        var msg, stack = "";
+        if (e instanceof Error) {
+            msg = e.name + ": " + e.message;
+            stack = e.stack ? String(e.stack) : "";
+        } else {
+            try {
+                msg = "uncaught " + String(e);
+            } catch (e2) {
+                msg = "uncaught exception";
+            }
+        }
+        native.fail(id, msg, stack);
+    }
+
+    function settle(id, r) {
+        if (r instanceof Response) {
+            lib.respond(id, r);
+        } else if (lib.isPromise(r) || (r !== null && typeof r === "object"
+                                        && typeof r.then === "function")) {
+            Promise.resolve(r).then(function (v) {
+                if (v instanceof Response) {
+                    lib.respond(id, v);
+                } else {
+                    fail(id, new TypeError("the fetch handler's promise resolved to "
+                                           + describe(v) + ", not a Response"));
+                }
+            }, function (e) {
+                fail(id, e);
+            });
+        } else {
+            fail(id, new TypeError("the fetch handler returned " + describe(r)
+                                   + ", not a Response or a Promise of one"));
+        }
+    }
+
+    function describe(v) {
+        if (v === null) { return "null"; }
+        if (v === undefined) { return "undefined"; }
+        if (typeof v === "object") { return "an object (" + Object.prototype.toString.call(v)
+                                            + ")"; }
+        return "a " + typeof v;
+    }
+
+    /* One request: C -> here; the answer goes back through native.respond/fail. */
+    lib.dispatch = function (id, method, url, raw, body) {
+        var req = lib.incomingRequest(method, url, raw, body), r;
+        try {
+            r = handler.call(handlerThis, req, lib.env, new Context(id));
+        } catch (e) {
+            fail(id, e);
+            lib.drain();
+            return;
+        }
+        settle(id, r);
+        lib.drain();
+    };
+}

@@ -1,0 +1,345 @@
+/*
+ * Duktape heaps: allocator, limits, bootstrap bytecode.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/sys.h"
+#include "worker/js/bind.h"
+#include "worker/js/bootstrap.h"
+#include "worker/js/heap.h"
+
+/* Each block carries its size in a header so that frees can be counted. */
+#define HDR 16
+/* After the deadline, how long code that swallows the timeout may go on. */
+#define HARD_STOP_GRACE_US 100000
+
+/* GLOBAL: the bootstrap's bytecode, compiled once per process, read-only after. */
+static struct {
+    void  **code;
+    size_t *len;
+    int     n;
+} g_boot;
+
+static void *
+js_alloc(void *udata, duk_size_t size)
+{
+    struct nd_js *js = udata;
+    char         *p;
+
+    if (size == 0) {
+        return NULL;
+    }
+    if (js->mem_limit != 0 && js->mem_used + size > js->mem_limit) {
+        js->mem_exceeded = 1;
+        return NULL;
+    }
+    p = malloc(size + HDR);
+    if (p == NULL) {
+        return NULL;
+    }
+    *(size_t *) p = size;
+    js->mem_used += size;
+    if (js->mem_used > js->mem_peak) {
+        js->mem_peak = js->mem_used;
+    }
+    return p + HDR;
+}
+
+static void
+js_free(void *udata, void *ptr)
+{
+    struct nd_js *js = udata;
+    char         *p;
+
+    if (ptr == NULL) {
+        return;
+    }
+    p = (char *) ptr - HDR;
+    js->mem_used -= *(size_t *) p;
+    free(p);
+}
+
+static void *
+js_realloc(void *udata, void *ptr, duk_size_t size)
+{
+    struct nd_js *js = udata;
+    char         *p, *np;
+    size_t        old;
+
+    if (ptr == NULL) {
+        return js_alloc(udata, size);
+    }
+    if (size == 0) {
+        js_free(udata, ptr);
+        return NULL;
+    }
+    p = (char *) ptr - HDR;
+    old = *(size_t *) p;
+    if (size > old && js->mem_limit != 0 && js->mem_used + (size - old) > js->mem_limit) {
+        js->mem_exceeded = 1;
+        return NULL;
+    }
+    np = realloc(p, size + HDR);
+    if (np == NULL) {
+        return NULL;
+    }
+    *(size_t *) np = size;
+    js->mem_used = js->mem_used - old + size;
+    if (js->mem_used > js->mem_peak) {
+        js->mem_peak = js->mem_used;
+    }
+    return np + HDR;
+}
+
+/* Duktape calls this on errors it cannot throw. It must not return: jump back
+ * to the nd_js_pcall in progress; the heap is then dropped, never reused. */
+static void
+js_fatal(void *udata, const char *msg)
+{
+    struct nd_js *js = udata;
+
+    nd_log(ND_LOG_ERROR, NULL, "Duktape fatal error: %s", msg != NULL ? msg : "(none)");
+    if (js != NULL && js->jb != NULL) {
+        js->fatal = 1;
+        longjmp(*js->jb, 1);
+    }
+    nd_log(ND_LOG_ERROR, NULL, "fatal error outside a call: worker exits");
+    _exit(70);
+}
+
+int
+nd_js_exec_timeout_check(void *udata)
+{
+    struct nd_js *js = udata;
+
+    if (js == NULL || js->deadline_us == 0) {
+        return 0;
+    }
+    if (js->timed_out) {
+        /* Keep failing until the error reaches our pcall. Code that catches
+         * the RangeError in a loop is cut off for good after a grace period:
+         * a fatal error jumps back to nd_js_pcall and the heap is dropped. */
+        if (js->jb != NULL && nd_sys_now_us() >= js->deadline_us + HARD_STOP_GRACE_US) {
+            (void) duk_fatal(js->ctx, "cpu_limit: the script kept running after its deadline");
+        }
+        return 1;
+    }
+    if (nd_sys_now_us() >= js->deadline_us) {
+        js->timed_out = 1;
+        return 1;
+    }
+    return 0;
+}
+
+struct nd_js *
+nd_js_of(duk_context *ctx)
+{
+    duk_memory_functions funcs;
+
+    duk_get_memory_functions(ctx, &funcs);
+    return funcs.udata;
+}
+
+void
+nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize, char *stack,
+                     size_t stacksize)
+{
+    idx = duk_normalize_index(ctx, idx);
+    snprintf(msg, msgsize, "%s", duk_safe_to_string(ctx, idx));
+    if (stack == NULL) {
+        return;
+    }
+    stack[0] = '\0';
+    if (duk_is_error(ctx, idx)) {
+        duk_get_prop_string(ctx, idx, "stack");
+        if (duk_is_string(ctx, -1)) {
+            snprintf(stack, stacksize, "%s", duk_get_string(ctx, -1));
+        }
+        duk_pop(ctx);
+    }
+}
+
+/* Runs [ fn this args ] under the deadline, catching Duktape fatal errors. */
+int
+nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us)
+{
+    jmp_buf  jb;
+    jmp_buf *saved = js->jb;
+    int      rc;
+
+    js->timed_out = 0;
+    js->mem_exceeded = 0;
+    js->deadline_us = budget_us > 0 ? nd_sys_now_us() + budget_us : 0;
+    js->jb = &jb;
+    if (setjmp(jb) != 0) {
+        js->jb = saved;
+        js->deadline_us = 0;
+        return -2;
+    }
+    rc = duk_pcall_method(js->ctx, nargs);
+    js->jb = saved;
+    js->deadline_us = 0;
+    return rc == DUK_EXEC_SUCCESS ? 0 : -1;
+}
+
+/* Compiles one bootstrap file in ctx: -> [ ... fn ]. */
+static int
+boot_compile(duk_context *ctx, const struct nd_boot_file *f, char *msg, size_t size)
+{
+    char name[128];
+
+    snprintf(name, sizeof(name), "bootstrap/%s.js", f->name);
+    duk_push_string(ctx, name);
+    if (duk_pcompile_lstring_filename(ctx, DUK_COMPILE_FUNCTION | DUK_COMPILE_STRICT, f->src,
+                                      f->len) != 0) {
+        snprintf(msg, size, "%s: %s", name, duk_safe_to_string(ctx, -1));
+        duk_pop(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+int
+nd_js_boot_init(char *msg, size_t size)
+{
+    duk_context *ctx;
+    int          i;
+
+    if (g_boot.n == nd_boot_nfiles && g_boot.code != NULL) {
+        return 0;
+    }
+    ctx = duk_create_heap_default();
+    if (ctx == NULL) {
+        snprintf(msg, size, "cannot create a Duktape heap");
+        return -1;
+    }
+    g_boot.code = calloc((size_t) nd_boot_nfiles, sizeof(void *));
+    g_boot.len = calloc((size_t) nd_boot_nfiles, sizeof(size_t));
+    if (g_boot.code == NULL || g_boot.len == NULL) {
+        snprintf(msg, size, "out of memory");
+        goto fail;
+    }
+    for (i = 0; i < nd_boot_nfiles; i++) {
+        void       *buf;
+        duk_size_t  len;
+
+        if (boot_compile(ctx, &nd_boot_files[i], msg, size) == -1) {
+            goto fail;
+        }
+        duk_dump_function(ctx);
+        buf = duk_get_buffer(ctx, -1, &len);
+        g_boot.code[i] = malloc(len);
+        if (g_boot.code[i] == NULL) {
+            snprintf(msg, size, "out of memory");
+            goto fail;
+        }
+        memcpy(g_boot.code[i], buf, len);
+        g_boot.len[i] = len;
+        duk_pop(ctx);
+    }
+    g_boot.n = nd_boot_nfiles;
+    duk_destroy_heap(ctx);
+    return 0;
+
+fail:
+    for (i = 0; g_boot.code != NULL && i < nd_boot_nfiles; i++) {
+        free(g_boot.code[i]);
+    }
+    free(g_boot.code);
+    free(g_boot.len);
+    memset(&g_boot, 0, sizeof(g_boot));
+    duk_destroy_heap(ctx);
+    return -1;
+}
+
+struct nd_js *
+nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size)
+{
+    struct nd_js *js;
+    duk_context  *ctx;
+    int           i, rc;
+
+    if (nd_js_boot_init(msg, size) == -1) {
+        return NULL;
+    }
+    js = calloc(1, sizeof(*js));
+    if (js == NULL) {
+        snprintf(msg, size, "out of memory");
+        return NULL;
+    }
+    js->mem_limit = mem_limit;
+    js->owner = owner;
+    ctx = duk_create_heap(js_alloc, js_realloc, js_free, js, js_fatal);
+    if (ctx == NULL) {
+        snprintf(msg, size, "cannot create a Duktape heap (memory_limit too low?)");
+        free(js);
+        return NULL;
+    }
+    js->ctx = ctx;
+
+    /* lib: private to the bootstrap, kept in the stash. */
+    duk_push_global_stash(ctx);                 /* -> [ stash ] */
+    duk_push_object(ctx);                       /* -> [ stash lib ] */
+    js->lib = duk_get_heapptr(ctx, -1);
+    duk_dup_top(ctx);
+    duk_put_prop_string(ctx, -3, "lib");
+    nd_bind_push_natives(ctx);                  /* -> [ stash lib native ] */
+    for (i = 0; i < g_boot.n; i++) {
+        void *buf = duk_push_fixed_buffer(ctx, g_boot.len[i]);
+        memcpy(buf, g_boot.code[i], g_boot.len[i]);
+        duk_load_function(ctx);                 /* -> [ stash lib native fn ] */
+        duk_push_undefined(ctx);
+        duk_dup(ctx, -3);                       /* native */
+        duk_push_global_object(ctx);
+        duk_dup(ctx, -6);                       /* lib */
+        rc = nd_js_pcall(js, 3, 2000000);
+        if (rc != 0) {
+            if (rc == -1) {
+                snprintf(msg, size, "bootstrap/%s.js: %s", nd_boot_files[i].name,
+                         duk_safe_to_string(ctx, -1));
+            } else {
+                snprintf(msg, size, "bootstrap/%s.js: fatal error", nd_boot_files[i].name);
+            }
+            goto fail;
+        }
+        duk_pop(ctx);
+    }
+    duk_pop(ctx);                               /* -> [ stash lib ] */
+    duk_get_prop_string(ctx, -1, "dispatch");
+    js->dispatch = duk_get_heapptr(ctx, -1);
+    duk_get_prop_string(ctx, -2, "drain");
+    js->drain = duk_get_heapptr(ctx, -1);
+    duk_pop_n(ctx, 4);
+    if (js->dispatch == NULL || js->drain == NULL) {
+        snprintf(msg, size, "bootstrap defines no lib.dispatch/lib.drain");
+        js->ctx = ctx;
+        nd_js_free(js);
+        return NULL;
+    }
+    return js;
+
+fail:
+    nd_js_free(js);
+    return NULL;
+}
+
+void
+nd_js_free(struct nd_js *js)
+{
+    if (js == NULL) {
+        return;
+    }
+    if (js->ctx != NULL && !js->fatal) {
+        js->mem_limit = 0;      /* finalizers may allocate */
+        duk_destroy_heap(js->ctx);
+    } else if (js->fatal) {
+        nd_log(ND_LOG_WARN, NULL, "dropping a heap after a fatal error (%zu bytes leaked)",
+               js->mem_used);
+        return;     /* js itself is the allocator's udata: leak with the heap */
+    }
+    free(js);
+}

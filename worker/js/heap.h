@@ -1,0 +1,52 @@
+/*
+ * One Duktape heap (one per app per worker): counting allocator with a memory
+ * cap, exec-timeout deadline, fatal-error recovery, and the bootstrap loaded
+ * from per-process bytecode. Worker only (and nd_worker_check's scratch heaps).
+ */
+#ifndef ND_JS_HEAP_H
+#define ND_JS_HEAP_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "duktape.h"
+
+struct nd_js {
+    duk_context *ctx;
+    size_t       mem_used;      /* bytes held by the heap (payload) */
+    size_t       mem_peak;
+    size_t       mem_limit;     /* 0 = no cap */
+    int64_t      deadline_us;   /* monotonic; 0 = none */
+    int          timed_out;     /* the deadline fired during the current call */
+    int          mem_exceeded;  /* an allocation was refused during the current call */
+    int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
+    jmp_buf     *jb;            /* the active nd_js_pcall's recovery point, or NULL */
+    void        *owner;         /* borrowed: struct nd_app * */
+    void        *dispatch;      /* heap pointers kept alive by the stash */
+    void        *drain;
+    void        *lib;
+};
+
+/* Compiles the embedded bootstrap once per process and keeps its bytecode.
+ * 0, or -1 with msg. */
+int nd_js_boot_init(char *msg, size_t size);
+
+/* A heap with natives and the bootstrap installed, or NULL with msg. */
+struct nd_js *nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size);
+/* Destroys the heap (or only leaks it after a fatal error: it may be corrupt). */
+void nd_js_free(struct nd_js *js);
+
+/* [ ... fn this arg1..argN ] -> [ ... result-or-error ]. Runs with a CPU
+ * deadline of budget_us (0 = none). Returns 0 on success, -1 when an error
+ * is on the stack, -2 after a fatal error (stack unusable; drop the heap). */
+int nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us);
+
+/* "Name: message" and the stack of the value at idx (an error or anything). */
+void nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
+                          char *stack, size_t stacksize);
+
+/* The nd_js of a context (from the allocator's udata). */
+struct nd_js *nd_js_of(duk_context *ctx);
+
+#endif

@@ -1,0 +1,23 @@
+/*
+ * App scripts: source -> compiled program. Duktape has no modules: a
+ * top-level `export default` is rewritten to `module.exports =`; any other
+ * import/export gets a clear error naming the line. Worker and -t check.
+ */
+#ifndef ND_JS_LOADER_H
+#define ND_JS_LOADER_H
+
+#include <stddef.h>
+
+#include "duktape.h"
+
+/* -> [ ... fn ] and 0; or -1 with *line (0 if unknown) and msg
+ * ("SyntaxError: ..."), nothing pushed. */
+int nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t len, int *line,
+                      char *msg, size_t msgsize);
+
+/* The rewrite alone (for tests): a malloc'd copy, or NULL with *line and
+ * msg set when the source uses unsupported module syntax. */
+char *nd_loader_transform(const char *src, size_t len, size_t *outlen, int *line, char *msg,
+                          size_t msgsize);
+
+#endif

@@ -1,0 +1,307 @@
+/*
+ * The worker process: event loop, listeners, router, apps; talks to the
+ * supervisor over its ipc socket (READY, DRAIN, REOPEN).
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <llhttp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "duktape.h"
+#include "worker/app.h"
+#include "worker/js/heap.h"
+#include "worker/js/loader.h"
+#include "worker/router.h"
+#include "worker/worker.h"
+
+#define ND_VERSION "0.1.0"
+
+#ifndef ND_INIH_VERSION
+#define ND_INIH_VERSION "?"
+#endif
+
+struct worker_proc {
+    struct nd_worker  w;
+    int               ipc_fd;
+    struct event     *ipc_ev;
+    struct event     *sig_ev[5];
+    int               exit_code;
+};
+
+static void
+on_request(struct nd_req *req, void *arg)
+{
+    struct nd_worker *w = arg;
+    struct nd_app    *app;
+
+    w->requests++;
+    if (req->host == NULL && (req->http_major > 1 || (req->http_major == 1
+                                                       && req->http_minor >= 1))) {
+        nd_worker_respond_text(req, 400, "Bad Request: missing Host header");
+        return;
+    }
+    app = req->host != NULL ? nd_router_match(w->router, req->host, req->host_len)
+                            : nd_router_match(w->router, "", 0);
+    if (app == NULL) {
+        nd_worker_respond_text(req, 404, "Not Found: no app serves host \"%.*s\"",
+                               req->host != NULL ? (int) (req->host_len > 200 ? 200
+                                                                                : req->host_len)
+                                                 : 0,
+                               req->host != NULL ? req->host : "");
+        return;
+    }
+    nd_app_handle(app, req);
+}
+
+static void
+on_drained(void *arg)
+{
+    struct worker_proc *p = arg;
+
+    event_base_loopbreak(p->w.base);
+}
+
+static void
+start_drain(struct worker_proc *p)
+{
+    if (p->w.draining) {
+        return;
+    }
+    p->w.draining = 1;
+    nd_log(ND_LOG_INFO, NULL, "draining: finishing requests in flight");
+    nd_http_drain(p->w.http, on_drained, p);
+}
+
+static void
+on_ipc(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker_proc *p = arg;
+    struct nd_ipc_msg   msg;
+    int                 r;
+
+    while ((r = nd_ipc_recv(fd, &msg)) == 1) {
+        if (msg.type == ND_IPC_DRAIN) {
+            start_drain(p);
+        } else if (msg.type == ND_IPC_REOPEN) {
+            if (nd_log_reopen() == -1) {
+                nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the error log");
+            }
+        }
+    }
+    if (r == 0) {
+        /* The supervisor is gone: finish what we have and leave. */
+        event_del(p->ipc_ev);
+        start_drain(p);
+    }
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct worker_proc *p = arg;
+
+    switch (sig) {
+    case SIGTERM:
+    case SIGINT:
+        event_base_loopbreak(p->w.base);
+        break;
+    case SIGQUIT:
+        start_drain(p);
+        break;
+    case SIGUSR1:
+        nd_log_reopen();
+        break;
+    default:
+        break;          /* SIGHUP/SIGUSR2 are the supervisor's */
+    }
+}
+
+static int
+build_router(struct nd_worker *w, char *msg, size_t size)
+{
+    int i, j;
+
+    w->router = nd_router_new();
+    if (w->router == NULL) {
+        snprintf(msg, size, "out of memory");
+        return -1;
+    }
+    for (i = 0; i < w->napps; i++) {
+        const struct nd_app_conf *c = w->apps[i].conf;
+        for (j = 0; j < c->nhosts; j++) {
+            if (nd_router_add(w->router, c->hosts[j], &w->apps[i]) == -1) {
+                snprintf(msg, size, "cannot route host %s", c->hosts[j]);
+                return -1;
+            }
+        }
+        if (c->is_default) {
+            nd_router_set_default(w->router, &w->apps[i]);
+        }
+    }
+    return 0;
+}
+
+int
+nd_worker_main(const struct nd_worker_args *args)
+{
+    static const int    sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGUSR1, SIGHUP };
+    struct worker_proc  p;
+    struct nd_worker   *w = &p.w;
+    const struct nd_server_conf *sc = &args->conf->server;
+    struct nd_http_conf hc;
+    char                msg[1024];
+    int                 i;
+
+    memset(&p, 0, sizeof(p));
+    nd_log_set_role("worker");
+    signal(SIGUSR2, SIG_IGN);
+    p.ipc_fd = args->ipc_fd;
+    w->conf = args->conf;
+    w->generation = args->generation;
+    w->index = args->index;
+    w->base = event_base_new();
+    if (w->base == NULL) {
+        nd_ipc_send(p.ipc_fd, ND_IPC_FAILED, 0, "event_base_new() failed");
+        return 1;
+    }
+    for (i = 0; i < (int) (sizeof(sigs) / sizeof(sigs[0])); i++) {
+        p.sig_ev[i] = evsignal_new(w->base, sigs[i], on_signal, &p);
+        evsignal_add(p.sig_ev[i], NULL);
+    }
+    p.ipc_ev = event_new(w->base, p.ipc_fd, EV_READ | EV_PERSIST, on_ipc, &p);
+    event_add(p.ipc_ev, NULL);
+
+    w->napps = args->conf->napps;
+    w->apps = calloc((size_t) (w->napps > 0 ? w->napps : 1), sizeof(*w->apps));
+    if (w->apps == NULL) {
+        snprintf(msg, sizeof(msg), "out of memory");
+        goto fail;
+    }
+    for (i = 0; i < w->napps; i++) {
+        nd_app_init(&w->apps[i], w, &args->conf->apps[i]);
+    }
+    if (build_router(w, msg, sizeof(msg)) == -1 || nd_js_boot_init(msg, sizeof(msg)) == -1) {
+        goto fail;
+    }
+    memset(&hc, 0, sizeof(hc));
+    hc.max_header_size = sc->max_header_size;
+    hc.max_url_size = sc->max_url_size;
+    hc.max_body_size = sc->limits.max_body_size;
+    for (i = 0; i < args->conf->napps; i++) {
+        if (args->conf->apps[i].limits.max_body_size > hc.max_body_size) {
+            hc.max_body_size = args->conf->apps[i].limits.max_body_size;
+        }
+    }
+    hc.header_timeout_ms = sc->client_header_timeout_ms;
+    hc.body_timeout_ms = sc->client_body_timeout_ms;
+    hc.keepalive_timeout_ms = sc->keepalive_timeout_ms;
+    hc.max_connections = sc->max_connections;
+    w->http = nd_http_new(w->base, &hc, on_request, w);
+    if (w->http == NULL) {
+        snprintf(msg, sizeof(msg), "cannot create the HTTP layer");
+        goto fail;
+    }
+    for (i = 0; i < args->nlisten; i++) {
+        if (nd_http_listen(w->http, args->listen_fds[i]) == -1) {
+            snprintf(msg, sizeof(msg), "cannot listen on %s", sc->listen[i].text);
+            goto fail;
+        }
+    }
+    nd_ipc_send(p.ipc_fd, ND_IPC_READY, 0, NULL);
+
+    event_base_dispatch(w->base);
+
+    nd_log(ND_LOG_INFO, NULL, "worker %d exits after %llu requests", w->index,
+           (unsigned long long) w->requests);
+    goto cleanup;
+
+fail:
+    nd_log(ND_LOG_ERROR, NULL, "worker %d cannot start: %s", args->index, msg);
+    nd_ipc_send(p.ipc_fd, ND_IPC_FAILED, 0, msg);
+    p.exit_code = 1;
+
+cleanup:
+    for (i = 0; w->apps != NULL && i < w->napps; i++) {
+        nd_app_cleanup(&w->apps[i]);
+    }
+    if (w->http != NULL) {
+        nd_http_free(w->http);
+    }
+    nd_router_free(w->router);
+    free(w->apps);
+    free(w->slots);
+    for (i = 0; i < (int) (sizeof(sigs) / sizeof(sigs[0])); i++) {
+        if (p.sig_ev[i] != NULL) {
+            event_free(p.sig_ev[i]);
+        }
+    }
+    event_free(p.ipc_ev);
+    close(p.ipc_fd);
+    event_base_free(w->base);
+    return p.exit_code;
+}
+
+int
+nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed)
+{
+    duk_context *ctx = NULL;
+    char         msg[1024];
+    int          i, line, nfailed = 0;
+
+    for (i = 0; i < conf->napps; i++) {
+        const struct nd_app_conf *app = &conf->apps[i];
+
+        if (ctx == NULL || i % 256 == 0) {
+            if (ctx != NULL) {
+                duk_destroy_heap(ctx);
+            }
+            ctx = duk_create_heap_default();
+            if (ctx == NULL) {
+                nd_errs_add(errs, conf->path, 0, "cannot create a Duktape heap");
+                return conf->napps;
+            }
+        }
+        if (app->source == NULL) {
+            continue;       /* config.c reported the missing script */
+        }
+        if (nd_loader_compile(ctx, app->script, app->source, app->source_len, &line, msg,
+                              sizeof(msg)) == -1) {
+            nd_errs_add(errs, app->script, line, "%s", msg);
+            if (failed != NULL) {
+                failed[i] = 1;
+            }
+            nfailed++;
+        } else {
+            duk_pop(ctx);
+        }
+    }
+    if (ctx != NULL) {
+        duk_destroy_heap(ctx);
+    }
+    return nfailed;
+}
+
+int
+nd_worker_global_init(void)
+{
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+const char *
+nd_worker_versions(void)
+{
+    static char buf[256];
+
+    snprintf(buf, sizeof(buf), "nanod/%s duktape/%ld.%ld.%ld libevent/%s libcurl/%s llhttp/%d.%d.%d "
+             "inih/%s", ND_VERSION, (long) DUK_VERSION / 10000, (long) DUK_VERSION / 100 % 100,
+             (long) DUK_VERSION % 100, event_get_version(), curl_version_info(CURLVERSION_NOW)->version,
+             LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, ND_INIH_VERSION);
+    return buf;
+}

@@ -1,0 +1,35 @@
+/*
+ * The worker: the supervisor's only way into worker/ (scripts/checkdeps.sh).
+ */
+#ifndef ND_WORKER_H
+#define ND_WORKER_H
+
+#include "common/config.h"
+#include "common/err.h"
+
+struct nd_worker_args {
+    const struct nd_config *conf;   /* borrowed: inherited through fork, read-only */
+    const int              *listen_fds; /* one per conf->server.listen[i], not owned */
+    int                     nlisten;
+    int                     ipc_fd; /* owned by the worker */
+    int                     generation;
+    int                     index;  /* 0 .. workers-1 */
+};
+
+/* Runs in the forked child; returns the process exit status (0 after a
+ * graceful drain). Never returns to the supervisor's loop. */
+int nd_worker_main(const struct nd_worker_args *args);
+
+/* Compiles every app script of conf (syntax only, in one scratch heap) and adds
+ * "script:line: SyntaxError: ..." to errs for each that fails. Returns the
+ * number of failed apps; failed[i] is set to 1 for each (failed may be NULL).
+ * Callable from the supervisor (for -t and reload). */
+int nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed);
+
+/* Process-wide one-time initialization before the first fork (curl). */
+int nd_worker_global_init(void);
+
+/* "nanod/0.1.0 duktape/2.7.0 libevent/2.1.12 libcurl/7.88.1 llhttp/8.1.0" */
+const char *nd_worker_versions(void);
+
+#endif
