@@ -215,14 +215,15 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
 {
     struct nd_js *js = app->js;
     int64_t       t0 = nd_sys_now_us();
+    double        cur_id = cur != NULL ? cur->id : -1;
     char          detail[64];
     int           rc;
 
     rc = nd_js_pcall(js, nargs, budget_us);
-    if (cur != NULL && rq_find(app->w, cur->id) == cur) {
+    /* cur may have been answered (and freed) during the call: look it up. */
+    cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
+    if (cur != NULL) {
         cur->cpu_us += nd_sys_now_us() - t0;
-    } else {
-        cur = NULL;
     }
     if (rc == -2 && js->timed_out) {
         snprintf(detail, sizeof(detail), "cpu_limit = %lld ms; the script swallowed the "

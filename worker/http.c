@@ -1022,6 +1022,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     struct iovec  iov[3];
     size_t        mlen = strlen(msg);
     size_t        hlen;
+    int           head = c->req != NULL && c->req->headers_done && c->req->req.head;
 
     req_release(c->http, c->req);
     c->req = NULL;
@@ -1041,7 +1042,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     iov[1].iov_len = mlen;
     iov[2].iov_base = (void *) "\n";
     iov[2].iov_len = 1;
-    if (conn_send(c, iov, 3) == 0 && !c->in_parse) {
+    if (conn_send(c, iov, head ? 1 : 3) == 0 && !c->in_parse) {
         conn_check_close(c);
     }
 }

@@ -109,6 +109,8 @@ def kill_leftovers(test_name=None, everything=False):
         try:
             if isinstance(o, Nanod):
                 o.kill()
+                if o.dir and not os.environ.get("ND_E2E_KEEP"):
+                    shutil.rmtree(o.dir, ignore_errors=True)
             elif o.poll() is None:
                 o.kill()
                 o.wait(timeout=5)
@@ -320,6 +322,41 @@ def children(ppid):
         if st and st[1] == ppid and st[0] != "Z":
             out.append(int(d))
     return sorted(out)
+
+
+def listen_clash(pid, ports):
+    """Ports among `ports` on which some listening socket is held by neither pid
+    nor its children."""
+    ours = set()
+    for p in [pid] + children(pid):
+        try:
+            fds = os.listdir("/proc/%d/fd" % p)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                link = os.readlink("/proc/%d/fd/%s" % (p, fd))
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                ours.add(link[8:-1])
+    if not ours:
+        return []
+    clash = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                rows = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if len(cols) < 10 or cols[3] != "0A":       # LISTEN
+                continue
+            port = int(cols[1].rsplit(":", 1)[1], 16)
+            if port in ports and cols[9] not in ours:
+                clash.add(port)
+    return sorted(clash)
 
 
 def alive(pid):
@@ -583,6 +620,14 @@ class Nanod:
                                          stderr=subprocess.STDOUT, start_new_session=True)
             try:
                 self.wait_ready()
+                clash = listen_clash(self.proc.pid, self.ports)
+                if clash and attempt + 1 < attempts:
+                    # Another process (a parallel test run?) listens on our port with
+                    # SO_REUSEPORT too: requests would be shared. Start over elsewhere.
+                    note("port clash on %s, retrying with new ports" % clash)
+                    self.kill()
+                    continue
+                assert not clash, "another process also listens on port(s) %s" % clash
                 return self
             except AssertionError:
                 text = tail(self.log_path, 200) + self.stderr_text()

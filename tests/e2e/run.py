@@ -207,8 +207,15 @@ def main(argv):
     if stray:   # written by a process outside any test's context
         r.report("fail", "(sanitizer, no test)", "\n".join(
             "--- %s:\n%s" % (f, read_capped(f)) for f in stray))
-    if own_san and not r.failed:
-        shutil.rmtree(san_dir, ignore_errors=True)
+    if own_san:
+        try:
+            keep = bool(os.listdir(san_dir))
+        except OSError:
+            keep = False
+        if keep:
+            print("sanitizer reports kept in %s" % san_dir)
+        else:
+            shutil.rmtree(san_dir, ignore_errors=True)
     print("(%.1fs)" % (time.monotonic() - t0))
     print(summary(r.passed, r.failed, r.skipped))
     sys.stdout.flush()

@@ -35,6 +35,7 @@
 #include <arpa/inet.h>
 
 #include <event2/event.h>
+#include <llhttp.h>
 
 #include "tests/unit/t.h"
 #include "worker/http.h"
@@ -266,6 +267,7 @@ server_start(struct server *s, const struct nd_http_conf *conf)
         sig = evsignal_new(g_srv.base, SIGTERM, on_term, NULL);
         evsignal_add(sig, NULL);
         event_base_dispatch(g_srv.base);
+        signal(SIGTERM, SIG_IGN);       /* a second SIGTERM must not kill the exit checks */
         nd_http_free(g_srv.http);
         event_free(sig);
         event_base_free(g_srv.base);
@@ -276,13 +278,12 @@ server_start(struct server *s, const struct nd_http_conf *conf)
     return 0;
 }
 
-/* SIGTERM (drain) and wait: the exit status, or -1 on timeout (then killed). */
+/* Waits for the child: its exit status, or -1 on timeout (then killed). */
 static int
-server_stop(struct server *s)
+server_wait(struct server *s)
 {
     int st, i;
 
-    kill(s->pid, SIGTERM);
     for (i = 0; i < 500; i++) {
         if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
             return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
@@ -292,6 +293,14 @@ server_stop(struct server *s)
     kill(s->pid, SIGKILL);
     waitpid(s->pid, &st, 0);
     return -1;
+}
+
+/* SIGTERM (drain) and wait. */
+static int
+server_stop(struct server *s)
+{
+    kill(s->pid, SIGTERM);
+    return server_wait(s);
 }
 
 /* ---- the client ------------------------------------------------------------ */
@@ -850,6 +859,16 @@ T_CASE(bad_request_garbage)
                  "Bad Request: Invalid header value char");
 }
 
+T_CASE(bad_request_bare_cr)
+{
+    /* llhttp 8.1 alone accepts these (llhttp 9 rejects them): request smuggling. */
+    expect_error("GET / HTTP/1.1\r\nConnection: close\r\nHost: a\r\n\r\rZGET /evil: HTTP/1.1\r\n"
+                 "Host: a\r\n\r\n", 400, "Bad Request: bare CR");
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nx:\rTransfer-Encoding: chunked\r\n\r\n"
+                 "1\r\nA\r\n0\r\n\r\n", 400, "Bad Request: bare CR");
+    expect_error("GET /\xce\xb4 HTTP/1.1\r\nHost: a\r\n\r\n", 400, "Invalid char in url");
+}
+
 T_CASE(bad_request_host)
 {
     expect_error("GET / HTTP/1.1\r\n\r\n", 400, "Bad Request: missing Host header");
@@ -1153,7 +1172,7 @@ T_CASE(drain)
     resp_free(&r);
     cli_close(&idle);
     cli_close(&busy);
-    T_EQ_INT(server_stop(&s), 0);
+    T_EQ_INT(server_wait(&s), 0);     /* done() ended the loop by itself */
 }
 
 /* ---- llhttp's request corpus ------------------------------------------------ */
@@ -1238,8 +1257,8 @@ b64_decode(const char *s, char *out)
 
 /* Sends raw, half-closes, counts answers: all, 2xx; first non-2xx status and body. */
 static void
-corpus_send(int port, const char *raw, size_t n, int *nresp, int *n2xx, int *bad, char *badbody,
-            size_t bbn)
+corpus_send(int port, const char *raw, size_t n, const int *head, int nhead, int *nresp,
+            int *n2xx, int *bad, char *badbody, size_t bbn)
 {
     struct cli  c;
     struct resp r;
@@ -1252,7 +1271,7 @@ corpus_send(int port, const char *raw, size_t n, int *nresp, int *n2xx, int *bad
     }
     cli_send(&c, raw, n);
     shutdown(c.fd, SHUT_WR);
-    while (cli_read(&c, &r, 0) == 0) {
+    while (cli_read(&c, &r, *nresp < nhead ? head[*nresp] : 0) == 0) {
         (*nresp)++;
         if (r.status >= 200 && r.status < 300) {
             (*n2xx)++;
@@ -1266,21 +1285,77 @@ corpus_send(int port, const char *raw, size_t n, int *nresp, int *n2xx, int *bad
     cli_close(&c);
 }
 
-/* Adds "Host: t" after every " HTTP/1.1\r\n" (for inputs that omit Host). */
-static size_t
-add_host(const char *raw, size_t n, char *out)
-{
-    static const char line[] = " HTTP/1.1\r\n";
-    size_t            ll = sizeof(line) - 1, i, o = 0;
+/* What llhttp 8.1 (our parser, strict) makes of an input, parsed in one go. */
+struct bare {
+    const char *base;
+    int         messages;       /* complete */
+    int         err;            /* llhttp_errno, 0 when all accepted */
+    int         head[64];       /* per message: HEAD (its answer has no body) */
+    size_t      ins[64];        /* per HTTP/1.1 message: offset after the request line */
+    int         nins;
+};
 
-    for (i = 0; i < n; i++) {
-        out[o++] = raw[i];
-        if (i + 1 >= ll && memcmp(raw + i + 1 - ll, line, ll) == 0) {
-            memcpy(out + o, "Host: t\r\n", 9);
-            o += 9;
-        }
+static int
+bare_version(llhttp_t *p, const char *at, size_t n)
+{
+    struct bare *b = p->data;
+
+    if (n == 3 && memcmp(at, "1.1", 3) == 0 && b->nins < 64) {
+        b->ins[b->nins++] = (size_t) (at + n + 2 - b->base);
     }
-    return o;
+    return 0;
+}
+
+static int
+bare_headers(llhttp_t *p)
+{
+    struct bare *b = p->data;
+
+    if (b->messages < 64) {
+        b->head[b->messages] = p->method == HTTP_HEAD;
+    }
+    return 0;
+}
+
+static int
+bare_message(llhttp_t *p)
+{
+    ((struct bare *) p->data)->messages++;
+    return 0;
+}
+
+static void
+bare_parse(const char *raw, size_t n, struct bare *b)
+{
+    llhttp_settings_t s;
+    llhttp_t          p;
+
+    memset(b, 0, sizeof(*b));
+    b->base = raw;
+    llhttp_settings_init(&s);
+    s.on_version = bare_version;
+    s.on_headers_complete = bare_headers;
+    s.on_message_complete = bare_message;
+    llhttp_init(&p, HTTP_REQUEST, &s);
+    p.data = b;
+    b->err = llhttp_execute(&p, raw, n);
+}
+
+/* Adds "Host: t" to every HTTP/1.1 message (for inputs that omit Host). */
+static size_t
+add_host(const char *raw, size_t n, const struct bare *b, char *out)
+{
+    size_t i, o = 0, from = 0;
+
+    for (i = 0; i < (size_t) b->nins && b->ins[i] <= n; i++) {
+        memcpy(out + o, raw + from, b->ins[i] - from);
+        o += b->ins[i] - from;
+        memcpy(out + o, "Host: t\r\n", 9);
+        o += 9;
+        from = b->ins[i];
+    }
+    memcpy(out + o, raw + from, n - from);
+    return o + n - from;
 }
 
 static const char *
@@ -1303,13 +1378,14 @@ T_CASE(llhttp_corpus)
     size_t      len;
     char       *doc = read_file(corpus_path(path, sizeof(path)), &len);
     const char *pos = doc;
-    int         acc_ok = 0, acc_strict = 0, rej_ok = 0, failed = 0;
+    int         acc_ok = 0, acc_strict = 0, rej_ok = 0, differs = 0, skipped = 0, failed = 0;
 
     T_TRUE(doc != NULL);
     while (doc != NULL && json_str(doc, &pos, "id", id, sizeof(id)) == 0) {
-        const char *m;
+        struct bare b;
+        const char *m, *meta, *mend, *idpos = pos;
         size_t      n;
-        int         want, nresp, n2xx, bad;
+        int         want, nresp, n2xx, bad, b_reject;
 
         if (json_str(doc, &pos, "raw_b64", b64, sizeof(b64)) == -1
             || json_str(doc, &pos, "verdict", verdict, sizeof(verdict)) == -1
@@ -1318,9 +1394,21 @@ T_CASE(llhttp_corpus)
             break;
         }
         want = (int) strtol(m + 25, NULL, 10);
+        meta = strstr(idpos, "\"meta\": {");
+        if (meta != NULL && meta < pos && (mend = strchr(meta, '}')) != NULL
+            && memmem(meta, (size_t) (mend - meta), "skipBody", 8) != NULL) {
+            /* on_headers_complete returning 1: a parser-callback option, not input. */
+            printf("# SKIPPED llhttp corpus %s: meta skipBody does not apply to a server\n", id);
+            skipped++;
+            continue;
+        }
         n = b64_decode(b64, raw);
-        corpus_send(g_port, raw, n, &nresp, &n2xx, &bad, badbody, sizeof(badbody));
+        raw[n] = '\0';     /* for strcasestr; the bytes may hold NULs, fine for a search */
+        bare_parse(raw, n, &b);
+        b_reject = b.err != HPE_OK;
+        corpus_send(g_port, raw, n, b.head, 64, &nresp, &n2xx, &bad, badbody, sizeof(badbody));
         if (strcmp(verdict, "reject") == 0) {
+            /* Security-relevant: never more successes than llhttp 9 allows. */
             if (n2xx <= want) {
                 rej_ok++;
                 continue;
@@ -1334,25 +1422,35 @@ T_CASE(llhttp_corpus)
             acc_ok++;
             continue;
         }
-        if (bad == 400 && strstr(badbody, "missing Host") != NULL) {
+        if (bad == 400 && b.nins > 0 && strcasestr(raw, "\nhost:") == NULL) {
             /* Our stricter rule (RFC 9112 3.2); everything else must still pass. */
-            n = add_host(raw, n, raw2);
-            corpus_send(g_port, raw2, n, &nresp, &n2xx, &bad, badbody, sizeof(badbody));
+            n = add_host(raw, n, &b, raw2);
+            corpus_send(g_port, raw2, n, b.head, 64, &nresp, &n2xx, &bad, badbody,
+                        sizeof(badbody));
             if (nresp == want && n2xx == want) {
                 acc_strict++;
                 continue;
             }
-        } else if ((bad == 505 && strstr(badbody, "Version")) || (bad == 501 && want == 1)) {
+        }
+        if ((bad == 505 && strstr(badbody, "Version")) || (bad == 501 && want == 1)) {
             acc_strict++;       /* HTTP/0.9, CONNECT: deliberately refused */
+            continue;
+        }
+        if (b_reject && n2xx <= b.messages) {
+            /* The corpus is llhttp 9.4's; our llhttp 8.1 rejects this one. */
+            printf("# llhttp corpus %s: llhttp 9.4 accepts, our llhttp 8.1 rejects (%s); "
+                   "we answered %d 2xx then %d\n", id, llhttp_errno_name(b.err), n2xx, bad);
+            differs++;
             continue;
         }
         fprintf(stderr, "  corpus %s: llhttp accepts %d messages, we answered %d (%d 2xx; "
                 "first other: %d %s)\n", id, want, nresp, n2xx, bad, badbody);
         failed++;
     }
-    printf("# llhttp corpus: %d accepted as llhttp does, %d accepted after a stricter "
-           "check (Host added / refused on purpose), %d rejected as llhttp does, %d failed\n",
-           acc_ok, acc_strict, rej_ok, failed);
+    printf("# llhttp corpus: %d accepted as llhttp 9.4 does, %d accepted after a stricter "
+           "check (Host added / refused on purpose), %d accept cases that llhttp 8.1 itself "
+           "rejects, %d rejected as llhttp 9.4 does, %d skipped, %d failed\n",
+           acc_ok, acc_strict, differs, rej_ok, skipped, failed);
     T_EQ_INT(failed, 0);
     free(doc);
 }
@@ -1384,6 +1482,7 @@ main(void)
     T_RUN(head_keeps_length_drops_body);
     T_RUN(status_204_304);
     T_RUN(bad_request_garbage);
+    T_RUN(bad_request_bare_cr);
     T_RUN(bad_request_host);
     T_RUN(bad_request_cl_te);
     T_RUN(limits_413_414_431);
