@@ -22,6 +22,8 @@
 #define MAX_SLOTS     (1u << SLOT_BITS)
 #define LOAD_BUDGET_US 1000000      /* top-level script code: 1 s of CPU */
 
+static void cancel_res(struct nd_app *app, double rq_id);
+
 /* GLOBAL: scratch for the raw header block and the URL of one request. */
 static struct {
     char  *p;
@@ -119,6 +121,7 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
     nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
                            "request_timeout (%lld ms)",
                            (long long) rq->app->conf->limits.request_timeout_ms);
+    cancel_res(rq->app, rq->id);
     rq_finish(rq);
 }
 
@@ -178,8 +181,62 @@ rq_new(struct nd_app *app, struct nd_req *req)
 /* --- heaps ------------------------------------------------------------------- */
 
 static void
+cancel_res(struct nd_app *app, double rq_id)
+{
+    struct nd_app_res *r = app->res, *next;
+
+    while (r != NULL) {
+        next = r->next;
+        if (rq_id < 0 || r->rq_id == rq_id) {
+            r->cancel(r);       /* removes itself */
+        }
+        r = next;
+    }
+}
+
+void
+nd_app_res_add(struct nd_app *app, struct nd_app_res *res)
+{
+    res->prev = NULL;
+    res->next = app->res;
+    if (app->res != NULL) {
+        app->res->prev = res;
+    }
+    app->res = res;
+}
+
+void
+nd_app_res_remove(struct nd_app *app, struct nd_app_res *res)
+{
+    if (res->prev != NULL) {
+        res->prev->next = res->next;
+    } else if (app->res == res) {
+        app->res = res->next;
+    }
+    if (res->next != NULL) {
+        res->next->prev = res->prev;
+    }
+    res->prev = res->next = NULL;
+}
+
+void
+nd_worker_hold(struct nd_worker *w)
+{
+    w->holds++;
+}
+
+void
+nd_worker_release(struct nd_worker *w)
+{
+    if (--w->holds == 0 && w->idle_cb != NULL) {
+        w->idle_cb(w->idle_arg);
+    }
+}
+
+static void
 discard_heap(struct nd_app *app)
 {
+    cancel_res(app, -1);
     if (app->js != NULL) {
         nd_js_free(app->js);
         app->js = NULL;
@@ -264,6 +321,39 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
     }
     duk_pop(js->ctx);
     return 0;
+}
+
+int
+nd_app_rq_live(struct nd_app *app, double id)
+{
+    struct nd_rq *rq = rq_find(app->w, id);
+
+    return rq != NULL && rq->app == app;
+}
+
+int
+nd_app_enter(struct nd_app *app, double rq_id, int nargs)
+{
+    struct nd_js *js = app->js;
+    struct nd_rq *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    int64_t       budget = app->conf->limits.cpu_limit_ms * 1000;
+
+    if (rq != NULL && rq->app == app && budget > 0) {
+        budget -= rq->cpu_us;
+        if (budget < 1000) {
+            budget = 1000;
+        }
+    } else {
+        rq = NULL;
+    }
+    if (app_call(app, nargs, budget, rq) == -1 && app->js == NULL) {
+        return -1;
+    }
+    /* The macrotask is over: run its microtasks. */
+    rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    duk_push_heapptr(js->ctx, js->drain);
+    duk_push_undefined(js->ctx);
+    return app_call(app, 0, budget, rq != NULL && rq->app == app ? rq : NULL);
 }
 
 /* -> [ ... env ]: a frozen object of the app's env.* strings. */

@@ -29,6 +29,18 @@ struct nd_rq {
     struct nd_rq   *prev, *next; /* app->inflight */
 };
 
+/*
+ * Something a heap has pending outside JS (a timer, a transfer). Registered
+ * with nd_app_res_add(); cancel() is called when the heap is discarded, or when
+ * its request (rq_id >= 0) hits request_timeout. cancel() must release the
+ * resource and call nd_app_res_remove(). Never call JS from cancel().
+ */
+struct nd_app_res {
+    void             (*cancel)(struct nd_app_res *res);
+    double             rq_id;       /* the request it belongs to, or -1 */
+    struct nd_app_res *prev, *next;
+};
+
 struct nd_worker {
     struct event_base      *base;
     const struct nd_config *conf;   /* borrowed: inherited from the supervisor */
@@ -43,6 +55,9 @@ struct nd_worker {
     int                     loaded; /* apps with a heap */
     int                     generation, index;
     int                     draining;
+    int                     holds;  /* background work (waitUntil...) delaying exit */
+    void                  (*idle_cb)(void *arg); /* drain: called when holds drop to 0 */
+    void                   *idle_arg;
     uint64_t                requests;
 };
 
@@ -53,6 +68,7 @@ struct nd_app {
     void                     *code; /* owned: the script's bytecode, compiled once */
     size_t                    code_len;
     struct nd_rq             *inflight;
+    struct nd_app_res        *res;  /* pending timers, transfers... of the heap */
     int64_t                   last_used_ms;
     uint64_t                  heap_builds;
 };
@@ -62,6 +78,27 @@ void nd_app_cleanup(struct nd_app *app);
 
 /* Serves one routed request (always answers it, now or later). */
 void nd_app_handle(struct nd_app *app, struct nd_req *req);
+
+/*
+ * Runs a macrotask in app's heap: [ fn this arg1..argN ] already pushed on
+ * app->js->ctx. The CPU budget is what is left of request rq_id's cpu_limit
+ * (the full cpu_limit when rq_id < 0 or the request is done). Microtasks are
+ * drained afterwards. A broken limit answers the app's requests with 503 and
+ * discards the heap (its resources are cancelled). Pops everything it was
+ * given. Returns 0, or -1 (error logged; heap maybe gone: re-check app->js).
+ */
+int nd_app_enter(struct nd_app *app, double rq_id, int nargs);
+
+/* 1 while request id is in flight (not answered, not timed out). */
+int nd_app_rq_live(struct nd_app *app, double id);
+
+void nd_app_res_add(struct nd_app *app, struct nd_app_res *res);
+void nd_app_res_remove(struct nd_app *app, struct nd_app_res *res);
+
+/* Background work that a graceful drain must wait for (bounded by the
+ * supervisor's graceful_timeout). */
+void nd_worker_hold(struct nd_worker *w);
+void nd_worker_release(struct nd_worker *w);
 
 /* From natives. id unknown (already answered, timed out) -> -1, ignored. */
 int nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,

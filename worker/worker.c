@@ -60,12 +60,25 @@ on_request(struct nd_req *req, void *arg)
     nd_app_handle(app, req);
 }
 
+/* Connections are gone; exit once background work (waitUntil...) is done too. */
+static void
+on_idle(void *arg)
+{
+    struct worker_proc *p = arg;
+
+    if (p->w.holds == 0) {
+        event_base_loopbreak(p->w.base);
+    }
+}
+
 static void
 on_drained(void *arg)
 {
     struct worker_proc *p = arg;
 
-    event_base_loopbreak(p->w.base);
+    p->w.idle_cb = on_idle;
+    p->w.idle_arg = p;
+    on_idle(p);
 }
 
 static void

@@ -73,8 +73,9 @@ def read_capped(path, cap=20000):
 
 
 class Runner:
-    def __init__(self, tests, jobs, san_dir, test_timeout):
+    def __init__(self, tests, jobs, san_dir, test_timeout, san_before=()):
         self.tests = tests
+        self.san_before = set(san_before)     # reports already there: not this run's
         self.jobs = max(1, jobs)
         self.san_dir = san_dir
         self.test_timeout = test_timeout
@@ -132,7 +133,7 @@ class Runner:
                 self.next += 1
             t0 = time.monotonic()
             status, detail, hung = self.run_one(name, func)
-            san = sanitizer_files(self.san_dir, name)
+            san = [f for f in sanitizer_files(self.san_dir, name) if f not in self.san_before]
             if san:
                 text = "\n".join("--- %s:\n%s" % (f, read_capped(f)) for f in san)
                 detail = (detail + "\n" if status == "fail" and detail else "") + \
@@ -193,18 +194,22 @@ def main(argv):
     os.makedirs(san_dir, exist_ok=True)
     test_timeout = float(os.environ.get("ND_E2E_TEST_TIMEOUT", "120"))
 
+    def san_files():
+        return set(glob.glob(os.path.join(san_dir, "asan.*")) +
+                   glob.glob(os.path.join(san_dir, "ubsan.*")))
+    before = san_files()
+
     print("nanod: %s; %d tests, %d jobs, sanitizer logs in %s" % (
         lib.nanod_path(), len(tests), args.jobs, san_dir))
     sys.stdout.flush()
     t0 = time.monotonic()
-    r = Runner(tests, args.jobs, san_dir, test_timeout)
+    r = Runner(tests, args.jobs, san_dir, test_timeout, before)
     hung = r.run()
     lib.kill_leftovers(everything=True)
 
-    stray = sorted(set(glob.glob(os.path.join(san_dir, "asan.*")) +
-                       glob.glob(os.path.join(san_dir, "ubsan.*"))) -
+    stray = sorted(san_files() - before -
                    set(f for n, _ in tests for f in sanitizer_files(san_dir, n)))
-    if stray:   # written by a process outside any test's context
+    if stray:   # new, but written by a process outside any test's context
         r.report("fail", "(sanitizer, no test)", "\n".join(
             "--- %s:\n%s" % (f, read_capped(f)) for f in stray))
     if own_san:

@@ -67,7 +67,8 @@ def test_post_echo_text():
     with echo_server() as s:
         assert_echo(s, b"hello world")
         assert_echo(s, "h\u00e9llo \u2713".encode("utf-8"))
-        assert_echo(s, "\u65e5\u672c\u8a9e \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 \u2603 end".encode("utf-8"))
+        assert_echo(s, ("\u65e5\u672c\u8a9e \u00fc\u00f1\u00ee\u00e7\u00f8d\u00e9 "
+                        "\u2603 end").encode("utf-8"))
         assert_echo(s, b"")
         assert_echo(s, b"line1\r\nline2\n\ttabbed \"quoted\" \\ back")
 

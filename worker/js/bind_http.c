@@ -199,7 +199,7 @@ native_log(duk_context *ctx)
 }
 
 void
-nd_bind_push_natives(duk_context *ctx)
+nd_bind_http(duk_context *ctx, duk_idx_t native)
 {
     static const duk_function_list_entry funcs[] = {
         { "respond", native_respond, 5 },
@@ -208,6 +208,5 @@ nd_bind_push_natives(duk_context *ctx)
         { NULL, NULL, 0 },
     };
 
-    duk_push_bare_object(ctx);
-    duk_put_function_list(ctx, -1, funcs);
+    duk_put_function_list(ctx, native, funcs);
 }

@@ -1,0 +1,15 @@
+/*
+ * The `native` object handed to every bootstrap file: one install function
+ * per area (bind_<area>.c). Add a line here for a new area.
+ */
+#include "worker/js/bind.h"
+
+void
+nd_bind_push_natives(duk_context *ctx)
+{
+    duk_idx_t native;
+
+    duk_push_bare_object(ctx);
+    native = duk_get_top_index(ctx);
+    nd_bind_http(ctx, native);
+}
