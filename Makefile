@@ -52,12 +52,23 @@ build/duk/duk_config.h: $(DUK_SRC)/duk_config.h worker/js/duk_overrides.h
 build/duk/duktape.h: $(DUK_SRC)/duktape.h
 	@mkdir -p build/duk
 	cp $< $@
-# Regex backtracking is not interrupted by the exec-timeout hook: cap its
-# steps at 1e7 (~0.1 s) instead of 1e9 (~12 s).
-build/duk/duktape.c: $(DUK_SRC)/duktape.c
+# Patches to our copy of duktape.c:
+# - regex backtracking is not interrupted by the exec-timeout hook: every
+#   64k steps it now asks ND_REGEX_STEP_CHECK (the request's CPU deadline),
+#   and the hard step cap is 1e8 (~1 s) instead of 1e9 (~12 s) for heaps
+#   without a deadline;
+# - eval() and new Function() ask ND_CODEGEN_CHECK (duk_overrides.h) first:
+#   allowed while an app's script loads, refused at request time.
+build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile
 	@mkdir -p build/duk
-	sed 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 10000000L|' $< > $@.tmp
-	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 10000000L' $@.tmp
+	sed -e 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 100000000L|' \
+	    -e 's|^\(\t*\)re_ctx->steps_count++;$$|&ND_REGEX_STEP_CHECK(re_ctx->thr, re_ctx->steps_count);|' \
+	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_function_constructor(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
+	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_global_object_eval(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
+	    $< > $@.tmp
+	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 100000000L' $@.tmp
+	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
+	test "$$(grep -c 'ND_CODEGEN_CHECK(thr);' $@.tmp)" = 2
 	mv $@.tmp $@
 $(DUK_OBJ): build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h
 	@mkdir -p $(dir $@)

@@ -233,6 +233,45 @@ nd_worker_release(struct nd_worker *w)
     }
 }
 
+/* --- LRU of loaded heaps (max_loaded_apps) ---------------------------------- */
+
+static void
+lru_unlink(struct nd_app *app)
+{
+    struct nd_worker *w = app->w;
+
+    if (app->lru_prev != NULL) {
+        app->lru_prev->lru_next = app->lru_next;
+    } else if (w->lru_head == app) {
+        w->lru_head = app->lru_next;
+    }
+    if (app->lru_next != NULL) {
+        app->lru_next->lru_prev = app->lru_prev;
+    } else if (w->lru_tail == app) {
+        w->lru_tail = app->lru_prev;
+    }
+    app->lru_prev = app->lru_next = NULL;
+}
+
+static void
+lru_touch(struct nd_app *app)
+{
+    struct nd_worker *w = app->w;
+
+    if (w->lru_head == app) {
+        return;
+    }
+    lru_unlink(app);
+    app->lru_next = w->lru_head;
+    if (w->lru_head != NULL) {
+        w->lru_head->lru_prev = app;
+    }
+    w->lru_head = app;
+    if (w->lru_tail == NULL) {
+        w->lru_tail = app;
+    }
+}
+
 static void
 discard_heap(struct nd_app *app)
 {
@@ -241,6 +280,24 @@ discard_heap(struct nd_app *app)
         nd_js_free(app->js);
         app->js = NULL;
         app->w->loaded--;
+        lru_unlink(app);
+    }
+}
+
+/* Over max_loaded_apps: destroy the least recently used idle heaps (no
+ * request in flight, nothing pending). Busy ones are skipped. */
+static void
+lru_evict(struct nd_worker *w, const struct nd_app *keep)
+{
+    struct nd_app *app = w->lru_tail, *prev;
+
+    while (w->loaded > w->conf->server.max_loaded_apps && app != NULL) {
+        prev = app->lru_prev;
+        if (app != keep && app->inflight == NULL && app->res == NULL) {
+            discard_heap(app);
+            w->evictions++;
+        }
+        app = prev;
     }
 }
 
@@ -391,6 +448,8 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     app->js = js;
     app->w->loaded++;
     app->heap_builds++;
+    lru_touch(app);
+    lru_evict(app->w, app);
 
     duk_push_heapptr(ctx, js->lib);                     /* -> [ lib ] */
     push_env(ctx, app->conf);
@@ -420,7 +479,9 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
         duk_pop(ctx);
     }
     duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
+    js->codegen = 1;            /* eval/new Function: only while the script loads */
     rc = nd_js_pcall(js, 0, LOAD_BUDGET_US);
+    js->codegen = 0;
     if (rc != 0) {
         if (rc == -1 && !js->timed_out && !js->mem_exceeded) {
             char m[1024], stack[2048];
@@ -536,7 +597,6 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
                                "(%lld bytes)", (long long) app->conf->limits.max_body_size);
         return;
     }
-    app->last_used_ms = nd_sys_now_ms();
     js = app_heap(app, &status, msg, sizeof(msg));
     if (js == NULL) {
         nd_log(ND_LOG_ERROR, app->conf->name, "cannot load the app: %s", msg);
@@ -545,6 +605,7 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
                                : "Internal Server Error");
         return;
     }
+    lru_touch(app);
     rq = rq_new(app, req);
     if (rq == NULL) {
         nd_worker_respond_text(req, 503, "Service Unavailable: too many requests in flight");
@@ -597,6 +658,21 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
     snprintf(idbuf, sizeof(idbuf), "%.0f", id);
     nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
     if (rq == NULL || rq->app != app) {
+        return;
+    }
+    if (app->js != NULL && (app->js->mem_exceeded || app->js->timed_out)) {
+        /* The error is the limit's doing: say so (the heap is dropped after
+         * this call returns). */
+        if (app->js->mem_exceeded) {
+            nd_worker_respond_text(rq->req, 503, "Service Unavailable: memory_limit exceeded "
+                                   "(memory_limit = %lld bytes)",
+                                   (long long) app->conf->limits.memory_limit);
+        } else {
+            nd_worker_respond_text(rq->req, 503, "Service Unavailable: cpu_limit exceeded "
+                                   "(cpu_limit = %lld ms)",
+                                   (long long) app->conf->limits.cpu_limit_ms);
+        }
+        rq_finish(rq);
         return;
     }
     nd_worker_respond_text(rq->req, 500, "Internal Server Error: the app failed (request %s; "

@@ -53,6 +53,8 @@ struct nd_worker {
     uint32_t                free_hint;
     uint64_t                seq;
     int                     loaded; /* apps with a heap */
+    struct nd_app          *lru_head, *lru_tail; /* loaded apps, most recent first */
+    uint64_t                evictions;
     int                     generation, index;
     int                     draining;
     int                     holds;  /* background work (waitUntil...) delaying exit */
@@ -69,8 +71,8 @@ struct nd_app {
     size_t                    code_len;
     struct nd_rq             *inflight;
     struct nd_app_res        *res;  /* pending timers, transfers... of the heap */
-    int64_t                   last_used_ms;
     uint64_t                  heap_builds;
+    struct nd_app            *lru_prev, *lru_next;
 };
 
 int nd_app_init(struct nd_app *app, struct nd_worker *w, const struct nd_app_conf *conf);

@@ -15,6 +15,25 @@
 extern int nd_js_exec_timeout_check(void *udata);
 #define DUK_USE_EXEC_TIMEOUT_CHECK(udata) nd_js_exec_timeout_check((udata))
 
+/* eval() / new Function(): our patched duktape.c calls this first (see the
+ * Makefile). nd_js_codegen_allowed(heap udata) is 0 at request time. */
+extern int nd_js_codegen_allowed(void *udata);
+#define ND_CODEGEN_CHECK(thr) do { \
+        if (!nd_js_codegen_allowed((thr)->heap->heap_udata)) { \
+            (void) duk_error((duk_context *) (thr), DUK_ERR_EVAL_ERROR, "%s", \
+                             "code generation from strings (eval, new Function) is " \
+                             "disallowed at request time; do it while the script loads"); \
+        } \
+    } while (0)
+
+/* Regex backtracking: every 64k steps, the same deadline as bytecode. */
+#define ND_REGEX_STEP_CHECK(thr, steps) do { \
+        if (((steps) & 0xFFFF) == 0 && nd_js_exec_timeout_check((thr)->heap->heap_udata)) { \
+            (void) duk_error((duk_context *) (thr), DUK_ERR_RANGE_ERROR, "%s", \
+                             "cpu_limit exceeded in a regular expression"); \
+        } \
+    } while (0)
+
 /* Integer fast path (amd64 has 64-bit ops). */
 #undef DUK_USE_FASTINT
 #define DUK_USE_FASTINT

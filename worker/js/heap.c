@@ -135,6 +135,14 @@ nd_js_exec_timeout_check(void *udata)
     return 0;
 }
 
+int
+nd_js_codegen_allowed(void *udata)
+{
+    struct nd_js *js = udata;
+
+    return js == NULL || js->codegen;
+}
+
 struct nd_js *
 nd_js_of(duk_context *ctx)
 {

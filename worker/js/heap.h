@@ -20,6 +20,7 @@ struct nd_js {
     int64_t      deadline_us;   /* monotonic; 0 = none */
     int          timed_out;     /* the deadline fired during the current call */
     int          mem_exceeded;  /* an allocation was refused during the current call */
+    int          codegen;       /* eval/new Function allowed (while a script loads) */
     int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
     jmp_buf     *jb;            /* the active nd_js_pcall's recovery point, or NULL */
     void        *owner;         /* borrowed: struct nd_app * */
