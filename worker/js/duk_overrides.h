@@ -34,6 +34,14 @@ extern int nd_js_codegen_allowed(void *udata);
         } \
     } while (0)
 
+/* Density (thousands of heaps per worker): built-in functions as
+ * lightfuncs (no object per built-in function) and a small initial string
+ * table. Measured: see README "Density". */
+#undef DUK_USE_LIGHTFUNC_BUILTINS
+#define DUK_USE_LIGHTFUNC_BUILTINS
+#undef DUK_USE_STRTAB_MINSIZE
+#define DUK_USE_STRTAB_MINSIZE 64
+
 /* Integer fast path (amd64 has 64-bit ops). */
 #undef DUK_USE_FASTINT
 #define DUK_USE_FASTINT
