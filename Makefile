@@ -58,14 +58,16 @@ build/duk/duktape.h: $(DUK_SRC)/duktape.h
 #   and the hard step cap is 1e8 (~1 s) instead of 1e9 (~12 s) for heaps
 #   without a deadline;
 # - eval() and new Function() ask ND_CODEGEN_CHECK (duk_overrides.h) first:
-#   allowed while an app's script loads, refused at request time.
-build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile
+#   allowed while an app's script loads, refused at request time;
+# - worker/js/duk_append.inc adds nd_duk_poke_interrupt() (CPU watchdog).
+build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc
 	@mkdir -p build/duk
 	sed -e 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 100000000L|' \
 	    -e 's|^\(\t*\)re_ctx->steps_count++;$$|&ND_REGEX_STEP_CHECK(re_ctx->thr, re_ctx->steps_count);|' \
 	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_function_constructor(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
 	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_global_object_eval(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
 	    $< > $@.tmp
+	cat worker/js/duk_append.inc >> $@.tmp
 	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 100000000L' $@.tmp
 	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
 	test "$$(grep -c 'ND_CODEGEN_CHECK(thr);' $@.tmp)" = 2

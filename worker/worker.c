@@ -203,6 +203,10 @@ nd_worker_main(const struct nd_worker_args *args)
     if (build_router(w, msg, sizeof(msg)) == -1 || nd_js_boot_init(msg, sizeof(msg)) == -1) {
         goto fail;
     }
+    if (nd_js_watchdog_start() == -1) {
+        nd_log_errno(ND_LOG_WARN, NULL, errno, "cannot start the CPU watchdog timer: cpu_limit "
+                     "is checked between bytecode instructions only");
+    }
     memset(&hc, 0, sizeof(hc));
     hc.max_header_size = sc->max_header_size;
     hc.max_url_size = sc->max_url_size;

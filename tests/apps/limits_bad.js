@@ -13,6 +13,12 @@ module.exports = {
         if (p === "/regex") {
             return new Response(String(/(a+)+$/.test(new Array(64).join("a") + "!")));
         }
+        if (p === "/natives") {
+            // Few bytecodes per iteration, much native work: only the CPU
+            // watchdog stops this near cpu_limit.
+            var big = new Array(200000);
+            while (true) { big.join("x"); }
+        }
         if (p === "/throw") { throw new Error("boom"); }
         if (p === "/never") { return new Promise(function () {}); }
         if (p === "/eval") { return new Response(String(eval("2 + 2"))); }

@@ -70,6 +70,7 @@ def test_misbehaving_tenant_isolated():
     unchanged; the bad app works again afterwards."""
     cases = [("/loop", 503, "cpu_limit exceeded"),
              ("/catchloop", 503, "cpu_limit exceeded"),
+             ("/natives", 503, "cpu_limit exceeded"),
              ("/bomb", 503, "memory_limit exceeded"),
              ("/objs", 503, None),              # memory or CPU, whichever comes first
              ("/regex", 503, "cpu_limit exceeded"),

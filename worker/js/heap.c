@@ -2,9 +2,11 @@
  * Duktape heaps: allocator, limits, bootstrap bytecode.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/sys.h"
@@ -16,6 +18,13 @@
 #define HDR 16
 /* After the deadline, how long code that swallows the timeout may go on. */
 #define HARD_STOP_GRACE_US 100000
+
+/* In our duktape.c (worker/js/duk_append.inc). */
+void nd_duk_poke_interrupt(duk_context *ctx);
+
+/* GLOBAL: the heap whose call is running, for the CPU watchdog's signal
+ * handler (the worker is single-threaded). */
+static struct nd_js *volatile g_running;
 
 /* GLOBAL: the bootstrap's bytecode, compiled once per process, read-only after. */
 static struct {
@@ -143,6 +152,50 @@ nd_js_codegen_allowed(void *udata)
     return js == NULL || js->codegen;
 }
 
+/*
+ * CPU watchdog. Duktape checks the deadline only every ~256k bytecode
+ * instructions; a loop around heavy natives (a big join, JSON.stringify)
+ * could run for seconds between checks. A timer on the thread's CPU clock
+ * (so an idle worker gets no signals) fires every 10 ms of CPU; past the
+ * deadline it makes the executor check at its next instruction.
+ */
+static void
+on_watchdog(int sig)
+{
+    struct nd_js *js = g_running;
+
+    if (js != NULL && js->deadline_us != 0 && nd_sys_now_us() >= js->deadline_us) {
+        nd_duk_poke_interrupt(js->ctx);
+    }
+}
+
+int
+nd_js_watchdog_start(void)
+{
+    struct sigaction  sa;
+    struct sigevent   sev;
+    struct itimerspec its;
+    timer_t           t;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_watchdog;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGPROF, &sa, NULL) == -1) {
+        return -1;
+    }
+    memset(&sev, 0, sizeof(sev));
+    sev.sigev_notify = SIGEV_SIGNAL;
+    sev.sigev_signo = SIGPROF;
+    if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t) == -1) {
+        return -1;
+    }
+    memset(&its, 0, sizeof(its));
+    its.it_interval.tv_nsec = 10 * 1000 * 1000;
+    its.it_value.tv_nsec = 10 * 1000 * 1000;
+    return timer_settime(t, 0, &its, NULL);
+}
+
 struct nd_js *
 nd_js_of(duk_context *ctx)
 {
@@ -186,9 +239,12 @@ nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us)
     if (setjmp(jb) != 0) {
         js->jb = saved;
         js->deadline_us = 0;
+        g_running = NULL;
         return -2;
     }
+    g_running = js;
     rc = duk_pcall_method(js->ctx, nargs);
+    g_running = NULL;
     js->jb = saved;
     js->deadline_us = 0;
     return rc == DUK_EXEC_SUCCESS ? 0 : -1;

@@ -33,6 +33,10 @@ struct nd_js {
  * 0, or -1 with msg. */
 int nd_js_boot_init(char *msg, size_t size);
 
+/* Starts the per-process CPU watchdog (SIGPROF on the thread CPU clock, every
+ * 10 ms of CPU). Worker only, once, after fork. 0 or -1 with errno. */
+int nd_js_watchdog_start(void);
+
 /* A heap with natives and the bootstrap installed, or NULL with msg. */
 struct nd_js *nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size);
 /* Destroys the heap (or only leaks it after a fatal error: it may be corrupt). */
