@@ -68,6 +68,7 @@
 #define FREE_REQS_MAX    64
 #define ACCEPT_PAUSE_MS  100
 #define LINGER_MS        2000
+#define DRAIN_IDLE_MS    1000           /* drain: how long an idle connection may stay */
 #define BODY_PREALLOC_MAX (8 * 1024 * 1024) /* announced body bytes reserved up front */
 #define RAW_SLACK        4096           /* bytes beyond header + url limits before 431 */
 
@@ -202,13 +203,16 @@ struct nd_http {
     struct timeval       tv_body;
     struct timeval       tv_keepalive;
     struct timeval       tv_linger;
+    struct timeval       tv_drain;  /* idle while draining: the shortest of DRAIN_IDLE_MS,
+                                       the keep-alive and the header timeouts */
     struct ireq         *free_reqs;
     int                  nfree;
     struct nd_conn      *cork_conn; /* the connection in its parse loop */
     struct iobuf         cork;      /* its answers, sent when the loop ends */
     struct iobuf         hdr;       /* response head scratch */
     time_t               date_sec;
-    time_t               refuse_log_sec;
+    time_t               refuse_log_sec;    /* logs about refusals: at most one a second */
+    time_t               emfile_log_sec;
     size_t               date_len;
     char                 date[64];  /* "Date: ...\r\n" */
     char                 rbuf[RBUF_SIZE];
@@ -649,6 +653,9 @@ phase_tv(const struct nd_http *h, int phase)
 {
     const struct timeval *tv;
 
+    if (h->draining && (phase == T_FIRST || phase == T_IDLE)) {
+        return &h->tv_drain;
+    }
     switch (phase) {
     case T_FIRST:
     case T_HEADER:
@@ -1398,7 +1405,9 @@ hdr_scan(struct nd_conn *c, const char *p, size_t n)
             s = HSCAN_LF;
             break;
         case HSCAN_LF:
-            s = *p == '\r' ? HSCAN_LF_CR : HSCAN_LINE;
+            /* CRLF LF also ends the headers for llhttp 8.1 (RFC 9112 2.2 allows a bare
+             * LF line end): stop there too, or the body would be scanned. */
+            s = *p == '\r' ? HSCAN_LF_CR : *p == '\n' ? HSCAN_END : HSCAN_LINE;
             break;
         default:    /* HSCAN_LF_CR */
             if (*p != '\n') {
@@ -1596,6 +1605,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct nd_conn *c = arg;
     int             phase = c->tphase;
+    char            peek[1];
 
     c->tphase = T_NONE;     /* fired: no longer pending */
     c->busy++;
@@ -1604,7 +1614,16 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
     case T_BODY:
         conn_fail(c, 408, "Request Timeout");
         break;
-    default:                /* idle, send, linger: silent close */
+    case T_FIRST:
+    case T_IDLE:
+        /* A request that arrived in this very loop turn is not reset away: the read
+         * event takes it (and re-arms the timer). */
+        if (recv(c->fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT) > 0) {
+            break;
+        }
+        conn_close(c);
+        break;
+    default:                /* send, linger: silent close */
         conn_close(c);
         break;
     }
@@ -1724,8 +1743,11 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
             case ENFILE:
             case ENOBUFS:
             case ENOMEM:
-                nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd %d: "
-                             "pausing accepts for %d ms", lfd, ACCEPT_PAUSE_MS);
+                if (time(NULL) != h->emfile_log_sec) {
+                    h->emfile_log_sec = time(NULL);
+                    nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd "
+                                 "%d: pausing accepts for %d ms", lfd, ACCEPT_PAUSE_MS);
+                }
                 listeners_enable(h, 0);
                 h->accept_paused = 1;
                 evtimer_add(&h->pause_ev, &tv);
@@ -1857,8 +1879,10 @@ request_done(struct nd_conn *c, int close)
     c->on_writable = NULL;
     if (close || c->http->draining) {
         c->close_after_write = 1;
-        if (in_pending(c) > 0) {
-            c->linger = 1;      /* unread pipelined requests: do not reset our answer */
+        if (in_pending(c) > 0 || !close) {
+            /* Unread pipelined requests, or a drain closing a connection the client
+             * meant to keep (it may have sent more already): do not reset our answer. */
+            c->linger = 1;
         }
         if (!c->in_parse) {
             conn_check_close(c);
@@ -2058,25 +2082,34 @@ nd_http_stream_end(struct nd_req *req)
 void
 nd_http_drain(struct nd_http *http, void (*done)(void *arg), void *arg)
 {
-    struct nd_conn *c, *next;
+    struct nd_conn *c;
+    int64_t         ms = DRAIN_IDLE_MS;
 
+    if (http->conf.keepalive_timeout_ms > 0 && http->conf.keepalive_timeout_ms < ms) {
+        ms = http->conf.keepalive_timeout_ms;
+    }
+    if (http->conf.header_timeout_ms > 0 && http->conf.header_timeout_ms < ms) {
+        ms = http->conf.header_timeout_ms;
+    }
+    common_tv(http->base, &http->tv_drain, ms);
     http->draining = 1;
     http->done = done;
     http->done_arg = arg;
     listeners_enable(http, 0);
     event_del(&http->pause_ev);
-    for (c = http->conns; c != NULL; c = next) {
-        next = c->next;
-        if (c->req == NULL && c->pending == NULL && c->ready == NULL && in_pending(c) == 0) {
-            if (out_pending(c) == 0) {
-                conn_close(c);          /* idle (or lingering): now */
-                conn_maybe_free(c);
-            } else {
-                c->close_after_write = 1;
-                conn_update(c);
-            }
+    /*
+     * Closing an idle keep-alive connection races with the client's next request
+     * (already sent, or sent before our FIN arrives: the client sees a reset or EOF
+     * on a request it made). So idle connections stay open for tv_drain: a request
+     * that comes is answered with Connection: close (request_done); only one that
+     * received nothing that long is closed (conn_timer_cb). Busy ones: their answer
+     * says Connection: close. Output still queued: idle after it, same rule.
+     */
+    for (c = http->conns; c != NULL; c = c->next) {
+        if (c->tphase == T_FIRST || c->tphase == T_IDLE) {
+            c->tphase = T_STALE;
+            conn_update(c);
         }
-        /* Busy ones: their answer says Connection: close (request_done). */
     }
     drain_check(http);
 }

@@ -89,13 +89,18 @@ int nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hd
 int nd_http_stream_write(struct nd_req *req, const void *data, size_t len);
 int nd_http_stream_end(struct nd_req *req);
 
-/* Graceful: stop accepting, close idle connections now, close the others after
- * their current response (Connection: close). done() runs once when no
- * connection is left. */
+/* Graceful: stop accepting; a busy connection closes after its current response
+ * (Connection: close); an idle one is answered the same way if a request comes
+ * within a short grace (1 s, or the keep-alive / header timeout when shorter),
+ * else closed then, so that a request already on its way is never reset. done()
+ * runs once when no connection is left, from the loop (never inside this call,
+ * also when none is open now). */
 void nd_http_drain(struct nd_http *http, void (*done)(void *arg), void *arg);
 
 int nd_http_nconns(const struct nd_http *http);
-void nd_http_free(struct nd_http *http);   /* closes every connection */
+/* Closes every connection. Not from this layer's callbacks. A request still
+ * with its owner stays valid (aborted) until nd_http_respond() returns -1. */
+void nd_http_free(struct nd_http *http);
 
 const char *nd_http_reason(int status);    /* "Not Found"; "" when unknown */
 
