@@ -105,6 +105,54 @@ $(B)/tests/%: tests/unit/%.c $(LIB) tests/unit/t.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(WARN) -Wno-unused-function $(LDSAN) -o $@ $< $(LIB) $(LDLIBS)
 
+# --- JS hot-path microbenchmark (scripts/bench/js-hot-path): a real heap,
+# native.respond's C side wrapped so that nothing is written to a socket.
+$(B)/js-hot-path: scripts/bench/js-hot-path.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
+	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+
+# --- tests/js: the bootstrap's classes in a real heap (conformance vectors) ---
+$(B)/tests/test_js_conformance: tests/js/runner.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
+	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+
+# --- fuzzing (issue 11): libFuzzer targets in tests/fuzz/, seed corpora in
+# tests/fuzz/corpus/. `make fuzz` builds them with clang; `make fuzz-run
+# FUZZ_SECONDS=600` runs each. make test replays every corpus entry once.
+FUZZ_SECONDS ?= 600
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+.PHONY: fuzz fuzz-run
+fuzz: build/fuzz/fuzz_http build/fuzz/fuzz_config
+build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c \
+	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
+build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c common/config.c common/err.c \
+	    common/sys.c common/log.c -linih
+fuzz-run: fuzz
+	@for t in http config; do \
+	    mkdir -p build/fuzz/corpus-$$t; \
+	    build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	        -artifact_prefix=build/fuzz/crash-$$t- build/fuzz/corpus-$$t tests/fuzz/corpus/$$t \
+	        2>&1 | tail -n 3; \
+	done
+
+# Corpus replay as unit tests (test_fuzz_*), in the normal build.
+all: $(B)/tests/test_fuzz_http $(B)/tests/test_fuzz_config
+$(B)/tests/test_fuzz_http: tests/fuzz/fuzz_http.c tests/fuzz/driver.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) -Wno-unused-function -DND_CORPUS='"tests/fuzz/corpus/http"' \
+	    $(LDSAN) -o $@ tests/fuzz/fuzz_http.c tests/fuzz/driver.c $(LIB) $(LDLIBS)
+$(B)/tests/test_fuzz_config: tests/fuzz/fuzz_config.c tests/fuzz/driver.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) -Wno-unused-function -DND_CORPUS='"tests/fuzz/corpus/config"' \
+	    $(LDSAN) -o $@ tests/fuzz/fuzz_config.c tests/fuzz/driver.c $(LIB) $(LDLIBS)
+
 asan:
 	$(MAKE) MODE=asan all
 
