@@ -91,7 +91,8 @@ forbidden_response_header(const char *name, size_t len)
         || (len == 17 && strncmp(name, "transfer-encoding", 17) == 0)
         || (len == 10 && strncmp(name, "connection", 10) == 0)
         || (len == 10 && strncmp(name, "keep-alive", 10) == 0)
-        || (len == 4 && strncmp(name, "date", 4) == 0);
+        || (len == 4 && strncmp(name, "date", 4) == 0)
+        || (len == 7 && strncmp(name, "upgrade", 7) == 0);    /* no WebSockets (yet) */
 }
 
 /* native.respond(id, status, flatHeaders|null, body, defaultContentType|null) */

@@ -1,0 +1,130 @@
+"""Hostile input (issue 11): slow clients, connection floods, response
+splitting from JS, cross-tenant reads."""
+
+import socket
+import threading
+import time
+
+import lib
+
+
+def hostile_server(**server_extra):
+    apps = [lib.App("a", file="hostile_app.js", hosts="a.test", env={"SECRET": "alpha"}),
+            lib.App("b", file="hostile_app.js", hosts="b.test", env={"SECRET": "beta"})]
+    server = {"client_header_timeout": "2s", "keepalive_timeout": "5s"}
+    server.update(server_extra)
+    return lib.Nanod(apps, workers=1, server_extra=server)
+
+
+def timed_get(s, host="a.test"):
+    t0 = time.monotonic()
+    r = s.get("/", host=host)
+    return r, (time.monotonic() - t0) * 1000
+
+
+def test_idle_connections_and_slowloris_do_not_delay_others():
+    with hostile_server() as s:
+        idle = []
+        for _ in range(200):
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            idle.append(c)
+        # A slowloris client: a header line every 100 ms, never finishing.
+        slow = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+        slow.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n")
+        stop = threading.Event()
+
+        def drip():
+            i = 0
+            while not stop.is_set():
+                try:
+                    slow.sendall(b"X-%d: y\r\n" % i)
+                except OSError:
+                    return
+                i += 1
+                time.sleep(0.1)
+        t = threading.Thread(target=drip, daemon=True)
+        t.start()
+        try:
+            worst = 0
+            for _ in range(20):
+                r, ms = timed_get(s)
+                assert r.status == 200, r
+                worst = max(worst, ms)
+            lib.note("worst latency with 200 idle + 1 slowloris: %.1f ms" % worst)
+            assert worst < 100, "a request took %.1f ms" % worst
+            # The slowloris is cut off by client_header_timeout (2 s): 408 + close.
+            slow.settimeout(5)
+            got = b""
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    chunk = slow.recv(4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                got += chunk
+            assert got.startswith(b"HTTP/1.1 408"), got[:100]
+        finally:
+            stop.set()
+            for c in idle:
+                c.close()
+            slow.close()
+
+
+def test_max_connections_refused_cleanly():
+    with hostile_server(max_connections="20") as s:
+        held = [socket.create_connection(("127.0.0.1", s.port), timeout=5) for _ in range(20)]
+        try:
+            time.sleep(0.2)
+            c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
+            c.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+            data = c.recv(4096)
+            c.close()
+            assert data.startswith(b"HTTP/1.1 503"), data[:100]
+        finally:
+            for h in held:
+                h.close()
+        # Capacity comes back once they are gone.
+        r = lib.wait_until(lambda: s.get("/", host="a.test").status == 200, 5, "capacity back")
+        assert r
+
+
+def test_no_response_splitting_from_js():
+    with hostile_server() as s:
+        r = s.get("/split", host="a.test")
+        assert r.status == 200, r
+        got = r.json()
+        for k in ("crlfValue", "lfValue", "nulValue", "badName", "colonName", "setCrlf"):
+            assert got[k] == "TypeError", (k, got)
+        for k in ("status101", "status600", "status199"):
+            assert got[k] == "RangeError", (k, got)
+        assert "set-cookie" not in r.headers
+
+
+def test_upgrade_from_app_not_sent():
+    with hostile_server() as s:
+        r = s.get("/upgrade", host="a.test")
+        assert r.status == 200, r
+        assert "upgrade" not in r.headers, r
+        assert r.headers.get("connection", "").lower() != "upgrade", r
+
+
+def test_tenants_cannot_see_each_other():
+    with hostile_server() as s:
+        assert s.get("/set", host="a.test").text == "set"
+        a = s.get("/", host="a.test").json()
+        b = s.get("/", host="b.test").json()
+        assert a["sawSecret"] == "alpha" and a["envSecret"] == "alpha", a
+        assert b["sawSecret"] is None and b["envSecret"] == "beta", b
+        assert b["probe"] == 1, "globals are shared between apps: %r" % b
+
+
+def test_secrets_never_logged():
+    with hostile_server() as s:
+        s.get("/set", host="a.test")
+        s.get("/", host="b.test")
+        s.get("/split", host="a.test")
+        with open(s.log_path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        assert "alpha" not in text and "beta" not in text, text[-2000:]
