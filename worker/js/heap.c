@@ -26,6 +26,18 @@ void nd_duk_poke_interrupt(duk_context *ctx);
  * handler (the worker is single-threaded). */
 static struct nd_js *volatile g_running;
 
+/* GLOBAL: heaps dropped after a fatal error, never freed (see nd_js_free). */
+static struct {
+    struct nd_js *head;
+    size_t        bytes;
+} g_graveyard;
+
+size_t
+nd_js_graveyard_bytes(void)
+{
+    return g_graveyard.bytes;
+}
+
 /* GLOBAL: the bootstrap's bytecode, compiled once per process, read-only after. */
 static struct {
     void  **code;
@@ -401,9 +413,14 @@ nd_js_free(struct nd_js *js)
         js->mem_limit = 0;      /* finalizers may allocate */
         duk_destroy_heap(js->ctx);
     } else if (js->fatal) {
-        nd_log(ND_LOG_WARN, NULL, "dropping a heap after a fatal error (%zu bytes leaked)",
-               js->mem_used);
-        return;     /* js itself is the allocator's udata: leak with the heap */
+        /* Freeing a heap left mid-call by a fatal error could crash: keep
+         * it, reachable, in the graveyard (counted in nd_js_graveyard_bytes). */
+        js->next_dead = g_graveyard.head;
+        g_graveyard.head = js;
+        g_graveyard.bytes += js->mem_used;
+        nd_log(ND_LOG_WARN, NULL, "dropped a heap after a fatal error: %zu bytes kept "
+               "(%zu in all)", js->mem_used, g_graveyard.bytes);
+        return;
     }
     free(js);
 }

@@ -27,6 +27,7 @@ struct nd_js {
     void        *dispatch;      /* heap pointers kept alive by the stash */
     void        *drain;
     void        *lib;
+    struct nd_js *next_dead;    /* the graveyard list (after a fatal error) */
 };
 
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
@@ -39,8 +40,11 @@ int nd_js_watchdog_start(void);
 
 /* A heap with natives and the bootstrap installed, or NULL with msg. */
 struct nd_js *nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size);
-/* Destroys the heap (or only leaks it after a fatal error: it may be corrupt). */
+/* Destroys the heap; after a fatal error it may be corrupt, so it is kept
+ * (reachable, never reused) instead: nd_js_graveyard_bytes() says how much.
+ * A worker whose graveyard grows large should be replaced. */
 void nd_js_free(struct nd_js *js);
+size_t nd_js_graveyard_bytes(void);
 
 /* [ ... fn this arg1..argN ] -> [ ... result-or-error ]. Runs with a CPU
  * deadline of budget_us (0 = none). Returns 0 on success, -1 when an error
