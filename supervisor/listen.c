@@ -21,10 +21,42 @@ find(struct nd_listener *list, const struct nd_listen_spec *spec)
     return NULL;
 }
 
+/*
+ * SO_REUSEPORT would let us bind beside another process's listener (a second
+ * nanod, a stale one) and silently split its traffic. A probe bound without
+ * SO_REUSEPORT fails with EADDRINUSE when anyone listens there: refuse then.
+ */
+static int
+probe_free(const struct nd_listen_spec *spec, const char *file, struct nd_errs *errs)
+{
+    int fd, on = 1, rc = 0;
+
+    fd = socket(spec->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        return 0;       /* the real bind reports it */
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (spec->addr.ss_family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+    }
+    if (bind(fd, (const struct sockaddr *) &spec->addr, spec->addrlen) == -1
+        && errno == EADDRINUSE) {
+        nd_errs_add(errs, file, spec->line, "bind(%s): address already in use by another "
+                    "process (another nanod?)", spec->text);
+        rc = -1;
+    }
+    close(fd);
+    return rc;
+}
+
 static int
 bind_one(const struct nd_listen_spec *spec, const char *file, struct nd_errs *errs)
 {
     int fd, on = 1;
+
+    if (probe_free(spec, file, errs) == -1) {
+        return -1;
+    }
 
     fd = socket(spec->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd == -1) {

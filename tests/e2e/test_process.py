@@ -180,6 +180,22 @@ def test_listen_multiple():
             assert r.status == 200 and r.text == "hello", (port, r)
 
 
+def test_second_nanod_on_same_port_refuses():
+    """SO_REUSEPORT must not let a second (or stale) nanod split the port's
+    traffic: it refuses to start, naming the address, and the first serves on."""
+    with lib.Nanod([hello()], workers=1) as s:
+        other = os.path.join(s.dir, "other.ini")
+        with open(s.config_path) as f:
+            text = f.read().replace(s.log_path, os.path.join(s.dir, "other.log"))
+        with open(other, "w") as f:
+            f.write(text)
+        r = lib.run_cli(["-c", other], cwd=s.dir)
+        assert r.rc == 1, r
+        log = lib.tail(os.path.join(s.dir, "other.log"))
+        assert "already in use" in log and "127.0.0.1:%d" % s.port in log, log
+        ok(s)
+
+
 def test_ready_means_listening():
     """After "ready" the port accepts at once (no sleep)."""
     with lib.Nanod([hello()], workers=2) as s:
