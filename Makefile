@@ -5,7 +5,7 @@
 MODE    ?= release
 B       := build/$(MODE)
 CC      ?= cc
-PKGS    := libevent libcurl inih
+PKGS    := libevent libcurl inih libcrypto libidn2
 DUK_SRC := /usr/share/duktape
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
@@ -28,15 +28,16 @@ LIBSRCS := $(filter-out supervisor/main.c,$(SRCS))
 OBJS    := $(LIBSRCS:%.c=$(B)/%.o)
 DUK_OBJ := $(B)/duk/duktape.o
 LLHTTP_OBJS := $(B)/llhttp/llhttp.o $(B)/llhttp/api.o $(B)/llhttp/http.o
-GEN_OBJ := $(B)/gen/bootstrap.o
+GEN_OBJ := $(B)/gen/bootstrap.o $(B)/gen/bootstrap_lazy.o
 LIB     := $(B)/libnd.a
 BIN     := $(B)/nanod
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BOOT_JS := $(sort $(wildcard worker/js/bootstrap/*.js))
+LAZY_JS := $(sort $(wildcard worker/js/bootstrap/lazy/*.js))
 
 .PHONY: all asan test run deps unit clean check bench
-all: $(BIN) $(UNIT_BINS)
+all: $(BIN) $(UNIT_BINS) $(B)/js-hot-path $(B)/tests/test_js_conformance
 ifeq ($(MODE),release)
 all: build/nanod
 build/nanod: $(BIN)
@@ -86,7 +87,13 @@ build/gen/bootstrap.c: scripts/embed-js $(BOOT_JS)
 	@mkdir -p build/gen
 	sh scripts/embed-js $(BOOT_JS) > $@.tmp
 	mv $@.tmp $@
-$(GEN_OBJ): build/gen/bootstrap.c
+# bootstrap/lazy/*.js: loaded by a heap on first use (worker/js/boot_lazy.c)
+build/gen/bootstrap_lazy.c: scripts/embed-js $(LAZY_JS)
+	@mkdir -p build/gen
+	sh scripts/embed-js $(LAZY_JS) | sed -e 's/nd_boot_files/nd_boot_lazy_files/' \
+	    -e 's/nd_boot_nfiles/nd_boot_lazy_nfiles/' > $@.tmp
+	mv $@.tmp $@
+$(B)/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -171,23 +178,39 @@ run: deps
 check:
 	sh scripts/checksrc.sh
 
+# scripts/bench/run: nanod against nginx, njs, Node, workerd (peers from
+# scripts/bench/setup); ~6 min, Markdown table + bench-results/run-*.json.
+bench:
+	$(MAKE) MODE=release build/release/nanod
+	python3 scripts/bench/run
+
 clean:
 	rm -rf build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 
-# --- install (PREFIX, DESTDIR) ---
-PREFIX  ?= /usr/local
+# --- install: PREFIX (binary, unit, man page, docs), DESTDIR (staging root);
+# INSTALL_BIN: the binary to install (default: the release build). /etc and
+# /var stay where the FHS puts them, under DESTDIR. An existing
+# /etc/nanod/apps.ini is never overwritten; a fresh one logs to
+# /var/log/nanod/error.log (the file etc/logrotate.d/nanod rotates).
+PREFIX      ?= /usr/local
+INSTALL_BIN ?= build/release/nanod
 .PHONY: install
-install: build/release/nanod
-	install -D -m 0755 build/release/nanod $(DESTDIR)$(PREFIX)/sbin/nanod
+install: $(INSTALL_BIN)
+	install -D -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/sbin/nanod
 	install -D -m 0755 etc/init.d/nanod $(DESTDIR)/etc/init.d/nanod
-	install -D -m 0644 etc/nanod.service $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service
 	install -D -m 0644 etc/logrotate.d/nanod $(DESTDIR)/etc/logrotate.d/nanod
+	install -D -m 0644 etc/nanod.service $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service
+	install -D -m 0644 etc/nanod.8 $(DESTDIR)$(PREFIX)/share/man/man8/nanod.8
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nanod/README.md
 	install -D -m 0644 etc/CONFIG.md $(DESTDIR)$(PREFIX)/share/doc/nanod/CONFIG.md
-	[ -e $(DESTDIR)/etc/nanod/apps.ini ] || { \
-	    install -D -m 0644 etc/apps.ini $(DESTDIR)/etc/nanod/apps.ini; \
-	    install -D -m 0644 etc/apps/hello.js $(DESTDIR)/etc/nanod/apps/hello.js; }
+	install -d -m 0750 $(DESTDIR)/var/log/nanod
+	if [ ! -e $(DESTDIR)/etc/nanod/apps.ini ]; then \
+	    install -D -m 0644 etc/apps.ini $(DESTDIR)/etc/nanod/apps.ini && \
+	    sed -i 's|^error_log = stderr|error_log = /var/log/nanod/error.log|' \
+	        $(DESTDIR)/etc/nanod/apps.ini && \
+	    install -D -m 0644 etc/apps/hello.js $(DESTDIR)/etc/nanod/apps/hello.js; \
+	fi
 	sed -i 's|/usr/local|$(PREFIX)|g' $(DESTDIR)/etc/init.d/nanod \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service

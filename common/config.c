@@ -30,6 +30,7 @@
 
 #include "common/config.h"
 #include "common/sys.h"
+#include "common/cron.h"
 
 #define CONF_LINE_MAX   8192                    /* bytes per line, without CR LF */
 #define APP_NAME_MAX    64
@@ -39,19 +40,22 @@
 #define SIZE_MAX_BYTES  (1024LL * 1024 * 1024 * 1024)
 #define COUNT_MAX       1000000
 #define WORKERS_MAX     1024
-#define KEYS_MAX        24      /* >= entries of server_keys[] and app_keys[] */
+#define KEYS_MAX        32      /* >= entries of server_keys[] and app_keys[] */
 
 enum key_type {
     K_DURATION,     /* int64_t ms */
     K_SIZE,         /* int64_t bytes */
     K_BOOL,         /* int */
     K_COUNT,        /* int */
+    K_COUNT64,      /* int64_t */
     K_STRING,       /* char *, owned */
     K_WORKERS,      /* int, or "auto" */
     K_LISTEN,
     K_SCRIPT,
     K_HOSTS,
-    K_DEFAULT
+    K_DEFAULT,
+    K_CIDRS,        /* fetch_allow: struct nd_cidr list */
+    K_CRON
 };
 
 struct key_def {
@@ -71,6 +75,8 @@ static const struct key_def server_keys[] = {
     { "graceful_timeout",      K_DURATION, SV(graceful_timeout_ms),      1 },
     { "watch",                 K_BOOL,     SV(watch),                    0 },
     { "pid_file",              K_STRING,   SV(pid_file),                 0 },
+    { "max_requests",          K_COUNT,    SV(max_requests),             0 },
+    { "worker_rss_limit",      K_SIZE,     SV(worker_rss_limit),         0 },
     { "client_header_timeout", K_DURATION, SV(client_header_timeout_ms), 1 },
     { "client_body_timeout",   K_DURATION, SV(client_body_timeout_ms),   1 },
     { "keepalive_timeout",     K_DURATION, SV(keepalive_timeout_ms),     1 },
@@ -82,20 +88,33 @@ static const struct key_def server_keys[] = {
     { "memory_limit",          K_SIZE,     SV(limits.memory_limit),      0 },
     { "request_timeout",       K_DURATION, SV(limits.request_timeout_ms), 1 },
     { "max_body_size",         K_SIZE,     SV(limits.max_body_size),     0 },
+    { "fetch_timeout",         K_DURATION, SV(limits.fetch_timeout_ms),  1 },
+    { "fetch_max_response_size", K_SIZE,   SV(limits.fetch_max_response_size), 0 },
+    { "max_subrequests",       K_COUNT64,  SV(limits.max_subrequests),   0 },
+    { "max_concurrent_subrequests", K_COUNT64, SV(limits.max_concurrent_subrequests), 1 },
+    { "wait_until_timeout",    K_DURATION, SV(limits.wait_until_timeout_ms), 1 },
+    { "fetch_allow",           K_CIDRS,    0,                            0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
 /* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
-enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_LIMITS };
+enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_LIMITS };
 
 static const struct key_def app_keys[] = {
     { "script",          K_SCRIPT,   0,                            0 },
     { "hosts",           K_HOSTS,    0,                            0 },
     { "default",         K_DEFAULT,  AP(is_default),               0 },
+    { "fetch_allow",     K_CIDRS,    0,                            0 },
+    { "cron",            K_CRON,     0,                            0 },
     { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
     { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
     { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
     { "max_body_size",   K_SIZE,     AP(limits.max_body_size),     0 },
+    { "fetch_timeout",   K_DURATION, AP(limits.fetch_timeout_ms),  1 },
+    { "fetch_max_response_size", K_SIZE, AP(limits.fetch_max_response_size), 0 },
+    { "max_subrequests", K_COUNT64,  AP(limits.max_subrequests),   0 },
+    { "max_concurrent_subrequests", K_COUNT64, AP(limits.max_concurrent_subrequests), 1 },
+    { "wait_until_timeout", K_DURATION, AP(limits.wait_until_timeout_ms), 1 },
     { NULL,              K_STRING,   0,                            0 }
 };
 
@@ -506,6 +525,80 @@ nd_host_normalize(const char *in, size_t len, char *out, size_t outsize)
     return n;
 }
 
+int
+nd_parse_cidr(const char *s, struct nd_cidr *out, char *msg, size_t msgsize)
+{
+    char        addr[INET6_ADDRSTRLEN + 3];
+    const char *slash = strchr(s, '/');
+    size_t      alen = slash != NULL ? (size_t) (slash - s) : strlen(s);
+    int64_t     bits;
+    int         max, i;
+
+    memset(out, 0, sizeof(*out));
+    if (alen >= 2 && s[0] == '[' && s[alen - 1] == ']') {
+        s++;
+        alen -= 2;
+    }
+    if (alen == 0 || alen >= sizeof(addr)) {
+        snprintf(msg, msgsize, "bad address \"%s\" (use e.g. 127.0.0.1, 10.0.0.0/8, ::1, "
+                 "fc00::/7)", s);
+        return -1;
+    }
+    memcpy(addr, s, alen);
+    addr[alen] = '\0';
+    if (inet_pton(AF_INET, addr, out->addr) == 1) {
+        out->family = AF_INET;
+        max = 32;
+    } else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
+        out->family = AF_INET6;
+        max = 128;
+    } else {
+        snprintf(msg, msgsize, "bad address \"%s\" (use e.g. 127.0.0.1, 10.0.0.0/8, ::1, "
+                 "fc00::/7; host names are not allowed)", addr);
+        return -1;
+    }
+    bits = max;
+    if (slash != NULL) {
+        const char *p = slash + 1;
+        if (parse_digits(&p, &bits) == -1 || *p != '\0' || bits > max) {
+            snprintf(msg, msgsize, "bad prefix length \"%s\" (use 0-%d)", slash + 1, max);
+            return -1;
+        }
+    }
+    out->bits = (int) bits;
+    for (i = 0; i < max / 8; i++) {         /* clear the host bits */
+        int keep = (int) bits - i * 8;
+        if (keep <= 0) {
+            out->addr[i] = 0;
+        } else if (keep < 8) {
+            out->addr[i] &= (uint8_t) (0xFF00u >> keep);
+        }
+    }
+    return 0;
+}
+
+int
+nd_cidr_match(const struct nd_cidr *c, int family, const uint8_t *addr)
+{
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
+    int                  i, bits = c->bits;
+
+    if (family == AF_INET6 && c->family == AF_INET && memcmp(addr, mapped, 12) == 0) {
+        family = AF_INET;
+        addr += 12;
+    }
+    if (family != c->family) {
+        return 0;
+    }
+    for (i = 0; bits > 0; i++, bits -= 8) {
+        uint8_t mask = bits >= 8 ? 0xFF : (uint8_t) (0xFF00u >> bits);
+        if ((addr[i] & mask) != c->addr[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* --- hash set ------------------------------------------------------------------ */
 
 static size_t
@@ -626,6 +719,7 @@ set_scalar(struct load *ld, const struct key_def *k, const char *value, char *ba
         }
         break;
     case K_COUNT:
+    case K_COUNT64:
     case K_WORKERS: {
         const char *s = value;
 
@@ -636,6 +730,8 @@ set_scalar(struct load *ld, const struct key_def *k, const char *value, char *ba
             fail_at(ld, ld->line, "bad number \"%s\" for %s (use %san integer from %lld to %d)",
                     value, k->name, k->type == K_WORKERS ? "auto or " : "",
                     (long long) k->min, k->type == K_WORKERS ? WORKERS_MAX : COUNT_MAX);
+        } else if (k->type == K_COUNT64) {
+            *(int64_t *) field = v;
         } else {
             *(int *) field = (int) v;
         }
@@ -787,6 +883,52 @@ add_host(struct load *ld, char *item)
     app->nhosts++;
 }
 
+/* fetch_allow items, into [server] or the current app. "none": an empty list. */
+static void
+add_cidr(struct load *ld, char *item)
+{
+    struct nd_cidr  c, **list;
+    int            *n;
+    char            msg[256];
+
+    if (ld->sect == SECT_SERVER) {
+        list = &ld->conf->server.fetch_allow;
+        n = &ld->conf->server.nfetch_allow;
+    } else {
+        list = &ld->conf->apps[ld->app].fetch_allow;
+        n = &ld->conf->apps[ld->app].nfetch_allow;
+    }
+    if (strcasecmp(item, "none") == 0) {
+        return;
+    }
+    if (nd_parse_cidr(item, &c, msg, sizeof(msg)) == -1) {
+        fail_at(ld, ld->line, "fetch_allow: %s", msg);
+        return;
+    }
+    {
+        struct nd_cidr *nl = realloc(*list, (size_t) (*n + 1) * sizeof(**list));
+        if (nl == NULL) {
+            oom(ld);
+            return;
+        }
+        *list = nl;
+        nl[(*n)++] = c;
+    }
+}
+
+static void
+set_cron(struct load *ld, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    char                msg[512];
+
+    if (nd_cron_split(value, &app->cron, &app->ncron, msg, sizeof(msg)) == -1) {
+        fail_at(ld, ld->line, "bad cron \"%s\": %s", value, msg);
+        return;
+    }
+    app->cron_line = ld->line;
+}
+
 static void
 set_script(struct load *ld, const char *value)
 {
@@ -907,6 +1049,8 @@ server_key(struct load *ld, const char *name, const char *value)
     }
     if (k->type == K_LISTEN) {
         each_item(ld, name, value, add_listen);
+    } else if (k->type == K_CIDRS) {
+        each_item(ld, name, value, add_cidr);
     } else {
         set_scalar(ld, k, value, (char *) &ld->conf->server);
     }
@@ -946,6 +1090,12 @@ app_key(struct load *ld, const char *name, const char *value)
         break;
     case K_HOSTS:
         each_item(ld, name, value, add_host);
+        break;
+    case K_CIDRS:
+        each_item(ld, name, value, add_cidr);
+        break;
+    case K_CRON:
+        set_cron(ld, value);
         break;
     case K_DEFAULT:
         set_scalar(ld, k, value, (char *) app);
@@ -1194,6 +1344,11 @@ set_defaults(struct nd_server_conf *sv)
     sv->limits.memory_limit = 128 * 1024 * 1024;
     sv->limits.request_timeout_ms = 30 * 1000;
     sv->limits.max_body_size = 1024 * 1024;
+    sv->limits.fetch_timeout_ms = 30 * 1000;
+    sv->limits.fetch_max_response_size = 32 * 1024 * 1024;
+    sv->limits.max_subrequests = 50;
+    sv->limits.max_concurrent_subrequests = 6;
+    sv->limits.wait_until_timeout_ms = 30 * 1000;
 }
 
 static char *
@@ -1232,6 +1387,16 @@ finish(struct load *ld)
                                         (app_keys[APP_LIMITS + j].off - AP(limits)));
             if (x->key_line[APP_LIMITS + j] == 0) {
                 *dst = *src;
+            }
+        }
+        if (x->key_line[APP_FETCH_ALLOW] == 0 && conf->server.nfetch_allow > 0) {
+            size_t size = (size_t) conf->server.nfetch_allow * sizeof(struct nd_cidr);
+            app->fetch_allow = malloc(size);
+            if (app->fetch_allow == NULL) {
+                oom(ld);
+            } else {
+                memcpy(app->fetch_allow, conf->server.fetch_allow, size);
+                app->nfetch_allow = conf->server.nfetch_allow;
             }
         }
         if (x->key_line[APP_SCRIPT] == 0) {
@@ -1334,6 +1499,7 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.listen);
     free(conf->server.error_log);
     free(conf->server.pid_file);
+    free(conf->server.fetch_allow);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
 
@@ -1351,6 +1517,11 @@ nd_config_free(struct nd_config *conf)
             free(app->env[j].value);
         }
         free(app->env);
+        free(app->fetch_allow);
+        for (j = 0; j < app->ncron; j++) {
+            free(app->cron[j]);
+        }
+        free(app->cron);
     }
     free(conf->apps);
     free(conf->path);

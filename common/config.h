@@ -22,6 +22,18 @@ struct nd_limits {
     int64_t memory_limit;           /* bytes per app heap; 0 = off; default 128m */
     int64_t request_timeout_ms;     /* wall time per request; default 30s */
     int64_t max_body_size;          /* bytes; default 1m -> 413 */
+    int64_t fetch_timeout_ms;       /* wall time of one fetch(), redirects included; 30s */
+    int64_t fetch_max_response_size; /* bytes of one fetch() response body; default 32m */
+    int64_t max_subrequests;        /* fetch() calls per request (or scheduled event); 50 */
+    int64_t max_concurrent_subrequests; /* in flight per request, others wait; default 6 */
+    int64_t wait_until_timeout_ms;  /* ctx.waitUntil() work after the response; 30s */
+};
+
+/* One fetch_allow entry: addresses fetch() may connect to despite the SSRF guard. */
+struct nd_cidr {
+    int     family;                 /* AF_INET or AF_INET6 */
+    uint8_t addr[16];               /* network byte order; host bits cleared */
+    int     bits;                   /* prefix length: 0-32 or 0-128 */
 };
 
 struct nd_listen_spec {
@@ -44,6 +56,8 @@ struct nd_server_conf {
     int64_t                graceful_timeout_ms; /* default 30s */
     int                    watch;               /* inotify reload; default 1 */
     char                  *pid_file;            /* owned or NULL */
+    int                    max_requests;        /* per worker, then it is replaced; 0 = never */
+    int64_t                worker_rss_limit;    /* bytes of RSS, then it is replaced; 0 = off */
     int64_t                client_header_timeout_ms; /* default 10s */
     int64_t                client_body_timeout_ms;   /* default 30s */
     int64_t                keepalive_timeout_ms;     /* default 75s */
@@ -52,6 +66,8 @@ struct nd_server_conf {
     int                    max_connections;     /* per worker; default 10000 */
     int                    max_loaded_apps;     /* heaps per worker; default 1000 */
     struct nd_limits       limits;              /* defaults for apps */
+    struct nd_cidr        *fetch_allow;         /* owned: default for apps; none by default */
+    int                    nfetch_allow;
 };
 
 struct nd_app_conf {
@@ -74,6 +90,11 @@ struct nd_app_conf {
     struct nd_kv    *env;           /* owned: env.KEY = value, in file order */
     int              nenv;
     struct nd_limits limits;        /* resolved: app value, else the [server] default */
+    struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
+    int              nfetch_allow;
+    char           **cron;          /* owned: cron expressions (common/cron.h syntax) */
+    int              ncron;
+    int              cron_line;
 };
 
 struct nd_config {
@@ -98,5 +119,9 @@ int nd_parse_listen(const char *s, struct nd_listen_spec *spec, char *msg, size_
  * (not for bare IPv6), strip "[...]" brackets, one trailing dot. Returns length
  * written to out (NUL-terminated) or 0 when empty/invalid/too long. */
 size_t nd_host_normalize(const char *in, size_t len, char *out, size_t outsize);
+/* "10.0.0.0/8", "127.0.0.1", "::1", "fc00::/7" (host bits are cleared); msg on error. */
+int nd_parse_cidr(const char *s, struct nd_cidr *out, char *msg, size_t msgsize);
+/* 1 when addr (4 or 16 bytes of family) is inside c. IPv4-mapped IPv6 matches IPv4. */
+int nd_cidr_match(const struct nd_cidr *c, int family, const uint8_t *addr);
 
 #endif

@@ -1,6 +1,8 @@
 /*
  * Supervisor <-> worker messages: fixed-size records on a SOCK_SEQPACKET
  * socketpair (one per worker), so a message is never split or merged.
+ * Both ends are non-blocking; a message that does not fit is dropped with
+ * EAGAIN (the socket buffer holds hundreds: only a stuck peer fills it).
  */
 #ifndef ND_IPC_H
 #define ND_IPC_H
@@ -12,6 +14,9 @@ enum nd_ipc_type {
     ND_IPC_FAILED,          /* worker -> sv: could not start; text says why */
     ND_IPC_DRAIN,           /* sv -> worker: stop accepting, finish, exit 0 */
     ND_IPC_REOPEN,          /* sv -> worker: reopen log files */
+    ND_IPC_RETIRE,          /* worker -> sv: replace me (max_requests, worker_rss_limit);
+                               arg = requests served, text says why. The worker serves on
+                               until the supervisor sends DRAIN (its successor is READY). */
 };
 
 struct nd_ipc_msg {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,12 +23,13 @@
 #define READY_TIMEOUT_MS    30000   /* R3: a new generation must be ready by then */
 #define QUICK_DEATH_MS      2000    /* a worker dying sooner counts as a failed start */
 #define RESPAWN_MAX_DELAY_MS 10000
-#define FAST_STOP_MS        1000    /* SIGTERM: KILL leftovers after this */
+#define FAST_STOP_MS        1000    /* after SIGTERM: SIGKILL leftovers after this */
 
 static const char *wstate_names[] = { "starting", "ready", "draining" };
 
 static void spawn_gen(struct nd_sv *sv, struct nd_gen *g);
-static int spawn_one(struct nd_sv *sv, struct nd_gen *g, int index);
+static void retire(struct nd_sv *sv, struct nd_wproc *w);
+static void schedule_respawn(struct nd_sv *sv, int fails);
 static void gen_maybe_free(struct nd_sv *sv, struct nd_gen *g);
 static void roll_finish(struct nd_sv *sv);
 static void roll_abort(struct nd_sv *sv, const char *why);
@@ -160,6 +162,17 @@ fail:
     return NULL;
 }
 
+/* Drops g's listener references: a listener no live generation uses is closed
+ * now (its old workers close their copies when they drain). */
+static void
+gen_release(struct nd_sv *sv, struct nd_gen *g)
+{
+    if (!g->released) {
+        g->released = 1;
+        nd_listen_release(&sv->listeners, g->conf);
+    }
+}
+
 static void
 gen_maybe_free(struct nd_sv *sv, struct nd_gen *g)
 {
@@ -174,7 +187,7 @@ gen_maybe_free(struct nd_sv *sv, struct nd_gen *g)
             break;
         }
     }
-    nd_listen_release(&sv->listeners, g->conf);
+    gen_release(sv, g);
     nd_config_free(g->conf);
     free(g->fds);
     free(g->fails);
@@ -196,6 +209,20 @@ proc_by_pid(struct nd_sv *sv, pid_t pid)
     return NULL;
 }
 
+/* Forgets a retire pairing (either side). */
+static void
+proc_unpair(struct nd_wproc *w)
+{
+    if (w->successor != NULL) {
+        w->successor->predecessor = NULL;
+        w->successor = NULL;
+    }
+    if (w->predecessor != NULL) {
+        w->predecessor->successor = NULL;
+        w->predecessor = NULL;
+    }
+}
+
 static void
 proc_remove(struct nd_sv *sv, struct nd_wproc *w)
 {
@@ -207,8 +234,12 @@ proc_remove(struct nd_sv *sv, struct nd_wproc *w)
             break;
         }
     }
+    proc_unpair(w);
     if (w->ipc_ev != NULL) {
         event_free(w->ipc_ev);
+    }
+    if (w->kill_ev != NULL) {
+        event_free(w->kill_ev);
     }
     if (w->ipc_fd != -1) {
         close(w->ipc_fd);
@@ -230,13 +261,74 @@ proc_send(struct nd_wproc *w, uint32_t type)
 }
 
 static void
-proc_drain(struct nd_wproc *w)
+timer_ms(struct event *ev, int64_t ms)
 {
+    struct timeval tv;
+
+    tv.tv_sec = (time_t) (ms / 1000);
+    tv.tv_usec = (suseconds_t) (ms % 1000 * 1000);
+    evtimer_add(ev, &tv);
+}
+
+/* The drain deadline passed (stage 0), or SIGTERM did not end it (stage 1). */
+static void
+on_kill_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_wproc *w = arg;
+
+    if (w->kill_stage == 0) {
+        nd_log(ND_LOG_WARN, NULL, "worker %d (pid %d, generation %d) still draining after "
+               "graceful_timeout: sending SIGTERM", w->index, (int) w->pid, w->gen->id);
+        kill(w->pid, SIGTERM);
+        w->kill_stage = 1;
+        timer_ms(w->kill_ev, FAST_STOP_MS);
+    } else if (w->kill_stage == 1) {
+        nd_log(ND_LOG_WARN, NULL, "worker %d (pid %d) did not exit after SIGTERM: sending "
+               "SIGKILL", w->index, (int) w->pid);
+        kill(w->pid, SIGKILL);
+        w->kill_stage = 2;
+    }
+}
+
+/* Tells w to drain: stop accepting, finish, exit. Killed if still there after
+ * graceful_timeout (that of the serving config). No-op when already draining. */
+static void
+proc_drain(struct nd_sv *sv, struct nd_wproc *w)
+{
+    const struct nd_gen *g = sv->cur != NULL ? sv->cur : w->gen;
+
+    if (w->state == ND_W_DRAINING) {
+        return;
+    }
     if (w->state == ND_W_READY) {
         w->gen->nready--;
     }
     w->state = ND_W_DRAINING;
+    proc_unpair(w);
     proc_send(w, ND_IPC_DRAIN);
+    w->kill_stage = 0;
+    if (w->kill_ev != NULL) {
+        timer_ms(w->kill_ev, g->conf->server.graceful_timeout_ms);
+    }
+}
+
+/* Fast stop of w: SIGTERM now, SIGKILL after FAST_STOP_MS. */
+static void
+proc_terminate(struct nd_wproc *w)
+{
+    if (w->kill_stage >= 1) {
+        return;
+    }
+    if (w->state == ND_W_READY) {
+        w->gen->nready--;
+    }
+    w->state = ND_W_DRAINING;
+    proc_unpair(w);
+    kill(w->pid, SIGTERM);
+    w->kill_stage = 1;
+    if (w->kill_ev != NULL) {
+        timer_ms(w->kill_ev, FAST_STOP_MS);
+    }
 }
 
 static void
@@ -255,7 +347,15 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
             }
             w->state = ND_W_READY;
             w->gen->nready++;
-            if (w->gen == sv->next_gen && w->gen->nready == w->gen->conf->server.workers) {
+            if (w->predecessor != NULL) {
+                struct nd_wproc *old = w->predecessor;
+
+                nd_log(ND_LOG_INFO, NULL, "worker %d (pid %d) replaced by pid %d: draining it",
+                       old->index, (int) old->pid, (int) w->pid);
+                proc_unpair(w);
+                proc_drain(sv, old);
+            }
+            if (w->gen == sv->next_gen && w->gen->nready >= w->gen->conf->server.workers) {
                 roll_finish(sv);
             }
             break;
@@ -266,6 +366,12 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
                 roll_abort(sv, "a new worker failed to start");
             }
             break;
+        case ND_IPC_RETIRE:
+            nd_log(ND_LOG_INFO, NULL, "worker %d (pid %d) asks to be replaced: %s", w->index,
+                   (int) w->pid, msg.text);
+            w->retire_wanted = 1;
+            retire(sv, w);
+            break;
         default:
             nd_log(ND_LOG_WARN, NULL, "unexpected message %u from worker pid %d", msg.type,
                    (int) w->pid);
@@ -274,6 +380,15 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
     if (r == 0) {
         /* The worker closed its end: it is exiting; SIGCHLD reaps it. */
         event_del(w->ipc_ev);
+    }
+}
+
+static void
+close_fd(int *fd)
+{
+    if (*fd != -1) {
+        close(*fd);
+        *fd = -1;
     }
 }
 
@@ -298,10 +413,11 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd)
             event_free(p->ipc_ev);
             p->ipc_ev = NULL;
         }
-        if (p->ipc_fd != -1) {
-            close(p->ipc_fd);
-            p->ipc_fd = -1;
+        if (p->kill_ev != NULL) {
+            event_free(p->kill_ev);
+            p->kill_ev = NULL;
         }
+        close_fd(&p->ipc_fd);
     }
     /* Listeners of other generations are not ours to serve. */
     for (l = sv->listeners; l != NULL; l = l->next) {
@@ -313,12 +429,12 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd)
             close(l->fd);
         }
     }
+    /* The pid file lock is the supervisor's alone. */
+    close_fd(&sv->pid_fds[0]);
+    close_fd(&sv->pid_fds[1]);
     nd_watch_close_in_child(sv->watch);
     if (sv->roll_timer != NULL) {
         event_free(sv->roll_timer);
-    }
-    if (sv->stop_timer != NULL) {
-        event_free(sv->stop_timer);
     }
     if (sv->respawn_timer != NULL) {
         event_free(sv->respawn_timer);
@@ -336,7 +452,8 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd)
     exit(status);
 }
 
-static int
+/* Forks worker index of g. The new process, or NULL (logged). */
+static struct nd_wproc *
 spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
 {
     struct nd_wproc *w;
@@ -346,13 +463,14 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
     if (nd_ipc_pair(fds) == -1) {
         nd_log_errno(ND_LOG_ERROR, NULL, errno, "socketpair() failed while spawning worker %d",
                      index);
-        return -1;
+        return NULL;
     }
     w = calloc(1, sizeof(*w));
     if (w == NULL) {
         close(fds[0]);
         close(fds[1]);
-        return -1;
+        nd_log(ND_LOG_ERROR, NULL, "out of memory while spawning worker %d", index);
+        return NULL;
     }
     pid = fork();
     if (pid == -1) {
@@ -360,7 +478,7 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
         close(fds[0]);
         close(fds[1]);
         free(w);
-        return -1;
+        return NULL;
     }
     if (pid == 0) {
         free(w);
@@ -380,12 +498,13 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
     if (w->ipc_ev == NULL || event_add(w->ipc_ev, NULL) == -1) {
         nd_log(ND_LOG_ERROR, NULL, "cannot watch worker %d's channel", index);
     }
+    w->kill_ev = evtimer_new(sv->base, on_kill_timer, w);
     w->next = sv->procs;
     sv->procs = w;
     g->nprocs++;
     nd_log(ND_LOG_INFO, NULL, "worker %d started (pid %d, generation %d)", index, (int) pid,
            g->id);
-    return 0;
+    return w;
 }
 
 static void
@@ -394,14 +513,53 @@ spawn_gen(struct nd_sv *sv, struct nd_gen *g)
     int i;
 
     for (i = 0; i < g->conf->server.workers; i++) {
-        if (spawn_one(sv, g, i) == -1 && g == sv->next_gen) {
+        if (spawn_one(sv, g, i) == NULL && g == sv->next_gen) {
             roll_abort(sv, "fork failed");
             return;
         }
     }
 }
 
-/* Respawns missing workers of the serving generation whose back-off passed. */
+/*
+ * A worker of the serving generation asked to be replaced (max_requests,
+ * worker_rss_limit): start its successor in the same slot; when that is READY
+ * the old one drains (on_ipc), so the slot never goes unserved. Deferred while
+ * a roll is in progress (w may be of next_gen) or a successor is starting.
+ */
+static void
+retire(struct nd_sv *sv, struct nd_wproc *w)
+{
+    struct nd_wproc *s;
+
+    if (sv->state != ND_SV_RUNNING || sv->next_gen != NULL || w->gen != sv->cur
+        || w->state != ND_W_READY || w->successor != NULL || !w->retire_wanted) {
+        return;     /* retried after the roll (roll_finish) or a back-off (on_respawn) */
+    }
+    s = spawn_one(sv, w->gen, w->index);
+    if (s == NULL) {
+        schedule_respawn(sv, ++w->gen->fails[w->index]);
+        return;
+    }
+    w->retire_wanted = 0;
+    w->successor = s;
+    s->predecessor = w;
+}
+
+static void
+retire_pending(struct nd_sv *sv)
+{
+    struct nd_wproc *p, *next;
+
+    for (p = sv->procs; p != NULL; p = next) {
+        next = p->next;             /* retire() pushes new procs at the head only */
+        if (p->retire_wanted) {
+            retire(sv, p);
+        }
+    }
+}
+
+/* Respawns missing workers of the serving generation whose back-off passed,
+ * and retries replacements that could not start. */
 static void
 on_respawn(evutil_socket_t fd, short what, void *arg)
 {
@@ -410,7 +568,7 @@ on_respawn(evutil_socket_t fd, short what, void *arg)
     struct nd_wproc *p;
     int              i;
 
-    if (sv->state == ND_SV_STOPPING || g == NULL) {
+    if (sv->state != ND_SV_RUNNING || g == NULL) {
         return;
     }
     for (i = 0; i < g->conf->server.workers; i++) {
@@ -422,13 +580,13 @@ on_respawn(evutil_socket_t fd, short what, void *arg)
             spawn_one(sv, g, i);
         }
     }
+    retire_pending(sv);
 }
 
 static void
 schedule_respawn(struct nd_sv *sv, int fails)
 {
-    struct timeval tv;
-    int64_t        ms = 0;
+    int64_t ms = 0;
 
     if (fails > 0) {
         ms = 100LL << (fails > 7 ? 7 : fails - 1);
@@ -436,10 +594,8 @@ schedule_respawn(struct nd_sv *sv, int fails)
             ms = RESPAWN_MAX_DELAY_MS;
         }
     }
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
     if (!evtimer_pending(sv->respawn_timer, NULL)) {
-        evtimer_add(sv->respawn_timer, &tv);
+        timer_ms(sv->respawn_timer, ms);
     }
 }
 
@@ -473,16 +629,21 @@ on_child_exit(struct nd_sv *sv, pid_t pid, int status)
                   "worker %d (pid %d) %s", w->index, (int) pid, how);
     }
     if (!expected) {
-        if (g == sv->next_gen && w->state == ND_W_STARTING) {
+        if (g == sv->next_gen) {
             proc_remove(sv, w);
-            roll_abort(sv, "a new worker died before it was ready");
+            roll_abort(sv, "a new worker died before the new generation was ready");
             return;
         }
         if (g == sv->cur) {
+            struct nd_wproc *pred = w->predecessor;
+
             g->fails[w->index] = quick ? g->fails[w->index] + 1 : 0;
             if (g->fails[w->index] > 0) {
                 nd_log(ND_LOG_WARN, NULL, "worker %d died %d times in a row soon after start: "
                        "backing off", w->index, g->fails[w->index]);
+            }
+            if (pred != NULL) {
+                pred->retire_wanted = 1;    /* a replacement died: the old one serves on */
             }
             schedule_respawn(sv, g->fails[w->index]);
         }
@@ -513,20 +674,40 @@ on_roll_timeout(evutil_socket_t fd, short what, void *arg)
     roll_abort(arg, "new workers were not ready in time");
 }
 
+/* Follows [server] watch of the serving config: starts or stops inotify. */
+static void
+watch_apply(struct nd_sv *sv)
+{
+    const struct nd_config *conf = sv->cur->conf;
+
+    if (conf->server.watch && sv->watch == NULL) {
+        sv->watch = nd_watch_new(sv, conf);
+    } else if (!conf->server.watch && sv->watch != NULL) {
+        nd_watch_free(sv->watch);
+        sv->watch = NULL;
+    } else {
+        nd_watch_update(sv->watch, conf);
+    }
+}
+
 void
 nd_sv_request_reload(struct nd_sv *sv, const char *why)
 {
     struct nd_errs    errs;
     struct nd_config *conf;
     struct nd_gen    *g;
-    struct timeval    tv = { READY_TIMEOUT_MS / 1000, 0 };
+    const char       *old_log;
+    int64_t           t0 = nd_sys_now_ms();
 
-    if (sv->state != ND_SV_RUNNING) {
+    if (sv->state == ND_SV_STOPPING) {
         return;
     }
-    if (sv->next_gen != NULL) {
-        sv->reload_pending = 1;     /* coalesced: runs when this one ends */
-        nd_log(ND_LOG_INFO, NULL, "reload requested (%s) during a reload: queued", why);
+    if (sv->state == ND_SV_STARTING || sv->next_gen != NULL) {
+        if (!sv->reload_pending) {
+            nd_log(ND_LOG_INFO, NULL, "reload requested (%s) during %s: queued", why,
+                   sv->state == ND_SV_STARTING ? "start-up" : "a reload");
+        }
+        sv->reload_pending = 1;     /* coalesced: runs once when this roll ends */
         return;
     }
     nd_log(ND_LOG_INFO, NULL, "reloading %s (%s)", sv->conf_path, why);
@@ -539,18 +720,31 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
                sv->conf_path, sv->cur->id);
         return;
     }
+    old_log = sv->cur->conf->server.error_log;
+    if (strcmp(conf->server.error_log, old_log) != 0
+        && nd_log_open(conf->server.error_log, NULL) == -1) {
+        nd_log_errno(ND_LOG_ERROR, NULL, errno, "reload failed: cannot open error_log %s; "
+                     "still serving generation %d", conf->server.error_log, sv->cur->id);
+        nd_config_free(conf);
+        sv->reloads_failed++;
+        return;
+    }
     memset(&errs, 0, sizeof(errs));
     g = gen_new(sv, conf, &errs);
     if (g == NULL) {
         log_errs(&errs, ND_LOG_ERROR);
+        if (strcmp(conf->server.error_log, old_log) != 0) {
+            nd_log_open(old_log, NULL);
+        }
         nd_config_free(conf);
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed; still serving generation %d", sv->cur->id);
         return;
     }
+    g->started_ms = t0;
     sv->next_gen = g;
-    evtimer_add(sv->roll_timer, &tv);
-    nd_watch_update(sv->watch, conf);
+    timer_ms(sv->roll_timer, READY_TIMEOUT_MS);
+    nd_watch_update(sv->watch, conf);           /* edits from now on count */
     spawn_gen(sv, g);                                               /* R2 */
 }
 
@@ -571,11 +765,12 @@ roll_finish(struct nd_sv *sv)
     struct nd_gen   *old = sv->cur, *g = sv->next_gen;
     struct nd_wproc *p;
 
+    evtimer_del(sv->roll_timer);
     sv->cur = g;
     sv->next_gen = NULL;
     for (p = sv->procs; p != NULL; p = p->next) {
-        if (p->gen != g && p->state != ND_W_DRAINING) {
-            proc_drain(p);
+        if (p->gen != g) {
+            proc_drain(sv, p);
         }
     }
     if (sv->state == ND_SV_STARTING) {
@@ -588,14 +783,18 @@ roll_finish(struct nd_sv *sv)
     } else {
         char        gen[16], ms[32];
         const char *kv[] = { "generation", gen, "reload_ms", ms, NULL };
+        sv->reload_ms_last = nd_sys_now_ms() - g->started_ms;
         snprintf(gen, sizeof(gen), "%d", g->id);
-        snprintf(ms, sizeof(ms), "%lld", (long long) (nd_sys_now_ms() - g->started_ms));
+        snprintf(ms, sizeof(ms), "%lld", (long long) sv->reload_ms_last);
         sv->reloads_ok++;
         nd_log_kv(ND_LOG_INFO, NULL, kv, "reload done: generation %d serving", g->id);
     }
     if (old != NULL) {
+        gen_release(sv, old);       /* removed listeners close now */
         gen_maybe_free(sv, old);
     }
+    watch_apply(sv);
+    retire_pending(sv);
     roll_done(sv);
 }
 
@@ -611,10 +810,11 @@ roll_abort(struct nd_sv *sv, const char *why)
     sv->next_gen = NULL;
     for (p = sv->procs; p != NULL; p = p->next) {
         if (p->gen == g) {
-            p->state = ND_W_DRAINING;
+            proc_terminate(p);
             kill(p->pid, SIGKILL);
         }
     }
+    gen_release(sv, g);             /* listeners it added close now */
     if (sv->state == ND_SV_STARTING) {
         nd_log(ND_LOG_ERROR, NULL, "start failed: %s", why);
         sv->exit_code = 1;
@@ -623,6 +823,9 @@ roll_abort(struct nd_sv *sv, const char *why)
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed: %s; still serving generation %d", why,
                sv->cur->id);
+        if (strcmp(g->conf->server.error_log, sv->cur->conf->server.error_log) != 0) {
+            nd_log_open(sv->cur->conf->server.error_log, NULL);
+        }
         nd_watch_update(sv->watch, sv->cur->conf);
     }
     gen_maybe_free(sv, g);
@@ -631,65 +834,41 @@ roll_abort(struct nd_sv *sv, const char *why)
 
 /* --- stop -------------------------------------------------------------------- */
 
-static void
-on_stop_timer(evutil_socket_t fd, short what, void *arg)
-{
-    struct nd_sv    *sv = arg;
-    struct nd_wproc *p;
-    struct timeval   tv = { FAST_STOP_MS / 1000, (FAST_STOP_MS % 1000) * 1000 };
-    int              sig = sv->stop_stage == 0 ? SIGTERM : SIGKILL;
-
-    if (sv->procs == NULL) {
-        event_base_loopbreak(sv->base);
-        return;
-    }
-    nd_log(ND_LOG_WARN, NULL, "workers still running: sending %s", sig == SIGTERM ? "SIGTERM" :
-           "SIGKILL");
-    for (p = sv->procs; p != NULL; p = p->next) {
-        kill(p->pid, sig);
-    }
-    sv->stop_stage++;
-    if (sig == SIGTERM) {
-        evtimer_add(sv->stop_timer, &tv);
-    }
-}
-
+/* Graceful: every worker drains (killed after graceful_timeout). Fast: SIGTERM
+ * now, SIGKILL after FAST_STOP_MS. A fast stop during a graceful one hurries it. */
 static void
 stop_begin(struct nd_sv *sv, int graceful)
 {
     struct nd_wproc *p;
-    struct timeval   tv;
-    int64_t          ms;
+    struct nd_gen   *g = sv->next_gen;
 
-    if (sv->state == ND_SV_STOPPING) {
-        if (!graceful && sv->stop_stage == 0) {
-            /* A fast stop during a graceful one: hurry up. */
-            evtimer_del(sv->stop_timer);
-            on_stop_timer(-1, 0, sv);
-        }
+    if (sv->state != ND_SV_STOPPING) {
+        sv->state = ND_SV_STOPPING;
+        evtimer_del(sv->respawn_timer);
+        evtimer_del(sv->roll_timer);
+        sv->reload_pending = 0;
+        nd_log(ND_LOG_INFO, NULL, "%s stop", graceful ? "graceful" : "fast");
+    } else if (graceful) {
         return;
+    } else {
+        nd_log(ND_LOG_INFO, NULL, "fast stop (during a graceful one)");
     }
-    sv->state = ND_SV_STOPPING;
-    evtimer_del(sv->respawn_timer);
-    nd_log(ND_LOG_INFO, NULL, "%s stop", graceful ? "graceful" : "fast");
+    if (sv->cur == NULL) {
+        sv->cur = g;                /* stopping during start-up: its config rules */
+        g = NULL;
+    }
+    sv->next_gen = NULL;            /* a reload in progress is abandoned */
     for (p = sv->procs; p != NULL; p = p->next) {
         if (graceful) {
-            proc_drain(p);
+            proc_drain(sv, p);
         } else {
-            p->state = ND_W_DRAINING;
-            kill(p->pid, SIGTERM);
+            proc_terminate(p);
         }
     }
-    if (graceful) {
-        ms = sv->cur != NULL ? sv->cur->conf->server.graceful_timeout_ms : 0;
-        sv->stop_stage = 0;
-    } else {
-        ms = FAST_STOP_MS;
-        sv->stop_stage = 1;
+    if (g != NULL) {
+        gen_release(sv, g);
+        gen_maybe_free(sv, g);
     }
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    evtimer_add(sv->stop_timer, &tv);
     if (sv->procs == NULL) {
         event_base_loopbreak(sv->base);
     }
@@ -732,41 +911,94 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* --- pid file ----------------------------------------------------------------- */
 
+/*
+ * The pid file is written atomically (a complete temporary file, then link()
+ * or rename() into place) and stays flock()ed by the supervisor while it runs,
+ * so a second nanod on the same file sees a live lock and refuses, whatever
+ * the pid inside says; a stale file (crash) is unlocked and replaced. The
+ * supervisor also keeps the lock of the stale inode it replaced, so that a
+ * second nanod that opened it just before cannot take it. Messages go to
+ * stderr: this runs before the workers, at start only.
+ */
 static int
-pidfile_write(const char *path)
+pidfile_take(struct nd_sv *sv, const char *path)
 {
-    char  buf[32], tmp[4096];
-    char *old = NULL;
-    size_t len;
-    int   fd, n;
+    char    buf[32], tmp[4096];
+    char   *old = NULL;
+    size_t  len;
+    int     n, fd = -1, tfd = -1, tries;
 
-    if (nd_sys_read_file(path, 64, &old, &len) == 0) {
-        long pid = strtol(old, NULL, 10);
-        free(old);
-        if (pid > 0 && pid != getpid() && kill((pid_t) pid, 0) == 0) {
-            fprintf(stderr, "nanod: %s: another nanod is running (pid %ld); not starting\n",
-                    path, pid);
-            return -1;
-        }
-    }
     n = snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int) getpid());
     if (n < 0 || (size_t) n >= sizeof(tmp)) {
-        fprintf(stderr, "nanod: %s: path too long\n", path);
+        fprintf(stderr, "nanod: pid file %s: path too long\n", path);
         return -1;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd == -1) {
+    tfd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (tfd == -1) {
         fprintf(stderr, "nanod: cannot write pid file %s: %s\n", tmp, strerror(errno));
         return -1;
     }
     n = snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
-    if (nd_sys_write_full(fd, buf, (size_t) n) == -1 || close(fd) == -1
-        || rename(tmp, path) == -1) {
-        fprintf(stderr, "nanod: cannot write pid file %s: %s\n", path, strerror(errno));
-        unlink(tmp);
-        return -1;
+    if (flock(tfd, LOCK_EX | LOCK_NB) == -1 || nd_sys_write_full(tfd, buf, (size_t) n) == -1) {
+        fprintf(stderr, "nanod: cannot write pid file %s: %s\n", tmp, strerror(errno));
+        goto fail;
     }
-    return 0;
+    for (tries = 0; tries < 10; tries++) {
+        if (link(tmp, path) == 0) {             /* there was none: ours now */
+            unlink(tmp);
+            sv->pid_fds[0] = tfd;
+            return 0;
+        }
+        if (errno != EEXIST) {
+            fprintf(stderr, "nanod: cannot write pid file %s: %s\n", path, strerror(errno));
+            goto fail;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd == -1) {
+            continue;                           /* removed meanwhile: try again */
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+            long pid = 0;
+
+            if (nd_sys_read_file(path, 64, &old, &len) == 0) {
+                pid = strtol(old, NULL, 10);
+                free(old);
+            }
+            fprintf(stderr, "nanod: %s is locked: another nanod is running (pid %ld); not "
+                    "starting\n", path, pid);
+            goto fail;
+        }
+        if (rename(tmp, path) == -1) {          /* a stale file: replace it */
+            fprintf(stderr, "nanod: cannot write pid file %s: %s\n", path, strerror(errno));
+            goto fail;
+        }
+        sv->pid_fds[0] = tfd;
+        sv->pid_fds[1] = fd;
+        return 0;
+    }
+    fprintf(stderr, "nanod: cannot take pid file %s: it keeps changing\n", path);
+
+fail:
+    if (fd != -1) {
+        close(fd);
+    }
+    close(tfd);
+    unlink(tmp);
+    return -1;
+}
+
+/* Removes the pid file if it is still the one we wrote; drops the locks. */
+static void
+pidfile_release(struct nd_sv *sv)
+{
+    struct stat a, b;
+
+    if (sv->pid_file != NULL && sv->pid_fds[0] != -1 && stat(sv->pid_file, &a) == 0
+        && fstat(sv->pid_fds[0], &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        unlink(sv->pid_file);
+    }
+    close_fd(&sv->pid_fds[0]);
+    close_fd(&sv->pid_fds[1]);
 }
 
 /* --- run ---------------------------------------------------------------------- */
@@ -779,7 +1011,6 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     struct nd_errs   errs;
     struct nd_config *conf;
     struct nd_gen    *g;
-    struct timeval    tv = { READY_TIMEOUT_MS / 1000, 0 };
     char             *pid_copy = NULL;
     int               i, code;
 
@@ -787,6 +1018,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     memset(&errs, 0, sizeof(errs));
     sv.conf_path = conf_path;
     sv.state = ND_SV_STARTING;
+    sv.pid_fds[0] = sv.pid_fds[1] = -1;
 
     conf = load_config(conf_path, NULL, &errs);
     if (conf == NULL) {
@@ -807,7 +1039,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     if (pid_file == NULL && conf->server.pid_file != NULL) {
         pid_file = pid_copy = strdup(conf->server.pid_file);
     }
-    if (pid_file != NULL && pidfile_write(pid_file) == -1) {
+    if (pid_file != NULL && pidfile_take(&sv, pid_file) == -1) {
         nd_config_free(conf);
         free(pid_copy);
         return 1;
@@ -831,7 +1063,6 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     }
     sv.nsig = i;
     sv.roll_timer = evtimer_new(sv.base, on_roll_timeout, &sv);
-    sv.stop_timer = evtimer_new(sv.base, on_stop_timer, &sv);
     sv.respawn_timer = evtimer_new(sv.base, on_respawn, &sv);
 
     g = gen_new(&sv, conf, &errs);
@@ -848,7 +1079,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     nd_log(ND_LOG_INFO, NULL, "starting %s: %d apps, %d workers, generation %d", conf_path,
            g->conf->napps, g->conf->server.workers, g->id);
     sv.next_gen = g;
-    evtimer_add(sv.roll_timer, &tv);
+    timer_ms(sv.roll_timer, READY_TIMEOUT_MS);
     spawn_gen(&sv, g);
 
     event_base_dispatch(sv.base);
@@ -873,15 +1104,12 @@ out_base:
     }
     if (sv.roll_timer != NULL) {
         event_free(sv.roll_timer);
-        event_free(sv.stop_timer);
         event_free(sv.respawn_timer);
     }
     event_base_free(sv.base);
 out_conf:
     nd_config_free(conf);
-    if (sv.pid_file != NULL) {
-        unlink(sv.pid_file);
-    }
+    pidfile_release(&sv);
     free(pid_copy);
     return code;
 }

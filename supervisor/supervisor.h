@@ -33,7 +33,8 @@ struct nd_gen {
     int               nready;
     int               nprocs;       /* live processes of this generation */
     int              *fails;        /* owned: consecutive quick deaths per worker index */
-    int64_t           started_ms;
+    int64_t           started_ms;   /* monotonic: when its reload began (R1), for reload_ms */
+    unsigned          released:1;   /* its listener references are dropped (R4 or abort) */
     struct nd_gen    *next;         /* sv->gens list */
 };
 
@@ -45,6 +46,11 @@ struct nd_wproc {
     int               index;
     enum nd_wstate    state;
     int64_t           started_ms;
+    struct event     *kill_ev;      /* owned: drain deadline, then SIGTERM -> SIGKILL */
+    int               kill_stage;   /* 0 draining, 1 SIGTERM sent, 2 SIGKILL sent */
+    struct nd_wproc  *successor;    /* borrowed: its replacement while that starts (RETIRE) */
+    struct nd_wproc  *predecessor;  /* borrowed: the worker this one replaces once READY */
+    unsigned          retire_wanted:1; /* asked to be replaced; not done yet */
     struct nd_sv     *sv;
     struct nd_wproc  *next;
 };
@@ -59,6 +65,8 @@ struct nd_sv {
     struct event_base  *base;
     const char         *conf_path;      /* borrowed: argv */
     const char         *pid_file;       /* borrowed: argv or conf; NULL */
+    int                 pid_fds[2];     /* owned, flock'ed: the pid file we wrote, and the
+                                           stale one it replaced (or -1) */
     enum nd_sv_state    state;
     int                 exit_code;
     struct nd_gen      *cur;            /* serving generation */
@@ -71,10 +79,9 @@ struct nd_sv {
     int64_t             reloads_ok, reloads_failed;
     struct event       *sig_ev[8];
     int                 nsig;
+    int64_t             reload_ms_last; /* R1 start to R4 of the last good reload */
     struct event       *roll_timer;     /* R3 deadline for next_gen */
-    struct event       *stop_timer;     /* escalation while stopping */
-    int                 stop_stage;     /* 0 drain/term sent, 1 TERM sent, 2 KILL sent */
-    struct event       *respawn_timer;
+    struct event       *respawn_timer;  /* respawns and retire replacements, with back-off */
     void               *watch;          /* struct nd_watch *, inotify; NULL when off */
 };
 
@@ -82,7 +89,8 @@ struct nd_sv {
  * until stopped. Returns the process exit status. */
 int nd_sv_run(const char *conf_path, const char *pid_file);
 
-/* Starts a reload now, or after the one in progress (coalesced). */
+/* Starts a reload now, or after the one in progress (coalesced: any number of
+ * requests during a reload make exactly one more reload after it). */
 void nd_sv_request_reload(struct nd_sv *sv, const char *why);
 
 #endif

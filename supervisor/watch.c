@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/sys.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/watch.h"
 
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE \
                     | IN_ATTRIB | IN_MODIFY)
+#define DEBOUNCE_MAX_MS 2000        /* a burst that never pauses still reloads this often */
 
 struct nd_watch {
     struct nd_sv *sv;               /* borrowed */
@@ -23,6 +25,9 @@ struct nd_watch {
     int           nwds;
     char        **names;            /* owned: basenames that matter */
     int           nnames;
+    int           cap;              /* entries of wds and names */
+    int64_t       burst_ms;         /* first change of the pending burst */
+    char          what[128];        /* its file name, for the log */
 };
 
 static void
@@ -42,16 +47,17 @@ clear(struct nd_watch *w)
     w->names = NULL;
     w->nwds = 0;
     w->nnames = 0;
+    w->cap = 0;
 }
 
 /* Watches dirname(path) and remembers basename(path). */
 static void
-add_path(struct nd_watch *w, const char *path, int cap)
+add_one(struct nd_watch *w, const char *path)
 {
     char dcopy[PATH_MAX], bcopy[PATH_MAX];
     int  wd, i;
 
-    if (strlen(path) >= sizeof(dcopy) || w->nnames >= cap) {
+    if (strlen(path) >= sizeof(dcopy) || w->nnames >= w->cap) {
         return;
     }
     memcpy(dcopy, path, strlen(path) + 1);
@@ -73,6 +79,19 @@ add_path(struct nd_watch *w, const char *path, int cap)
     }
 }
 
+/* path as written, and where it really is when that differs (a symlink, as in a
+ * ConfigMap: its target directory changes when "..data" is swapped). */
+static void
+add_path(struct nd_watch *w, const char *path)
+{
+    char real[PATH_MAX];
+
+    add_one(w, path);
+    if (realpath(path, real) != NULL && strcmp(real, path) != 0) {
+        add_one(w, real);
+    }
+}
+
 void
 nd_watch_update(struct nd_watch *w, const struct nd_config *conf)
 {
@@ -82,16 +101,17 @@ nd_watch_update(struct nd_watch *w, const struct nd_config *conf)
         return;
     }
     clear(w);
-    cap = conf->napps + 2;
+    cap = 2 * conf->napps + 3;
     w->wds = calloc((size_t) cap, sizeof(int));
     w->names = calloc((size_t) cap, sizeof(char *));
     if (w->wds == NULL || w->names == NULL) {
         nd_log(ND_LOG_ERROR, NULL, "out of memory while watching files");
         return;
     }
-    add_path(w, conf->path, cap);
+    w->cap = cap;
+    add_path(w, conf->path);
     for (i = 0; i < conf->napps; i++) {
-        add_path(w, conf->apps[i].script, cap);
+        add_path(w, conf->apps[i].script);
     }
     /* Kubernetes ConfigMap volumes swap this symlink atomically. */
     w->names[w->nnames] = strdup("..data");
@@ -104,8 +124,10 @@ static void
 on_debounce(evutil_socket_t fd, short what, void *arg)
 {
     struct nd_watch *w = arg;
+    char             why[160];
 
-    nd_sv_request_reload(w->sv, "file change");
+    snprintf(why, sizeof(why), "file change: %s", w->what);
+    nd_sv_request_reload(w->sv, why);
 }
 
 static void
@@ -115,7 +137,7 @@ on_inotify(evutil_socket_t fd, short what, void *arg)
     char             buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
     struct timeval   tv = { 0, ND_WATCH_DEBOUNCE_MS * 1000 };
     ssize_t          n;
-    int              hit = 0;
+    const char      *hit = NULL;
 
     while ((n = read(w->fd, buf, sizeof(buf))) > 0) {
         char *p;
@@ -123,15 +145,25 @@ on_inotify(evutil_socket_t fd, short what, void *arg)
             struct inotify_event *ev = (struct inotify_event *) p;
             int                   i;
             if (ev->len > 0) {
-                for (i = 0; i < w->nnames; i++) {
-                    hit |= strcmp(ev->name, w->names[i]) == 0;
+                for (i = 0; i < w->nnames && hit == NULL; i++) {
+                    if (strcmp(ev->name, w->names[i]) == 0) {
+                        hit = w->names[i];
+                    }
                 }
             }
             p += sizeof(*ev) + ev->len;
         }
     }
-    if (hit) {
-        /* Debounce: every new event pushes the reload 200 ms further. */
+    if (hit == NULL) {
+        return;
+    }
+    /* Debounce: every change pushes the reload 200 ms further, for at most
+     * DEBOUNCE_MAX_MS after the first change of the burst. */
+    if (!evtimer_pending(w->debounce, NULL)) {
+        w->burst_ms = nd_sys_now_ms();
+        snprintf(w->what, sizeof(w->what), "%s", hit);
+    }
+    if (nd_sys_now_ms() - w->burst_ms < DEBOUNCE_MAX_MS) {
         evtimer_add(w->debounce, &tv);
     }
 }

@@ -510,6 +510,23 @@ fail:
     return NULL;
 }
 
+struct nd_js *
+nd_app_load(struct nd_app *app, char *msg, size_t size)
+{
+    struct nd_js *js;
+    int           status;
+
+    if (app->conf->load_error != NULL) {
+        snprintf(msg, size, "%s", app->conf->load_error);
+        return NULL;
+    }
+    js = app_heap(app, &status, msg, size);
+    if (js != NULL) {
+        lru_touch(app);
+    }
+    return js;
+}
+
 /* --- serving ----------------------------------------------------------------- */
 
 /* -> [ ... url ]: absolute URL of the request. */

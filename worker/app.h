@@ -61,6 +61,8 @@ struct nd_worker {
     void                  (*idle_cb)(void *arg); /* drain: called when holds drop to 0 */
     void                   *idle_arg;
     uint64_t                requests;
+    struct nd_timers       *timers;  /* owned: timer.c (timers, waitUntil, cron) */
+    struct nd_fetcher      *fetcher; /* owned: fetch.c, created on the first fetch() */
 };
 
 struct nd_app {
@@ -90,6 +92,10 @@ void nd_app_handle(struct nd_app *app, struct nd_req *req);
  * given. Returns 0, or -1 (error logged; heap maybe gone: re-check app->js).
  */
 int nd_app_enter(struct nd_app *app, double rq_id, int nargs);
+
+/* The app's heap, loaded now if needed (as for a request): for work that does
+ * not come from a request (scheduled events). NULL with msg on failure. */
+struct nd_js *nd_app_load(struct nd_app *app, char *msg, size_t size);
 
 /* 1 while request id is in flight (not answered, not timed out). */
 int nd_app_rq_live(struct nd_app *app, double id);

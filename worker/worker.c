@@ -1,6 +1,6 @@
 /*
  * The worker process: event loop, listeners, router, apps; talks to the
- * supervisor over its ipc socket (READY, DRAIN, REOPEN).
+ * supervisor over its ipc socket (READY, RETIRE, DRAIN, REOPEN).
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -14,11 +14,14 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/sys.h"
 #include "duktape.h"
 #include "worker/app.h"
+#include "worker/fetch.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/router.h"
+#include "worker/timer.h"
 #include "worker/worker.h"
 
 #define ND_VERSION "0.1.0"
@@ -27,13 +30,53 @@
 #define ND_INIH_VERSION "?"
 #endif
 
+#define RSS_CHECK_MS 1000
+
 struct worker_proc {
-    struct nd_worker  w;
+    struct nd_worker  w;            /* first: on_request gets &w */
     int               ipc_fd;
     struct event     *ipc_ev;
     struct event     *sig_ev[5];
+    struct event     *rss_ev;       /* worker_rss_limit check, or NULL */
+    const int        *listen_fds;   /* borrowed: args; closed when draining */
+    int               nlisten;
+    int               retiring;     /* RETIRE sent */
     int               exit_code;
 };
+
+/* max_requests or worker_rss_limit reached: asks the supervisor (once) for a
+ * successor in our slot. We serve on until it is ready and DRAIN comes. */
+static void
+retire(struct worker_proc *p, const char *why)
+{
+    char    text[200];
+    int32_t n = p->w.requests > INT32_MAX ? INT32_MAX : (int32_t) p->w.requests;
+
+    if (p->retiring || p->w.draining) {
+        return;
+    }
+    p->retiring = 1;
+    snprintf(text, sizeof(text), "%s, after %llu requests", why,
+             (unsigned long long) p->w.requests);
+    if (nd_ipc_send(p->ipc_fd, ND_IPC_RETIRE, n, text) == -1) {
+        nd_log_errno(ND_LOG_WARN, NULL, errno, "cannot ask the supervisor for a replacement");
+    }
+}
+
+static void
+on_rss_check(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker_proc *p = arg;
+    int64_t             rss = nd_sys_rss(0), limit = p->w.conf->server.worker_rss_limit;
+    char                why[128];
+
+    if (rss > limit) {
+        snprintf(why, sizeof(why), "RSS %lld KiB over worker_rss_limit (%lld KiB)",
+                 (long long) (rss / 1024), (long long) (limit / 1024));
+        retire(p, why);
+        event_del(p->rss_ev);
+    }
+}
 
 static void
 on_request(struct nd_req *req, void *arg)
@@ -42,6 +85,10 @@ on_request(struct nd_req *req, void *arg)
     struct nd_app    *app;
 
     w->requests++;
+    if (w->conf->server.max_requests > 0
+        && w->requests == (uint64_t) w->conf->server.max_requests) {
+        retire((struct worker_proc *) w, "max_requests reached");
+    }
     if (req->host == NULL && (req->http_major > 1 || (req->http_major == 1
                                                        && req->http_minor >= 1))) {
         nd_worker_respond_text(req, 400, "Bad Request: missing Host header");
@@ -84,12 +131,24 @@ on_drained(void *arg)
 static void
 start_drain(struct worker_proc *p)
 {
+    int i;
+
     if (p->w.draining) {
         return;
     }
     p->w.draining = 1;
+    nd_timers_drain(&p->w);
     nd_log(ND_LOG_INFO, NULL, "draining: finishing requests in flight");
+    if (p->rss_ev != NULL) {
+        event_del(p->rss_ev);
+    }
     nd_http_drain(p->w.http, on_drained, p);
+    /* Our copies of the listeners: the sockets live on in the supervisor and the
+     * new workers; one removed from the config closes once the last copy does. */
+    for (i = 0; i < p->nlisten; i++) {
+        close(p->listen_fds[i]);
+    }
+    p->nlisten = 0;
 }
 
 static void
@@ -203,6 +262,10 @@ nd_worker_main(const struct nd_worker_args *args)
     if (build_router(w, msg, sizeof(msg)) == -1 || nd_js_boot_init(msg, sizeof(msg)) == -1) {
         goto fail;
     }
+    if (nd_timers_init(w) == -1) {
+        snprintf(msg, sizeof(msg), "cannot set up timers");
+        goto fail;
+    }
     if (nd_js_watchdog_start() == -1) {
         nd_log_errno(ND_LOG_WARN, NULL, errno, "cannot start the CPU watchdog timer: cpu_limit "
                      "is checked between bytecode instructions only");
@@ -231,6 +294,16 @@ nd_worker_main(const struct nd_worker_args *args)
             goto fail;
         }
     }
+    p.listen_fds = args->listen_fds;
+    p.nlisten = args->nlisten;
+    if (sc->worker_rss_limit > 0) {
+        struct timeval tv = { RSS_CHECK_MS / 1000, RSS_CHECK_MS % 1000 * 1000 };
+
+        p.rss_ev = event_new(w->base, -1, EV_PERSIST, on_rss_check, &p);
+        if (p.rss_ev != NULL) {
+            event_add(p.rss_ev, &tv);
+        }
+    }
     nd_ipc_send(p.ipc_fd, ND_IPC_READY, 0, NULL);
 
     event_base_dispatch(w->base);
@@ -248,6 +321,8 @@ cleanup:
     for (i = 0; w->apps != NULL && i < w->napps; i++) {
         nd_app_cleanup(&w->apps[i]);
     }
+    nd_fetch_cleanup(w);
+    nd_timers_cleanup(w);
     if (w->http != NULL) {
         nd_http_free(w->http);
     }
@@ -258,6 +333,9 @@ cleanup:
         if (p.sig_ev[i] != NULL) {
             event_free(p.sig_ev[i]);
         }
+    }
+    if (p.rss_ev != NULL) {
+        event_free(p.rss_ev);
     }
     event_free(p.ipc_ev);
     close(p.ipc_fd);
@@ -308,6 +386,9 @@ nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed
 int
 nd_worker_global_init(void)
 {
+    if (nd_timers_global_init() == -1) {
+        return -1;
+    }
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 

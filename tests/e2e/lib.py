@@ -826,3 +826,161 @@ def _read(path):
             return f.read()
     except (FileNotFoundError, TypeError):
         return "(none)"
+
+
+# --------------------------------------------------------------------------
+# Reload, signals and load (added for the reload tests; nothing above changed)
+
+def rewrite(path, text, atomic=True):
+    """Replaces a file's content: by rename (an editor's save) when atomic, else in place."""
+    if atomic:
+        tmp = "%s.tmp%d" % (path, os.getpid())
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.rename(tmp, path)
+    else:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def log_lines(s, pred):
+    """Every JSON log line of server s with pred(obj) true."""
+    out = []
+    for o in s.log():
+        try:
+            if pred(o):
+                out.append(o)
+        except Exception:
+            pass
+    return out
+
+
+def msg_has(text):
+    """A log predicate: the line's msg contains text."""
+    return lambda o: text in str(o.get("msg", ""))
+
+
+def wait_log_count(s, pred, n, timeout_s=None, what="log lines"):
+    """Waits until at least n log lines satisfy pred; returns them."""
+    def enough():
+        got = log_lines(s, pred)
+        return got if len(got) >= n else None
+    try:
+        return wait_until(enough, timeout_s or timeout(10), "%d %s" % (n, what))
+    except AssertionError as e:
+        raise AssertionError("%s (have %d)\n--- log tail:\n%s" % (
+            e, len(log_lines(s, pred)), tail(s.log_path, 60)))
+
+
+def reload_and_wait(s, sig=signal.SIGUSR2, timeout_s=None):
+    """Sends sig and waits for the next "reload done" line; returns it."""
+    done = msg_has("reload done")
+    n = len(log_lines(s, done))
+    s.send_signal(sig)
+    return wait_log_count(s, done, n + 1, timeout_s, "\"reload done\" lines")[n]
+
+
+def body_of(port, host, path="/", timeout_s=None):
+    """Body text of one GET on a fresh connection, or None on any error."""
+    try:
+        r = request(port, "GET", path, host, timeout_s=timeout_s or timeout(5))
+    except (OSError, http.client.HTTPException):
+        return None
+    return r.text if r.status == 200 else None
+
+
+class Load:
+    """Client threads sending GETs in a loop until stop(); every request and every
+    error is recorded. keepalive: one http.client connection per thread, reused
+    (a reply with Connection: close makes it reconnect); else one connection per
+    request. hosts are used round-robin per thread, starting at the thread index."""
+
+    def __init__(self, port, hosts, threads=4, keepalive=True, path="/", ports=None):
+        self.ports = list(ports or [port])
+        self.hosts = list(hosts)
+        self.nthreads = threads
+        self.keepalive = keepalive
+        self.path = path
+        self.lock = threading.Lock()
+        self.ok = 0
+        self.bad = []           # (time, host, status, body): non-200 answers
+        self.errors = []        # (time, host, repr(exception), reused connection)
+        self.seen = {}          # host -> {body: (first time, last time, count)}
+        self.closes = 0         # answers with Connection: close
+        self._stop = threading.Event()
+        self._threads = []
+
+    def start(self):
+        for i in range(self.nthreads):
+            t = threading.Thread(target=self._run, args=(i,), daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def _record(self, host, status, body, close):
+        now = time.monotonic()
+        with self.lock:
+            if status != 200:
+                self.bad.append((now, host, status, body[:200]))
+                return
+            self.ok += 1
+            self.closes += close
+            per = self.seen.setdefault(host, {})
+            first, _, n = per.get(body, (now, now, 0))
+            per[body] = (first, now, n + 1)
+
+    def _run(self, i):
+        conn = None
+        k = i
+        port = self.ports[i % len(self.ports)]
+        while not self._stop.is_set():
+            host = self.hosts[k % len(self.hosts)]
+            k += 1
+            reused = False
+            try:
+                if conn is None:
+                    conn = http.client.HTTPConnection("127.0.0.1", port,
+                                                      timeout=REQUEST_TIMEOUT)
+                reused = conn.sock is not None
+                h = {"Host": host}
+                if not self.keepalive:
+                    h["Connection"] = "close"
+                conn.request("GET", self.path, headers=h)
+                r = conn.getresponse()
+                body = r.read().decode("utf-8", "replace")
+                close = (r.getheader("connection") or "").lower() == "close"
+                self._record(host, r.status, body, close)
+                if not self.keepalive:
+                    conn.close()
+                    conn = None
+            except Exception as e:
+                with self.lock:
+                    self.errors.append((time.monotonic(), host, repr(e), reused))
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+                conn = None
+                time.sleep(0.01)
+        if conn is not None:
+            conn.close()
+
+    def stop(self):
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout(15))
+        return self
+
+    def total(self):
+        with self.lock:
+            return self.ok + len(self.bad) + len(self.errors)
+
+    def versions(self, host):
+        with self.lock:
+            return dict(self.seen.get(host, {}))
+
+    def summary(self):
+        with self.lock:
+            return "%d ok, %d non-200, %d errors, %d Connection: close; first errors %r; " \
+                "first non-200 %r" % (self.ok, len(self.bad), len(self.errors), self.closes,
+                                       self.errors[:5], self.bad[:5])

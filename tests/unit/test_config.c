@@ -302,6 +302,8 @@ T_CASE(empty_config_defaults)
     T_EQ_INT(conf->server.graceful_timeout_ms, 30000);
     T_EQ_INT(conf->server.watch, 1);
     T_TRUE(conf->server.pid_file == NULL);
+    T_EQ_INT(conf->server.max_requests, 0);
+    T_EQ_INT(conf->server.worker_rss_limit, 0);
     T_EQ_INT(conf->server.client_header_timeout_ms, 10000);
     T_EQ_INT(conf->server.client_body_timeout_ms, 30000);
     T_EQ_INT(conf->server.keepalive_timeout_ms, 75000);
@@ -445,6 +447,30 @@ T_CASE(full_round_trip)
     T_EQ_INT(b->limits.memory_limit, 64 * 1024 * 1024);
     T_EQ_INT(b->limits.request_timeout_ms, 10000);
     T_EQ_INT(b->limits.max_body_size, 2 * 1024 * 1024);
+    nd_config_free(conf);
+}
+
+/* Worker recycling (issue 7): max_requests and worker_rss_limit, [server] only. */
+T_CASE(recycling_keys)
+{
+    struct nd_config *conf;
+
+    conf = load("[server]\nmax_requests = 50\nworker_rss_limit = 256m\n");
+    T_EQ_STR(errbuf, "");
+    T_TRUE(conf != NULL);
+    if (conf != NULL) {
+        T_EQ_INT(conf->server.max_requests, 50);
+        T_EQ_INT(conf->server.worker_rss_limit, 256 * 1024 * 1024);
+    }
+    nd_config_free(conf);
+    conf = load("[server]\nmax_requests = 0\nworker_rss_limit = 0\n");   /* explicit off */
+    T_EQ_STR(errbuf, "");
+    T_TRUE(conf != NULL && conf->server.max_requests == 0 && conf->server.worker_rss_limit == 0);
+    nd_config_free(conf);
+    conf = load("[server]\nmax_requests = 1000000\nworker_rss_limit = 1024g\n");
+    T_EQ_STR(errbuf, "");
+    T_TRUE(conf != NULL && conf->server.max_requests == 1000000 &&
+           conf->server.worker_rss_limit == 1024LL * 1024 * 1024 * 1024);
     nd_config_free(conf);
 }
 
@@ -747,6 +773,14 @@ static const struct {
       "apps.ini:2: bad number \"10x\" for max_connections (use an integer from 1 to 1000000)" },
     { "[server]\nmax_loaded_apps = 0\n",
       "apps.ini:2: bad number \"0\" for max_loaded_apps (use an integer from 1 to 1000000)" },
+    { "[server]\nmax_requests = -1\n",
+      "apps.ini:2: bad number \"-1\" for max_requests (use an integer from 0 to 1000000)" },
+    { "[server]\nmax_requests = 2000000\n",
+      "apps.ini:2: bad number \"2000000\" for max_requests (use an integer from 0 to 1000000)" },
+    { "[server]\nworker_rss_limit = 1t\n",
+      "apps.ini:2: bad size \"1t\" for worker_rss_limit (use e.g. 512, 64k, 1m, 2g)" },
+    { APP_A "max_requests = 10\n",
+      "apps.ini:4: unknown key \"max_requests\" in [app:a]" },
     { "[server]\nworkers = many\n",
       "apps.ini:2: bad number \"many\" for workers (use auto or an integer from 1 to 1024)" },
     { "[server]\nworkers = 0\n",
@@ -921,6 +955,66 @@ T_CASE(err_format)
     T_EQ_STR(buf, "apps.");
 }
 
+/* --- fetch, waitUntil and cron keys (issue 6) ------------------------------- */
+
+T_CASE(fetch_limits_allow_and_cron)
+{
+    struct nd_config *conf = load(
+        "[server]\nfetch_timeout = 5s\nmax_subrequests = 10\nfetch_allow = 10.0.0.1/8, ::1\n"
+        "[app:a]\nscript = apps/a.js\nhosts = a.test\nmax_concurrent_subrequests = 2\n"
+        "fetch_max_response_size = 1m\ncron = */5 * * * *, 0,30 12 * * mon-fri\n"
+        "[app:b]\nscript = apps/a.js\nhosts = b.test\nfetch_allow = none\n"
+        "wait_until_timeout = 250ms\nfetch_timeout = 1s\n");
+    uint8_t           ten[4] = { 10, 9, 8, 7 }, eleven[4] = { 11, 0, 0, 1 };
+    uint8_t           mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 10, 1, 2, 3 };
+
+    T_EQ_STR(errbuf, "");
+    T_TRUE(conf != NULL && conf->napps == 2);
+    if (conf == NULL || conf->napps != 2) {
+        nd_config_free(conf);
+        return;
+    }
+    T_EQ_INT(conf->server.limits.fetch_max_response_size, 32 * 1024 * 1024);
+    T_EQ_INT(conf->apps[0].limits.fetch_timeout_ms, 5000);
+    T_EQ_INT(conf->apps[0].limits.max_subrequests, 10);
+    T_EQ_INT(conf->apps[0].limits.max_concurrent_subrequests, 2);
+    T_EQ_INT(conf->apps[0].limits.fetch_max_response_size, 1024 * 1024);
+    T_EQ_INT(conf->apps[0].limits.wait_until_timeout_ms, 30000);
+    T_EQ_INT(conf->apps[1].limits.fetch_timeout_ms, 1000);
+    T_EQ_INT(conf->apps[1].limits.max_concurrent_subrequests, 6);
+    T_EQ_INT(conf->apps[1].limits.wait_until_timeout_ms, 250);
+    /* the server's list is inherited (a copy); "none" empties it */
+    T_EQ_INT(conf->server.nfetch_allow, 2);
+    T_EQ_INT(conf->apps[0].nfetch_allow, 2);
+    T_EQ_INT(conf->apps[1].nfetch_allow, 0);
+    T_TRUE(conf->apps[0].fetch_allow != conf->server.fetch_allow);
+    T_EQ_INT(conf->server.fetch_allow[0].bits, 8);
+    T_EQ_INT(conf->server.fetch_allow[0].addr[3], 0);       /* host bits cleared */
+    T_EQ_INT(nd_cidr_match(&conf->server.fetch_allow[0], AF_INET, ten), 1);
+    T_EQ_INT(nd_cidr_match(&conf->server.fetch_allow[0], AF_INET, eleven), 0);
+    T_EQ_INT(nd_cidr_match(&conf->server.fetch_allow[0], AF_INET6, mapped), 1);
+    T_EQ_INT(nd_cidr_match(&conf->server.fetch_allow[1], AF_INET, ten), 0);
+    T_EQ_INT(conf->apps[0].ncron, 2);
+    T_EQ_STR(conf->apps[0].cron[0], "*/5 * * * *");
+    T_EQ_STR(conf->apps[0].cron[1], "0,30 12 * * mon-fri");
+    T_EQ_INT(conf->apps[0].cron_line, 10);
+    T_EQ_INT(conf->apps[1].ncron, 0);
+    nd_config_free(conf);
+
+    conf = load("[server]\nfetch_allow = example.com\nmax_concurrent_subrequests = 0\n"
+                "[app:a]\nscript = apps/a.js\nhosts = a.test\ncron = */5 * * *\n"
+                "fetch_allow = 10.0.0.0/33\n");
+    T_TRUE(conf == NULL);
+    T_EQ_STR(errbuf,
+             "apps.ini:2: fetch_allow: bad address \"example.com\" (use e.g. 127.0.0.1, "
+             "10.0.0.0/8, ::1, fc00::/7; host names are not allowed)\n"
+             "apps.ini:3: bad number \"0\" for max_concurrent_subrequests (use an integer from 1 "
+             "to 1000000)\n"
+             "apps.ini:7: bad cron \"*/5 * * *\": 4 fields in \"*/5 * * *\", want 5 (minute hour "
+             "day-of-month month day-of-week)\n"
+             "apps.ini:8: fetch_allow: bad prefix length \"33\" (use 0-32)");
+}
+
 /* Every key the parser knows appears in etc/CONFIG.md as `key`. */
 static char config_md[65536];
 
@@ -982,6 +1076,7 @@ main(void)
     T_RUN(host_normalize);
     T_RUN(empty_config_defaults);
     T_RUN(full_round_trip);
+    T_RUN(recycling_keys);
     T_RUN(limits_inherit_and_override);
     T_RUN(workers_auto_and_default_only_app);
     T_RUN(syntax_bom_crlf_comments_indent);
@@ -993,6 +1088,7 @@ main(void)
     T_RUN(missing_file);
     T_RUN(errors_capped_and_appended);
     T_RUN(err_format);
+    T_RUN(fetch_limits_allow_and_cron);
     T_RUN(config_md_lists_every_key);
 
     if (chdir("/") == 0) {

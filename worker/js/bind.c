@@ -3,6 +3,7 @@
  * per area (bind_<area>.c). Add a line here for a new area.
  */
 #include "worker/js/bind.h"
+#include "worker/js/bind_webapi.h"
 
 void
 nd_bind_push_natives(duk_context *ctx)
@@ -12,4 +13,10 @@ nd_bind_push_natives(duk_context *ctx)
     duk_push_bare_object(ctx);
     native = duk_get_top_index(ctx);
     nd_bind_http(ctx, native);
+    nd_bind_timer(ctx, native);
+    nd_bind_fetch(ctx, native);
+    nd_bind_encoding(ctx, native);
+    nd_bind_url(ctx, native);
+    nd_bind_crypto(ctx, native);
+    nd_bind_lazy(ctx, native);
 }

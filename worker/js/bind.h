@@ -14,6 +14,8 @@ void nd_bind_push_natives(duk_context *ctx);
 
 /* One per area: puts its functions on the native object at index native. */
 void nd_bind_http(duk_context *ctx, duk_idx_t native);
+void nd_bind_timer(duk_context *ctx, duk_idx_t native);     /* bind_timer.c */
+void nd_bind_fetch(duk_context *ctx, duk_idx_t native);     /* bind_fetch.c */
 
 /* Converts a Duktape string (CESU-8-ish internal form) to UTF-8: surrogate
  * pairs become 4-byte sequences, lone surrogates U+FFFD. out must hold

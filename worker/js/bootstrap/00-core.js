@@ -1,12 +1,19 @@
 /*
  * Core: the microtask queue (drained by C after every macrotask through
- * lib.drain) and small helpers shared by the other bootstrap files.
+ * lib.drain), lazy globals, small helpers shared by the other bootstrap files.
  * Each bootstrap file is `function (native, global, lib) {...}`: `native`
  * (C functions) is an argument, never a global, so tenant code cannot reach it.
+ *
+ * Lazy globals: the classes of bootstrap/lazy/NAME.js (URL, Blob, crypto...)
+ * are accessors on the global object until first touched; the getter runs
+ * the file (native.lazyLoad, bytecode cached per process), which defines the
+ * real globals. A hello app never pays for them. Bootstrap code that needs
+ * one calls lib.require("NAME") and then uses lib.URL, lib.Blob...
  */
 function (native, global, lib) {
     "use strict";
-    var queue = [], head = 0;
+    var queue = [], head = 0, unhandled = [];
+    var loaded = {};
 
     function define(obj, name, value) {
         Object.defineProperty(obj, name, {
@@ -14,6 +21,21 @@ function (native, global, lib) {
         });
     }
     lib.define = define;
+    /* Promises rejected with no handler yet (10-promise.js fills it). */
+    lib.unhandled = unhandled;
+    /* Passed to a constructor by bootstrap code: build without the public checks. */
+    lib.internal = {};
+
+    /* Defines getters (non-enumerable) from an object of functions. */
+    lib.getters = function (obj, getters) {
+        var k;
+        for (k in getters) {
+            if (Object.prototype.hasOwnProperty.call(getters, k)) {
+                Object.defineProperty(obj, k, { get: getters[k], enumerable: true,
+                                                configurable: true });
+            }
+        }
+    };
 
     lib.enqueue = function (fn, arg) {
         queue.push(fn, arg);
@@ -37,20 +59,108 @@ function (native, global, lib) {
                 lib.reportError(e, "uncaught exception in a microtask");
             }
         }
-        queue.length = 0;
-        head = 0;
+        if (head !== 0) {
+            queue.length = 0;
+            head = 0;
+        }
+        if (unhandled.length !== 0) {
+            lib.afterDrain();
+            if (head < queue.length) {
+                lib.drain();
+            }
+        }
     };
 
     lib.reportError = function (e, context) {
-        var msg = (e && e.stack) ? String(e.stack) : String(e);
+        var msg;
+        try {
+            msg = (e && e.stack) ? String(e.stack) : String(e);
+        } catch (e2) {
+            msg = "(an exception that cannot be printed)";
+        }
         native.log(3, context + ": " + msg);
+    };
+
+    /* Loads bootstrap/lazy/NAME.js once; returns lib. */
+    lib.require = function (name) {
+        if (loaded[name] !== true) {
+            loaded[name] = true;
+            native.lazyLoad(name)(native, global, lib);
+        }
+        return lib;
+    };
+
+    /* Globals names[i] come from bootstrap/lazy/file.js, loaded on first touch.
+     * Assigning one first replaces it without loading anything. */
+    function lazyGet(file, name) {
+        lib.require(file);
+        return global[name];
+    }
+    function lazySet(name, v) {
+        define(global, name, v);
+    }
+    function lazy(file, names) {
+        var i;
+        for (i = 0; i < names.length; i++) {
+            Object.defineProperty(global, names[i], {
+                get: lazyGet.bind(null, file, names[i]),
+                set: lazySet.bind(null, names[i]),
+                enumerable: false,
+                configurable: true
+            });
+        }
+    }
+    /* Captured before 14-encoding.js may replace them. */
+    lib.TextEncoder = global.TextEncoder;
+    lib.TextDecoder = global.TextDecoder;
+    lazy("url", ["URL", "URLSearchParams"]);
+    lazy("events", ["Event", "EventTarget", "AbortController", "AbortSignal", "CustomEvent"]);
+    lazy("domexception", ["DOMException"]);
+    lazy("encoding", ["TextEncoder", "TextDecoder"]);
+    lazy("blob", ["Blob", "File", "FormData"]);
+    lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
+    lazy("clone", ["structuredClone"]);
+    /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
+     * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills. */
+    native.lazyLoad("es-stubs")(native, global, lib);
+    lib.lazy = lazy;
+
+    /* A DOMException (lazily loaded class). */
+    lib.domException = function (message, name) {
+        return new (lib.require("domexception").DOMException)(message, name);
     };
 
     define(global, "queueMicrotask", function queueMicrotask(callback) {
         if (typeof callback !== "function") {
-            throw new TypeError("queueMicrotask: argument is not a function");
+            throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of "
+                                + "type 'Function'.");
         }
         queue.push(callback, undefined);
+    });
+    define(global, "atob", function atob(data) {
+        var r;
+        if (arguments.length < 1) {
+            throw new TypeError("Failed to execute 'atob': 1 argument required.");
+        }
+        r = native.atob(String(data));
+        if (r === null) {
+            throw lib.domException("Failed to execute 'atob': The string to be decoded is "
+                                   + "not correctly encoded.", "InvalidCharacterError");
+        }
+        return r;
+    });
+    define(global, "btoa", function btoa(data) {
+        var r;
+        if (arguments.length < 1) {
+            throw new TypeError("Failed to execute 'btoa': 1 argument required.");
+        }
+        r = native.btoa(String(data));
+        if (r === null) {
+            throw lib.domException("Failed to execute 'btoa': The string to be encoded "
+                                   + "contains characters outside of the Latin1 range.",
+                                   "InvalidCharacterError");
+        }
+        return r;
     });
     define(global, "globalThis", global);
     define(global, "self", global);

@@ -1,149 +1,163 @@
 /*
- * Headers (Fetch standard): a list of [lowercased name, value] pairs in
- * insertion order; get() combines duplicates with ", ". Names and values are
- * validated with char loops (no regex on the hot path).
+ * Headers (Fetch standard). A flat list [lname, value, lname, value, ...] in
+ * insertion order (`_list`: native.respond and fetch() read it as is), names
+ * lowercased; get() combines duplicates with ", ". Names and values are
+ * checked in C (native.hdrName/hdrValue/hdrRecord: no regex, one call).
+ * `_guard`: "" or "immutable" (the incoming request's, Response.error()'s,
+ * Response.redirect()'s and fetch() responses' headers).
  */
 function (native, global, lib) {
     "use strict";
-    /* RFC 9110 tchar table for codes < 128. */
-    var TCHAR = [], i;
-    for (i = 0; i < 128; i++) {
-        TCHAR[i] = (i >= 48 && i <= 57) || (i >= 65 && i <= 90) || (i >= 97 && i <= 122)
-            || "!#$%&'*+-.^_`|~".indexOf(String.fromCharCode(i)) >= 0;
-    }
-
-    function checkName(name) {
-        var s = String(name), j, c;
-        if (s.length === 0) {
-            throw new TypeError("Invalid header name: \"\"");
-        }
-        for (j = 0; j < s.length; j++) {
-            c = s.charCodeAt(j);
-            if (c >= 128 || !TCHAR[c]) {
-                throw new TypeError("Invalid header name: \"" + s + "\"");
-            }
-        }
-        return s.toLowerCase();
-    }
-
-    function isWs(c) {
-        return c === 32 || c === 9 || c === 10 || c === 13;
-    }
-
-    function normalizeValue(value) {
-        var s = String(value), a = 0, b = s.length, j, c;
-        while (a < b && isWs(s.charCodeAt(a))) { a++; }
-        while (b > a && isWs(s.charCodeAt(b - 1))) { b--; }
-        if (a !== 0 || b !== s.length) {
-            s = s.substring(a, b);
-        }
-        for (j = 0; j < s.length; j++) {
-            c = s.charCodeAt(j);
-            if (c === 0 || c === 10 || c === 13 || c > 255) {
-                throw new TypeError("Invalid header value for header: \"" + s + "\"");
-            }
-        }
-        return s;
-    }
+    var hdrName = native.hdrName, hdrValue = native.hdrValue, hdrRecord = native.hdrRecord;
+    var ITERATOR = Symbol.iterator;
 
     function Headers(init) {
         if (!(this instanceof Headers)) {
-            throw new TypeError("Failed to construct 'Headers': Please use the 'new' operator");
+            throw new TypeError("Failed to construct 'Headers': Please use the 'new' operator, "
+                                + "this DOM object constructor cannot be called as a function.");
         }
-        this._list = [];    /* [name, value, name, value, ...], names lowercased */
+        this._list = [];
         if (init !== undefined && init !== null) {
             fill(this, init);
         }
     }
+    lib.define(Headers.prototype, "_guard", "");
+
+    /* A Headers over an existing flat list (trusted: already checked). */
+    function FromList(list, guard) {
+        this._list = list;
+        if (guard) {
+            this._guard = guard;
+        }
+    }
+    FromList.prototype = Headers.prototype;
 
     function fill(h, init) {
-        var k, j, pair;
+        var j, pair, l = h._list;
         if (init instanceof Headers) {
-            h._list = init._list.slice();
-        } else if (init instanceof Array) {
-            for (j = 0; j < init.length; j++) {
-                pair = init[j];
-                if (pair === null || typeof pair !== "object" || pair.length !== 2) {
-                    throw new TypeError("Failed to construct 'Headers': each header pair must "
-                                        + "be an array of [name, value]");
-                }
-                h.append(pair[0], pair[1]);
+            for (j = 0; j < init._list.length; j++) {
+                l.push(init._list[j]);
             }
-        } else if (typeof init === "object") {
-            if (typeof Symbol === "function" && Symbol.iterator
-                && typeof init[Symbol.iterator] === "function") {
-                fill(h, lib.iterToArray(init));
-                return;
-            }
-            for (k in init) {
-                if (Object.prototype.hasOwnProperty.call(init, k)) {
-                    h.append(k, init[k]);
-                }
-            }
-        } else {
+            return;
+        }
+        if (typeof init !== "object" && typeof init !== "function") {
             throw new TypeError("Failed to construct 'Headers': The provided value is not of "
                                 + "type '(record<ByteString, ByteString> or "
-                                + "sequence<sequence<ByteString>>)'");
+                                + "sequence<sequence<ByteString>>)'.");
+        }
+        if (!(init instanceof Array) && typeof init[ITERATOR] === "function") {
+            init = lib.iterToArray(init);
+        }
+        if (init instanceof Array) {
+            for (j = 0; j < init.length; j++) {
+                pair = init[j];
+                if (pair !== null && typeof pair === "object" && !(pair instanceof Array)
+                    && typeof pair[Symbol.iterator] === "function") {
+                    pair = lib.iterToArray(pair);
+                }
+                if (pair === null || typeof pair !== "object" || pair.length !== 2) {
+                    throw new TypeError("Failed to construct 'Headers': Invalid value (each "
+                                        + "header pair must be an iterable [name, value])");
+                }
+                l.push(hdrName(pair[0]), hdrValue(pair[1], pair[0]));
+            }
+            return;
+        }
+        hdrRecord(init, l);
+    }
+
+    function mutable(h) {
+        if (h._guard !== "") {
+            throw new TypeError("Can't modify immutable headers.");
         }
     }
 
-    Headers.prototype.append = function (name, value) {
-        var n = checkName(name), v = normalizeValue(value);
-        if (this._guard) { throw new TypeError("Headers are immutable"); }
-        this._list.push(n, v);
-    };
-    Headers.prototype["delete"] = function (name) {
-        var n = checkName(name), l = this._list, out = [], j;
-        if (this._guard) { throw new TypeError("Headers are immutable"); }
-        for (j = 0; j < l.length; j += 2) {
-            if (l[j] !== n) { out.push(l[j], l[j + 1]); }
+    function requireArgs(n, got, method) {
+        if (got < n) {
+            throw new TypeError("Failed to execute '" + method + "' on 'Headers': " + n
+                                + " argument" + (n > 1 ? "s" : "") + " required, but only "
+                                + got + " present.");
         }
-        this._list = out;
-    };
-    Headers.prototype.get = function (name) {
-        var n = checkName(name), l = this._list, r = null, j;
+    }
+
+    lib.define(Headers.prototype, "append", function append(name, value) {
+        requireArgs(2, arguments.length, "append");
+        var n = hdrName(name), v = hdrValue(value, name);
+        mutable(this);
+        this._list.push(n, v);
+    });
+    lib.define(Headers.prototype, "delete", function (name) {
+        requireArgs(1, arguments.length, "delete");
+        var n = hdrName(name), l = this._list, j;
+        mutable(this);
+        for (j = l.length - 2; j >= 0; j -= 2) {
+            if (l[j] === n) {
+                l.splice(j, 2);
+            }
+        }
+    });
+    lib.define(Headers.prototype, "get", function get(name) {
+        requireArgs(1, arguments.length, "get");
+        var n = hdrName(name), l = this._list, r = null, j;
         for (j = 0; j < l.length; j += 2) {
             if (l[j] === n) {
                 r = r === null ? l[j + 1] : r + ", " + l[j + 1];
             }
         }
         return r;
-    };
-    Headers.prototype.getSetCookie = function () {
+    });
+    lib.define(Headers.prototype, "getSetCookie", function getSetCookie() {
         var l = this._list, r = [], j;
         for (j = 0; j < l.length; j += 2) {
-            if (l[j] === "set-cookie") { r.push(l[j + 1]); }
-        }
-        return r;
-    };
-    Headers.prototype.has = function (name) {
-        var n = checkName(name), l = this._list, j;
-        for (j = 0; j < l.length; j += 2) {
-            if (l[j] === n) { return true; }
-        }
-        return false;
-    };
-    Headers.prototype.set = function (name, value) {
-        var n = checkName(name), v = normalizeValue(value), l = this._list, out = [], j,
-            done = false;
-        if (this._guard) { throw new TypeError("Headers are immutable"); }
-        for (j = 0; j < l.length; j += 2) {
-            if (l[j] !== n) {
-                out.push(l[j], l[j + 1]);
-            } else if (!done) {
-                out.push(n, v);
-                done = true;
+            if (l[j] === "set-cookie") {
+                r.push(l[j + 1]);
             }
         }
-        if (!done) { out.push(n, v); }
-        this._list = out;
-    };
-
-    /* Sorted, combined (set-cookie kept apart): what iteration yields. */
-    function sortedPairs(h) {
-        var l = h._list, names = [], seen = {}, out = [], j, n;
+        return r;
+    });
+    /* Cloudflare Workers' name for it. */
+    lib.define(Headers.prototype, "getAll", function getAll(name) {
+        if (hdrName(name) !== "set-cookie") {
+            throw new TypeError("getAll() can only be used with the header name \"Set-Cookie\".");
+        }
+        return this.getSetCookie();
+    });
+    lib.define(Headers.prototype, "has", function has(name) {
+        requireArgs(1, arguments.length, "has");
+        var n = hdrName(name), l = this._list, j;
         for (j = 0; j < l.length; j += 2) {
-            if (!Object.prototype.hasOwnProperty.call(seen, l[j])) {
+            if (l[j] === n) {
+                return true;
+            }
+        }
+        return false;
+    });
+    lib.define(Headers.prototype, "set", function set(name, value) {
+        requireArgs(2, arguments.length, "set");
+        var n = hdrName(name), v = hdrValue(value, name), l = this._list, j, found = false;
+        mutable(this);
+        for (j = 0; j < l.length; j += 2) {
+            if (l[j] === n) {
+                if (!found) {
+                    l[j + 1] = v;
+                    found = true;
+                } else {
+                    l.splice(j, 2);
+                    j -= 2;
+                }
+            }
+        }
+        if (!found) {
+            l.push(n, v);
+        }
+    });
+
+    /* Sorted by name, duplicates combined (set-cookie kept apart): what
+     * iteration yields. */
+    function sortedPairs(h) {
+        var l = h._list, names = [], seen = {}, out = [], j, k, n, v;
+        for (j = 0; j < l.length; j += 2) {
+            if (seen[l[j]] !== true) {
                 seen[l[j]] = true;
                 names.push(l[j]);
             }
@@ -151,69 +165,108 @@ function (native, global, lib) {
         names.sort();
         for (j = 0; j < names.length; j++) {
             n = names[j];
-            if (n === "set-cookie") {
-                h.getSetCookie().forEach(function (v) { out.push([n, v]); });
-            } else {
-                out.push([n, h.get(n)]);
+            v = null;
+            for (k = 0; k < l.length; k += 2) {
+                if (l[k] !== n) {
+                    continue;
+                }
+                if (n === "set-cookie") {
+                    out.push([n, l[k + 1]]);
+                } else {
+                    v = v === null ? l[k + 1] : v + ", " + l[k + 1];
+                }
+            }
+            if (v !== null) {
+                out.push([n, v]);
             }
         }
         return out;
     }
 
-    Headers.prototype.forEach = function (callback, thisArg) {
+    lib.define(Headers.prototype, "forEach", function forEach(callback, thisArg) {
         var pairs = sortedPairs(this), j;
+        if (typeof callback !== "function") {
+            throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not "
+                                + "of type 'Function'.");
+        }
         for (j = 0; j < pairs.length; j++) {
             callback.call(thisArg, pairs[j][1], pairs[j][0], this);
         }
-    };
-    Headers.prototype.entries = function () {
-        return lib.arrayIterator(sortedPairs(this));
-    };
-    Headers.prototype.keys = function () {
-        return lib.arrayIterator(sortedPairs(this).map(function (p) { return p[0]; }));
-    };
-    Headers.prototype.values = function () {
-        return lib.arrayIterator(sortedPairs(this).map(function (p) { return p[1]; }));
-    };
-    if (typeof Symbol === "function" && Symbol.iterator) {
-        Headers.prototype[Symbol.iterator] = Headers.prototype.entries;
-    }
+    });
 
-    lib.arrayIterator = function (arr) {
-        var idx = 0, it = {
-            next: function () {
-                return idx < arr.length ? { value: arr[idx++], done: false }
-                                        : { value: undefined, done: true };
-            }
-        };
-        if (typeof Symbol === "function" && Symbol.iterator) {
-            it[Symbol.iterator] = function () { return this; };
+    /* Iterators walk the sorted list as it is at each step (the spec's). */
+    function HeadersIterator(h, kind) {
+        this._h = h;
+        this._kind = kind;
+        this._i = 0;
+    }
+    lib.define(HeadersIterator.prototype, "next", function next() {
+        var pairs = sortedPairs(this._h), p;
+        if (this._i >= pairs.length) {
+            return { value: undefined, done: true };
         }
-        return it;
+        p = pairs[this._i++];
+        return { value: this._kind === 0 ? p : this._kind === 1 ? p[0] : p[1], done: false };
+    });
+    HeadersIterator.prototype[Symbol.iterator] = function () { return this; };
+    Object.defineProperty(HeadersIterator.prototype, Symbol.toStringTag, {
+        value: "Headers Iterator", configurable: true
+    });
+
+    lib.define(Headers.prototype, "entries", function entries() {
+        return new HeadersIterator(this, 0);
+    });
+    lib.define(Headers.prototype, "keys", function keys() {
+        return new HeadersIterator(this, 1);
+    });
+    lib.define(Headers.prototype, "values", function values() {
+        return new HeadersIterator(this, 2);
+    });
+    lib.define(Headers.prototype, Symbol.iterator, Headers.prototype.entries);
+    Object.defineProperty(Headers.prototype, Symbol.toStringTag, {
+        value: "Headers", configurable: true
+    });
+
+    /* An iterator over a fixed array (other bootstrap files). */
+    function ArrayIterator(arr) {
+        this._a = arr;
+        this._i = 0;
+    }
+    lib.define(ArrayIterator.prototype, "next", function next() {
+        return this._i < this._a.length ? { value: this._a[this._i++], done: false }
+                                        : { value: undefined, done: true };
+    });
+    ArrayIterator.prototype[Symbol.iterator] = function () { return this; };
+    lib.arrayIterator = function (arr) {
+        return new ArrayIterator(arr);
     };
     lib.iterToArray = function (x) {
-        var it = x[Symbol.iterator](), out = [], step;
-        while (!(step = it.next()).done) { out.push(step.value); }
+        var it, out = [], step;
+        if (x instanceof Array) {
+            return x.slice();
+        }
+        if (x === null || x === undefined || typeof x[Symbol.iterator] !== "function") {
+            throw new TypeError(String(x) + " is not iterable");
+        }
+        it = x[Symbol.iterator]();
+        if (it === null || typeof it !== "object") {
+            throw new TypeError("Result of the Symbol.iterator method is not an object");
+        }
+        while (!(step = it.next()).done) {
+            out.push(step.value);
+        }
         return out;
     };
 
-    /* From C: "name: value\r\n..." as received. Names are lowercased. */
-    lib.headersFromRaw = function (raw) {
-        var h = Object.create(Headers.prototype), l = [], lines, j, line, c;
-        h._list = l;
-        if (raw) {
-            lines = raw.split("\r\n");
-            for (j = 0; j < lines.length; j++) {
-                line = lines[j];
-                c = line.indexOf(":");
-                if (c > 0) {
-                    l.push(line.substring(0, c).toLowerCase(), line.substring(c + 2));
-                }
-            }
-        }
-        return h;
+    /* From C: "Name: value\r\n..." as received; parsed on first use. */
+    lib.headersFromRaw = function (raw, guard) {
+        return new FromList(raw ? native.hdrParse(raw) : [], guard);
     };
-    lib.checkHeaderName = checkName;
+    lib.headersFromList = function (list, guard) {
+        return new FromList(list, guard);
+    };
+    lib.checkHeaderName = hdrName;
+    lib.checkHeaderValue = hdrValue;
     lib.define(global, "Headers", Headers);
     lib.Headers = Headers;
 }

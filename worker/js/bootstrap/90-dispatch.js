@@ -8,7 +8,7 @@
 function (native, global, lib) {
     "use strict";
     var Promise = lib.Promise, Response = lib.Response;
-    var fetchListeners = [];
+    var fetchListeners = [], scheduledListeners = [];
     var handler = null, handlerThis = null;
 
     lib.define(global, "addEventListener", function addEventListener(type, listener) {
@@ -18,6 +18,8 @@ function (native, global, lib) {
         }
         if (type === "fetch") {
             fetchListeners.push(listener);
+        } else if (type === "scheduled") {
+            scheduledListeners.push(listener);
         }
     });
     var module = { exports: {} };
@@ -60,9 +62,37 @@ function (native, global, lib) {
         return ev._response;
     }
 
+    /* scheduled(controller, env, ctx) for 70-scheduled.js, or null. */
+    function findScheduled(ex) {
+        var d = ex && ex["default"];
+        if (ex && typeof ex.scheduled === "function") {
+            return function (c, env, ctx) { return ex.scheduled(c, env, ctx); };
+        }
+        if (d && typeof d.scheduled === "function") {
+            return function (c, env, ctx) { return d.scheduled(c, env, ctx); };
+        }
+        if (scheduledListeners.length > 0) {
+            return function (c, env, ctx) {
+                var ev = { type: "scheduled", cron: c.cron, scheduledTime: c.scheduledTime,
+                           noRetry: function () {},
+                           waitUntil: function (p) { ctx.waitUntil(p); } }, i, l;
+                for (i = 0; i < scheduledListeners.length; i++) {
+                    l = scheduledListeners[i];
+                    if (typeof l === "function") {
+                        l.call(global, ev);
+                    } else {
+                        l.handleEvent(ev);
+                    }
+                }
+            };
+        }
+        return null;
+    }
+
     /* After the script ran: "" when a handler was found, else why not. */
     lib.load = function () {
         var ex = module.exports, d;
+        lib.scheduledHandler = findScheduled(ex);
         if (ex && typeof ex.fetch === "function") {
             handler = ex.fetch;
             handlerThis = ex;
@@ -71,6 +101,11 @@ function (native, global, lib) {
             handlerThis = d;
         } else if (fetchListeners.length > 0) {
             handler = listenerHandler;
+            handlerThis = global;
+        } else if (lib.scheduledHandler !== null) {
+            handler = function () {
+                throw new Error("this app has no fetch handler (only scheduled)");
+            };
             handlerThis = global;
         } else {
             return "the script defines no fetch handler: use module.exports = { fetch: "
@@ -84,11 +119,10 @@ function (native, global, lib) {
         this._id = id;
     }
     Context.prototype.waitUntil = function (p) {
-        Promise.resolve(p).then(undefined, function (e) {
-            lib.reportError(e, "ctx.waitUntil() promise rejected");
-        });
+        lib.waitUntil(this._id, p);
     };
     Context.prototype.passThroughOnException = function () {};
+    lib.Context = Context;
 
     function fail(id, e) {
         var msg, stack = "";
@@ -137,14 +171,17 @@ function (native, global, lib) {
     /* One request: C -> here; the answer goes back through native.respond/fail. */
     lib.dispatch = function (id, method, url, raw, body) {
         var req = lib.incomingRequest(method, url, raw, body), r;
+        lib.currentRequest = id;        /* timers and fetch() belong to it */
         try {
             r = handler.call(handlerThis, req, lib.env, new Context(id));
         } catch (e) {
             fail(id, e);
             lib.drain();
+            lib.currentRequest = -1;
             return;
         }
         settle(id, r);
         lib.drain();
+        lib.currentRequest = -1;
     };
 }

@@ -1,0 +1,280 @@
+/*
+ * js-hot-path: the JS side of one request, inside one real heap (nd_js_new:
+ * our allocator, natives and bootstrap), without sockets. Prints us per
+ * request for a few handlers, and the cost of creating a heap.
+ *
+ *   build/release/js-hot-path [requests [handler-index]]
+ *   (scripts/bench/js-hot-path runs it; with an index, only that handler runs:
+ *   `perf stat -e instructions:u` then gives a load-independent measure)
+ *
+ * Linked with -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log:
+ * native.respond does all its work (header list, body to UTF-8) and then
+ * lands here instead of in an HTTP connection.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/sys.h"
+#include "worker/app.h"
+#include "worker/js/heap.h"
+#include "worker/js/loader.h"
+
+/* GLOBAL: what the wrapped natives saw (single-threaded benchmark). */
+static struct {
+    long   responses, failures;
+    int    last_status;
+    size_t last_len;
+    char   last_fail[256];
+} g_seen;
+
+int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs,
+                          int n, const void *body, size_t len);
+void __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
+void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg);
+
+int
+__wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
+                      const void *body, size_t len)
+{
+    g_seen.responses++;
+    g_seen.last_status = status;
+    g_seen.last_len = len;
+    return 0;
+}
+
+void
+__wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
+{
+    g_seen.failures++;
+    snprintf(g_seen.last_fail, sizeof(g_seen.last_fail), "%s", msg);
+}
+
+void
+__wrap_nd_app_log(struct nd_app *app, int level, const char *msg)
+{
+}
+
+static const char *const RAW_HEADERS =
+    "Host: hello.localhost\r\nUser-Agent: wrk/4.2.0\r\nAccept: */*\r\n";
+
+struct handler {
+    const char *name;
+    const char *src;
+};
+
+static const struct handler HANDLERS[] = {
+    { "bare handler call (returns a prebuilt Response)",
+      "var r = new Response('Hello World');"
+      "module.exports = { fetch: function (request, env, ctx) { return r; } };" },
+    { "hello: new Response(\"Hello World\")",
+      "module.exports = { fetch: function (request, env, ctx) {"
+      "    return new Response('Hello World'); } };" },
+    { "hello + headers: new Response(s, {headers: {2 entries}})",
+      "module.exports = { fetch: function (request, env, ctx) {"
+      "    return new Response('Hello World', { headers: { 'content-type': 'text/plain',"
+      "        'x-powered-by': 'nanod' } }); } };" },
+    { "JSON: Response.json(obj) + request.headers.get + url",
+      "module.exports = { fetch: function (request, env, ctx) {"
+      "    return Response.json({ ok: true, ua: request.headers.get('user-agent'),"
+      "        method: request.method, url: request.url, n: [1, 2, 3] }); } };" },
+    { "async: Promise.resolve().then(() => new Response(...))",
+      "module.exports = { fetch: function (request, env, ctx) {"
+      "    return Promise.resolve(1).then(function () { return new Response('Hello'); }); } };" },
+    { "URL: new URL(request.url).pathname",
+      "module.exports = { fetch: function (request, env, ctx) {"
+      "    return new Response(new URL(request.url).pathname); } };" },
+};
+
+/* Loads src as the app script in js; 0 or -1. (What app.c's app_heap does.) */
+static int
+load_app(struct nd_js *js, const char *src)
+{
+    duk_context *ctx = js->ctx;
+    char         msg[512];
+    int          line;
+
+    duk_push_heapptr(ctx, js->lib);                         /* -> [ lib ] */
+    duk_push_object(ctx);
+    duk_put_prop_string(ctx, -2, "env");
+    if (nd_loader_compile(ctx, "bench.js", src, strlen(src), &line, msg, sizeof(msg)) == -1) {
+        fprintf(stderr, "bench.js:%d: %s\n", line, msg);
+        duk_pop(ctx);
+        return -1;
+    }
+    duk_push_global_object(ctx);                            /* -> [ lib fn global ] */
+    if (nd_js_pcall(js, 0, 0) != 0) {
+        fprintf(stderr, "bench.js: %s\n", duk_safe_to_string(ctx, -1));
+        duk_pop_2(ctx);
+        return -1;
+    }
+    duk_pop(ctx);
+    duk_get_prop_string(ctx, -1, "load");
+    duk_push_heapptr(ctx, js->lib);
+    if (nd_js_pcall(js, 0, 0) != 0 || duk_get_length(ctx, -1) > 0) {
+        fprintf(stderr, "bench.js: %s\n", duk_safe_to_string(ctx, -1));
+        duk_pop_2(ctx);
+        return -1;
+    }
+    duk_pop_2(ctx);
+    return 0;
+}
+
+/* One request through lib.dispatch, then the microtask drain; 0 or -1. */
+static int
+one_request(struct nd_js *js, double id)
+{
+    duk_context *ctx = js->ctx;
+
+    duk_push_heapptr(ctx, js->dispatch);
+    duk_push_undefined(ctx);
+    duk_push_number(ctx, id);
+    duk_push_lstring(ctx, "GET", 3);
+    duk_push_string(ctx, "http://hello.localhost/some/path?q=1");
+    duk_push_string(ctx, RAW_HEADERS);
+    duk_push_undefined(ctx);
+    if (nd_js_pcall(js, 5, 0) != 0) {
+        fprintf(stderr, "dispatch: %s\n", duk_safe_to_string(ctx, -1));
+        duk_pop(ctx);
+        return -1;
+    }
+    duk_pop(ctx);
+    duk_push_heapptr(ctx, js->drain);
+    duk_push_undefined(ctx);
+    if (nd_js_pcall(js, 0, 0) != 0) {
+        fprintf(stderr, "drain: %s\n", duk_safe_to_string(ctx, -1));
+        duk_pop(ctx);
+        return -1;
+    }
+    duk_pop(ctx);
+    return 0;
+}
+
+static int
+bench_handler(const struct handler *h, long n)
+{
+    struct nd_js *js;
+    char          msg[512];
+    int64_t       t0, t1;
+    long          i, before;
+    int           round;
+    double        best = 1e9;
+
+    js = nd_js_new(0, NULL, msg, sizeof(msg));
+    if (js == NULL) {
+        fprintf(stderr, "nd_js_new: %s\n", msg);
+        return -1;
+    }
+    if (load_app(js, h->src) == -1) {
+        nd_js_free(js);
+        return -1;
+    }
+    /* Warm up, then the best of 3 rounds (the box is shared with the build). */
+    for (i = 0; i < n / 10 + 1; i++) {
+        if (one_request(js, (double) i) == -1) {
+            goto fail;
+        }
+    }
+    for (round = 0; round < 3; round++) {
+        before = g_seen.responses;
+        t0 = nd_sys_now_us();
+        for (i = 0; i < n; i++) {
+            if (one_request(js, (double) i) == -1) {
+                goto fail;
+            }
+        }
+        t1 = nd_sys_now_us();
+        if (g_seen.responses - before != n) {
+            fprintf(stderr, "%s: %ld responses for %ld requests (failures %ld: %s)\n", h->name,
+                    g_seen.responses - before, n, g_seen.failures, g_seen.last_fail);
+            goto fail;
+        }
+        if ((double) (t1 - t0) / (double) n < best) {
+            best = (double) (t1 - t0) / (double) n;
+        }
+    }
+    printf("%8.2f us/request  %s  (status %d, %zu body bytes)\n", best, h->name,
+           g_seen.last_status, g_seen.last_len);
+    nd_js_free(js);
+    return 0;
+
+fail:
+    nd_js_free(js);
+    return -1;
+}
+
+static int
+bench_heaps(int n)
+{
+    struct nd_js **heaps = calloc((size_t) n, sizeof(*heaps));
+    char           msg[512];
+    int64_t        t0, t1, rss0, rss1;
+    size_t         mem = 0;
+    int            i;
+
+    if (heaps == NULL) {
+        return -1;
+    }
+    /* The first heap compiles the bootstrap (once per process): not counted. */
+    heaps[0] = nd_js_new(0, NULL, msg, sizeof(msg));
+    if (heaps[0] == NULL) {
+        fprintf(stderr, "nd_js_new: %s\n", msg);
+        free(heaps);
+        return -1;
+    }
+    nd_js_free(heaps[0]);
+    rss0 = nd_sys_rss(getpid());
+    t0 = nd_sys_now_us();
+    for (i = 0; i < n; i++) {
+        heaps[i] = nd_js_new(0, NULL, msg, sizeof(msg));
+        if (heaps[i] == NULL) {
+            fprintf(stderr, "nd_js_new: %s\n", msg);
+            break;
+        }
+        mem += heaps[i]->mem_used;
+    }
+    t1 = nd_sys_now_us();
+    rss1 = nd_sys_rss(getpid());
+    if (i == n) {
+        printf("%8.3f ms/heap      heap creation with the bootstrap (%d heaps)\n",
+               (double) (t1 - t0) / 1000.0 / n, n);
+        printf("%8.1f KB/heap      allocated by Duktape right after creation\n",
+               (double) mem / 1024.0 / n);
+        printf("%8.1f KB/heap      RSS growth\n", (double) (rss1 - rss0) / 1024.0 / n);
+    }
+    while (i-- > 0) {
+        nd_js_free(heaps[i]);
+    }
+    free(heaps);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    long   n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
+    long   only = argc > 2 ? strtol(argv[2], NULL, 10) : -1;
+    size_t i;
+    int    rc = 0;
+
+    if (n <= 0) {
+        fprintf(stderr, "usage: js-hot-path [requests [handler-index]]\n");
+        return 2;
+    }
+    nd_log_set_level(ND_LOG_WARN);
+    if (only < 0 && bench_heaps(200) == -1) {
+        rc = 1;
+    }
+    for (i = 0; i < sizeof(HANDLERS) / sizeof(HANDLERS[0]); i++) {
+        if (only >= 0 && (size_t) only != i) {
+            continue;
+        }
+        if (bench_handler(&HANDLERS[i], n) == -1) {
+            printf("   (failed)  %s\n", HANDLERS[i].name);
+            rc = 1;
+        }
+    }
+    return rc;
+}

@@ -1,0 +1,290 @@
+/*
+ * Runs JavaScript test files inside a real app heap (nd_js_new: our allocator,
+ * natives and the whole bootstrap), as tenant code. Built as
+ * build/<mode>/tests/test_js_conformance; scripts/run-tests runs it from the
+ * repo root like the unit tests.
+ *
+ *   test_js_conformance [FILE.js...]     (default: every tests/js/test_*.js)
+ *
+ * Globals for the test files (nothing else differs from an app heap):
+ *   print(s)            a line on stdout
+ *   readBytes(path)     the file as a Uint8Array, or null
+ *   readFile(path)      the file as a string (UTF-8), or null
+ *   testdata(rel)       readFile($NANOD_TESTDATA/rel or ../shared/testdata/rel)
+ *   nowMicros()         monotonic clock
+ *   T.ok(name) / T.fail(name, why) / T.skip(name, why) / T.known(name, why)
+ *   T.check(name, got, want)
+ * After each file, microtasks are drained and pending T.async work awaited.
+ * The last line is "N passed, N failed" (", N skipped" when some were).
+ * Known failures (T.known) are listed and counted apart: they are neither.
+ *
+ * Linked with -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+ * (no app behind the heap: console.* goes to stderr).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glob.h>
+
+#include "common/log.h"
+#include "common/sys.h"
+#include "worker/app.h"
+#include "worker/js/bind.h"
+#include "worker/js/heap.h"
+
+#define MAX_FILE (64u << 20)
+
+int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs,
+                          int n, const void *body, size_t len);
+void __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
+void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg);
+
+int
+__wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
+                      const void *body, size_t len)
+{
+    return -1;
+}
+
+void
+__wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
+{
+    fprintf(stderr, "native.fail: %s\n%s\n", msg, stack);
+}
+
+void
+__wrap_nd_app_log(struct nd_app *app, int level, const char *msg)
+{
+    fprintf(stderr, "[log %d] %s\n", level, msg);
+}
+
+/* print(s): a line of UTF-8 (the internal form keeps surrogate pairs apart). */
+static duk_ret_t
+js_print(duk_context *ctx)
+{
+    duk_size_t           len;
+    const unsigned char *s = (const unsigned char *) duk_safe_to_lstring(ctx, 0, &len);
+    unsigned char       *out = duk_push_fixed_buffer(ctx, len + 1);
+    size_t               n = nd_bind_utf8(s, len, out);
+
+    fwrite(out, 1, n, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+    return 0;
+}
+
+/* -> [ ... Uint8Array | null ] */
+static void
+push_file(duk_context *ctx, const char *path)
+{
+    char  *data;
+    size_t len;
+    void  *buf;
+
+    if (nd_sys_read_file(path, MAX_FILE, &data, &len) == -1) {
+        duk_push_null(ctx);
+        return;
+    }
+    buf = duk_push_fixed_buffer(ctx, len);
+    if (len > 0) {
+        memcpy(buf, data, len);
+    }
+    free(data);
+    duk_push_buffer_object(ctx, -1, 0, len, DUK_BUFOBJ_UINT8ARRAY);
+    duk_remove(ctx, -2);
+}
+
+static duk_ret_t
+js_read_file(duk_context *ctx)
+{
+    push_file(ctx, duk_require_string(ctx, 0));
+    return 1;
+}
+
+/* The directory of the shared conformance data, or "" when there is none. */
+static duk_ret_t
+js_testdata_dir(duk_context *ctx)
+{
+    const char *dir = getenv("NANOD_TESTDATA");
+
+    if (dir == NULL || dir[0] == '\0') {
+        dir = "../shared/testdata";
+    }
+    duk_push_string(ctx, dir);
+    return 1;
+}
+
+static duk_ret_t
+js_now_us(duk_context *ctx)
+{
+    duk_push_number(ctx, (double) nd_sys_now_us());
+    return 1;
+}
+
+static const char PRELUDE[] =
+    "(function (g) {\n"
+    "  var T = { passed: 0, failed: 0, skipped: 0, nknown: 0, pending: 0, file: '' };\n"
+    "  T.ok = function (name) { T.passed++; };\n"
+    "  T.fail = function (name, why) { T.failed++;\n"
+    "      print('FAIL ' + T.file + ': ' + name + (why === undefined ? '' : ': ' + why)); };\n"
+    "  T.skip = function (name, why) { T.skipped++;\n"
+    "      print('SKIP ' + T.file + ': ' + name + (why === undefined ? '' : ': ' + why)); };\n"
+    "  T.known = function (name, why) { T.nknown++;\n"
+    "      print('KNOWN ' + T.file + ': ' + name + (why === undefined ? '' : ': ' + why)); };\n"
+    "  T.check = function (name, got, want) {\n"
+    "      if (got === want) { T.ok(name); return true; }\n"
+    "      T.fail(name, 'got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want));\n"
+    "      return false; };\n"
+    "  T.async = function (name, p) { T.pending++;\n"
+    "      p.then(function () { T.pending--; }, function (e) { T.pending--;\n"
+    "          T.fail(name, e && e.stack ? e.stack : String(e)); }); };\n"
+    "  g.T = T;\n"
+    "  g.readFile = function (p) { var b = readBytes(p);\n"
+    "      return b === null ? null : new TextDecoder().decode(b); };\n"
+    "  g.testdata = function (rel) { return readFile(testdataDir() + '/' + rel); };\n"
+    "})(this);\n";
+
+static int
+drain(struct nd_js *js)
+{
+    duk_push_heapptr(js->ctx, js->drain);
+    duk_push_undefined(js->ctx);
+    if (nd_js_pcall(js, 0, 0) != 0) {
+        fprintf(stderr, "drain: %s\n", duk_safe_to_string(js->ctx, -1));
+        duk_pop(js->ctx);
+        return -1;
+    }
+    duk_pop(js->ctx);
+    return 0;
+}
+
+/* Runs src as a program; -1 when it threw (the error is reported as a failure). */
+static int
+run_source(struct nd_js *js, const char *name, const char *src, size_t len)
+{
+    duk_context *ctx = js->ctx;
+
+    duk_push_string(ctx, name);
+    if (duk_pcompile_lstring_filename(ctx, 0, src, len) != 0) {
+        printf("FAIL %s: %s\n", name, duk_safe_to_string(ctx, -1));
+        duk_pop(ctx);
+        return -1;
+    }
+    duk_push_global_object(ctx);
+    if (nd_js_pcall(js, 0, 0) != 0) {
+        const char *msg;
+        if (duk_is_error(ctx, -1)) {
+            duk_get_prop_string(ctx, -1, "stack");
+            msg = duk_safe_to_string(ctx, -1);
+        } else {
+            msg = duk_safe_to_string(ctx, -1);
+        }
+        printf("FAIL %s: uncaught %s\n", name, msg);
+        duk_set_top(ctx, 0);
+        return -1;
+    }
+    duk_pop(ctx);
+    return drain(js);
+}
+
+static double
+t_get(duk_context *ctx, const char *key)
+{
+    double v;
+
+    duk_get_global_string(ctx, "T");
+    duk_get_prop_string(ctx, -1, key);
+    v = duk_get_number_default(ctx, -1, 0);
+    duk_pop_2(ctx);
+    return v;
+}
+
+int
+main(int argc, char **argv)
+{
+    struct nd_js *js;
+    duk_context  *ctx;
+    glob_t        g;
+    char          msg[512];
+    char        **files;
+    size_t        nfiles, i;
+    int           errors = 0;
+    static const duk_function_list_entry funcs[] = {
+        { "print", js_print, 1 },
+        { "readBytes", js_read_file, 1 },
+        { "testdataDir", js_testdata_dir, 0 },
+        { "nowMicros", js_now_us, 0 },
+        { NULL, NULL, 0 },
+    };
+
+    nd_log_set_level(ND_LOG_WARN);
+    memset(&g, 0, sizeof(g));
+    if (argc > 1) {
+        files = argv + 1;
+        nfiles = (size_t) argc - 1;
+    } else {
+        if (glob("tests/js/test_*.js", 0, NULL, &g) != 0) {
+            fprintf(stderr, "no tests/js/test_*.js (run from the repo root)\n");
+            printf("0 passed, 1 failed\n");
+            return 1;
+        }
+        files = g.gl_pathv;
+        nfiles = g.gl_pathc;
+    }
+    js = nd_js_new(0, NULL, msg, sizeof(msg));
+    if (js == NULL) {
+        fprintf(stderr, "nd_js_new: %s\n", msg);
+        printf("0 passed, 1 failed\n");
+        globfree(&g);
+        return 1;
+    }
+    ctx = js->ctx;
+    duk_push_global_object(ctx);
+    duk_put_function_list(ctx, -1, funcs);
+    duk_pop(ctx);
+    if (run_source(js, "prelude", PRELUDE, sizeof(PRELUDE) - 1) == -1) {
+        errors++;
+    }
+    for (i = 0; i < nfiles; i++) {
+        char  *src;
+        size_t len;
+        double before_p = t_get(ctx, "passed"), before_f = t_get(ctx, "failed");
+
+        duk_get_global_string(ctx, "T");
+        duk_push_string(ctx, files[i]);
+        duk_put_prop_string(ctx, -2, "file");
+        duk_pop(ctx);
+        if (nd_sys_read_file(files[i], MAX_FILE, &src, &len) == -1) {
+            printf("FAIL %s: cannot read it\n", files[i]);
+            errors++;
+            continue;
+        }
+        if (run_source(js, files[i], src, len) == -1) {
+            errors++;
+        }
+        free(src);
+        if (t_get(ctx, "pending") > 0) {
+            printf("FAIL %s: %.0f async checks never settled\n", files[i],
+                   t_get(ctx, "pending"));
+            errors++;
+        }
+        printf("%s: %.0f passed, %.0f failed\n", files[i], t_get(ctx, "passed") - before_p,
+               t_get(ctx, "failed") - before_f);
+    }
+    {
+        double p = t_get(ctx, "passed"), f = t_get(ctx, "failed") + errors;
+        double s = t_get(ctx, "skipped"), k = t_get(ctx, "nknown");
+
+        if (k > 0) {
+            printf("known failures (tests/KNOWN-FAILURES.md): %.0f\n", k);
+        }
+        nd_js_free(js);
+        globfree(&g);
+        if (s > 0) {
+            printf("%.0f passed, %.0f failed, %.0f skipped\n", p, f, s);
+        } else {
+            printf("%.0f passed, %.0f failed\n", p, f);
+        }
+        return f > 0 ? 1 : 0;
+    }
+}

@@ -1,0 +1,61 @@
+/*
+ * Outbound fetch(): libcurl's multi socket interface on the worker's
+ * event_base (the shape of curl's hiperfifo.c). Worker only.
+ *
+ *   native.fetchStart -> nd_fetch_start -> (queued while the invocation has
+ *   max_concurrent_subrequests in flight) -> curl_multi_add_handle -> socket
+ *   and timer events -> CURLMSG_DONE: the handle leaves the multi, the transfer
+ *   goes on a done list -> a deferred event: the next redirect hop, or
+ *   lib.fetchDone(...) through nd_app_enter() (never JS, never curl_multi_*
+ *   inside a curl callback).
+ *
+ * Redirects are followed here, not by curl: redirect modes, the 20-hop limit,
+ * method/body/Authorization rules of the Fetch standard. The SSRF guard checks
+ * the resolved address of every connection (CURLOPT_OPENSOCKETFUNCTION), so
+ * every hop and every DNS answer; apps with different fetch_allow lists use
+ * different CURLMs so that no connection is reused across policies.
+ */
+#ifndef ND_FETCH_H
+#define ND_FETCH_H
+
+#include <stddef.h>
+
+#include "worker/app.h"
+
+enum nd_fetch_redirect {
+    ND_REDIRECT_FOLLOW,
+    ND_REDIRECT_MANUAL,
+    ND_REDIRECT_ERROR
+};
+
+/* What native.fetchStart hands over; strings are UTF-8, header values bytes. */
+struct nd_fetch_req {
+    double                  id;         /* JS-visible, per heap */
+    double                  io;         /* the invocation */
+    const char             *method;
+    const char             *url;
+    const char *const      *hdrs;       /* name, value, name, value... (names lowercase) */
+    const size_t           *hdr_lens;
+    int                     nhdrs;      /* pairs */
+    const void             *body;       /* NULL: none */
+    size_t                  body_len;
+    enum nd_fetch_redirect  redirect;
+};
+
+/*
+ * Starts (or queues) a transfer. -1 when it cannot even start: *is_type_error
+ * and msg say how to reject (a bad URL, too many subrequests...).
+ */
+int nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_error,
+                   char *msg, size_t size);
+/* AbortSignal: drops transfer id. 1 when it was pending. */
+int nd_fetch_abort(struct nd_app *app, double id);
+int nd_fetch_pending(struct nd_app *app, double id);
+
+/* Worker exit, after every app's resources were cancelled. */
+void nd_fetch_cleanup(struct nd_worker *w);
+
+/* Why the SSRF guard refuses addr (4 or 16 bytes of family), or NULL. Pure. */
+const char *nd_fetch_blocked(int family, const unsigned char *addr);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * native.fetchStart / fetchAbort / fetchPending: the C half of fetch()
+ * (bootstrap/60-fetch.js). Plain values in; the result comes back later
+ * through lib.fetchDone (worker/fetch.c).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/app.h"
+#include "worker/fetch.h"
+#include "worker/js/bind.h"
+#include "worker/js/heap.h"
+
+#define MAX_REQ_HEADERS 1024
+
+/* GLOBAL: scratch for one fetchStart (single-threaded worker; nd_fetch_start
+ * copies what it keeps). Kept across calls so that a Duktape error never
+ * leaks it. */
+static struct {
+    unsigned char *p;
+    size_t         cap;
+    const char    *hdrs[2 * MAX_REQ_HEADERS];
+    size_t         lens[2 * MAX_REQ_HEADERS];
+} g_fetch_scratch;
+
+static unsigned char *
+scratch(size_t need)
+{
+    if (need > g_fetch_scratch.cap) {
+        size_t         cap = need < 4096 ? 4096 : need * 2;
+        unsigned char *p = realloc(g_fetch_scratch.p, cap);
+        if (p == NULL) {
+            return NULL;
+        }
+        g_fetch_scratch.p = p;
+        g_fetch_scratch.cap = cap;
+    }
+    return g_fetch_scratch.p;
+}
+
+/* A ByteString (chars <= U+00FF) from Duktape's internal UTF-8 to bytes. */
+static size_t
+to_latin1(const unsigned char *in, size_t len, unsigned char *out)
+{
+    size_t i = 0, o = 0;
+
+    while (i < len) {
+        if ((in[i] == 0xC2 || in[i] == 0xC3) && i + 1 < len) {
+            out[o++] = (unsigned char) (((in[i] & 0x03) << 6) | (in[i + 1] & 0x3F));
+            i += 2;
+        } else {
+            out[o++] = in[i++];
+        }
+    }
+    return o;
+}
+
+/* native.fetchStart(id, invocation, method, url, flatHeaders, body, redirect 0|1|2) */
+static duk_ret_t
+native_fetch_start(duk_context *ctx)
+{
+    struct nd_js        *js = nd_js_of(ctx);
+    struct nd_fetch_req  r;
+    const unsigned char *method, *url, *sbody = NULL;
+    unsigned char       *buf, *p;
+    duk_size_t           mlen, ulen, blen = 0, len;
+    size_t               need;
+    char                 msg[1024];
+    int                  nflat = 0, i, te;
+
+    memset(&r, 0, sizeof(r));
+    r.id = duk_require_number(ctx, 0);
+    r.io = duk_require_number(ctx, 1);
+    method = (const unsigned char *) duk_require_lstring(ctx, 2, &mlen);
+    url = (const unsigned char *) duk_require_lstring(ctx, 3, &ulen);
+    r.redirect = (enum nd_fetch_redirect) duk_get_int(ctx, 6);
+    need = mlen + ulen + 2;
+    if (duk_is_array(ctx, 4)) {
+        nflat = (int) duk_get_length(ctx, 4) & ~1;
+        if (nflat / 2 > MAX_REQ_HEADERS) {
+            return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch: too many request headers (max %d)",
+                             MAX_REQ_HEADERS);
+        }
+        for (i = 0; i < nflat; i++) {
+            duk_get_prop_index(ctx, 4, (duk_uarridx_t) i);
+            if (duk_get_lstring(ctx, -1, &len) == NULL) {
+                return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch: bad request header list");
+            }
+            need += len + 1;
+            duk_pop(ctx);
+        }
+    }
+    if (duk_is_string(ctx, 5)) {
+        sbody = (const unsigned char *) duk_get_lstring(ctx, 5, &blen);
+        need += blen + 1;
+    } else if (duk_is_buffer_data(ctx, 5)) {
+        r.body = duk_get_buffer_data(ctx, 5, &blen);
+        r.body_len = blen;
+        if (r.body == NULL) {
+            r.body = "";
+        }
+    }
+    buf = scratch(need);
+    if (buf == NULL) {
+        return duk_error(ctx, DUK_ERR_ERROR, "fetch: out of memory");
+    }
+    p = buf;
+    r.method = (const char *) p;
+    memcpy(p, method, mlen);
+    p[mlen] = '\0';
+    p += mlen + 1;
+    r.url = (const char *) p;
+    p += nd_bind_utf8(url, ulen, p);
+    *p++ = '\0';
+    for (i = 0; i < nflat; i++) {
+        const unsigned char *s;
+
+        duk_get_prop_index(ctx, 4, (duk_uarridx_t) i);
+        s = (const unsigned char *) duk_get_lstring(ctx, -1, &len);
+        g_fetch_scratch.hdrs[i] = (const char *) p;
+        g_fetch_scratch.lens[i] = (i & 1) ? to_latin1(s, len, p) : len;
+        if (!(i & 1)) {
+            memcpy(p, s, len);
+        }
+        p += g_fetch_scratch.lens[i];
+        *p++ = '\0';
+        duk_pop(ctx);
+    }
+    r.hdrs = g_fetch_scratch.hdrs;
+    r.hdr_lens = g_fetch_scratch.lens;
+    r.nhdrs = nflat / 2;
+    if (sbody != NULL) {
+        r.body = p;
+        r.body_len = nd_bind_utf8(sbody, blen, p);
+    }
+    if (nd_fetch_start(js->owner, &r, &te, msg, sizeof(msg)) == -1) {
+        return duk_error(ctx, te ? DUK_ERR_TYPE_ERROR : DUK_ERR_ERROR, "%s", msg);
+    }
+    return 0;
+}
+
+/* native.fetchAbort(id) -> was pending */
+static duk_ret_t
+native_fetch_abort(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+
+    duk_push_boolean(ctx, nd_fetch_abort(js->owner, duk_require_number(ctx, 0)));
+    return 1;
+}
+
+/* native.fetchPending(id) */
+static duk_ret_t
+native_fetch_pending(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+
+    duk_push_boolean(ctx, nd_fetch_pending(js->owner, duk_require_number(ctx, 0)));
+    return 1;
+}
+
+void
+nd_bind_fetch(duk_context *ctx, duk_idx_t native)
+{
+    static const duk_function_list_entry funcs[] = {
+        { "fetchStart", native_fetch_start, 7 },
+        { "fetchAbort", native_fetch_abort, 1 },
+        { "fetchPending", native_fetch_pending, 1 },
+        { NULL, NULL, 0 },
+    };
+
+    duk_put_function_list(ctx, native, funcs);
+}

@@ -1,0 +1,26 @@
+/*
+ * Natives of the Web API bootstrap (issue 5): one install function per area,
+ * called from nd_bind_push_natives() (bind.c). Worker only; every function
+ * puts its natives on the object at index native.
+ *
+ *   bind_encoding.c  header name/value checks, base64, percent-encoding
+ *   bind_url.c       IDNA domain to ASCII (libidn2)
+ *   bind_crypto.c    random, digest, HMAC (OpenSSL libcrypto)
+ *   boot_lazy.c      bootstrap files loaded on first use (bootstrap/lazy/)
+ */
+#ifndef ND_JS_BIND_WEBAPI_H
+#define ND_JS_BIND_WEBAPI_H
+
+#include "duktape.h"
+
+void nd_bind_encoding(duk_context *ctx, duk_idx_t native);
+void nd_bind_url(duk_context *ctx, duk_idx_t native);
+void nd_bind_crypto(duk_context *ctx, duk_idx_t native);
+void nd_bind_lazy(duk_context *ctx, duk_idx_t native);
+
+/* Compiles every bootstrap/lazy file to bytecode now (otherwise done with the
+ * process's first heap, ~10-40 ms): call it before fork() so that workers
+ * share the result. 0, or -1 with msg (the first error). Not thread-safe. */
+int nd_boot_lazy_init(char *msg, size_t size);
+
+#endif
