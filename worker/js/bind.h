@@ -22,4 +22,9 @@ void nd_bind_fetch(duk_context *ctx, duk_idx_t native);     /* bind_fetch.c */
  * len bytes (the result is never longer). Returns the output length. */
 size_t nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out);
 
+/* A ByteString (every char <= U+00FF, as header values are) from Duktape's
+ * internal UTF-8 form to one byte per char. out holds len bytes (the result
+ * is never longer). Returns the output length. */
+size_t nd_bind_latin1(const unsigned char *in, size_t len, unsigned char *out);
+
 #endif

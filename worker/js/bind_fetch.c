@@ -39,23 +39,6 @@ scratch(size_t need)
     return g_fetch_scratch.p;
 }
 
-/* A ByteString (chars <= U+00FF) from Duktape's internal UTF-8 to bytes. */
-static size_t
-to_latin1(const unsigned char *in, size_t len, unsigned char *out)
-{
-    size_t i = 0, o = 0;
-
-    while (i < len) {
-        if ((in[i] == 0xC2 || in[i] == 0xC3) && i + 1 < len) {
-            out[o++] = (unsigned char) (((in[i] & 0x03) << 6) | (in[i + 1] & 0x3F));
-            i += 2;
-        } else {
-            out[o++] = in[i++];
-        }
-    }
-    return o;
-}
-
 /* native.fetchStart(id, invocation, method, url, flatHeaders, body, redirect 0|1|2) */
 static duk_ret_t
 native_fetch_start(duk_context *ctx)
@@ -119,7 +102,7 @@ native_fetch_start(duk_context *ctx)
         duk_get_prop_index(ctx, 4, (duk_uarridx_t) i);
         s = (const unsigned char *) duk_get_lstring(ctx, -1, &len);
         g_fetch_scratch.hdrs[i] = (const char *) p;
-        g_fetch_scratch.lens[i] = (i & 1) ? to_latin1(s, len, p) : len;
+        g_fetch_scratch.lens[i] = (i & 1) ? nd_bind_latin1(s, len, p) : len;
         if (!(i & 1)) {
             memcpy(p, s, len);
         }

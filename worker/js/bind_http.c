@@ -67,9 +67,8 @@ nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out)
     return o;
 }
 
-/* A ByteString (every char <= U+00FF) from its internal UTF-8 form to bytes. */
-static size_t
-to_latin1(const unsigned char *in, size_t len, unsigned char *out)
+size_t
+nd_bind_latin1(const unsigned char *in, size_t len, unsigned char *out)
 {
     size_t i = 0, o = 0;
 
@@ -150,7 +149,7 @@ native_respond(duk_context *ctx)
         hdrs[n].name_len = nlen;
         p += nlen;
         hdrs[n].value = (const char *) p;
-        hdrs[n].value_len = to_latin1((const unsigned char *) value, vlen, p);
+        hdrs[n].value_len = nd_bind_latin1((const unsigned char *) value, vlen, p);
         p += hdrs[n].value_len;
         have_ctype |= nlen == 12 && memcmp(name, "content-type", 12) == 0;
         n++;
