@@ -18,6 +18,7 @@
 #include "duktape.h"
 #include "worker/app.h"
 #include "worker/fetch.h"
+#include "worker/js/bind_webapi.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/router.h"
@@ -386,7 +387,16 @@ nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed
 int
 nd_worker_global_init(void)
 {
+    char msg[1024];
+
     if (nd_timers_global_init() == -1) {
+        return -1;
+    }
+    /* Compile the bootstrap (eager and lazy files) once, here, before the
+     * first fork: every worker of every generation inherits the bytecode
+     * copy-on-write instead of spending ~50 ms compiling it again. */
+    if (nd_js_boot_init(msg, sizeof(msg)) == -1 || nd_boot_lazy_init(msg, sizeof(msg)) == -1) {
+        nd_log(ND_LOG_ERROR, NULL, "cannot compile the bootstrap: %s", msg);
         return -1;
     }
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;

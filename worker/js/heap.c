@@ -14,8 +14,10 @@
 #include "worker/js/bootstrap.h"
 #include "worker/js/heap.h"
 
-/* Each block carries its size in a header so that frees can be counted. */
-#define HDR 16
+/* Each block carries its size in a header so that frees can be counted.
+ * 8 bytes keep the 8-byte alignment Duktape needs on amd64 and save 8 bytes
+ * on each of the thousands of small blocks of a heap. */
+#define HDR 8
 /* After the deadline, how long code that swallows the timeout may go on. */
 #define HARD_STOP_GRACE_US 100000
 
