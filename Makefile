@@ -178,6 +178,14 @@ run: deps
 check:
 	sh scripts/checksrc.sh
 
+# Modern JS / TypeScript app -> one ES5 file (scripts/nanod-build; needs Node.js):
+#   make app-build SRC=src/index.ts OUT=apps/x.js    or    make app-build CONF=apps.ini
+.PHONY: app-build
+app-build:
+	@if [ -n "$(CONF)" ]; then scripts/nanod-build -c "$(CONF)"; \
+	 elif [ -n "$(SRC)" ] && [ -n "$(OUT)" ]; then scripts/nanod-build "$(SRC)" "$(OUT)"; \
+	 else echo "usage: make app-build SRC=entry.ts OUT=app.js | CONF=apps.ini" >&2; exit 2; fi
+
 # scripts/bench/run: nanod against nginx, njs, Node, workerd (peers from
 # scripts/bench/setup); ~6 min, Markdown table + bench-results/run-*.json.
 bench:

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <ini.h>
 
@@ -52,6 +53,7 @@ enum key_type {
     K_WORKERS,      /* int, or "auto" */
     K_LISTEN,
     K_SCRIPT,
+    K_SOURCE,
     K_HOSTS,
     K_DEFAULT,
     K_CIDRS,        /* fetch_allow: struct nd_cidr list */
@@ -94,11 +96,14 @@ static const struct key_def server_keys[] = {
     { "max_concurrent_subrequests", K_COUNT64, SV(limits.max_concurrent_subrequests), 1 },
     { "wait_until_timeout",    K_DURATION, SV(limits.wait_until_timeout_ms), 1 },
     { "fetch_allow",           K_CIDRS,    0,                            0 },
+    { "admin_listen",          K_STRING,   SV(admin_listen),             0 },
+    { "admin_token",           K_STRING,   SV(admin_token),              0 },
+    { "access_log",            K_STRING,   SV(access_log),               0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
 /* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
-enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_LIMITS };
+enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_SOURCE, APP_LIMITS };
 
 static const struct key_def app_keys[] = {
     { "script",          K_SCRIPT,   0,                            0 },
@@ -106,6 +111,7 @@ static const struct key_def app_keys[] = {
     { "default",         K_DEFAULT,  AP(is_default),               0 },
     { "fetch_allow",     K_CIDRS,    0,                            0 },
     { "cron",            K_CRON,     0,                            0 },
+    { "source",          K_SOURCE,   0,                            0 },
     { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
     { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
     { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
@@ -929,27 +935,165 @@ set_cron(struct load *ld, const char *value)
     app->cron_line = ld->line;
 }
 
+/* dir + "/" + rel (rel unchanged when absolute or dir is "."); malloc'd or NULL. */
+static char *
+join_path(const char *dir, const char *rel)
+{
+    size_t n;
+    char  *p;
+
+    if (rel[0] == '/' || strcmp(dir, ".") == 0) {
+        return strdup(rel);
+    }
+    n = strlen(dir) + 1 + strlen(rel) + 1;
+    p = malloc(n);
+    if (p != NULL) {
+        snprintf(p, n, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", rel);
+    }
+    return p;
+}
+
+static void read_script(struct load *ld);
+
 static void
 set_script(struct load *ld, const char *value)
 {
     struct nd_app_conf *app = &ld->conf->apps[ld->app];
-    const char         *dir = ld->conf->dir;
-    size_t              n;
 
-    if (value[0] == '/' || strcmp(dir, ".") == 0) {
-        app->script = strdup(value);
-    } else {
-        n = strlen(dir) + 1 + strlen(value) + 1;
-        app->script = malloc(n);
-        if (app->script != NULL) {
-            snprintf(app->script, n, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", value);
-        }
-    }
+    app->script = join_path(ld->conf->dir, value);
     if (app->script == NULL) {
         oom(ld);
         return;
     }
     app->script_line = ld->line;
+    read_script(ld);
+}
+
+/*
+ * source = src/index.ts: nanod never runs node. The build output is
+ * DIR/.nanod-build/APP.js (scripts/nanod-build -c apps.ini writes it), with
+ * APP.js.manifest: "size mtime_ms path" per input, paths relative to the
+ * manifest. The app runs that output, refused when missing or stale (an input
+ * changed, or the manifest does not list the source).
+ */
+#define BUILD_DIR ".nanod-build"
+
+/* 1 when the manifest at mpath is current and lists src; else 0 with why. */
+static int
+build_current(const char *mpath, const char *src, char *why, size_t whysize)
+{
+    char        line[4096], *rel, *path, *end, mdir[4096], *slash;
+    char        real_src[4096], real_in[4096];
+    FILE       *fp = fopen(mpath, "r");
+    int         lists_src = 0, ok = 1;
+    struct stat st;
+
+    if (fp == NULL) {
+        snprintf(why, whysize, "no %s", mpath);
+        return 0;
+    }
+    snprintf(mdir, sizeof(mdir), "%s", mpath);
+    slash = strrchr(mdir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+    } else {
+        snprintf(mdir, sizeof(mdir), ".");
+    }
+    if (realpath(src, real_src) == NULL) {
+        snprintf(real_src, sizeof(real_src), "%s", src);
+    }
+    while (ok && fgets(line, sizeof(line), fp) != NULL) {
+        long long size, mtime_ms;
+
+        line[strcspn(line, "\n")] = '\0';
+        if (line[0] == '#' || line[0] == '\0') {
+            continue;
+        }
+        size = strtoll(line, &end, 10);
+        mtime_ms = strtoll(end, &rel, 10);
+        if (end == line || rel == end || *rel != ' ') {
+            snprintf(why, whysize, "%s: bad line \"%.80s\"", mpath, line);
+            ok = 0;
+            break;
+        }
+        path = join_path(mdir, rel + 1);
+        if (path == NULL) {
+            snprintf(why, whysize, "out of memory");
+            ok = 0;
+            break;
+        }
+        if (stat(path, &st) == -1) {
+            snprintf(why, whysize, "%s: %s", path, strerror(errno));
+            ok = 0;
+        } else if ((long long) st.st_size != size
+                   || (long long) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000
+                      != mtime_ms) {
+            snprintf(why, whysize, "%s changed", path);
+            ok = 0;
+        } else if (realpath(path, real_in) != NULL && strcmp(real_in, real_src) == 0) {
+            lists_src = 1;
+        }
+        free(path);
+    }
+    fclose(fp);
+    if (ok && !lists_src) {
+        snprintf(why, whysize, "%s was built from another source", mpath);
+        ok = 0;
+    }
+    return ok;
+}
+
+static void
+set_source(struct load *ld, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    char               *src = join_path(ld->conf->dir, value), *rel, *mpath;
+    char                why[512];
+    size_t              n;
+    struct stat         st;
+
+    n = strlen(BUILD_DIR) + 1 + strlen(app->name) + 4;
+    rel = malloc(n);
+    if (src == NULL || rel == NULL) {
+        free(src);
+        free(rel);
+        oom(ld);
+        return;
+    }
+    snprintf(rel, n, "%s/%s.js", BUILD_DIR, app->name);
+    app->script = join_path(ld->conf->dir, rel);
+    free(rel);
+    n = app->script != NULL ? strlen(app->script) + sizeof(".manifest") : 0;
+    mpath = app->script != NULL ? malloc(n) : NULL;
+    if (mpath == NULL) {
+        free(src);
+        oom(ld);
+        return;
+    }
+    snprintf(mpath, n, "%s.manifest", app->script);
+    app->script_line = ld->line;
+    if (stat(src, &st) == -1) {
+        fail_at(ld, ld->line, "[app:%s] source \"%s\" not found: %s", app->name, src,
+                strerror(errno));
+    } else if (stat(app->script, &st) == -1) {
+        fail_at(ld, ld->line, "[app:%s] source %s is not built (no %s): run scripts/nanod-build "
+                "-c %s", app->name, value, app->script, ld->path);
+    } else if (!build_current(mpath, src, why, sizeof(why))) {
+        fail_at(ld, ld->line, "[app:%s] source %s is newer than its build (%s): run "
+                "scripts/nanod-build -c %s", app->name, value, why, ld->path);
+    } else {
+        read_script(ld);
+    }
+    free(mpath);
+    free(src);
+}
+
+/* Reads the current app's script (app->script) into app->source. */
+static void
+read_script(struct load *ld)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+
     if (nd_sys_read_file(app->script, SCRIPT_MAX, &app->source, &app->source_len) == -1) {
         app->source = NULL;
         app->source_len = 0;
@@ -1086,7 +1230,15 @@ app_key(struct load *ld, const char *name, const char *value)
     }
     switch (k->type) {
     case K_SCRIPT:
-        set_script(ld, value);
+    case K_SOURCE:
+        if (x->key_line[k->type == K_SCRIPT ? APP_SOURCE : APP_SCRIPT] != 0) {
+            fail_at(ld, ld->line, "[app:%s] has both script and source (line %d): keep one",
+                    app->name, x->key_line[k->type == K_SCRIPT ? APP_SOURCE : APP_SCRIPT]);
+        } else if (k->type == K_SCRIPT) {
+            set_script(ld, value);
+        } else {
+            set_source(ld, value);
+        }
         break;
     case K_HOSTS:
         each_item(ld, name, value, add_host);
@@ -1365,6 +1517,42 @@ dir_of(const char *path)
     return slash == path ? strdup("/") : dup_n(path, (size_t) (slash - path));
 }
 
+/* admin_listen: "off" (or unset) or an address no tenant listener uses;
+ * access_log: "off" -> NULL. */
+static void
+finish_admin(struct load *ld)
+{
+    struct nd_server_conf *sv = &ld->conf->server;
+    char                   msg[256];
+    int                    i, k, line = 0;
+
+    for (k = 0; server_keys[k].name != NULL; k++) {
+        if (strcmp(server_keys[k].name, "admin_listen") == 0) {
+            line = ld->server_key_line[k];
+        }
+    }
+    if (sv->access_log != NULL && strcmp(sv->access_log, "off") == 0) {
+        free(sv->access_log);
+        sv->access_log = NULL;
+    }
+    if (sv->admin_listen == NULL || strcmp(sv->admin_listen, "off") == 0) {
+        free(sv->admin_listen);
+        sv->admin_listen = NULL;
+        return;
+    }
+    if (nd_parse_listen(sv->admin_listen, &sv->admin, msg, sizeof(msg)) == -1) {
+        fail_at(ld, line, "bad admin_listen address \"%s\": %s", sv->admin_listen, msg);
+        return;
+    }
+    sv->admin.line = line;
+    for (i = 0; i < sv->nlisten; i++) {
+        if (same_addr(&sv->listen[i], &sv->admin)) {
+            fail_at(ld, line, "admin_listen \"%s\" is also a tenant listen address (line %d): "
+                    "the admin listener needs its own", sv->admin_listen, sv->listen[i].line);
+        }
+    }
+}
+
 /* After the last line: defaults that depend on what was set, per-app checks. */
 static void
 finish(struct load *ld)
@@ -1377,6 +1565,7 @@ finish(struct load *ld)
         ld->line = 0;
         add_listen(ld, deflt);
     }
+    finish_admin(ld);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
         struct app_extra   *x = &ld->extra[i];
@@ -1399,7 +1588,7 @@ finish(struct load *ld)
                 app->nfetch_allow = conf->server.nfetch_allow;
             }
         }
-        if (x->key_line[APP_SCRIPT] == 0) {
+        if (x->key_line[APP_SCRIPT] == 0 && x->key_line[APP_SOURCE] == 0) {
             fail_at(ld, app->line, "[app:%s] has no script", app->name);
         }
         if (x->key_line[APP_HOSTS] == 0 && !app->is_default) {
@@ -1499,6 +1688,10 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.listen);
     free(conf->server.error_log);
     free(conf->server.pid_file);
+    free(conf->server.admin_listen);
+    free(conf->server.admin.text);
+    free(conf->server.admin_token);
+    free(conf->server.access_log);
     free(conf->server.fetch_allow);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];

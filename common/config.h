@@ -68,6 +68,10 @@ struct nd_server_conf {
     struct nd_limits       limits;              /* defaults for apps */
     struct nd_cidr        *fetch_allow;         /* owned: default for apps; none by default */
     int                    nfetch_allow;
+    char                  *admin_listen;        /* owned: as written; NULL = off (default) */
+    struct nd_listen_spec  admin;               /* parsed admin_listen (text NULL when off) */
+    char                  *admin_token;         /* owned or NULL: Bearer token for admin */
+    char                  *access_log;          /* owned or NULL (off): path or "stdout" */
 };
 
 struct nd_app_conf {
@@ -93,6 +97,8 @@ struct nd_app_conf {
     struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
     int              nfetch_allow;
     char           **cron;          /* owned: cron expressions (common/cron.h syntax) */
+    int              sb_index;      /* set by the supervisor after load: the app's row in
+                                       the scoreboard (common/scoreboard.h), -1 = none */
     int              ncron;
     int              cron_line;
 };

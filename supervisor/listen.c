@@ -90,6 +90,12 @@ fail:
 }
 
 int
+nd_listen_bind(const struct nd_listen_spec *spec, const char *file, struct nd_errs *errs)
+{
+    return bind_one(spec, file, errs);
+}
+
+int
 nd_listen_acquire(struct nd_listener **list, const struct nd_config *conf, int *fds,
                   struct nd_errs *errs)
 {

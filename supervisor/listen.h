@@ -30,5 +30,7 @@ int nd_listen_acquire(struct nd_listener **list, const struct nd_config *conf, i
 /* Drops the references taken for conf; closes listeners left unused. */
 void nd_listen_release(struct nd_listener **list, const struct nd_config *conf);
 void nd_listen_close_all(struct nd_listener **list);
+/* Binds one listener outside the list (the admin listener): its fd, or -1 and errs. */
+int nd_listen_bind(const struct nd_listen_spec *spec, const char *file, struct nd_errs *errs);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/scoreboard.h"
 #include "common/sys.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/watch.h"
@@ -51,6 +52,50 @@ log_errs(const struct nd_errs *errs, enum nd_log_level lvl)
     if (errs->dropped > 0) {
         nd_log(lvl, NULL, "... and %d more errors", errs->dropped);
     }
+}
+
+/* --- scoreboard header (common/scoreboard.h): the supervisor is its only writer */
+
+static void
+sb_update(struct nd_sv *sv)
+{
+    struct nd_sb_header *h;
+    struct nd_gen       *g = sv->cur != NULL ? sv->cur : sv->next_gen;
+
+    if (nd_sb_map == NULL) {
+        return;
+    }
+    h = nd_sb_map->hdr;
+    h->reloads_ok = sv->reloads_ok;
+    h->reloads_failed = sv->reloads_failed;
+    if (g != NULL) {
+        h->generation = g->id;
+        h->workers_conf = g->conf->server.workers;
+        h->workers_up = g->nready;
+        h->full = sv->state == ND_SV_RUNNING && sv->cur != NULL
+                  && g->nready >= g->conf->server.workers;
+    } else {
+        h->workers_up = 0;
+        h->full = 0;
+    }
+}
+
+/* The last reload's result for /status: why, then the config errors. */
+static void
+sb_reload(struct nd_sv *sv, int ok, const char *why, const struct nd_errs *errs)
+{
+    char text[ND_SB_TEXT_MAX], line[512];
+    int  i;
+    size_t n;
+
+    snprintf(text, sizeof(text), "%s", why);
+    for (i = 0; errs != NULL && i < errs->n; i++) {
+        nd_err_format(&errs->e[i], line, sizeof(line));
+        n = strlen(text);
+        snprintf(text + n, sizeof(text) - n, "\n%s", line);
+    }
+    nd_sb_set_reload(ok, text);
+    sb_update(sv);
 }
 
 /*
@@ -129,6 +174,7 @@ static struct nd_gen *
 gen_new(struct nd_sv *sv, struct nd_config *conf, struct nd_errs *errs)
 {
     struct nd_gen *g;
+    int            i;
 
     g = calloc(1, sizeof(*g));
     if (g == NULL) {
@@ -147,6 +193,14 @@ gen_new(struct nd_sv *sv, struct nd_config *conf, struct nd_errs *errs)
     }
     g->conf = conf;
     g->id = ++sv->last_gen_id;
+    for (i = 0; i < conf->napps; i++) {
+        conf->apps[i].sb_index = nd_sb_app_index(conf->apps[i].name);
+        if (conf->apps[i].sb_index == -1 && nd_sb_map != NULL) {
+            nd_log(ND_LOG_WARN, conf->apps[i].name, "no room in the metrics table (%u apps): "
+                   "this app gets no per-app metrics until a restart",
+                   nd_sb_map->hdr->app_cap);
+        }
+    }
     g->started_ms = nd_sys_now_ms();
     g->next = sv->gens;
     sv->gens = g;
@@ -248,7 +302,9 @@ proc_remove(struct nd_sv *sv, struct nd_wproc *w)
     if (w->state == ND_W_READY) {
         w->gen->nready--;
     }
+    nd_sb_slot_free(w->sb_slot);
     free(w);
+    sb_update(sv);
 }
 
 static void
@@ -381,6 +437,7 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
         /* The worker closed its end: it is exiting; SIGCHLD reaps it. */
         event_del(w->ipc_ev);
     }
+    sb_update(sv);
 }
 
 static void
@@ -394,7 +451,7 @@ close_fd(int *fd)
 
 /* Child side of fork: drop everything of the supervisor, become a worker. */
 static void
-become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd)
+become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slot)
 {
     struct nd_worker_args args;
     struct nd_wproc      *p;
@@ -448,6 +505,8 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd)
     args.ipc_fd = ipc_fd;
     args.generation = g->id;
     args.index = index;
+    args.sb_slot = slot;
+    args.admin_fd = sv->admin_fd;
     status = nd_worker_main(&args);
     exit(status);
 }
@@ -459,6 +518,7 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
     struct nd_wproc *w;
     int              fds[2];
     pid_t            pid;
+    int              slot;
 
     if (nd_ipc_pair(fds) == -1) {
         nd_log_errno(ND_LOG_ERROR, NULL, errno, "socketpair() failed while spawning worker %d",
@@ -472,9 +532,15 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
         nd_log(ND_LOG_ERROR, NULL, "out of memory while spawning worker %d", index);
         return NULL;
     }
+    slot = nd_sb_slot_take(g->id, index);
+    if (slot == -1 && nd_sb_map != NULL) {
+        nd_log(ND_LOG_WARN, NULL, "no free scoreboard slot for worker %d: it gets no metrics",
+               index);
+    }
     pid = fork();
     if (pid == -1) {
         nd_log_errno(ND_LOG_ERROR, NULL, errno, "fork() failed while spawning worker %d", index);
+        nd_sb_slot_free(slot);
         close(fds[0]);
         close(fds[1]);
         free(w);
@@ -483,10 +549,11 @@ spawn_one(struct nd_sv *sv, struct nd_gen *g, int index)
     if (pid == 0) {
         free(w);
         close(fds[0]);
-        become_worker(sv, g, index, fds[1]);
+        become_worker(sv, g, index, fds[1], slot);
         /* not reached */
     }
     close(fds[1]);
+    w->sb_slot = slot;
     w->pid = pid;
     w->ipc_fd = fds[0];
     w->gen = g;
@@ -718,7 +785,14 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed: %s has errors; still serving generation %d",
                sv->conf_path, sv->cur->id);
+        sb_reload(sv, 0, "reload failed: the configuration has errors", &errs);
         return;
+    }
+    if ((conf->server.admin.text == NULL) != (sv->cur->conf->server.admin.text == NULL)
+        || (conf->server.admin.text != NULL
+            && strcmp(conf->server.admin.text, sv->cur->conf->server.admin.text) != 0)) {
+        nd_log(ND_LOG_WARN, NULL, "admin_listen changed: the new address takes effect at the "
+               "next restart (admin_token and access_log apply now)");
     }
     old_log = sv->cur->conf->server.error_log;
     if (strcmp(conf->server.error_log, old_log) != 0
@@ -727,6 +801,7 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
                      "still serving generation %d", conf->server.error_log, sv->cur->id);
         nd_config_free(conf);
         sv->reloads_failed++;
+        sb_reload(sv, 0, "reload failed: cannot open error_log", NULL);
         return;
     }
     memset(&errs, 0, sizeof(errs));
@@ -739,6 +814,7 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         nd_config_free(conf);
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed; still serving generation %d", sv->cur->id);
+        sb_reload(sv, 0, "reload failed: cannot listen", &errs);
         return;
     }
     g->started_ms = t0;
@@ -788,7 +864,14 @@ roll_finish(struct nd_sv *sv)
         snprintf(ms, sizeof(ms), "%lld", (long long) sv->reload_ms_last);
         sv->reloads_ok++;
         nd_log_kv(ND_LOG_INFO, NULL, kv, "reload done: generation %d serving", g->id);
+        {
+            char text[128];
+            snprintf(text, sizeof(text), "reload done: generation %d serving after %lld ms",
+                     g->id, (long long) sv->reload_ms_last);
+            sb_reload(sv, 1, text, NULL);
+        }
     }
+    sb_update(sv);
     if (old != NULL) {
         gen_release(sv, old);       /* removed listeners close now */
         gen_maybe_free(sv, old);
@@ -820,9 +903,12 @@ roll_abort(struct nd_sv *sv, const char *why)
         sv->exit_code = 1;
         stop_begin(sv, 0);
     } else {
+        char text[256];
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed: %s; still serving generation %d", why,
                sv->cur->id);
+        snprintf(text, sizeof(text), "reload failed: %s", why);
+        sb_reload(sv, 0, text, NULL);
         if (strcmp(g->conf->server.error_log, sv->cur->conf->server.error_log) != 0) {
             nd_log_open(sv->cur->conf->server.error_log, NULL);
         }
@@ -1019,6 +1105,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     sv.conf_path = conf_path;
     sv.state = ND_SV_STARTING;
     sv.pid_fds[0] = sv.pid_fds[1] = -1;
+    sv.admin_fd = -1;
 
     conf = load_config(conf_path, NULL, &errs);
     if (conf == NULL) {
@@ -1046,6 +1133,16 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     }
     sv.pid_file = pid_file;
     signal(SIGPIPE, SIG_IGN);
+    {
+        /* Slots: both generations of a reload, plus retire successors. Apps: room to grow
+         * through reloads. Untouched pages of the mapping cost nothing. */
+        uint32_t nslots = (uint32_t) conf->server.workers * 3 + 4;
+        uint32_t cap = (uint32_t) conf->napps * 2 > 1024 ? (uint32_t) conf->napps * 2 : 1024;
+        if (nd_sb_create(nslots, cap) == -1) {
+            nd_log_errno(ND_LOG_WARN, NULL, errno, "mmap() of the scoreboard failed: no "
+                         "metrics or status");
+        }
+    }
     if (nd_worker_global_init() == -1) {
         nd_log(ND_LOG_ERROR, NULL, "global initialization failed");
         code = 1;
@@ -1073,6 +1170,16 @@ nd_sv_run(const char *conf_path, const char *pid_file)
         goto out_base;
     }
     conf = NULL;                    /* owned by g */
+    if (g->conf->server.admin.text != NULL) {
+        memset(&errs, 0, sizeof(errs));
+        sv.admin_fd = nd_listen_bind(&g->conf->server.admin, g->conf->path, &errs);
+        if (sv.admin_fd == -1) {
+            log_errs(&errs, ND_LOG_ERROR);
+            nd_log(ND_LOG_ERROR, NULL, "cannot listen on admin_listen; not starting");
+            code = 1;
+            goto out_base;
+        }
+    }
     if (g->conf->server.watch) {
         sv.watch = nd_watch_new(&sv, g->conf);
     }
@@ -1099,6 +1206,9 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     }
 out_base:
     nd_listen_close_all(&sv.listeners);
+    if (sv.admin_fd != -1) {
+        close(sv.admin_fd);
+    }
     for (i = 0; i < sv.nsig; i++) {
         event_free(sv.sig_ev[i]);
     }

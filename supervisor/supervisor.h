@@ -51,6 +51,7 @@ struct nd_wproc {
     struct nd_wproc  *successor;    /* borrowed: its replacement while that starts (RETIRE) */
     struct nd_wproc  *predecessor;  /* borrowed: the worker this one replaces once READY */
     unsigned          retire_wanted:1; /* asked to be replaced; not done yet */
+    int               sb_slot;      /* its scoreboard slot, or -1 */
     struct nd_sv     *sv;
     struct nd_wproc  *next;
 };
@@ -83,6 +84,7 @@ struct nd_sv {
     struct event       *roll_timer;     /* R3 deadline for next_gen */
     struct event       *respawn_timer;  /* respawns and retire replacements, with back-off */
     void               *watch;          /* struct nd_watch *, inotify; NULL when off */
+    int                 admin_fd;       /* owned: admin_listen socket (bound at start), -1 */
 };
 
 /* Loads conf_path (exit 78 on errors), binds, forks generation 1 and runs

@@ -65,7 +65,7 @@ main(int argc, char **argv)
     struct nd_js **js;
 
     if (argc > 2 && strcmp(argv[1], "-n") == 0) {
-        n = atoi(argv[2]);
+        n = (int) strtol(argv[2], NULL, 10);
         a = 3;
     }
     if (nd_js_boot_init(msg, sizeof(msg)) == -1) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/scoreboard.h"
 #include "common/sys.h"
 #include "worker/app.h"
 #include "worker/js/heap.h"
@@ -29,6 +30,20 @@ static struct {
     char  *p;
     size_t cap;
 } g_req_scratch;
+
+/* GLOBAL: the JS call in progress (app_call), so that a response sent from
+ * inside it is charged the CPU used so far. */
+static struct {
+    double  id;
+    int64_t t0;
+} g_call = { -1, 0 };
+
+/* Before answering rq: its CPU so far, for the access log and metrics. */
+static void
+rq_account(struct nd_rq *rq)
+{
+    rq->req->cpu_us = rq->cpu_us + (g_call.id == rq->id ? nd_sys_now_us() - g_call.t0 : 0);
+}
 
 static char *
 req_scratch(size_t need)
@@ -115,9 +130,15 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
     char          idbuf[32];
     const char   *kv[] = { "request_id", idbuf, NULL };
 
+    struct nd_sb_app *m = nd_sb_my_app(rq->app->conf->sb_index);
+
+    if (m != NULL) {
+        m->kill_timeout++;
+    }
     snprintf(idbuf, sizeof(idbuf), "%.0f", rq->id);
     nd_log_kv(ND_LOG_ERROR, rq->app->conf->name, kv, "request_timeout exceeded (%lld ms)",
               (long long) rq->app->conf->limits.request_timeout_ms);
+    rq_account(rq);
     nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
                            "request_timeout (%lld ms)",
                            (long long) rq->app->conf->limits.request_timeout_ms);
@@ -277,6 +298,10 @@ discard_heap(struct nd_app *app)
 {
     cancel_res(app, -1);
     if (app->js != NULL) {
+        struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->loaded_heaps--;
+        }
         nd_js_free(app->js);
         app->js = NULL;
         app->w->loaded--;
@@ -313,6 +338,7 @@ heap_broken(struct nd_app *app, const char *reason, const char *detail, struct n
               "rebuilt on the next request", reason, detail);
     while (app->inflight != NULL) {
         struct nd_rq *rq = app->inflight;
+        rq_account(rq);
         nd_worker_respond_text(rq->req, 503, "Service Unavailable: %s (%s)", reason, detail);
         rq_finish(rq);
     }
@@ -332,12 +358,23 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
     double        cur_id = cur != NULL ? cur->id : -1;
     char          detail[64];
     int           rc;
+    struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
 
+    g_call.id = cur_id;
+    g_call.t0 = t0;
     rc = nd_js_pcall(js, nargs, budget_us);
+    g_call.id = -1;
     /* cur may have been answered (and freed) during the call: look it up. */
     cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
     if (cur != NULL) {
         cur->cpu_us += nd_sys_now_us() - t0;
+    }
+    if (m != NULL) {
+        if (js->timed_out) {
+            m->kill_cpu++;
+        } else if (js->mem_exceeded) {
+            m->kill_memory++;
+        }
     }
     if (rc == -2 && js->timed_out) {
         snprintf(detail, sizeof(detail), "cpu_limit = %lld ms; the script swallowed the "
@@ -373,6 +410,9 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
         } else {
             const char *kv[] = { "stack", stack, NULL };
             nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+            if (m != NULL) {
+                m->exceptions++;
+            }
         }
         return -1;
     }
@@ -448,6 +488,13 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     app->js = js;
     app->w->loaded++;
     app->heap_builds++;
+    {
+        struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->heap_builds++;
+            m->loaded_heaps++;
+        }
+    }
     lru_touch(app);
     lru_evict(app->w, app);
 
@@ -660,6 +707,7 @@ nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *h
     if (rq == NULL || rq->app != app) {
         return -1;
     }
+    rq_account(rq);
     nd_http_respond(rq->req, status, hdrs, n, body, len);
     rq_finish(rq);
     return 0;
@@ -677,6 +725,7 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
     if (rq == NULL || rq->app != app) {
         return;
     }
+    rq_account(rq);
     if (app->js != NULL && (app->js->mem_exceeded || app->js->timed_out)) {
         /* The error is the limit's doing: say so (the heap is dropped after
          * this call returns). */
@@ -692,9 +741,29 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
         rq_finish(rq);
         return;
     }
+    {
+        struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->exceptions++;
+        }
+    }
     nd_worker_respond_text(rq->req, 500, "Internal Server Error: the app failed (request %s; "
                            "see the error log)", idbuf);
     rq_finish(rq);
+}
+
+void
+nd_app_subrequest(struct nd_app *app, double rq_id)
+{
+    struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+    struct nd_rq     *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+
+    if (m != NULL) {
+        m->subrequests++;
+    }
+    if (rq != NULL && rq->app == app) {
+        rq->req->subrequests++;
+    }
 }
 
 void

@@ -113,6 +113,8 @@ int nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hd
                    const void *body, size_t len);
 void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
 void nd_app_log(struct nd_app *app, int level, const char *msg);
+/* A fetch() started for request rq_id (or background work, -1): metrics. */
+void nd_app_subrequest(struct nd_app *app, double rq_id);
 
 /* Plain-text answer from the worker itself ("404 Not Found: ..."). */
 void nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)

@@ -1254,6 +1254,7 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
     f->hn++;
     nd_app_res_add(app, &fe->res);
     c->subreq_total++;
+    nd_app_subrequest(app, r->io);
     fe->state = FE_QUEUED;
     fe->prev = c->queue_tail;
     if (c->queue_tail != NULL) {

@@ -170,6 +170,8 @@ struct nd_conn {
     unsigned            st_nobody:1;
     unsigned            st_close:1;
     unsigned            want_writable:1;
+    int                 st_status;  /* streaming: status and body bytes, for on_done */
+    uint64_t            st_bytes;
     struct sockaddr_storage peer;
 };
 
@@ -593,12 +595,12 @@ enum {
 
 /* Builds a response head into h->hdr. Returns its length, 0 on OOM. */
 static size_t
-build_head(struct nd_http *h, int status, const struct nd_hdr *hdrs, int nhdrs, int lenmode,
-           uint64_t clen, int close)
+build_head(struct nd_http *h, const struct nd_req *req, int status, const struct nd_hdr *hdrs,
+           int nhdrs, int lenmode, uint64_t clen, int close)
 {
     const char *reason = nd_http_reason(status);
     size_t      rlen = strlen(reason);
-    size_t      need = 160 + rlen + sizeof(h->date);
+    size_t      need = 160 + rlen + sizeof(h->date) + 16 + sizeof(req->rid);
     char       *p;
     int         i;
 
@@ -625,9 +627,18 @@ build_head(struct nd_http *h, int status, const struct nd_hdr *hdrs, int nhdrs, 
             || has_ctl(hd->value, hd->value_len)) {
             continue;       /* dropped: would break the framing or split the response */
         }
+        if (req->rid_len > 0 && hd->name_len == 12
+            && strncasecmp(hd->name, "x-request-id", 12) == 0) {
+            continue;       /* ours is added below */
+        }
         p = put(p, hd->name, hd->name_len);
         p = PUTS(p, ": ");
         p = put(p, hd->value, hd->value_len);
+        p = PUTS(p, "\r\n");
+    }
+    if (req->rid_len > 0) {
+        p = PUTS(p, "x-request-id: ");
+        p = put(p, req->rid, req->rid_len);
         p = PUTS(p, "\r\n");
     }
     if (lenmode == LEN_CL) {
@@ -1030,6 +1041,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     size_t        mlen = strlen(msg);
     size_t        hlen;
     int           head = c->req != NULL && c->req->headers_done && c->req->req.head;
+    static const struct nd_req noreq;   /* no request id on the layer's own errors */
 
     req_release(c->http, c->req);
     c->req = NULL;
@@ -1038,7 +1050,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     }
     c->close_after_write = 1;
     c->linger = 1;
-    hlen = build_head(c->http, status, &ctype, 1, LEN_CL, mlen + 1, 1);
+    hlen = build_head(c->http, &noreq, status, &ctype, 1, LEN_CL, mlen + 1, 1);
     if (hlen == 0) {
         conn_close(c);
         return;
@@ -1933,7 +1945,7 @@ nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int n
     close = !r->keepalive || h->draining;
     nobody = req->head || status == 204 || status == 304;
     lenmode = status == 204 || (status == 304 && len == 0) ? LEN_NONE : LEN_CL;
-    hlen = build_head(h, status, hdrs, nhdrs, lenmode, len, close);
+    hlen = build_head(h, req, status, hdrs, nhdrs, lenmode, len, close);
     if (hlen == 0) {
         req_release(h, r);
         conn_close(c);
@@ -1949,6 +1961,11 @@ nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int n
     }
     /* Released after sending: body and hdrs may point into the request. */
     rc = conn_send(c, iov, n);
+    if (h->conf.on_done != NULL) {
+        struct nd_http_done d = { status, r->hdr_bytes + req->target_len + req->body_len,
+                                  nobody ? 0 : len };
+        h->conf.on_done(req, &d, h->conf.done_arg);
+    }
     req_release(h, r);
     if (rc == -1) {
         conn_maybe_free(c);
@@ -1990,7 +2007,9 @@ nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, 
     c->st_close = !r->keepalive || h->draining || (http10 && !c->st_nobody);
     /* HEAD on 1.1 announces chunked like the GET would; no body follows. */
     lenmode = c->st_chunked ? LEN_CHUNKED : LEN_NONE;
-    hlen = build_head(h, status, hdrs, nhdrs, lenmode, 0, c->st_close);
+    hlen = build_head(h, req, status, hdrs, nhdrs, lenmode, 0, c->st_close);
+    c->st_status = status;
+    c->st_bytes = 0;
     if (hlen == 0) {
         conn_close(c);
         return -1;
@@ -2029,6 +2048,7 @@ nd_http_stream_write(struct nd_req *req, const void *data, size_t len)
         }
         iov[n].iov_base = (void *) data;
         iov[n++].iov_len = len;
+        c->st_bytes += len;
         if (c->st_chunked) {
             iov[n].iov_base = (void *) "\r\n";
             iov[n++].iov_len = 2;
@@ -2057,6 +2077,11 @@ nd_http_stream_end(struct nd_req *req)
         return -1;
     }
     c->pending = NULL;
+    if (c->http != NULL && c->streaming && c->http->conf.on_done != NULL) {
+        struct nd_http_done d = { c->st_status, r->hdr_bytes + req->target_len + req->body_len,
+                                  c->st_bytes };
+        c->http->conf.on_done(req, &d, c->http->conf.done_arg);
+    }
     req_release(c->http, r);
     if (c->closed || !c->streaming) {
         if (!c->closed) {

@@ -22,6 +22,18 @@
 struct event_base;
 struct nd_http;
 struct nd_conn;
+struct nd_req;
+
+/* A response was handed to the layer in full (nd_http_respond, or
+ * nd_http_stream_end): for metrics and the access log. req is still valid.
+ * bytes_out counts the body (not the head); bytes_in the header lines and the
+ * body. Not called for the layer's own error answers (400, 408, 413...). */
+struct nd_http_done {
+    int      status;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+};
+typedef void (*nd_http_done_cb)(struct nd_req *req, const struct nd_http_done *d, void *arg);
 
 struct nd_http_conf {
     int64_t max_header_size;        /* bytes of all header lines -> 431 */
@@ -31,6 +43,8 @@ struct nd_http_conf {
     int64_t body_timeout_ms;        /* between body reads -> 408 */
     int64_t keepalive_timeout_ms;   /* idle between requests -> silent close */
     int     max_connections;        /* open connections per worker -> 503 + close */
+    nd_http_done_cb on_done;        /* or NULL */
+    void           *done_arg;
 };
 
 struct nd_hdr {
@@ -60,6 +74,11 @@ struct nd_req {
     int64_t              start_us;      /* monotonic, headers complete */
     struct sockaddr_storage peer;
     void                *udata;         /* for the callback's owner */
+    int64_t              cpu_us;        /* the owner's: JS CPU, for on_done */
+    uint32_t             subrequests;   /* the owner's: fetch() calls, for on_done */
+    uint8_t              rid_len;       /* > 0: "x-request-id: rid" is added to the response
+                                           (one the owner set in hdrs is dropped) */
+    char                 rid[65];       /* the owner's: request id, NUL-terminated */
     struct nd_conn      *conn;          /* internal */
 };
 

@@ -14,8 +14,10 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "common/scoreboard.h"
 #include "common/sys.h"
 #include "duktape.h"
+#include "worker/admin.h"
 #include "worker/app.h"
 #include "worker/fetch.h"
 #include "worker/js/bind_webapi.h"
@@ -32,6 +34,7 @@
 #endif
 
 #define RSS_CHECK_MS 1000
+#define SB_RSS_MS    2000           /* scoreboard RSS refresh */
 
 struct worker_proc {
     struct nd_worker  w;            /* first: on_request gets &w */
@@ -39,6 +42,7 @@ struct worker_proc {
     struct event     *ipc_ev;
     struct event     *sig_ev[5];
     struct event     *rss_ev;       /* worker_rss_limit check, or NULL */
+    struct event     *sb_ev;        /* scoreboard RSS refresh, or NULL */
     const int        *listen_fds;   /* borrowed: args; closed when draining */
     int               nlisten;
     int               retiring;     /* RETIRE sent */
@@ -80,12 +84,41 @@ on_rss_check(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+on_sb_rss(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_sb_slot *s = nd_sb_my_slot();
+
+    if (s != NULL) {
+        s->rss = nd_sys_rss(0);
+    }
+}
+
+/* A response is out: metrics and the access log. */
+static void
+on_done(struct nd_req *req, const struct nd_http_done *d, void *arg)
+{
+    struct nd_app *app = req->udata;
+    int64_t        now = nd_sys_now_us();
+
+    if (app != NULL) {
+        nd_sb_request(app->conf->sb_index, d->status, now - req->start_us, req->cpu_us,
+                      d->bytes_in, d->bytes_out);
+    }
+    nd_access_log(req, app != NULL ? app->conf->name : NULL, d, now);
+}
+
+static void
 on_request(struct nd_req *req, void *arg)
 {
-    struct nd_worker *w = arg;
-    struct nd_app    *app;
+    struct nd_worker  *w = arg;
+    struct nd_app     *app;
+    struct nd_sb_slot *s = nd_sb_my_slot();
 
     w->requests++;
+    if (s != NULL) {
+        s->requests = w->requests;
+    }
+    nd_request_id(req);
     if (w->conf->server.max_requests > 0
         && w->requests == (uint64_t) w->conf->server.max_requests) {
         retire((struct worker_proc *) w, "max_requests reached");
@@ -105,6 +138,7 @@ on_request(struct nd_req *req, void *arg)
                                req->host != NULL ? req->host : "");
         return;
     }
+    req->udata = app;
     nd_app_handle(app, req);
 }
 
@@ -138,6 +172,10 @@ start_drain(struct worker_proc *p)
         return;
     }
     p->w.draining = 1;
+    if (nd_sb_my_slot() != NULL) {
+        nd_sb_my_slot()->state = ND_SB_DRAINING;
+    }
+    nd_admin_drain();
     nd_timers_drain(&p->w);
     nd_log(ND_LOG_INFO, NULL, "draining: finishing requests in flight");
     if (p->rss_ev != NULL) {
@@ -166,6 +204,9 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
             if (nd_log_reopen() == -1) {
                 nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the error log");
             }
+            if (nd_access_reopen() == -1) {
+                nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the access log");
+            }
         }
     }
     if (r == 0) {
@@ -190,6 +231,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         break;
     case SIGUSR1:
         nd_log_reopen();
+        nd_access_reopen();
         break;
     default:
         break;          /* SIGHUP/SIGUSR2 are the supervisor's */
@@ -239,6 +281,22 @@ nd_worker_main(const struct nd_worker_args *args)
     w->conf = args->conf;
     w->generation = args->generation;
     w->index = args->index;
+    nd_sb_self = args->sb_slot;
+    if (nd_sb_my_slot() != NULL) {
+        struct nd_sb_slot *s = nd_sb_my_slot();
+        s->pid = (int32_t) getpid();
+        s->generation = args->generation;
+        s->index = args->index;
+        s->requests = 0;
+        s->rss = nd_sys_rss(0);
+        s->state = ND_SB_STARTING;
+    }
+    if (nd_access_open(sc->access_log) == -1) {
+        snprintf(msg, sizeof(msg), "cannot open access_log %s: %s", sc->access_log,
+                 strerror(errno));
+        nd_ipc_send(p.ipc_fd, ND_IPC_FAILED, 0, msg);
+        return 1;
+    }
     w->base = event_base_new();
     if (w->base == NULL) {
         nd_ipc_send(p.ipc_fd, ND_IPC_FAILED, 0, "event_base_new() failed");
@@ -284,6 +342,8 @@ nd_worker_main(const struct nd_worker_args *args)
     hc.body_timeout_ms = sc->client_body_timeout_ms;
     hc.keepalive_timeout_ms = sc->keepalive_timeout_ms;
     hc.max_connections = sc->max_connections;
+    hc.on_done = on_done;
+    hc.done_arg = w;
     w->http = nd_http_new(w->base, &hc, on_request, w);
     if (w->http == NULL) {
         snprintf(msg, sizeof(msg), "cannot create the HTTP layer");
@@ -297,6 +357,19 @@ nd_worker_main(const struct nd_worker_args *args)
     }
     p.listen_fds = args->listen_fds;
     p.nlisten = args->nlisten;
+    if (args->admin_fd != -1
+        && nd_admin_start(w->base, &hc, args->admin_fd, sc->admin_token) == -1) {
+        snprintf(msg, sizeof(msg), "cannot serve admin_listen %s", sc->admin.text);
+        goto fail;
+    }
+    if (nd_sb_my_slot() != NULL) {
+        struct timeval tv = { SB_RSS_MS / 1000, SB_RSS_MS % 1000 * 1000 };
+
+        p.sb_ev = event_new(w->base, -1, EV_PERSIST, on_sb_rss, &p);
+        if (p.sb_ev != NULL) {
+            event_add(p.sb_ev, &tv);
+        }
+    }
     if (sc->worker_rss_limit > 0) {
         struct timeval tv = { RSS_CHECK_MS / 1000, RSS_CHECK_MS % 1000 * 1000 };
 
@@ -304,6 +377,9 @@ nd_worker_main(const struct nd_worker_args *args)
         if (p.rss_ev != NULL) {
             event_add(p.rss_ev, &tv);
         }
+    }
+    if (nd_sb_my_slot() != NULL) {
+        nd_sb_my_slot()->state = ND_SB_READY;
     }
     nd_ipc_send(p.ipc_fd, ND_IPC_READY, 0, NULL);
 
@@ -327,6 +403,8 @@ cleanup:
     if (w->http != NULL) {
         nd_http_free(w->http);
     }
+    nd_admin_free();
+    nd_access_close();
     nd_router_free(w->router);
     free(w->apps);
     free(w->slots);
@@ -337,6 +415,9 @@ cleanup:
     }
     if (p.rss_ev != NULL) {
         event_free(p.rss_ev);
+    }
+    if (p.sb_ev != NULL) {
+        event_free(p.sb_ev);
     }
     event_free(p.ipc_ev);
     close(p.ipc_fd);

@@ -14,6 +14,8 @@ struct nd_worker_args {
     int                     ipc_fd; /* owned by the worker */
     int                     generation;
     int                     index;  /* 0 .. workers-1 */
+    int                     sb_slot; /* scoreboard slot (common/scoreboard.h), -1 = none */
+    int                     admin_fd; /* admin listener (not owned), -1 = none */
 };
 
 /* Runs in the forked child; returns the process exit status (0 after a

@@ -1048,6 +1048,47 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
     return remove(path);
 }
 
+/* source = : the build output .nanod-build/APP.js, refused when missing or stale. */
+T_CASE(source_key_uses_fresh_build)
+{
+    struct nd_config *conf;
+    char              manifest[512];
+    struct stat       st;
+    const char       *ini = "[app:m]\nsource = src/i.ts\ndefault = yes\n";
+
+    mkdir("src", 0755);
+    write_str("src/i.ts", "export default {};\n");
+    conf = load(ini);
+    T_TRUE(conf == NULL);
+    T_TRUE(strstr(errbuf, "apps.ini:2: [app:m] source src/i.ts is not built (no ") != NULL);
+    T_TRUE(strstr(errbuf, "run scripts/nanod-build -c apps.ini") != NULL);
+
+    mkdir(".nanod-build", 0755);
+    write_str(".nanod-build/m.js", "module.exports = {};\n");
+    T_EQ_INT(stat("src/i.ts", &st), 0);
+    snprintf(manifest, sizeof(manifest), "# nanod-build manifest 1\n%lld %lld ../src/i.ts\n",
+             (long long) st.st_size,
+             (long long) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000);
+    write_str(".nanod-build/m.js.manifest", manifest);
+    conf = load(ini);
+    T_TRUE(conf != NULL);
+    if (conf != NULL) {
+        T_TRUE(strstr(conf->apps[0].script, ".nanod-build/m.js") != NULL);
+        T_EQ_STR(conf->apps[0].source, "module.exports = {};\n");
+        nd_config_free(conf);
+    }
+
+    write_str("src/i.ts", "export default { changed: 1 };\n");
+    conf = load(ini);
+    T_TRUE(conf == NULL);
+    T_TRUE(strstr(errbuf, "apps.ini:2: [app:m] source src/i.ts is newer than its build (") != NULL);
+    T_TRUE(strstr(errbuf, "src/i.ts changed): run scripts/nanod-build -c apps.ini") != NULL);
+
+    conf = load("[app:m]\nscript = src/i.ts\nsource = src/i.ts\ndefault = yes\n");
+    T_TRUE(conf == NULL);
+    T_TRUE(strstr(errbuf, "apps.ini:3: [app:m] has both script and source (line 2)") != NULL);
+}
+
 int
 main(void)
 {
@@ -1090,6 +1131,7 @@ main(void)
     T_RUN(err_format);
     T_RUN(fetch_limits_allow_and_cron);
     T_RUN(config_md_lists_every_key);
+    T_RUN(source_key_uses_fresh_build);
 
     if (chdir("/") == 0) {
         nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

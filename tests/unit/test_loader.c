@@ -106,6 +106,66 @@ T_CASE(utf8_plain_unchanged)
     T_TRUE(memcmp(out, in, n) == 0);
 }
 
+/* Compiles src in a scratch heap: -1 with line and msg, or 0. */
+static int
+compile(const char *src, int *line, char *msg)
+{
+    duk_context *ctx = duk_create_heap_default();
+    int          rc = nd_loader_compile(ctx, "apps/x.js", src, strlen(src), line, msg, 512);
+
+    duk_destroy_heap(ctx);
+    return rc;
+}
+
+#define MODERN(name, src, wline, what)                                                         \
+    T_CASE(name)                                                                               \
+    {                                                                                          \
+        char msg[512];                                                                         \
+        int  line = 0;                                                                         \
+        T_EQ_INT(compile(src, &line, msg), -1);                                                \
+        T_EQ_INT(line, wline);                                                                 \
+        T_EQ_STR(msg, what " not supported by the engine; build this app with "               \
+                 "scripts/nanod-build (see README)");                                          \
+    }
+
+#define PAD "var a = 1;\n// two\n/* three\n   four */\nvar s = '=> `x` ...';\n"
+MODERN(diag_arrow_line, PAD "\n\n\n\n\n\nvar f = function () {\n  return [1].map(x => x + 1);\n};\n",
+       13, "arrow functions are")
+MODERN(diag_let, PAD "let x = 1;\n", 6, "let declarations are")
+MODERN(diag_class, PAD "class A extends B {\n}\n", 6, "classes are")
+MODERN(diag_template, PAD "var t = `a ${b}`;\n", 6, "template literals are")
+MODERN(diag_async, PAD "module.exports = { fetch: async function (r) { return 1; } };\n", 6,
+       "async functions are")
+MODERN(diag_await, "function f() {\n  var x = await g();\n}\n", 2, "async functions (await) are")
+MODERN(diag_destructuring, PAD "var { a, b } = o;\n", 6, "destructuring declarations are")
+MODERN(diag_spread, PAD "f(...args);\n", 6, "spread and rest syntax (...) is")
+MODERN(diag_optional, PAD "var z = a?.b;\n", 6, "optional chaining (?.) is")
+MODERN(diag_nullish, PAD "var z = a ?? b;\n", 6, "the ?? operator is")
+MODERN(diag_for_of, PAD "for (var k of list) {\n}\n", 6, "for-of loops are")
+MODERN(diag_generator, PAD "function* g() {\n  yield 1;\n}\n", 6, "generators are")
+MODERN(diag_regex_not_arrow, "var r = /=>/;\nvar f = a => a;\n", 2, "arrow functions are")
+
+T_CASE(diag_plain_es5_error_kept)
+{
+    char msg[512];
+    int  line = 0;
+
+    /* "=>" only inside a string and a comment: Duktape's own message stays. */
+    T_EQ_INT(compile("var s = '=>'; // =>\nvar x = ;\n", &line, msg), -1);
+    T_EQ_INT(line, 2);
+    T_TRUE(strncmp(msg, "SyntaxError", 11) == 0);
+    T_TRUE(strstr(msg, "nanod-build") == NULL);
+}
+
+T_CASE(diag_es5_compiles)
+{
+    char msg[512];
+    int  line = 0;
+
+    T_EQ_INT(compile("const a = 1; var b = a ? .5 : 2; var c = 2 / 1 / 2;\n"
+                     "module.exports = { fetch: function () {} };\n", &line, msg), 0);
+}
+
 int
 main(void)
 {
@@ -117,5 +177,20 @@ main(void)
     T_RUN(utf8_from_cesu);
     T_RUN(utf8_lone_surrogate_replaced);
     T_RUN(utf8_plain_unchanged);
+    T_RUN(diag_arrow_line);
+    T_RUN(diag_let);
+    T_RUN(diag_class);
+    T_RUN(diag_template);
+    T_RUN(diag_async);
+    T_RUN(diag_await);
+    T_RUN(diag_destructuring);
+    T_RUN(diag_spread);
+    T_RUN(diag_optional);
+    T_RUN(diag_nullish);
+    T_RUN(diag_for_of);
+    T_RUN(diag_generator);
+    T_RUN(diag_regex_not_arrow);
+    T_RUN(diag_plain_es5_error_kept);
+    T_RUN(diag_es5_compiles);
     return T_DONE();
 }

@@ -101,6 +101,294 @@ fail:
     return NULL;
 }
 
+/*
+ * Syntax diagnosis: when Duktape rejects a script, name the modern construct
+ * behind it. A small tokenizer (comments, strings, template literals, regex
+ * literals by the previous token) finds constructs Duktape 2.7 lacks; the one
+ * on the error's line wins, else the last one before it.
+ */
+struct tok {
+    const char *p;      /* start */
+    size_t      n;      /* length; 0 at the end */
+    int         line;
+    int         kind;   /* 'i' identifier/keyword, 'n' number, 's' string, '`' template,
+                         * 'r' regex, 'p' punctuator */
+};
+
+struct lexer {
+    const char *p, *end;
+    int         line;
+    struct tok  prev;   /* last significant token, for the regex/division choice */
+};
+
+static int
+ident_char(int c)
+{
+    return isalnum(c) || c == '_' || c == '$' || c >= 0x80;
+}
+
+static int
+tok_is(const struct tok *t, const char *s)
+{
+    return t->n == strlen(s) && memcmp(t->p, s, t->n) == 0;
+}
+
+/* A '/' here starts a regex literal (not a division). */
+static int
+regex_allowed(const struct tok *prev)
+{
+    static const char *const kw[] = { "return", "typeof", "instanceof", "in", "of", "new",
+                                      "delete", "void", "throw", "case", "do", "else", NULL };
+    int i;
+
+    if (prev->n == 0) {
+        return 1;
+    }
+    if (prev->kind == 'i') {
+        for (i = 0; kw[i] != NULL; i++) {
+            if (tok_is(prev, kw[i])) {
+                return 1;
+            }
+        }
+        return 0;
+    }
+    if (prev->kind == 'p') {
+        return !(tok_is(prev, ")") || tok_is(prev, "]") || tok_is(prev, "}"));
+    }
+    return 0;
+}
+
+static void
+skip_quoted(struct lexer *lx, char q)
+{
+    while (lx->p < lx->end && *lx->p != q) {
+        if (*lx->p == '\\' && lx->p + 1 < lx->end) {
+            lx->p++;
+        }
+        if (*lx->p == '\n') {
+            lx->line++;
+            if (q != '`') {
+                return;     /* unterminated string: let Duktape say so */
+            }
+        }
+        lx->p++;
+    }
+    if (lx->p < lx->end) {
+        lx->p++;
+    }
+}
+
+static void
+next_tok(struct lexer *lx, struct tok *t)
+{
+    static const char *const puncts[] = { ">>>=", "...", "===", "!==", "**=", ">>>", "<<=",
+                                          ">>=", "&&=", "||=", "?\?=", "=>", "?.", "??", "**",
+                                          "==", "!=", "<=", ">=", "&&", "||", "++", "--",
+                                          "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<",
+                                          ">>", NULL };
+    const char *p;
+    int         i;
+
+    for (;;) {
+        while (lx->p < lx->end && isspace((unsigned char) *lx->p)) {
+            if (*lx->p == '\n') {
+                lx->line++;
+            }
+            lx->p++;
+        }
+        if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '/') {
+            while (lx->p < lx->end && *lx->p != '\n') {
+                lx->p++;
+            }
+            continue;
+        }
+        if (lx->p + 1 < lx->end && lx->p[0] == '/' && lx->p[1] == '*') {
+            lx->p += 2;
+            while (lx->p + 1 < lx->end && !(lx->p[0] == '*' && lx->p[1] == '/')) {
+                lx->line += *lx->p == '\n';
+                lx->p++;
+            }
+            lx->p = lx->p + 1 < lx->end ? lx->p + 2 : lx->end;
+            continue;
+        }
+        break;
+    }
+    t->p = p = lx->p;
+    t->line = lx->line;
+    t->n = 0;
+    if (p >= lx->end) {
+        return;
+    }
+    if (ident_char((unsigned char) *p) && !isdigit((unsigned char) *p)) {
+        while (lx->p < lx->end && ident_char((unsigned char) *lx->p)) {
+            lx->p++;
+        }
+        t->kind = 'i';
+    } else if (isdigit((unsigned char) *p) || (*p == '.' && p + 1 < lx->end
+                                               && isdigit((unsigned char) p[1]))) {
+        while (lx->p < lx->end && (ident_char((unsigned char) *lx->p) || *lx->p == '.')) {
+            lx->p++;
+        }
+        t->kind = 'n';
+    } else if (*p == '"' || *p == '\'' || *p == '`') {
+        lx->p++;
+        skip_quoted(lx, *p);
+        t->kind = *p == '`' ? '`' : 's';
+    } else if (*p == '/' && regex_allowed(&lx->prev)) {
+        int cls = 0;
+        lx->p++;
+        while (lx->p < lx->end && *lx->p != '\n' && (*lx->p != '/' || cls)) {
+            if (*lx->p == '\\' && lx->p + 1 < lx->end) {
+                lx->p++;
+            } else if (*lx->p == '[') {
+                cls = 1;
+            } else if (*lx->p == ']') {
+                cls = 0;
+            }
+            lx->p++;
+        }
+        if (lx->p < lx->end && *lx->p == '/') {
+            lx->p++;
+        }
+        while (lx->p < lx->end && ident_char((unsigned char) *lx->p)) {
+            lx->p++;
+        }
+        t->kind = 'r';
+    } else {
+        t->kind = 'p';
+        lx->p++;
+        for (i = 0; puncts[i] != NULL; i++) {
+            size_t n = strlen(puncts[i]);
+            if ((size_t) (lx->end - p) >= n && memcmp(p, puncts[i], n) == 0) {
+                /* "?.5" is "? .5", not optional chaining */
+                if (strcmp(puncts[i], "?.") == 0 && p + 2 < lx->end
+                    && isdigit((unsigned char) p[2])) {
+                    continue;
+                }
+                lx->p = p + n;
+                break;
+            }
+        }
+    }
+    t->n = (size_t) (lx->p - p);
+    lx->prev = *t;
+}
+
+/* The construct a token starts (with the tokens after it), or NULL. */
+static const char *
+construct_at(const struct tok *t, const struct tok *n1, const struct tok *n2,
+             const struct tok *n3, int *in_for_head)
+{
+    if (t->kind == '`') {
+        return "template literals are";
+    }
+    if (t->kind == 'p') {
+        if (tok_is(t, "=>")) {
+            return "arrow functions are";
+        }
+        if (tok_is(t, "...")) {
+            return "spread and rest syntax (...) is";
+        }
+        if (tok_is(t, "?.")) {
+            return "optional chaining (?.) is";
+        }
+        if (tok_is(t, "??") || tok_is(t, "?\?=")) {
+            return "the ?? operator is";
+        }
+        if (tok_is(t, "**") || tok_is(t, "**=")) {
+            return "the ** operator is";
+        }
+        return NULL;
+    }
+    if (t->kind != 'i') {
+        return NULL;
+    }
+    if (tok_is(t, "for") && tok_is(n1, "(")) {
+        *in_for_head = 1;
+        return NULL;
+    }
+    if ((tok_is(t, "var") || tok_is(t, "let") || tok_is(t, "const"))
+        && (tok_is(n1, "{") || tok_is(n1, "["))) {
+        return "destructuring declarations are";
+    }
+    if (*in_for_head && (tok_is(t, "var") || tok_is(t, "let") || tok_is(t, "const"))
+        && n1->kind == 'i' && tok_is(n2, "of")) {
+        return "for-of loops are";
+    }
+    if (*in_for_head && t->kind == 'i' && tok_is(n1, "of") && n2->n > 0 && !tok_is(n2, ")")) {
+        return "for-of loops are";
+    }
+    if (tok_is(t, "let") && (n1->kind == 'i' || tok_is(n1, "[") || tok_is(n1, "{"))) {
+        return "let declarations are";
+    }
+    if (tok_is(t, "class") && (n1->kind == 'i' || tok_is(n1, "{"))) {
+        return "classes are";
+    }
+    if (tok_is(t, "async") && (tok_is(n1, "function") || (n1->kind == 'i' && tok_is(n2, "("))
+                               || (n1->kind == 'i' && tok_is(n2, "=>")) || tok_is(n1, "("))) {
+        return "async functions are";
+    }
+    if (tok_is(t, "await") && (n1->kind == 'i' || tok_is(n1, "(") || n1->kind == 's')) {
+        return "async functions (await) are";
+    }
+    if (tok_is(t, "function") && (tok_is(n1, "*") || (n1->kind == 'i' && tok_is(n2, "*")))) {
+        return "generators are";
+    }
+    if (tok_is(t, "yield") && n1->n > 0 && !tok_is(n1, ")") && !tok_is(n1, ";")
+        && !tok_is(n1, ",") && !tok_is(n1, "=") && !tok_is(n1, ":")) {
+        return "generators (yield) are";
+    }
+    (void) n3;
+    return NULL;
+}
+
+const char *
+nd_loader_diagnose(const char *src, size_t len, int line, int *found_line)
+{
+    struct lexer lx;
+    struct tok   w[4];
+    const char  *best = NULL, *what;
+    int          i, in_for_head = 0, depth = 0;
+
+    memset(&lx, 0, sizeof(lx));
+    lx.p = src;
+    lx.end = src + len;
+    lx.line = 1;
+    *found_line = 0;
+    for (i = 0; i < 4; i++) {
+        next_tok(&lx, &w[i]);
+    }
+    while (w[0].n > 0) {
+        if (in_for_head) {
+            /* the head ends with its closing parenthesis */
+            if (tok_is(&w[0], "(")) {
+                depth++;
+            } else if (tok_is(&w[0], ")") && --depth <= 0) {
+                in_for_head = 0;
+                depth = 0;
+            }
+        }
+        what = construct_at(&w[0], &w[1], &w[2], &w[3], &in_for_head);
+        if (what != NULL && (line <= 0 || w[0].line <= line)) {
+            if (best == NULL || line <= 0 || *found_line != line) {
+                best = what;
+                *found_line = w[0].line;
+            }
+            if (line <= 0) {
+                break;
+            }
+        }
+        if (line > 0 && w[0].line > line) {
+            break;
+        }
+        w[0] = w[1];
+        w[1] = w[2];
+        w[2] = w[3];
+        next_tok(&lx, &w[3]);
+    }
+    return best;
+}
+
 int
 nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t len, int *line,
                   char *msg, size_t msgsize)
@@ -123,6 +411,15 @@ nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t le
             *line = (int) strtol(l + 6, NULL, 10);
         }
         snprintf(msg, msgsize, "%s", m);
+        if (strncmp(m, "SyntaxError", 11) == 0) {
+            int         at;
+            const char *what = nd_loader_diagnose(code, clen, *line, &at);
+            if (what != NULL) {
+                *line = at;
+                snprintf(msg, msgsize, "%s not supported by the engine; build this app with "
+                         "scripts/nanod-build (see README)", what);
+            }
+        }
         duk_pop(ctx);
         free(code);
         return -1;

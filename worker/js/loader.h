@@ -20,4 +20,9 @@ int nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_
 char *nd_loader_transform(const char *src, size_t len, size_t *outlen, int *line, char *msg,
                           size_t msgsize);
 
+/* The modern construct (ES2015+ syntax Duktape lacks) that most likely caused
+ * a SyntaxError at `line` (0: the first anywhere), e.g. "arrow functions are",
+ * with its line in *found_line; NULL when none is found. */
+const char *nd_loader_diagnose(const char *src, size_t len, int line, int *found_line);
+
 #endif

@@ -1,0 +1,491 @@
+/*
+ * Scoreboard -> Prometheus text, status JSON and HTML (see metrics.h).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/metrics.h"
+
+/* --- text buffer ----------------------------------------------------------- */
+
+static int
+text_reserve(struct nd_text *t, size_t n)
+{
+    size_t cap;
+    char  *p;
+
+    if (t->oom) {
+        return -1;
+    }
+    if (t->len + n + 1 <= t->cap) {
+        return 0;
+    }
+    cap = t->cap == 0 ? 4096 : t->cap;
+    while (cap < t->len + n + 1) {
+        cap *= 2;
+    }
+    p = realloc(t->p, cap);
+    if (p == NULL) {
+        t->oom = 1;
+        return -1;
+    }
+    t->p = p;
+    t->cap = cap;
+    return 0;
+}
+
+void
+nd_text_add(struct nd_text *t, const char *s, size_t n)
+{
+    if (text_reserve(t, n) == -1) {
+        return;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+    t->p[t->len] = '\0';
+}
+
+void
+nd_text_printf(struct nd_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    int     n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || text_reserve(t, (size_t) n) == -1) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->p + t->len, (size_t) n + 1, fmt, ap);
+    va_end(ap);
+    t->len += (size_t) n;
+}
+
+void
+nd_text_json(struct nd_text *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    char              e[6];
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char) *s;
+        if (c == '"' || c == '\\') {
+            e[0] = '\\';
+            e[1] = (char) c;
+            nd_text_add(t, e, 2);
+        } else if (c < 0x20) {
+            memcpy(e, "\\u00", 4);
+            e[4] = hex[c >> 4];
+            e[5] = hex[c & 15];
+            nd_text_add(t, e, 6);
+        } else {
+            nd_text_add(t, s, 1);
+        }
+    }
+}
+
+void
+nd_text_label(struct nd_text *t, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\') {
+            ND_TEXT_ADDS(t, "\\");
+            nd_text_add(t, s, 1);
+        } else if (*s == '\n') {
+            ND_TEXT_ADDS(t, "\\n");
+        } else {
+            nd_text_add(t, s, 1);
+        }
+    }
+}
+
+void
+nd_text_html(struct nd_text *t, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '<': ND_TEXT_ADDS(t, "&lt;"); break;
+        case '>': ND_TEXT_ADDS(t, "&gt;"); break;
+        case '&': ND_TEXT_ADDS(t, "&amp;"); break;
+        case '"': ND_TEXT_ADDS(t, "&quot;"); break;
+        default: nd_text_add(t, s, 1); break;
+        }
+    }
+}
+
+void
+nd_text_free(struct nd_text *t)
+{
+    free(t->p);
+    memset(t, 0, sizeof(*t));
+}
+
+/* --- sums -------------------------------------------------------------------- */
+
+void
+nd_metrics_sum_app(const struct nd_sb *sb, uint32_t ai, struct nd_sb_app *out)
+{
+    uint32_t s;
+    int      i;
+
+    memset(out, 0, sizeof(*out));
+    for (s = 0; s < sb->hdr->nslots; s++) {
+        const struct nd_sb_app *a;
+        if (!sb->slots[s].used) {
+            continue;
+        }
+        a = &sb->apps[(size_t) s * sb->hdr->app_cap + ai];
+        for (i = 0; i < 5; i++) {
+            out->status[i] += a->status[i];
+        }
+        for (i = 0; i < ND_SB_NBUCKETS; i++) {
+            out->dur[i] += a->dur[i];
+            out->cpu[i] += a->cpu[i];
+        }
+        out->dur_sum_us += a->dur_sum_us;
+        out->cpu_sum_us += a->cpu_sum_us;
+        out->bytes_in += a->bytes_in;
+        out->bytes_out += a->bytes_out;
+        out->exceptions += a->exceptions;
+        out->kill_cpu += a->kill_cpu;
+        out->kill_memory += a->kill_memory;
+        out->kill_timeout += a->kill_timeout;
+        out->heap_builds += a->heap_builds;
+        if (sb->slots[s].state != ND_SB_FREE) {
+            out->loaded_heaps += a->loaded_heaps;
+        }
+        out->subrequests += a->subrequests;
+    }
+}
+
+static const char *
+app_name(const struct nd_sb *sb, uint32_t ai)
+{
+    return sb->names + (size_t) ai * ND_SB_NAME_MAX;
+}
+
+/* Copies the last reload text consistently (seqlock against the supervisor). */
+static void
+reload_text(const struct nd_sb *sb, char *out, size_t size)
+{
+    const struct nd_sb_header *h = sb->hdr;
+    uint32_t                   s1, s2;
+    int                        tries = 0;
+
+    do {
+        s1 = __atomic_load_n(&h->text_seq, __ATOMIC_ACQUIRE);
+        memcpy(out, h->last_reload_text, size < ND_SB_TEXT_MAX ? size : ND_SB_TEXT_MAX);
+        out[size - 1] = '\0';
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        s2 = __atomic_load_n(&h->text_seq, __ATOMIC_ACQUIRE);
+    } while ((s1 != s2 || (s1 & 1)) && ++tries < 100);
+}
+
+/* --- Prometheus ---------------------------------------------------------------- */
+
+static void
+family(struct nd_text *t, const char *name, const char *type, const char *help)
+{
+    nd_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+void
+nd_metrics_histogram(struct nd_text *t, const char *name, const char *labels,
+                     const uint64_t *buckets, const int64_t *bounds, uint64_t sum_us, double div)
+{
+    uint64_t cum = 0;
+    int      i;
+    const char *sep = labels[0] != '\0' ? "," : "";
+
+    for (i = 0; i < ND_SB_NBUCKETS; i++) {
+        cum += buckets[i];
+        if (i < ND_SB_NBUCKETS - 1) {
+            nd_text_printf(t, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
+                           (double) bounds[i] / div, (unsigned long long) cum);
+        } else {
+            nd_text_printf(t, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+                           (unsigned long long) cum);
+        }
+    }
+    nd_text_printf(t, "%s_sum{%s} %.6f\n", name, labels, (double) sum_us / div);
+    nd_text_printf(t, "%s_count{%s} %llu\n", name, labels, (unsigned long long) cum);
+}
+
+static void
+app_counter(struct nd_text *t, const struct nd_sb *sb, const struct nd_sb_app *sums,
+            const char *name, const char *type, const char *help, size_t off)
+{
+    uint32_t ai;
+
+    family(t, name, type, help);
+    for (ai = 0; ai < sb->hdr->napps; ai++) {
+        const char *base = (const char *) &sums[ai];
+        uint64_t    v;
+        memcpy(&v, base + off, sizeof(v));
+        nd_text_printf(t, "%s{app=\"", name);
+        nd_text_label(t, app_name(sb, ai));
+        nd_text_printf(t, "\"} %lld\n", (long long) v);
+    }
+}
+
+#define OFF(f) offsetof(struct nd_sb_app, f)
+
+void
+nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+{
+    const struct nd_sb_header *h = sb->hdr;
+    struct nd_sb_app          *sums;
+    uint32_t                   ai, s;
+    int                        i, nup = 0;
+    char                       labels[ND_SB_NAME_MAX * 2 + 16];
+    static const char *const   kills[] = { "cpu", "memory", "timeout" };
+
+    sums = calloc(h->napps > 0 ? h->napps : 1, sizeof(*sums));
+    if (sums == NULL) {
+        t->oom = 1;
+        return;
+    }
+    for (ai = 0; ai < h->napps; ai++) {
+        nd_metrics_sum_app(sb, ai, &sums[ai]);
+    }
+    for (s = 0; s < h->nslots; s++) {
+        nup += sb->slots[s].state == ND_SB_READY;
+    }
+
+    family(t, "nanod_requests_total", "counter", "Requests answered, by app and status class.");
+    for (ai = 0; ai < h->napps; ai++) {
+        for (i = 0; i < 5; i++) {
+            ND_TEXT_ADDS(t, "nanod_requests_total{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            nd_text_printf(t, "\",code=\"%dxx\"} %llu\n", i + 1,
+                           (unsigned long long) sums[ai].status[i]);
+        }
+    }
+    family(t, "nanod_request_duration_seconds", "histogram",
+           "Time from the end of the request headers to the response, in seconds.");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_text l = { 0 };
+        ND_TEXT_ADDS(&l, "app=\"");
+        nd_text_label(&l, app_name(sb, ai));
+        ND_TEXT_ADDS(&l, "\"");
+        snprintf(labels, sizeof(labels), "%s", l.p != NULL ? l.p : "");
+        nd_text_free(&l);
+        nd_metrics_histogram(t, "nanod_request_duration_seconds", labels, sums[ai].dur,
+                             nd_sb_dur_bounds_us, sums[ai].dur_sum_us, 1e6);
+    }
+    family(t, "nanod_request_cpu_milliseconds", "histogram",
+           "JavaScript CPU time per request, in milliseconds.");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_text l = { 0 };
+        ND_TEXT_ADDS(&l, "app=\"");
+        nd_text_label(&l, app_name(sb, ai));
+        ND_TEXT_ADDS(&l, "\"");
+        snprintf(labels, sizeof(labels), "%s", l.p != NULL ? l.p : "");
+        nd_text_free(&l);
+        nd_metrics_histogram(t, "nanod_request_cpu_milliseconds", labels, sums[ai].cpu,
+                             nd_sb_cpu_bounds_us, sums[ai].cpu_sum_us, 1e3);
+    }
+    app_counter(t, sb, sums, "nanod_received_bytes_total", "counter",
+                "Request bytes received (header lines and body).", OFF(bytes_in));
+    app_counter(t, sb, sums, "nanod_sent_bytes_total", "counter",
+                "Response body bytes sent.", OFF(bytes_out));
+    app_counter(t, sb, sums, "nanod_exceptions_total", "counter",
+                "Uncaught JavaScript errors.", OFF(exceptions));
+    family(t, "nanod_limit_kills_total", "counter",
+           "Heaps discarded (cpu, memory) or requests cut (timeout) by a limit.");
+    for (ai = 0; ai < h->napps; ai++) {
+        uint64_t v[3] = { sums[ai].kill_cpu, sums[ai].kill_memory, sums[ai].kill_timeout };
+        for (i = 0; i < 3; i++) {
+            ND_TEXT_ADDS(t, "nanod_limit_kills_total{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            nd_text_printf(t, "\",limit=\"%s\"} %llu\n", kills[i], (unsigned long long) v[i]);
+        }
+    }
+    app_counter(t, sb, sums, "nanod_heap_builds_total", "counter",
+                "Duktape heaps built (first use, after a limit kill or eviction).",
+                OFF(heap_builds));
+    app_counter(t, sb, sums, "nanod_loaded_heaps", "gauge",
+                "Heaps alive, summed over workers.", OFF(loaded_heaps));
+    app_counter(t, sb, sums, "nanod_subrequests_total", "counter",
+                "fetch() calls started.", OFF(subrequests));
+
+    family(t, "nanod_workers", "gauge", "Worker processes accepting (READY).");
+    nd_text_printf(t, "nanod_workers %d\n", nup);
+    family(t, "nanod_generation", "gauge", "Configuration generation serving.");
+    nd_text_printf(t, "nanod_generation %d\n", h->generation);
+    family(t, "nanod_reloads_total", "counter", "Reloads, by result.");
+    nd_text_printf(t, "nanod_reloads_total{result=\"ok\"} %lld\n", (long long) h->reloads_ok);
+    nd_text_printf(t, "nanod_reloads_total{result=\"failed\"} %lld\n",
+                   (long long) h->reloads_failed);
+    family(t, "nanod_last_reload_timestamp_seconds", "gauge",
+           "Unix time of the last reload (0: none).");
+    nd_text_printf(t, "nanod_last_reload_timestamp_seconds %.3f\n",
+                   (double) h->last_reload_unix_ms / 1e3);
+    family(t, "nanod_uptime_seconds", "gauge", "Seconds since the supervisor started.");
+    nd_text_printf(t, "nanod_uptime_seconds %.3f\n",
+                   (double) (now_unix_ms - h->start_unix_ms) / 1e3);
+    family(t, "nanod_worker_rss_bytes", "gauge", "Resident set size of each live worker.");
+    for (s = 0; s < h->nslots; s++) {
+        const struct nd_sb_slot *w = &sb->slots[s];
+        if (w->state != ND_SB_FREE && w->pid > 0) {
+            nd_text_printf(t, "nanod_worker_rss_bytes{pid=\"%d\"} %lld\n", w->pid,
+                           (long long) w->rss);
+        }
+    }
+    family(t, "nanod_worker_requests_total", "counter", "Requests taken by each live worker.");
+    for (s = 0; s < h->nslots; s++) {
+        const struct nd_sb_slot *w = &sb->slots[s];
+        if (w->state != ND_SB_FREE && w->pid > 0) {
+            nd_text_printf(t, "nanod_worker_requests_total{pid=\"%d\"} %llu\n", w->pid,
+                           (unsigned long long) w->requests);
+        }
+    }
+    free(sums);
+}
+
+/* --- status ----------------------------------------------------------------- */
+
+static void
+iso_time(int64_t unix_ms, char *out, size_t size)
+{
+    time_t    sec = (time_t) (unix_ms / 1000);
+    struct tm tm;
+
+    if (unix_ms <= 0) {
+        snprintf(out, size, "%s", "");
+        return;
+    }
+    gmtime_r(&sec, &tm);
+    snprintf(out, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+             (int) (unix_ms % 1000));
+}
+
+void
+nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+{
+    const struct nd_sb_header *h = sb->hdr;
+    char                       ts[40], text[ND_SB_TEXT_MAX];
+    uint32_t                   s, ai;
+    int                        first = 1;
+
+    iso_time(h->start_unix_ms, ts, sizeof(ts));
+    nd_text_printf(t, "{\"start_time\":\"%s\",\"uptime_s\":%.3f,\"generation\":%d,"
+                   "\"workers_configured\":%d,\"workers_up\":%d,\"full\":%s,"
+                   "\"reloads\":{\"ok\":%lld,\"failed\":%lld},", ts,
+                   (double) (now_unix_ms - h->start_unix_ms) / 1e3, h->generation,
+                   h->workers_conf, h->workers_up, h->full ? "true" : "false",
+                   (long long) h->reloads_ok, (long long) h->reloads_failed);
+    iso_time(h->last_reload_unix_ms, ts, sizeof(ts));
+    reload_text(sb, text, sizeof(text));
+    nd_text_printf(t, "\"last_reload\":{\"time\":\"%s\",\"ok\":%s,\"text\":\"", ts,
+                   h->last_reload_unix_ms == 0 ? "null" : h->last_reload_ok ? "true" : "false");
+    nd_text_json(t, text);
+    ND_TEXT_ADDS(t, "\"},\"workers\":[");
+    for (s = 0; s < h->nslots; s++) {
+        const struct nd_sb_slot *w = &sb->slots[s];
+        if (w->state == ND_SB_FREE) {
+            continue;
+        }
+        iso_time(w->started_unix_ms, ts, sizeof(ts));
+        nd_text_printf(t, "%s{\"slot\":%u,\"pid\":%d,\"generation\":%d,\"index\":%d,"
+                       "\"state\":\"%s\",\"started\":\"%s\",\"requests\":%llu,"
+                       "\"rss_bytes\":%lld}", first ? "" : ",", s, w->pid, w->generation,
+                       w->index, nd_sb_wstate_names[w->state & 3], ts,
+                       (unsigned long long) w->requests, (long long) w->rss);
+        first = 0;
+    }
+    ND_TEXT_ADDS(t, "],\"apps\":{");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_sb_app a;
+        uint64_t         n = 0;
+        int              i;
+        nd_metrics_sum_app(sb, ai, &a);
+        for (i = 0; i < 5; i++) {
+            n += a.status[i];
+        }
+        nd_text_printf(t, "%s\"", ai == 0 ? "" : ",");
+        nd_text_json(t, app_name(sb, ai));
+        nd_text_printf(t, "\":{\"requests\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
+                       "\"4xx\":%llu,\"5xx\":%llu,\"duration_ms_avg\":%.3f,"
+                       "\"cpu_ms_avg\":%.3f,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+                       "\"exceptions\":%llu,\"kills\":{\"cpu\":%llu,\"memory\":%llu,"
+                       "\"timeout\":%llu},\"heap_builds\":%llu,\"loaded_heaps\":%lld,"
+                       "\"subrequests\":%llu}",
+                       (unsigned long long) n, (unsigned long long) a.status[0],
+                       (unsigned long long) a.status[1], (unsigned long long) a.status[2],
+                       (unsigned long long) a.status[3], (unsigned long long) a.status[4],
+                       n > 0 ? (double) a.dur_sum_us / 1e3 / (double) n : 0.0,
+                       n > 0 ? (double) a.cpu_sum_us / 1e3 / (double) n : 0.0,
+                       (unsigned long long) a.bytes_in, (unsigned long long) a.bytes_out,
+                       (unsigned long long) a.exceptions, (unsigned long long) a.kill_cpu,
+                       (unsigned long long) a.kill_memory, (unsigned long long) a.kill_timeout,
+                       (unsigned long long) a.heap_builds, (long long) a.loaded_heaps,
+                       (unsigned long long) a.subrequests);
+    }
+    ND_TEXT_ADDS(t, "}}\n");
+}
+
+void
+nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+{
+    const struct nd_sb_header *h = sb->hdr;
+    char                       ts[40], text[ND_SB_TEXT_MAX];
+    uint32_t                   s, ai;
+
+    iso_time(h->start_unix_ms, ts, sizeof(ts));
+    nd_text_printf(t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+                   "<title>nanod status</title><style>body{font-family:sans-serif}"
+                   "td,th{padding:2px 8px;text-align:right}</style></head><body>\n"
+                   "<h1>nanod status</h1>\n<p>Started %s, up %.0f s. Generation %d: %d of %d "
+                   "workers ready. Reloads: %lld ok, %lld failed.</p>\n", ts,
+                   (double) (now_unix_ms - h->start_unix_ms) / 1e3, h->generation,
+                   h->workers_up, h->workers_conf, (long long) h->reloads_ok,
+                   (long long) h->reloads_failed);
+    iso_time(h->last_reload_unix_ms, ts, sizeof(ts));
+    reload_text(sb, text, sizeof(text));
+    nd_text_printf(t, "<p>Last reload: %s %s</p><pre>", h->last_reload_unix_ms == 0 ? "none"
+                   : h->last_reload_ok ? "ok" : "FAILED", ts);
+    nd_text_html(t, text);
+    ND_TEXT_ADDS(t, "</pre>\n<h2>Workers</h2>\n<table><tr><th>pid</th><th>gen</th><th>index</th>"
+                "<th>state</th><th>started</th><th>requests</th><th>RSS KiB</th></tr>\n");
+    for (s = 0; s < h->nslots; s++) {
+        const struct nd_sb_slot *w = &sb->slots[s];
+        if (w->state == ND_SB_FREE) {
+            continue;
+        }
+        iso_time(w->started_unix_ms, ts, sizeof(ts));
+        nd_text_printf(t, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td>"
+                       "<td>%llu</td><td>%lld</td></tr>\n", w->pid, w->generation, w->index,
+                       nd_sb_wstate_names[w->state & 3], ts, (unsigned long long) w->requests,
+                       (long long) (w->rss / 1024));
+    }
+    ND_TEXT_ADDS(t, "</table>\n<h2>Apps</h2>\n<table><tr><th>app</th><th>requests</th>"
+                "<th>2xx</th><th>4xx</th><th>5xx</th><th>exceptions</th><th>cpu kills</th>"
+                "<th>memory kills</th><th>timeouts</th><th>heap builds</th></tr>\n");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_sb_app a;
+        uint64_t         n = 0;
+        int              i;
+        nd_metrics_sum_app(sb, ai, &a);
+        for (i = 0; i < 5; i++) {
+            n += a.status[i];
+        }
+        ND_TEXT_ADDS(t, "<tr><td style=\"text-align:left\">");
+        nd_text_html(t, app_name(sb, ai));
+        nd_text_printf(t, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+                       "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+                       "</tr>\n", (unsigned long long) n, (unsigned long long) a.status[1],
+                       (unsigned long long) a.status[3], (unsigned long long) a.status[4],
+                       (unsigned long long) a.exceptions, (unsigned long long) a.kill_cpu,
+                       (unsigned long long) a.kill_memory, (unsigned long long) a.kill_timeout,
+                       (unsigned long long) a.heap_builds);
+    }
+    ND_TEXT_ADDS(t, "</table>\n</body></html>\n");
+}

@@ -1,0 +1,141 @@
+/*
+ * The scoreboard: one MAP_SHARED anonymous mapping made by the supervisor
+ * before the first fork and inherited by every worker. Metrics are summed
+ * over it at scrape time (no messages, no locks).
+ *
+ *   header      written by the supervisor only (generation, reloads...)
+ *   slots[]     one per worker process; the supervisor picks a free slot
+ *               before fork and frees it after reaping; in between only that
+ *               worker writes it
+ *   names[]     app names, added by the supervisor (start, reload): a fixed
+ *               table so that an app keeps its counters across reloads
+ *   counters[slot][app]  written by the slot's worker only
+ *
+ * Counters only grow: a slot's counters are not reset when a new worker
+ * takes it, so sums stay monotonic across restarts. Readers (the admin
+ * listener, in any worker) may see values a few increments old; histograms
+ * keep per-bucket counts, and _count is derived from them, so a scrape is
+ * always self-consistent. 64-bit aligned loads and stores are atomic on the
+ * platforms we build for (amd64, arm64).
+ */
+#ifndef ND_SCOREBOARD_H
+#define ND_SCOREBOARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define ND_SB_NBUCKETS   14     /* 13 bounds + +Inf */
+#define ND_SB_NAME_MAX   128    /* longer app names get no per-app metrics */
+#define ND_SB_TEXT_MAX   1024
+
+/* Duration buckets in microseconds (le = seconds in the exposition). */
+extern const int64_t nd_sb_dur_bounds_us[ND_SB_NBUCKETS - 1];
+/* CPU buckets in microseconds (le = milliseconds in the exposition). */
+extern const int64_t nd_sb_cpu_bounds_us[ND_SB_NBUCKETS - 1];
+
+enum nd_sb_wstate {
+    ND_SB_FREE,
+    ND_SB_STARTING,
+    ND_SB_READY,
+    ND_SB_DRAINING,
+};
+extern const char *const nd_sb_wstate_names[];
+
+struct nd_sb_header {
+    uint64_t magic;
+    int64_t  start_unix_ms;
+    int32_t  generation;            /* serving */
+    int32_t  workers_conf;          /* configured workers of the serving generation */
+    int32_t  workers_up;            /* READY workers of the serving generation */
+    int32_t  full;                  /* 1 when every worker of the generation is READY */
+    int64_t  reloads_ok;
+    int64_t  reloads_failed;
+    int64_t  last_reload_unix_ms;   /* 0 = none yet */
+    int32_t  last_reload_ok;
+    uint32_t nslots;
+    uint32_t app_cap;
+    uint32_t napps;                 /* names used (never shrinks) */
+    uint32_t text_seq;              /* odd while last_reload_text is being written */
+    char     last_reload_text[ND_SB_TEXT_MAX];
+};
+
+struct nd_sb_slot {
+    int32_t  pid;                   /* 0 when free */
+    int32_t  generation;
+    int32_t  index;
+    int32_t  state;                 /* enum nd_sb_wstate */
+    int32_t  used;                  /* ever used: its counters matter */
+    int32_t  pad;
+    int64_t  started_unix_ms;
+    uint64_t requests;
+    int64_t  rss;                   /* bytes */
+};
+
+struct nd_sb_app {
+    uint64_t status[5];             /* 1xx .. 5xx */
+    uint64_t dur[ND_SB_NBUCKETS];   /* per bucket, not cumulative */
+    uint64_t dur_sum_us;
+    uint64_t cpu[ND_SB_NBUCKETS];
+    uint64_t cpu_sum_us;
+    uint64_t bytes_in;
+    uint64_t bytes_out;
+    uint64_t exceptions;
+    uint64_t kill_cpu;
+    uint64_t kill_memory;
+    uint64_t kill_timeout;
+    uint64_t heap_builds;
+    int64_t  loaded_heaps;          /* gauge: heaps alive in this slot's worker */
+    uint64_t subrequests;
+};
+
+struct nd_sb {
+    struct nd_sb_header *hdr;
+    struct nd_sb_slot   *slots;     /* nslots */
+    char                *names;     /* app_cap * ND_SB_NAME_MAX */
+    struct nd_sb_app    *apps;      /* nslots * app_cap */
+    size_t               size;
+};
+
+/* GLOBAL (scoreboard.c): the map, and this process's slot (-1 in the
+ * supervisor or when it has none). nd_sb_map is NULL before nd_sb_create(). */
+extern struct nd_sb *nd_sb_map;
+extern int           nd_sb_self;
+
+/* Supervisor, before the first fork. Sets nd_sb_map. 0, or -1 with errno. */
+int nd_sb_create(uint32_t nslots, uint32_t app_cap);
+void nd_sb_destroy(void);
+/* Index of name in the table, added when missing; -1 when full or too long.
+ * Supervisor only. */
+int nd_sb_app_index(const char *name);
+/* A free slot (marked taken, counters kept), or -1. Supervisor only. */
+int nd_sb_slot_take(int generation, int index);
+void nd_sb_slot_free(int slot);
+void nd_sb_set_reload(int ok, const char *text);     /* supervisor */
+
+/* Counters of app index ai in this process's slot, or NULL. Worker only. */
+static inline struct nd_sb_app *
+nd_sb_my_app(int ai)
+{
+    if (nd_sb_map == NULL || nd_sb_self < 0 || ai < 0
+        || (uint32_t) ai >= nd_sb_map->hdr->app_cap) {
+        return NULL;
+    }
+    return &nd_sb_map->apps[(size_t) nd_sb_self * nd_sb_map->hdr->app_cap + (size_t) ai];
+}
+
+static inline struct nd_sb_slot *
+nd_sb_my_slot(void)
+{
+    return nd_sb_map != NULL && nd_sb_self >= 0 ? &nd_sb_map->slots[nd_sb_self] : NULL;
+}
+
+/* Bucket index of v for bounds (the last one is +Inf). */
+int nd_sb_bucket(const int64_t *bounds, int64_t v);
+
+/* Accounts one finished request of app ai. Worker only. */
+void nd_sb_request(int ai, int status, int64_t dur_us, int64_t cpu_us, uint64_t bytes_in,
+                   uint64_t bytes_out);
+
+int64_t nd_sb_now_unix_ms(void);
+
+#endif

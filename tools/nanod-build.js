@@ -1,0 +1,165 @@
+/*
+ * nanod-build (run through scripts/nanod-build): entry .js/.mjs/.ts with its
+ * relative imports -> one ES5 file for Duktape.
+ *
+ * 1. esbuild bundles (and strips TypeScript types) into an IIFE whose value
+ *    is the module's exports; 2. Babel (preset-env for an ES5 engine,
+ *    regenerator for async/await and generators) lowers the whole bundle, with
+ *    its helpers inlined once; 3. `module.exports = <default export>` at the
+ *    end, the form worker/js/loader.c accepts. An app that only calls
+ *    addEventListener("fetch") exports nothing and that is fine too.
+ *
+ * OUT.manifest lists every input (size, mtime in ms, path relative to OUT's
+ * directory): common/config.c refuses a `source =` app whose build is stale.
+ */
+"use strict";
+
+var fs = require("fs");
+var path = require("path");
+var esbuild = require("esbuild");
+var babel = require("@babel/core");
+
+var GLOBAL = "__nanod_app";
+
+/*
+ * Duktape's Reflect.get/set throw "unsupported" when given a receiver, which
+ * Babel's helpers pass for `super.x` (a getter on the parent class). Built
+ * apps get this ES5 fallback, only when the engine needs it.
+ */
+var PRELUDE = "(function () {\n"
+    + "    var get = Reflect.get, set = Reflect.set;\n"
+    + "    function find(o, k) {\n"
+    + "        var d;\n"
+    + "        for (; o !== null && o !== undefined; o = Object.getPrototypeOf(o)) {\n"
+    + "            d = Object.getOwnPropertyDescriptor(o, k);\n"
+    + "            if (d !== undefined) { return d; }\n"
+    + "        }\n"
+    + "    }\n"
+    + "    try { get({}, \"x\", {}); } catch (e) {\n"
+    + "        Reflect.get = function (t, k, r) {\n"
+    + "            var d;\n"
+    + "            if (arguments.length < 3 || r === t) { return get(t, k); }\n"
+    + "            d = find(t, k);\n"
+    + "            return d === undefined ? undefined : d.get ? d.get.call(r) : d.value;\n"
+    + "        };\n"
+    + "    }\n"
+    + "    try { set({}, \"x\", 1, {}); } catch (e) {\n"
+    + "        Reflect.set = function (t, k, v, r) {\n"
+    + "            var d;\n"
+    + "            if (arguments.length < 4 || r === t) { return set(t, k, v); }\n"
+    + "            d = find(t, k);\n"
+    + "            if (d !== undefined && d.set) { d.set.call(r, v); return true; }\n"
+    + "            if (d !== undefined && (d.get || !d.writable)) { return false; }\n"
+    + "            r[k] = v;\n"
+    + "            return true;\n"
+    + "        };\n"
+    + "    }\n"
+    + "})();\n";
+
+function usage() {
+    process.stderr.write("usage: scripts/nanod-build SRC OUT\n"
+                         + "       scripts/nanod-build -c apps.ini   (every app with source =)\n");
+    process.exit(2);
+}
+
+function build(src, out) {
+    var t0 = Date.now(), r, code, res, inputs, manifest, outDir = path.dirname(path.resolve(out));
+
+    if (!fs.existsSync(src)) {
+        throw new Error(src + ": no such file");
+    }
+    try {
+        r = esbuild.buildSync({
+            entryPoints: [src],
+            bundle: true,
+            format: "iife",
+            globalName: GLOBAL,
+            platform: "neutral",
+            target: "es2020",
+            mainFields: ["module", "main"],
+            resolveExtensions: [".ts", ".mjs", ".js", ".json"],
+            charset: "utf8",
+            write: false,
+            metafile: true,
+            logLevel: "silent"
+        });
+    } catch (e) {
+        /* esbuild errors: "file:line:col: message" */
+        throw new Error((e.errors || []).map(function (m) {
+            var l = m.location;
+            return (l ? l.file + ":" + l.line + ":" + (l.column + 1) + ": " : "") + m.text;
+        }).join("\n") || String(e));
+    }
+    code = PRELUDE + r.outputFiles[0].text + "\nmodule.exports = " + GLOBAL + " && " + GLOBAL
+        + ".default !== undefined ? " + GLOBAL + ".default : " + GLOBAL + ";\n";
+    res = babel.transformSync(code, {
+        babelrc: false,
+        configFile: false,
+        filename: path.basename(out),
+        sourceType: "script",
+        compact: false,
+        comments: false,
+        presets: [[require.resolve("@babel/preset-env"), {
+            targets: { ie: "11" },
+            modules: false,
+            bugfixes: false,
+            exclude: ["transform-typeof-symbol"]
+        }]]
+    });
+    inputs = Object.keys(r.metafile.inputs).map(function (p) {
+        var abs = path.resolve(p), st = fs.statSync(abs);
+        return st.size + " " + Math.floor(st.mtimeMs) + " " + path.relative(outDir, abs);
+    });
+    manifest = "# nanod-build manifest 1: size mtime_ms path (relative to this file)\n"
+        + inputs.join("\n") + "\n";
+    fs.mkdirSync(outDir, { recursive: true });
+    /* Atomic, output first: a reader that sees the manifest sees this output. */
+    fs.writeFileSync(out + ".tmp", "/* built by scripts/nanod-build from "
+                     + path.relative(outDir, path.resolve(src)) + ": do not edit */\n"
+                     + res.code + "\n");
+    fs.renameSync(out + ".tmp", out);
+    fs.writeFileSync(out + ".manifest.tmp", manifest);
+    fs.renameSync(out + ".manifest.tmp", out + ".manifest");
+    process.stderr.write("nanod-build: " + src + " -> " + out + " ("
+                         + fs.statSync(out).size + " bytes, " + inputs.length + " inputs, "
+                         + (Date.now() - t0) + " ms)\n");
+}
+
+/* [app:x] sections with source = ...: [[name, src]] (a small INI reader). */
+function appsOf(ini) {
+    var apps = [], app = null;
+    fs.readFileSync(ini, "utf8").split("\n").forEach(function (line) {
+        var m;
+        line = line.replace(/^\s+|\s+$/g, "");
+        if ((m = /^\[app:([^\]]+)\]$/.exec(line)) !== null) {
+            app = m[1].trim();
+        } else if (/^\[/.test(line)) {
+            app = null;
+        } else if (app !== null && (m = /^source\s*=\s*(.*?)\s*(?:[;#].*)?$/.exec(line))) {
+            apps.push([app, m[1]]);
+        }
+    });
+    return apps;
+}
+
+function main(argv) {
+    var dir;
+
+    if (argv.length === 2 && argv[0] === "-c") {
+        dir = path.dirname(path.resolve(argv[1]));
+        appsOf(argv[1]).forEach(function (a) {
+            build(path.resolve(dir, a[1]), path.join(dir, ".nanod-build", a[0] + ".js"));
+        });
+    } else if (argv.length === 2 && argv[0][0] !== "-") {
+        build(argv[0], argv[1]);
+    } else {
+        usage();
+    }
+}
+
+try {
+    main(process.argv.slice(2));
+} catch (e) {
+    process.stderr.write("nanod-build: " + (e && e.message ? e.message : String(e)) + "\n");
+    process.exit(1);
+}

@@ -1,0 +1,449 @@
+/*
+ * Admin listener, access log, request ids (see admin.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/scoreboard.h"
+#include "common/sys.h"
+#include "worker/admin.h"
+
+#define ACCESS_LINE_MAX 16384   /* > 6 * (ACCESS_PATH_MAX + 256) + fixed fields */
+#define ACCESS_PATH_MAX 2048
+
+/* GLOBAL: the admin listener of this worker. */
+static struct {
+    struct nd_http *http;
+    const char     *token;          /* borrowed: the worker's config */
+} g_admin;
+
+/* GLOBAL: the access log sink (like common/log.c's). */
+static struct {
+    int      fd;                    /* -1 = off */
+    char     path[1024];            /* "" for stdout */
+    time_t   sec;                   /* cached "YYYY-MM-DDTHH:MM:SS" of sec */
+    char     secbuf[24];
+    uint64_t seq;                   /* request ids */
+    pid_t    pid;
+} g_acc = { -1, "", (time_t) -1, "", 0, 0 };
+
+/* --- request ids ------------------------------------------------------------ */
+
+static int
+rid_sane(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0 || n > 64) {
+        return 0;
+    }
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static char *
+put_hex(char *p, uint64_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char              tmp[16];
+    int               n = 0;
+
+    do {
+        tmp[n++] = hex[v & 15];
+        v >>= 4;
+    } while (v != 0);
+    while (n > 0) {
+        *p++ = tmp[--n];
+    }
+    return p;
+}
+
+void
+nd_request_id(struct nd_req *req)
+{
+    int   i;
+    char *p;
+
+    for (i = 0; i < req->nheaders; i++) {
+        const struct nd_hdr *h = &req->headers[i];
+        if (h->name_len == 12 && strncasecmp(h->name, "x-request-id", 12) == 0) {
+            if (rid_sane(h->value, h->value_len)) {
+                memcpy(req->rid, h->value, h->value_len);
+                req->rid[h->value_len] = '\0';
+                req->rid_len = (uint8_t) h->value_len;
+                return;
+            }
+            break;
+        }
+    }
+    if (g_acc.pid == 0) {
+        g_acc.pid = getpid();
+    }
+    p = put_hex(req->rid, (uint64_t) g_acc.pid);
+    *p++ = '-';
+    p = put_hex(p, ++g_acc.seq);
+    *p = '\0';
+    req->rid_len = (uint8_t) (p - req->rid);
+}
+
+/* --- access log ------------------------------------------------------------- */
+
+int
+nd_access_open(const char *target)
+{
+    int fd;
+
+    g_acc.pid = getpid();
+    if (target == NULL) {
+        nd_access_close();
+        return 0;
+    }
+    if (strcmp(target, "stdout") == 0) {
+        fd = 1;
+        g_acc.path[0] = '\0';
+    } else {
+        if (strlen(target) >= sizeof(g_acc.path)) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = open(target, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (fd == -1) {
+            return -1;
+        }
+        snprintf(g_acc.path, sizeof(g_acc.path), "%s", target);
+    }
+    if (g_acc.fd > 2) {
+        close(g_acc.fd);
+    }
+    g_acc.fd = fd;
+    return 0;
+}
+
+int
+nd_access_reopen(void)
+{
+    int fd;
+
+    if (g_acc.fd == -1 || g_acc.path[0] == '\0') {
+        return 0;
+    }
+    fd = open(g_acc.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd == -1) {
+        return -1;
+    }
+    if (g_acc.fd > 2) {
+        close(g_acc.fd);
+    }
+    g_acc.fd = fd;
+    return 0;
+}
+
+void
+nd_access_close(void)
+{
+    if (g_acc.fd > 2) {
+        close(g_acc.fd);
+    }
+    g_acc.fd = -1;
+}
+
+int
+nd_access_on(void)
+{
+    return g_acc.fd != -1;
+}
+
+static char *
+put(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+#define PUTS(p, lit) put((p), (lit), sizeof(lit) - 1)
+
+static char *
+put_u64(char *p, uint64_t v)
+{
+    char tmp[24];
+    int  n = 0;
+
+    do {
+        tmp[n++] = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n > 0) {
+        *p++ = tmp[--n];
+    }
+    return p;
+}
+
+/* v in microseconds as milliseconds with 3 decimals. */
+static char *
+put_ms(char *p, int64_t us)
+{
+    if (us < 0) {
+        us = 0;
+    }
+    p = put_u64(p, (uint64_t) (us / 1000));
+    *p++ = '.';
+    *p++ = (char) ('0' + us / 100 % 10);
+    *p++ = (char) ('0' + us / 10 % 10);
+    *p++ = (char) ('0' + us % 10);
+    return p;
+}
+
+/* JSON string body of s[0..n) (at most max input bytes). */
+static char *
+put_json(char *p, const char *s, size_t n, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t            i;
+
+    if (n > max) {
+        n = max;
+    }
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c == '"' || c == '\\') {
+            *p++ = '\\';
+            *p++ = (char) c;
+        } else if (c < 0x20 || c == 0x7f) {
+            p = PUTS(p, "\\u00");
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        } else {
+            *p++ = (char) c;
+        }
+    }
+    return p;
+}
+
+void
+nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_done *d,
+              int64_t now_us)
+{
+    char           line[ACCESS_LINE_MAX], addr[INET6_ADDRSTRLEN];
+    char          *p = line;
+    struct timeval tv;
+    size_t         qs;
+
+    if (g_acc.fd == -1) {
+        return;
+    }
+    gettimeofday(&tv, NULL);
+    if (tv.tv_sec != g_acc.sec) {
+        struct tm tm;
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(g_acc.secbuf, sizeof(g_acc.secbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+        g_acc.sec = tv.tv_sec;
+    }
+    p = PUTS(p, "{\"ts\":\"");
+    p = put(p, g_acc.secbuf, strlen(g_acc.secbuf));
+    *p++ = '.';
+    *p++ = (char) ('0' + tv.tv_usec / 100000 % 10);
+    *p++ = (char) ('0' + tv.tv_usec / 10000 % 10);
+    *p++ = (char) ('0' + tv.tv_usec / 1000 % 10);
+    p = PUTS(p, "Z\",\"app\":");
+    if (app != NULL) {
+        *p++ = '"';
+        p = put(p, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
+        *p++ = '"';
+    } else {
+        p = PUTS(p, "null");
+    }
+    p = PUTS(p, ",\"pid\":");
+    p = put_u64(p, (uint64_t) g_acc.pid);
+    p = PUTS(p, ",\"request_id\":\"");
+    p = put(p, req->rid, req->rid_len);
+    p = PUTS(p, "\",\"method\":\"");
+    p = put(p, req->method, req->method_len);
+    p = PUTS(p, "\",\"host\":\"");
+    p = put_json(p, req->host != NULL ? req->host : "", req->host != NULL ? req->host_len : 0,
+                 256);
+    p = PUTS(p, "\",\"path\":\"");
+    qs = req->target_len;
+    p = put_json(p, req->target, qs, ACCESS_PATH_MAX);
+    p = PUTS(p, "\",\"status\":");
+    p = put_u64(p, (uint64_t) d->status);
+    p = PUTS(p, ",\"bytes_out\":");
+    p = put_u64(p, d->bytes_out);
+    p = PUTS(p, ",\"duration_ms\":");
+    p = put_ms(p, now_us - req->start_us);
+    p = PUTS(p, ",\"cpu_ms\":");
+    p = put_ms(p, req->cpu_us);
+    p = PUTS(p, ",\"subrequests\":");
+    p = put_u64(p, req->subrequests);
+    p = PUTS(p, ",\"client\":\"");
+    addr[0] = '\0';
+    if (req->peer.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *) &req->peer)->sin_addr, addr,
+                  sizeof(addr));
+    } else if (req->peer.ss_family == AF_INET6) {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) &req->peer)->sin6_addr, addr,
+                  sizeof(addr));
+    }
+    p = put(p, addr, strlen(addr));
+    p = PUTS(p, "\"}\n");
+    if (nd_sys_write_full(g_acc.fd, line, (size_t) (p - line)) == -1) {
+        /* Nothing sensible to do per request; the error log would flood. */
+    }
+}
+
+/* --- admin listener ---------------------------------------------------------- */
+
+static void
+answer(struct nd_req *req, int status, const char *ctype, const char *body, size_t len)
+{
+    struct nd_hdr h[2] = { { "content-type", 12, ctype, strlen(ctype) },
+                           { "cache-control", 13, "no-store", 8 } };
+
+    nd_http_respond(req, status, h, 2, body, len);
+}
+
+static int
+authorized(const struct nd_req *req)
+{
+    size_t        tlen;
+    int           i;
+    unsigned char diff = 0;
+
+    if (g_admin.token == NULL || g_admin.token[0] == '\0') {
+        return 1;
+    }
+    tlen = strlen(g_admin.token);
+    for (i = 0; i < req->nheaders; i++) {
+        const struct nd_hdr *h = &req->headers[i];
+        size_t               j;
+        if (h->name_len != 13 || strncasecmp(h->name, "authorization", 13) != 0) {
+            continue;
+        }
+        if (h->value_len != 7 + tlen || strncasecmp(h->value, "Bearer ", 7) != 0) {
+            return 0;
+        }
+        for (j = 0; j < tlen; j++) {
+            diff |= (unsigned char) (h->value[7 + j] ^ g_admin.token[j]);
+        }
+        return diff == 0;
+    }
+    return 0;
+}
+
+static void
+on_admin(struct nd_req *req, void *arg)
+{
+    const char    *t = req->target, *q = memchr(t, '?', req->target_len);
+    size_t         plen = q != NULL ? (size_t) (q - t) : req->target_len;
+    const char    *query = q != NULL ? q + 1 : "";
+    struct nd_text out = { 0 };
+    int64_t        now = nd_sb_now_unix_ms();
+
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+        answer(req, 405, "text/plain; charset=utf-8", "Method Not Allowed\n", 19);
+        return;
+    }
+    if (!authorized(req)) {
+        struct nd_hdr h[2] = { { "content-type", 12, "text/plain; charset=utf-8", 25 },
+                               { "www-authenticate", 16, "Bearer realm=\"nanod\"", 20 } };
+        nd_http_respond(req, 401, h, 2, "Unauthorized\n", 13);
+        return;
+    }
+    if (nd_sb_map == NULL) {
+        answer(req, 503, "text/plain; charset=utf-8", "no scoreboard\n", 14);
+        return;
+    }
+    if (plen == 8 && memcmp(t, "/healthz", 8) == 0) {
+        if (nd_sb_map->hdr->full) {
+            answer(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
+        } else {
+            answer(req, 503, "text/plain; charset=utf-8", "not ready\n", 10);
+        }
+        return;
+    }
+    if (plen == 8 && memcmp(t, "/metrics", 8) == 0) {
+        nd_metrics_render(nd_sb_map, now, &out);
+        if (out.oom) {
+            answer(req, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
+        } else {
+            answer(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.p, out.len);
+        }
+        nd_text_free(&out);
+        return;
+    }
+    if (plen == 7 && memcmp(t, "/status", 7) == 0) {
+        int html = strncmp(query, "html", 4) == 0;
+        if (html) {
+            nd_metrics_status_html(nd_sb_map, now, &out);
+        } else {
+            nd_metrics_status_json(nd_sb_map, now, &out);
+        }
+        if (out.oom) {
+            answer(req, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
+        } else {
+            answer(req, 200, html ? "text/html; charset=utf-8" : "application/json", out.p,
+                   out.len);
+        }
+        nd_text_free(&out);
+        return;
+    }
+    answer(req, 404, "text/plain; charset=utf-8", "Not Found\n", 10);
+}
+
+int
+nd_admin_start(struct event_base *base, const struct nd_http_conf *hc, int fd,
+               const char *token)
+{
+    struct nd_http_conf c = *hc;
+
+    c.on_done = NULL;
+    c.max_body_size = 1024;
+    c.max_connections = 64;
+    g_admin.token = token;
+    g_admin.http = nd_http_new(base, &c, on_admin, NULL);
+    if (g_admin.http == NULL) {
+        return -1;
+    }
+    if (nd_http_listen(g_admin.http, fd) == -1) {
+        nd_http_free(g_admin.http);
+        g_admin.http = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void
+admin_drained(void *arg)
+{
+}
+
+void
+nd_admin_drain(void)
+{
+    if (g_admin.http != NULL) {
+        nd_http_drain(g_admin.http, admin_drained, NULL);
+    }
+}
+
+void
+nd_admin_free(void)
+{
+    nd_http_free(g_admin.http);
+    g_admin.http = NULL;
+}
