@@ -136,6 +136,15 @@ nd_sys_now_ms(void)
 }
 
 int64_t
+nd_sys_cpu_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
 nd_sys_wall_ms(void)
 {
     struct timespec ts;

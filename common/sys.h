@@ -16,6 +16,7 @@ int nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len);
 int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_wall_ms(void);       /* CLOCK_REALTIME */
+int64_t nd_sys_cpu_us(void);        /* CLOCK_THREAD_CPUTIME_ID: this thread's CPU time */
 int nd_sys_ncpu(void);
 /* RSS of a process in bytes from /proc/PID/statm; -1 on error. pid 0 = self. */
 int64_t nd_sys_rss(pid_t pid);

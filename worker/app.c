@@ -42,7 +42,7 @@ static struct {
 static void
 rq_account(struct nd_rq *rq)
 {
-    rq->req->cpu_us = rq->cpu_us + (g_call.id == rq->id ? nd_sys_now_us() - g_call.t0 : 0);
+    rq->req->cpu_us = rq->cpu_us + (g_call.id == rq->id ? nd_sys_cpu_us() - g_call.t0 : 0);
 }
 
 static char *
@@ -354,7 +354,7 @@ static int
 app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
 {
     struct nd_js *js = app->js;
-    int64_t       t0 = nd_sys_now_us();
+    int64_t       t0 = nd_sys_cpu_us();
     double        cur_id = cur != NULL ? cur->id : -1;
     char          detail[64];
     int           rc;
@@ -367,7 +367,7 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
     /* cur may have been answered (and freed) during the call: look it up. */
     cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
     if (cur != NULL) {
-        cur->cpu_us += nd_sys_now_us() - t0;
+        cur->cpu_us += nd_sys_cpu_us() - t0;
     }
     if (m != NULL) {
         if (js->timed_out) {

@@ -146,12 +146,12 @@ nd_js_exec_timeout_check(void *udata)
         /* Keep failing until the error reaches our pcall. Code that catches
          * the RangeError in a loop is cut off for good after a grace period:
          * a fatal error jumps back to nd_js_pcall and the heap is dropped. */
-        if (js->jb != NULL && nd_sys_now_us() >= js->deadline_us + HARD_STOP_GRACE_US) {
+        if (js->jb != NULL && nd_sys_cpu_us() >= js->deadline_us + HARD_STOP_GRACE_US) {
             (void) duk_fatal(js->ctx, "cpu_limit: the script kept running after its deadline");
         }
         return 1;
     }
-    if (nd_sys_now_us() >= js->deadline_us) {
+    if (nd_sys_cpu_us() >= js->deadline_us) {
         js->timed_out = 1;
         return 1;
     }
@@ -178,7 +178,7 @@ on_watchdog(int sig)
 {
     struct nd_js *js = g_running;
 
-    if (js != NULL && js->deadline_us != 0 && nd_sys_now_us() >= js->deadline_us) {
+    if (js != NULL && js->deadline_us != 0 && nd_sys_cpu_us() >= js->deadline_us) {
         nd_duk_poke_interrupt(js->ctx);
     }
 }
@@ -248,7 +248,7 @@ nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us)
 
     js->timed_out = 0;
     js->mem_exceeded = 0;
-    js->deadline_us = budget_us > 0 ? nd_sys_now_us() + budget_us : 0;
+    js->deadline_us = budget_us > 0 ? nd_sys_cpu_us() + budget_us : 0;
     js->jb = &jb;
     if (setjmp(jb) != 0) {
         js->jb = saved;

@@ -17,7 +17,7 @@ struct nd_js {
     size_t       mem_used;      /* bytes held by the heap (payload) */
     size_t       mem_peak;
     size_t       mem_limit;     /* 0 = no cap */
-    int64_t      deadline_us;   /* monotonic; 0 = none */
+    int64_t      deadline_us;   /* thread CPU clock (nd_sys_cpu_us); 0 = none */
     int          timed_out;     /* the deadline fired during the current call */
     int          mem_exceeded;  /* an allocation was refused during the current call */
     int          codegen;       /* eval/new Function allowed (while a script loads) */
