@@ -83,13 +83,24 @@ on_rss_check(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+/* Every 2 s: RSS into the scoreboard slot; retire when heaps dropped after
+ * fatal errors (never freed: they may be corrupt) hold too much memory. */
+#define GRAVEYARD_RETIRE_BYTES (64u << 20)
+
 static void
 on_sb_rss(evutil_socket_t fd, short what, void *arg)
 {
-    struct nd_sb_slot *s = nd_sb_my_slot();
+    struct worker_proc *p = arg;
+    struct nd_sb_slot  *s = nd_sb_my_slot();
+    size_t              dead = nd_js_graveyard_bytes();
 
     if (s != NULL) {
         s->rss = nd_sys_rss(0);
+    }
+    if (dead > GRAVEYARD_RETIRE_BYTES) {
+        char why[128];
+        snprintf(why, sizeof(why), "heaps dropped after fatal errors hold %zu KiB", dead / 1024);
+        retire(p, why);
     }
 }
 
@@ -362,7 +373,7 @@ nd_worker_main(const struct nd_worker_args *args)
         snprintf(msg, sizeof(msg), "cannot serve admin_listen %s", sc->admin.text);
         goto fail;
     }
-    if (nd_sb_my_slot() != NULL) {
+    {
         struct timeval tv = { SB_RSS_MS / 1000, SB_RSS_MS % 1000 * 1000 };
 
         p.sb_ev = event_new(w->base, -1, EV_PERSIST, on_sb_rss, &p);
