@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include <ini.h>
@@ -76,6 +77,7 @@ static const struct key_def server_keys[] = {
     { "error_log",             K_STRING,   SV(error_log),                0 },
     { "graceful_timeout",      K_DURATION, SV(graceful_timeout_ms),      1 },
     { "watch",                 K_BOOL,     SV(watch),                    0 },
+    { "allow_symlink_escape",  K_BOOL,     SV(allow_symlink_escape),     0 },
     { "pid_file",              K_STRING,   SV(pid_file),                 0 },
     { "max_requests",          K_COUNT,    SV(max_requests),             0 },
     { "worker_rss_limit",      K_SIZE,     SV(worker_rss_limit),         0 },
@@ -1517,6 +1519,39 @@ dir_of(const char *path)
     return slash == path ? strdup("/") : dup_n(path, (size_t) (slash - path));
 }
 
+/*
+ * A script must not escape, through symlinks, the directory it is named in
+ * (the config's directory for a relative path, its own directory for an
+ * absolute one): a link to /etc/shadow would have its lines quoted in syntax
+ * errors. Links inside the directory (a Kubernetes ConfigMap's ..data) are
+ * fine. allow_symlink_escape = yes turns the check off.
+ */
+static void
+check_escape(struct load *ld, const struct nd_app_conf *app, int line)
+{
+    char        base[PATH_MAX], rbase[PATH_MAX], real[PATH_MAX];
+    const char *slash = strrchr(app->script, '/');
+    size_t      n;
+
+    n = strlen(ld->conf->dir);
+    if (app->script[0] != '/'
+        || (strncmp(app->script, ld->conf->dir, n) == 0 && app->script[n] == '/')) {
+        snprintf(base, sizeof(base), "%s", ld->conf->dir);     /* relative: apps.ini's dir */
+    } else {
+        n = (size_t) (slash - app->script);
+        snprintf(base, sizeof(base), "%.*s", (int) (n == 0 ? 1 : n), app->script);
+    }
+    if (realpath(base, rbase) == NULL || realpath(app->script, real) == NULL) {
+        return;         /* read_script reported what is wrong */
+    }
+    n = strlen(rbase);
+    if (strcmp(rbase, "/") == 0 || (strncmp(real, rbase, n) == 0 && real[n] == '/')) {
+        return;
+    }
+    fail_at(ld, line, "script \"%s\" resolves to %s, outside %s, through a symlink (set "
+            "allow_symlink_escape = yes in [server] to allow it)", app->script, real, rbase);
+}
+
 /* admin_listen: "off" (or unset) or an address no tenant listener uses;
  * access_log: "off" -> NULL. */
 static void
@@ -1594,6 +1629,9 @@ finish(struct load *ld)
         if (x->key_line[APP_HOSTS] == 0 && !app->is_default) {
             fail_at(ld, app->line, "[app:%s] is unreachable: give it hosts or default = yes",
                     app->name);
+        }
+        if (app->source != NULL && !conf->server.allow_symlink_escape) {
+            check_escape(ld, app, x->key_line[APP_SCRIPT] ? x->key_line[APP_SCRIPT] : app->line);
         }
     }
 }

@@ -55,6 +55,8 @@ struct nd_server_conf {
     char                  *error_log;           /* owned: "stderr" or a path */
     int64_t                graceful_timeout_ms; /* default 30s */
     int                    watch;               /* inotify reload; default 1 */
+    int                    allow_symlink_escape; /* a script may resolve, through a
+                                                    symlink, outside its directory; 0 */
     char                  *pid_file;            /* owned or NULL */
     int                    max_requests;        /* per worker, then it is replaced; 0 = never */
     int64_t                worker_rss_limit;    /* bytes of RSS, then it is replaced; 0 = off */

@@ -129,3 +129,34 @@ def test_secrets_never_logged():
         with open(s.log_path, encoding="utf-8", errors="replace") as f:
             text = f.read()
         assert "alpha" not in text and "beta" not in text, text[-2000:]
+
+
+def test_script_symlink_escape_refused():
+    """A script symlinked outside the config's directory is a config error
+    (its lines would be quoted in syntax errors), unless allowed; links that
+    stay inside (a ConfigMap's ..data) are fine."""
+    import os
+    with lib.tempdir() as d:
+        os.mkdir(os.path.join(d, "apps"))
+        os.mkdir(os.path.join(d, "..data"))
+        with open(os.path.join(d, "..data", "in.js"), "w") as f:
+            f.write(lib.read_app("limits_good.js"))
+        os.symlink(os.path.join(d, "..data", "in.js"), os.path.join(d, "apps", "in.js"))
+        os.symlink("/etc/passwd", os.path.join(d, "apps", "out.js"))
+        ini = os.path.join(d, "apps.ini")
+
+        def write(extra, script):
+            with open(ini, "w") as f:
+                f.write("[server]\nlisten = 127.0.0.1:1\n%s\n[app:a]\nscript = %s\n"
+                        "hosts = a.test\n" % (extra, script))
+        write("", "apps/in.js")
+        r = lib.run_cli(["-t", "-c", ini])
+        assert r.rc == 0, r
+        write("", "apps/out.js")
+        r = lib.run_cli(["-t", "-c", ini])
+        assert r.rc == 1, r
+        assert "%s:5: " % ini in r.stderr and "through a symlink" in r.stderr, r
+        assert "root:" not in r.stderr, "the target's content leaked: %r" % r.stderr
+        write("allow_symlink_escape = yes", "apps/out.js")
+        r = lib.run_cli(["-t", "-c", ini])
+        assert "through a symlink" not in r.stderr, r
