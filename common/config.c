@@ -25,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <sys/stat.h>
 
 #include <ini.h>
@@ -79,6 +81,8 @@ static const struct key_def server_keys[] = {
     { "watch",                 K_BOOL,     SV(watch),                    0 },
     { "allow_symlink_escape",  K_BOOL,     SV(allow_symlink_escape),     0 },
     { "pid_file",              K_STRING,   SV(pid_file),                 0 },
+    { "user",                  K_STRING,   SV(user),                     0 },
+    { "group",                 K_STRING,   SV(group),                    0 },
     { "max_requests",          K_COUNT,    SV(max_requests),             0 },
     { "worker_rss_limit",      K_SIZE,     SV(worker_rss_limit),         0 },
     { "client_header_timeout", K_DURATION, SV(client_header_timeout_ms), 1 },
@@ -1552,6 +1556,42 @@ check_escape(struct load *ld, const struct nd_app_conf *app, int line)
             "allow_symlink_escape = yes in [server] to allow it)", app->script, real, rbase);
 }
 
+/* user/group: resolved now, so that -t reports an unknown name; the
+ * supervisor drops each worker to them after fork (when it runs as root). */
+static void
+finish_user(struct load *ld)
+{
+    struct nd_server_conf *sv = &ld->conf->server;
+    int                    k, uline = 0, gline = 0;
+
+    sv->uid = -1;
+    sv->gid = -1;
+    for (k = 0; server_keys[k].name != NULL; k++) {
+        if (strcmp(server_keys[k].name, "user") == 0) {
+            uline = ld->server_key_line[k];
+        } else if (strcmp(server_keys[k].name, "group") == 0) {
+            gline = ld->server_key_line[k];
+        }
+    }
+    if (sv->user != NULL) {
+        struct passwd *pw = getpwnam(sv->user);
+        if (pw == NULL) {
+            fail_at(ld, uline, "unknown user \"%s\"", sv->user);
+        } else {
+            sv->uid = pw->pw_uid;
+            sv->gid = pw->pw_gid;
+        }
+    }
+    if (sv->group != NULL) {
+        struct group *gr = getgrnam(sv->group);
+        if (gr == NULL) {
+            fail_at(ld, gline, "unknown group \"%s\"", sv->group);
+        } else {
+            sv->gid = gr->gr_gid;
+        }
+    }
+}
+
 /* admin_listen: "off" (or unset) or an address no tenant listener uses;
  * access_log: "off" -> NULL. */
 static void
@@ -1601,6 +1641,7 @@ finish(struct load *ld)
         add_listen(ld, deflt);
     }
     finish_admin(ld);
+    finish_user(ld);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
         struct app_extra   *x = &ld->extra[i];
@@ -1726,6 +1767,8 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.listen);
     free(conf->server.error_log);
     free(conf->server.pid_file);
+    free(conf->server.user);
+    free(conf->server.group);
     free(conf->server.admin_listen);
     free(conf->server.admin.text);
     free(conf->server.admin_token);

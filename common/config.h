@@ -58,6 +58,8 @@ struct nd_server_conf {
     int                    allow_symlink_escape; /* a script may resolve, through a
                                                     symlink, outside its directory; 0 */
     char                  *pid_file;            /* owned or NULL */
+    char                  *user, *group;        /* owned or NULL: workers drop to these */
+    int64_t                uid, gid;            /* resolved from user/group; -1 = unset */
     int                    max_requests;        /* per worker, then it is replaced; 0 = never */
     int64_t                worker_rss_limit;    /* bytes of RSS, then it is replaced; 0 = off */
     int64_t                client_header_timeout_ms; /* default 10s */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -449,6 +450,70 @@ close_fd(int *fd)
     }
 }
 
+/*
+ * Files the workers reopen themselves on SIGUSR1 (error and access logs)
+ * must belong to the user they run as: create them here, as root, and hand
+ * them over. No-op unless [server] user/group is set and we are root.
+ */
+static void
+own_logs_for_workers(const struct nd_config *conf)
+{
+    const char *paths[2];
+    int         i;
+
+    if ((conf->server.uid < 0 && conf->server.gid < 0) || geteuid() != 0) {
+        return;
+    }
+    paths[0] = conf->server.error_log;
+    paths[1] = conf->server.access_log;
+    for (i = 0; i < 2; i++) {
+        int fd;
+        if (paths[i] == NULL || strcmp(paths[i], "stderr") == 0
+            || strcmp(paths[i], "stdout") == 0) {
+            continue;
+        }
+        fd = open(paths[i], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (fd == -1 || fchown(fd, (uid_t) conf->server.uid, (gid_t) conf->server.gid) == -1) {
+            nd_log_errno(ND_LOG_WARN, NULL, errno, "cannot hand %s over to the worker user",
+                         paths[i]);
+        }
+        if (fd != -1) {
+            close(fd);
+        }
+    }
+}
+
+/* In a new worker, as root: become [server] user/group for good. */
+static int
+drop_privileges(const struct nd_config *conf, char *msg, size_t size)
+{
+    const struct nd_server_conf *sc = &conf->server;
+    gid_t                        gid = (gid_t) sc->gid;
+
+    if ((sc->uid < 0 && sc->gid < 0) || geteuid() != 0) {
+        return 0;
+    }
+    if (sc->gid >= 0) {
+        if ((sc->user != NULL ? initgroups(sc->user, gid) : setgroups(1, &gid)) == -1
+            || setgid(gid) == -1) {
+            snprintf(msg, size, "cannot switch to group %lld: %s", (long long) sc->gid,
+                     strerror(errno));
+            return -1;
+        }
+    }
+    if (sc->uid >= 0) {
+        if (setuid((uid_t) sc->uid) == -1) {
+            snprintf(msg, size, "cannot switch to user %s: %s", sc->user, strerror(errno));
+            return -1;
+        }
+        if (setuid(0) == 0) {
+            snprintf(msg, size, "could regain root after switching to user %s", sc->user);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Child side of fork: drop everything of the supervisor, become a worker. */
 static void
 become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slot)
@@ -507,6 +572,14 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slo
     args.index = index;
     args.sb_slot = slot;
     args.admin_fd = sv->admin_fd;
+    {
+        char msg[256];
+        if (drop_privileges(g->conf, msg, sizeof(msg)) == -1) {
+            nd_log(ND_LOG_ERROR, NULL, "worker %d cannot start: %s", index, msg);
+            nd_ipc_send(ipc_fd, ND_IPC_FAILED, 0, msg);
+            exit(1);
+        }
+    }
     status = nd_worker_main(&args);
     exit(status);
 }
@@ -805,6 +878,7 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         return;
     }
     memset(&errs, 0, sizeof(errs));
+    own_logs_for_workers(conf);
     g = gen_new(sv, conf, &errs);
     if (g == NULL) {
         log_errs(&errs, ND_LOG_ERROR);
@@ -987,6 +1061,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         if (nd_log_reopen() == -1) {
             nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the error log");
         }
+        if (sv->cur != NULL) {
+            own_logs_for_workers(sv->cur->conf);
+        }
         nd_log(ND_LOG_INFO, NULL, "log files reopened");
         for (p = sv->procs; p != NULL; p = p->next) {
             proc_send(p, ND_IPC_REOPEN);
@@ -1122,6 +1199,10 @@ nd_sv_run(const char *conf_path, const char *pid_file)
                 strerror(errno));
         nd_config_free(conf);
         return 78;
+    }
+    own_logs_for_workers(conf);
+    if ((conf->server.uid >= 0 || conf->server.gid >= 0) && geteuid() != 0) {
+        nd_log(ND_LOG_WARN, NULL, "[server] user/group ignored: not running as root");
     }
     if (pid_file == NULL && conf->server.pid_file != NULL) {
         pid_file = pid_copy = strdup(conf->server.pid_file);
