@@ -190,7 +190,9 @@ def test_workers_drop_privileges():
         os.rename(s.log_path, s.log_path + ".1")
         s.send_signal(signal.SIGUSR1)
         lib.wait_until(lambda: os.path.exists(s.log_path), 5, "a new error log")
-        assert os.stat(s.log_path).st_uid == nobody.pw_uid
+        st = os.stat(s.log_path)
+        assert st.st_uid == nobody.pw_uid
+        assert st.st_mode & 0o027 == 0, "log file mode %o" % (st.st_mode & 0o777)
         time.sleep(0.3)                 # the workers' REOPEN
         s.stop()                        # workers log "exits after N requests" on the way out
         assert any(o.get("role") == "worker" and "exits" in o.get("msg", "") for o in s.log()), \
