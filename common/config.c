@@ -44,7 +44,7 @@
 #define SIZE_MAX_BYTES  (1024LL * 1024 * 1024 * 1024)
 #define COUNT_MAX       1000000
 #define WORKERS_MAX     1024
-#define KEYS_MAX        32      /* >= entries of server_keys[] and app_keys[] */
+#define KEYS_MAX        48      /* > entries of server_keys[] and app_keys[] (checked below) */
 
 enum key_type {
     K_DURATION,     /* int64_t ms */
@@ -105,11 +105,14 @@ static const struct key_def server_keys[] = {
     { "admin_listen",          K_STRING,   SV(admin_listen),             0 },
     { "admin_token",           K_STRING,   SV(admin_token),              0 },
     { "access_log",            K_STRING,   SV(access_log),               0 },
+    { "slowlog",               K_STRING,   SV(slowlog),                  0 },
+    { "slowlog_threshold",     K_DURATION, SV(slowlog_threshold_ms),     1 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
 /* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
-enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_SOURCE, APP_LIMITS };
+enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_SOURCE, APP_LOG_LEVEL,
+       APP_LIMITS };
 
 static const struct key_def app_keys[] = {
     { "script",          K_SCRIPT,   0,                            0 },
@@ -118,6 +121,7 @@ static const struct key_def app_keys[] = {
     { "fetch_allow",     K_CIDRS,    0,                            0 },
     { "cron",            K_CRON,     0,                            0 },
     { "source",          K_SOURCE,   0,                            0 },
+    { "log_level",       K_STRING,   AP(log_level_name),           0 },
     { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
     { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
     { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
@@ -129,6 +133,11 @@ static const struct key_def app_keys[] = {
     { "wait_until_timeout", K_DURATION, AP(limits.wait_until_timeout_ms), 1 },
     { NULL,              K_STRING,   0,                            0 }
 };
+_Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) <= KEYS_MAX,
+               "raise KEYS_MAX: server_key_line[] is indexed by server_keys[]");
+_Static_assert(sizeof(app_keys) / sizeof(app_keys[0]) <= KEYS_MAX,
+               "raise KEYS_MAX: key_line[] is indexed by app_keys[]");
+
 
 /* A string -> (app index, line) hash set; keys are borrowed from the config. */
 struct slot {
@@ -1498,6 +1507,7 @@ set_defaults(struct nd_server_conf *sv)
     sv->max_url_size = 8 * 1024;
     sv->max_connections = 10000;
     sv->max_loaded_apps = 1000;
+    sv->slowlog_threshold_ms = 1000;
     sv->limits.cpu_limit_ms = 50;
     sv->limits.memory_limit = 128 * 1024 * 1024;
     sv->limits.request_timeout_ms = 30 * 1000;
@@ -1610,6 +1620,10 @@ finish_admin(struct load *ld)
         free(sv->access_log);
         sv->access_log = NULL;
     }
+    if (sv->slowlog != NULL && strcmp(sv->slowlog, "off") == 0) {
+        free(sv->slowlog);
+        sv->slowlog = NULL;
+    }
     if (sv->admin_listen == NULL || strcmp(sv->admin_listen, "off") == 0) {
         free(sv->admin_listen);
         sv->admin_listen = NULL;
@@ -1670,6 +1684,18 @@ finish(struct load *ld)
         if (x->key_line[APP_HOSTS] == 0 && !app->is_default) {
             fail_at(ld, app->line, "[app:%s] is unreachable: give it hosts or default = yes",
                     app->name);
+        }
+        app->log_level = 1;                             /* info */
+        if (app->log_level_name != NULL) {
+            static const char *const names[] = { "debug", "info", "warn", "error" };
+            int                      l;
+            for (l = 0; l < 4 && strcmp(app->log_level_name, names[l]) != 0; l++) {
+            }
+            if (l == 4) {
+                fail_at(ld, x->key_line[APP_LOG_LEVEL], "bad log_level \"%s\" (use debug, "
+                        "info, warn or error)", app->log_level_name);
+            }
+            app->log_level = l < 4 ? l : 1;
         }
         if (app->source != NULL && !conf->server.allow_symlink_escape) {
             check_escape(ld, app, x->key_line[APP_SCRIPT] ? x->key_line[APP_SCRIPT] : app->line);
@@ -1768,6 +1794,7 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.error_log);
     free(conf->server.pid_file);
     free(conf->server.user);
+    free(conf->server.slowlog);
     free(conf->server.group);
     free(conf->server.admin_listen);
     free(conf->server.admin.text);
@@ -1781,6 +1808,7 @@ nd_config_free(struct nd_config *conf)
         free(app->script);
         free(app->source);
         free(app->load_error);
+        free(app->log_level_name);
         for (j = 0; j < app->nhosts; j++) {
             free(app->hosts[j]);
         }

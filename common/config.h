@@ -76,6 +76,8 @@ struct nd_server_conf {
     struct nd_listen_spec  admin;               /* parsed admin_listen (text NULL when off) */
     char                  *admin_token;         /* owned or NULL: Bearer token for admin */
     char                  *access_log;          /* owned or NULL (off): path or "stdout" */
+    char                  *slowlog;             /* owned or NULL (off): path or "stdout" */
+    int64_t                slowlog_threshold_ms; /* default 1s */
 };
 
 struct nd_app_conf {
@@ -100,6 +102,9 @@ struct nd_app_conf {
     struct nd_limits limits;        /* resolved: app value, else the [server] default */
     struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
     int              nfetch_allow;
+    char            *log_level_name; /* owned or NULL: log_level as written */
+    int              log_level;     /* console.* below this are dropped: 0 debug .. 3 error;
+                                       default 1 (info) */
     char           **cron;          /* owned: cron expressions (common/cron.h syntax) */
     int              sb_index;      /* set by the supervisor after load: the app's row in
                                        the scoreboard (common/scoreboard.h), -1 = none */

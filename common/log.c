@@ -22,7 +22,7 @@ static struct {
     char              path[1024];   /* "" for stderr/stdout */
     const char       *role;
     enum nd_log_level min;
-} g_log = { 2, "", "nanod", ND_LOG_INFO };
+} g_log = { 2, "", "nanod", ND_LOG_DEBUG };  /* apps filter their own (log_level) */
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 

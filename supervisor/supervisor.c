@@ -458,7 +458,7 @@ close_fd(int *fd)
 static void
 own_logs_for_workers(const struct nd_config *conf)
 {
-    const char *paths[2];
+    const char *paths[3];
     int         i;
 
     if ((conf->server.uid < 0 && conf->server.gid < 0) || geteuid() != 0) {
@@ -466,7 +466,8 @@ own_logs_for_workers(const struct nd_config *conf)
     }
     paths[0] = conf->server.error_log;
     paths[1] = conf->server.access_log;
-    for (i = 0; i < 2; i++) {
+    paths[2] = conf->server.slowlog;
+    for (i = 0; i < 3; i++) {
         int fd;
         if (paths[i] == NULL || strcmp(paths[i], "stderr") == 0
             || strcmp(paths[i], "stdout") == 0) {

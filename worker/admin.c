@@ -136,11 +136,65 @@ nd_access_open(const char *target)
     return 0;
 }
 
+/* GLOBAL: the slowlog sink: the access-log line of requests over a threshold. */
+static struct {
+    int     fd;                     /* -1 = off */
+    char    path[1024];             /* "" for stdout */
+    int64_t threshold_us;
+} g_slow = { -1, "", 0 };
+
+static int
+sink_open(const char *target, char *path, size_t size, int *fdp)
+{
+    int fd;
+
+    if (target == NULL) {
+        if (*fdp > 2) {
+            close(*fdp);
+        }
+        *fdp = -1;
+        return 0;
+    }
+    if (strcmp(target, "stdout") == 0) {
+        fd = 1;
+        path[0] = '\0';
+    } else {
+        if (strlen(target) >= size) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = open(target, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (fd == -1) {
+            return -1;
+        }
+        snprintf(path, size, "%s", target);
+    }
+    if (*fdp > 2) {
+        close(*fdp);
+    }
+    *fdp = fd;
+    return 0;
+}
+
+int
+nd_slowlog_open(const char *target, int64_t threshold_ms)
+{
+    g_slow.threshold_us = threshold_ms * 1000;
+    return sink_open(target, g_slow.path, sizeof(g_slow.path), &g_slow.fd);
+}
+
 int
 nd_access_reopen(void)
 {
     int fd;
 
+    if (g_slow.fd != -1 && g_slow.path[0] != '\0') {
+        char path[sizeof(g_slow.path)];
+        memcpy(path, g_slow.path, sizeof(path));
+        if (sink_open(path, g_slow.path, sizeof(g_slow.path), &g_slow.fd) == -1) {
+            return -1;
+        }
+    }
     if (g_acc.fd == -1 || g_acc.path[0] == '\0') {
         return 0;
     }
@@ -245,7 +299,9 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     struct timeval tv;
     size_t         qs;
 
-    if (g_acc.fd == -1) {
+    int            slow = g_slow.fd != -1 && now_us - req->start_us >= g_slow.threshold_us;
+
+    if (g_acc.fd == -1 && !slow) {
         return;
     }
     gettimeofday(&tv, NULL);
@@ -302,8 +358,12 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     }
     p = put(p, addr, strlen(addr));
     p = PUTS(p, "\"}\n");
-    if (nd_sys_write_full(g_acc.fd, line, (size_t) (p - line)) == -1) {
-        /* Nothing sensible to do per request; the error log would flood. */
+    /* Write errors: nothing sensible to do per request; the error log would flood. */
+    if (g_acc.fd != -1) {
+        (void) nd_sys_write_full(g_acc.fd, line, (size_t) (p - line));
+    }
+    if (slow) {
+        (void) nd_sys_write_full(g_slow.fd, line, (size_t) (p - line));
     }
 }
 

@@ -767,9 +767,22 @@ nd_app_subrequest(struct nd_app *app, double rq_id)
 }
 
 void
-nd_app_log(struct nd_app *app, int level, const char *msg)
+nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id)
 {
-    nd_log((enum nd_log_level) level, app->conf->name, "%s", msg);
+    struct nd_rq *rq;
+    const char   *kv[3] = { NULL, NULL, NULL };
+    char          rid[80];
+
+    if (level < app->conf->log_level) {
+        return;
+    }
+    rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    if (rq != NULL && rq->app == app && rq->req->rid_len > 0) {
+        snprintf(rid, sizeof(rid), "%.*s", (int) rq->req->rid_len, rq->req->rid);
+        kv[0] = "request_id";
+        kv[1] = rid;
+    }
+    nd_log_kv((enum nd_log_level) level, app->conf->name, kv, "%s", msg);
 }
 
 int

@@ -112,7 +112,9 @@ void nd_worker_release(struct nd_worker *w);
 int nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
                    const void *body, size_t len);
 void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
-void nd_app_log(struct nd_app *app, int level, const char *msg);
+/* console.*: dropped below the app's log_level; tagged with the request id
+ * of request rq_id while it is in flight (rq_id < 0: none). */
+void nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);
 /* A fetch() started for request rq_id (or background work, -1): metrics. */
 void nd_app_subrequest(struct nd_app *app, double rq_id);
 

@@ -302,6 +302,9 @@ nd_worker_main(const struct nd_worker_args *args)
         s->rss = nd_sys_rss(0);
         s->state = ND_SB_STARTING;
     }
+    if (nd_slowlog_open(sc->slowlog, sc->slowlog_threshold_ms) == -1) {
+        nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot open slowlog %s", sc->slowlog);
+    }
     if (nd_access_open(sc->access_log) == -1) {
         snprintf(msg, sizeof(msg), "cannot open access_log %s: %s", sc->access_log,
                  strerror(errno));

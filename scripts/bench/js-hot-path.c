@@ -33,7 +33,7 @@ static struct {
 int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs,
                           int n, const void *body, size_t len);
 void __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
-void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg);
+void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);
 
 int
 __wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
@@ -53,7 +53,7 @@ __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *s
 }
 
 void
-__wrap_nd_app_log(struct nd_app *app, int level, const char *msg)
+__wrap_nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id)
 {
 }
 

@@ -184,7 +184,7 @@ native_fail(duk_context *ctx)
     return 0;
 }
 
-/* native.log(level 0..3, message) */
+/* native.log(level 0..3, message, requestId|undefined) */
 static duk_ret_t
 native_log(duk_context *ctx)
 {
@@ -194,7 +194,8 @@ native_log(duk_context *ctx)
     if (level < ND_LOG_DEBUG || level > ND_LOG_ERROR) {
         level = ND_LOG_INFO;
     }
-    nd_app_log(js->owner, level, duk_safe_to_string(ctx, 1));
+    nd_app_log(js->owner, level, duk_safe_to_string(ctx, 1),
+               duk_is_number(ctx, 2) ? duk_get_number(ctx, 2) : -1);
     return 0;
 }
 
@@ -204,7 +205,7 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
     static const duk_function_list_entry funcs[] = {
         { "respond", native_respond, 5 },
         { "fail", native_fail, 3 },
-        { "log", native_log, 2 },
+        { "log", native_log, 3 },
         { NULL, NULL, 0 },
     };
 

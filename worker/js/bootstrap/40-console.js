@@ -22,7 +22,7 @@ function (native, global, lib) {
         return out.join(" ");
     }
     function logger(level) {
-        return function () { native.log(level, fmt(arguments)); };
+        return function () { native.log(level, fmt(arguments), lib.currentRequest); };
     }
     var console = {
         debug: logger(0), log: logger(1), info: logger(1), warn: logger(2), error: logger(3),
