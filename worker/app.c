@@ -25,6 +25,19 @@
 
 static void cancel_res(struct nd_app *app, double rq_id);
 
+/* The id logs use for rq: its x-request-id (what the client and the access
+ * log see), else the internal number (a cron run, an answered request). */
+static const char *
+rq_log_id(const struct nd_rq *rq, double id, char *buf, size_t size)
+{
+    if (rq != NULL && rq->req->rid_len > 0) {
+        snprintf(buf, size, "%.*s", (int) rq->req->rid_len, rq->req->rid);
+    } else {
+        snprintf(buf, size, "%.0f", id);
+    }
+    return buf;
+}
+
 /* GLOBAL: scratch for the raw header block and the URL of one request. */
 static struct {
     char  *p;
@@ -127,7 +140,7 @@ static void
 on_rq_timeout(evutil_socket_t fd, short what, void *arg)
 {
     struct nd_rq *rq = arg;
-    char          idbuf[32];
+    char          idbuf[80];
     const char   *kv[] = { "request_id", idbuf, NULL };
 
     struct nd_sb_app *m = nd_sb_my_app(rq->app->conf->sb_index);
@@ -135,7 +148,7 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
     if (m != NULL) {
         m->kill_timeout++;
     }
-    snprintf(idbuf, sizeof(idbuf), "%.0f", rq->id);
+    rq_log_id(rq, rq->id, idbuf, sizeof(idbuf));
     nd_log_kv(ND_LOG_ERROR, rq->app->conf->name, kv, "request_timeout exceeded (%lld ms)",
               (long long) rq->app->conf->limits.request_timeout_ms);
     rq_account(rq);
@@ -330,10 +343,10 @@ lru_evict(struct nd_worker *w, const struct nd_app *keep)
 static void
 heap_broken(struct nd_app *app, const char *reason, const char *detail, struct nd_rq *cur)
 {
-    char        idbuf[32];
+    char        idbuf[80];
     const char *kv[] = { "request_id", idbuf, NULL };
 
-    snprintf(idbuf, sizeof(idbuf), "%.0f", cur != NULL ? cur->id : 0.0);
+    rq_log_id(cur, cur != NULL ? cur->id : 0.0, idbuf, sizeof(idbuf));
     nd_log_kv(ND_LOG_ERROR, app->conf->name, cur != NULL ? kv : NULL, "%s (%s): heap discarded, "
               "rebuilt on the next request", reason, detail);
     while (app->inflight != NULL) {
@@ -717,12 +730,15 @@ void
 nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 {
     struct nd_rq *rq = rq_find(app->w, id);
-    char          idbuf[32];
+    char          idbuf[80];
     const char   *kv[] = { "request_id", idbuf, "stack", stack, NULL };
 
-    snprintf(idbuf, sizeof(idbuf), "%.0f", id);
+    if (rq != NULL && rq->app != app) {
+        rq = NULL;
+    }
+    rq_log_id(rq, id, idbuf, sizeof(idbuf));
     nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
-    if (rq == NULL || rq->app != app) {
+    if (rq == NULL) {
         return;
     }
     rq_account(rq);

@@ -13,6 +13,7 @@ module.exports = { fetch: function (request) {
     console.debug("debug line " + p);
     console.info("info line " + p);
     console.error("error line " + p);
+    if (p === "/throw") { throw new Error("thrown " + p); }
     if (p === "/slow") {
         return new Promise(function (res) {
             setTimeout(function () { res(new Response("slow")); }, 300);
@@ -36,6 +37,10 @@ def test_console_tagged_and_filtered():
         assert line.get("request_id") == "req-abc.1" and line["level"] == "debug", line
         s.wait_log(lambda o: o.get("app") == "quiet" and o["msg"] == "error line /y",
                    what="quiet's error line")
+        r = s.get("/throw", host="chatty.test", headers={"x-request-id": "req-err.2"})
+        assert r.status == 500 and "req-err.2" in r.text, r
+        line = s.wait_log(lambda o: o.get("msg") == "Error: thrown /throw", what="the error")
+        assert line.get("request_id") == "req-err.2" and "stack" in line, line
         time.sleep(0.2)
         quiet = [o["msg"] for o in s.log() if o.get("app") == "quiet"]
         assert quiet == ["error line /y"], quiet
