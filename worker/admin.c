@@ -2,6 +2,7 @@
  * Admin listener, access log, request ids (see admin.h).
  */
 #include <errno.h>
+#include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -36,7 +37,37 @@ static struct {
     char     secbuf[24];
     uint64_t seq;                   /* request ids */
     pid_t    pid;
-} g_acc = { -1, "", (time_t) -1, "", 0, 0 };
+    /* Lines are batched: one write(2) per event-loop turn (or per 48 KiB)
+     * instead of one per request, which halved throughput. */
+    struct event *flush_ev;         /* 0-timeout timer, armed by the first line */
+    size_t   blen;
+    char     buf[65536];
+} g_acc = { -1, "", (time_t) -1, "", 0, 0, NULL, 0, "" };
+
+#define ACCESS_FLUSH_AT 49152
+
+static void
+access_flush(void)
+{
+    if (g_acc.blen > 0 && g_acc.fd != -1) {
+        (void) nd_sys_write_full(g_acc.fd, g_acc.buf, g_acc.blen);
+    }
+    g_acc.blen = 0;
+}
+
+static void
+on_access_flush(evutil_socket_t fd, short what, void *arg)
+{
+    access_flush();
+}
+
+void
+nd_access_set_base(struct event_base *base)
+{
+    if (g_acc.flush_ev == NULL) {
+        g_acc.flush_ev = evtimer_new(base, on_access_flush, NULL);
+    }
+}
 
 /* --- request ids ------------------------------------------------------------ */
 
@@ -188,6 +219,7 @@ nd_access_reopen(void)
 {
     int fd;
 
+    access_flush();
     if (g_slow.fd != -1 && g_slow.path[0] != '\0') {
         char path[sizeof(g_slow.path)];
         memcpy(path, g_slow.path, sizeof(path));
@@ -212,6 +244,11 @@ nd_access_reopen(void)
 void
 nd_access_close(void)
 {
+    access_flush();
+    if (g_acc.flush_ev != NULL) {
+        event_free(g_acc.flush_ev);
+        g_acc.flush_ev = NULL;
+    }
     if (g_acc.fd > 2) {
         close(g_acc.fd);
     }
@@ -360,7 +397,22 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     p = PUTS(p, "\"}\n");
     /* Write errors: nothing sensible to do per request; the error log would flood. */
     if (g_acc.fd != -1) {
-        (void) nd_sys_write_full(g_acc.fd, line, (size_t) (p - line));
+        size_t n = (size_t) (p - line);
+        if (g_acc.flush_ev == NULL || n > sizeof(g_acc.buf) - g_acc.blen) {
+            access_flush();
+            (void) nd_sys_write_full(g_acc.fd, line, n);
+        } else {
+            struct timeval zero = { 0, 0 };
+            memcpy(g_acc.buf + g_acc.blen, line, n);
+            if (g_acc.blen == 0) {
+                evtimer_add(g_acc.flush_ev, &zero);
+            }
+            g_acc.blen += n;
+            if (g_acc.blen >= ACCESS_FLUSH_AT) {
+                access_flush();
+                evtimer_del(g_acc.flush_ev);
+            }
+        }
     }
     if (slow) {
         (void) nd_sys_write_full(g_slow.fd, line, (size_t) (p - line));

@@ -22,6 +22,9 @@ void nd_admin_free(void);
 
 /* target: NULL (off), "stdout" or a path (O_APPEND). 0, or -1 with errno. */
 int nd_access_open(const char *target);
+/* Batches access-log lines per event-loop turn on base (call once, before
+ * the first request; without it every line is written at once). */
+void nd_access_set_base(struct event_base *base);
 /* slowlog: target path, "stdout" or NULL (off); requests at or over threshold_ms
  * get their access-log line there too. */
 int nd_slowlog_open(const char *target, int64_t threshold_ms);

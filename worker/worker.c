@@ -316,6 +316,7 @@ nd_worker_main(const struct nd_worker_args *args)
         nd_ipc_send(p.ipc_fd, ND_IPC_FAILED, 0, "event_base_new() failed");
         return 1;
     }
+    nd_access_set_base(w->base);
     for (i = 0; i < (int) (sizeof(sigs) / sizeof(sigs[0])); i++) {
         p.sig_ev[i] = evsignal_new(w->base, sigs[i], on_signal, &p);
         evsignal_add(p.sig_ev[i], NULL);
