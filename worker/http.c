@@ -847,6 +847,19 @@ conn_maybe_free(struct nd_conn *c)
 }
 
 /* Closes (or starts lingering) once an answer that ends the connection is out. */
+/* End of a callback that held c busy: free it if it closed meanwhile, else
+ * re-arm its events. */
+static void
+conn_leave(struct nd_conn *c)
+{
+    c->busy--;
+    if (c->closed) {
+        conn_maybe_free(c);
+    } else {
+        conn_update(c);
+    }
+}
+
 static void
 conn_check_close(struct nd_conn *c)
 {
@@ -1023,12 +1036,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
     }
     conn_check_close(c);
 out:
-    c->busy--;
-    if (c->closed) {
-        conn_maybe_free(c);
-    } else {
-        conn_update(c);
-    }
+    conn_leave(c);
 }
 
 /* The layer's own plain-text answer; ends the connection. Not from inside
@@ -1579,12 +1587,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
         conn_close(c);      /* hang-up: silent; a pending request becomes aborted */
     }
 out:
-    c->busy--;
-    if (c->closed) {
-        conn_maybe_free(c);
-    } else {
-        conn_update(c);
-    }
+    conn_leave(c);
 }
 
 /* Resumes parsing buffered input after an answer given outside the parse loop. */
@@ -1604,12 +1607,7 @@ conn_kick_cb(evutil_socket_t fd, short what, void *arg)
     } else if (can_parse(c) && in_pending(c) > 0) {
         conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
     }
-    c->busy--;
-    if (c->closed) {
-        conn_maybe_free(c);
-    } else {
-        conn_update(c);
-    }
+    conn_leave(c);
 }
 
 static void
@@ -1639,12 +1637,7 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
         conn_close(c);
         break;
     }
-    c->busy--;
-    if (c->closed) {
-        conn_maybe_free(c);
-    } else {
-        conn_update(c);
-    }
+    conn_leave(c);
 }
 
 /* ---- accepting ----------------------------------------------------------- */
