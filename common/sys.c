@@ -120,6 +120,21 @@ fail:
     return -1;
 }
 
+void *
+nd_sys_scratch(struct nd_scratch *s, size_t need)
+{
+    if (need > s->cap) {
+        size_t         cap = need < 4096 ? 4096 : need * 2;
+        unsigned char *p = realloc(s->p, cap);
+        if (p == NULL) {
+            return NULL;
+        }
+        s->p = p;
+        s->cap = cap;
+    }
+    return s->p;
+}
+
 int64_t
 nd_sys_now_us(void)
 {

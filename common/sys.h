@@ -13,6 +13,14 @@ ssize_t nd_sys_write_full(int fd, const void *buf, size_t len);
 /* Reads a whole file, at most cap bytes (-1 with errno EFBIG beyond).
  * Caller frees *out (NUL-terminated). */
 int nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len);
+/* A reusable growable buffer (one per use site, kept for the process). */
+struct nd_scratch {
+    unsigned char *p;       /* owned */
+    size_t         cap;
+};
+/* At least need bytes (4 KiB minimum, doubling), or NULL; contents not kept. */
+void *nd_sys_scratch(struct nd_scratch *s, size_t need);
+
 int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_wall_ms(void);       /* CLOCK_REALTIME */

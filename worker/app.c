@@ -39,10 +39,7 @@ rq_log_id(const struct nd_rq *rq, double id, char *buf, size_t size)
 }
 
 /* GLOBAL: scratch for the raw header block and the URL of one request. */
-static struct {
-    char  *p;
-    size_t cap;
-} g_req_scratch;
+static struct nd_scratch g_req_scratch;
 
 /* GLOBAL: the JS call in progress (app_call), so that a response sent from
  * inside it is charged the CPU used so far. */
@@ -58,20 +55,6 @@ rq_account(struct nd_rq *rq)
     rq->req->cpu_us = rq->cpu_us + (g_call.id == rq->id ? nd_sys_cpu_us() - g_call.t0 : 0);
 }
 
-static char *
-req_scratch(size_t need)
-{
-    if (need > g_req_scratch.cap) {
-        size_t cap = need < 4096 ? 4096 : need * 2;
-        char  *p = realloc(g_req_scratch.p, cap);
-        if (p == NULL) {
-            return NULL;
-        }
-        g_req_scratch.p = p;
-        g_req_scratch.cap = cap;
-    }
-    return g_req_scratch.p;
-}
 
 void
 nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)
@@ -601,7 +584,7 @@ push_url(duk_context *ctx, const struct nd_req *req)
         duk_push_lstring(ctx, req->target, req->target_len);
         return 0;
     }
-    buf = req_scratch(7 + hl + req->target_len + 1);
+    buf = nd_sys_scratch(&g_req_scratch, 7 + hl + req->target_len + 1);
     if (buf == NULL) {
         return -1;
     }
@@ -636,7 +619,7 @@ push_raw_headers(duk_context *ctx, const struct nd_req *req)
     for (i = 0; i < req->nheaders; i++) {
         need += req->headers[i].name_len + req->headers[i].value_len + 4;
     }
-    buf = req_scratch(need + 1);
+    buf = nd_sys_scratch(&g_req_scratch, need + 1);
     if (buf == NULL) {
         return -1;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sys.h"
 #include "worker/app.h"
 #include "worker/fetch.h"
 #include "worker/js/bind.h"
@@ -18,26 +19,10 @@
  * copies what it keeps). Kept across calls so that a Duktape error never
  * leaks it. */
 static struct {
-    unsigned char *p;
-    size_t         cap;
-    const char    *hdrs[2 * MAX_REQ_HEADERS];
-    size_t         lens[2 * MAX_REQ_HEADERS];
+    struct nd_scratch buf;
+    const char       *hdrs[2 * MAX_REQ_HEADERS];
+    size_t            lens[2 * MAX_REQ_HEADERS];
 } g_fetch_scratch;
-
-static unsigned char *
-scratch(size_t need)
-{
-    if (need > g_fetch_scratch.cap) {
-        size_t         cap = need < 4096 ? 4096 : need * 2;
-        unsigned char *p = realloc(g_fetch_scratch.p, cap);
-        if (p == NULL) {
-            return NULL;
-        }
-        g_fetch_scratch.p = p;
-        g_fetch_scratch.cap = cap;
-    }
-    return g_fetch_scratch.p;
-}
 
 /* native.fetchStart(id, invocation, method, url, flatHeaders, body, redirect 0|1|2) */
 static duk_ret_t
@@ -84,7 +69,7 @@ native_fetch_start(duk_context *ctx)
             r.body = "";
         }
     }
-    buf = scratch(need);
+    buf = nd_sys_scratch(&g_fetch_scratch.buf, need);
     if (buf == NULL) {
         return duk_error(ctx, DUK_ERR_ERROR, "fetch: out of memory");
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/sys.h"
 #include "worker/app.h"
 #include "worker/http.h"
 #include "worker/js/bind.h"
@@ -15,25 +16,7 @@
 
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
-static struct {
-    unsigned char *p;
-    size_t         cap;
-} g_scratch;
-
-static unsigned char *
-scratch(size_t need)
-{
-    if (need > g_scratch.cap) {
-        size_t         cap = need < 4096 ? 4096 : need * 2;
-        unsigned char *p = realloc(g_scratch.p, cap);
-        if (p == NULL) {
-            return NULL;
-        }
-        g_scratch.p = p;
-        g_scratch.cap = cap;
-    }
-    return g_scratch.p;
-}
+static struct nd_scratch g_scratch;
 
 size_t
 nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out)
@@ -127,7 +110,7 @@ native_respond(duk_context *ctx)
     } else if (duk_is_buffer_data(ctx, 3)) {
         body = duk_get_buffer_data(ctx, 3, &blen);
     }
-    buf = scratch(need + 1);
+    buf = nd_sys_scratch(&g_scratch, need + 1);
     if (buf == NULL) {
         return duk_error(ctx, DUK_ERR_ERROR, "out of memory while writing the response");
     }
