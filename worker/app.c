@@ -22,6 +22,7 @@
 #define SLOT_BITS     20
 #define MAX_SLOTS     (1u << SLOT_BITS)
 #define LOAD_BUDGET_US 1000000      /* top-level script code: 1 s of CPU */
+#define RQ_POOL_MAX   256           /* finished rqs kept for reuse */
 
 static void cancel_res(struct nd_app *app, double rq_id);
 
@@ -114,9 +115,33 @@ rq_finish(struct nd_rq *rq)
         rq->next->prev = rq->prev;
     }
     if (rq->timer != NULL) {
+        evtimer_del(rq->timer);
+    }
+    if (w->rq_pooled < RQ_POOL_MAX) {
+        rq->next = w->rq_pool;
+        w->rq_pool = rq;
+        w->rq_pooled++;
+        return;
+    }
+    if (rq->timer != NULL) {
         event_free(rq->timer);
     }
     free(rq);
+}
+
+void
+nd_app_rq_pool_free(struct nd_worker *w)
+{
+    struct nd_rq *rq;
+
+    while ((rq = w->rq_pool) != NULL) {
+        w->rq_pool = rq->next;
+        if (rq->timer != NULL) {
+            event_free(rq->timer);
+        }
+        free(rq);
+    }
+    w->rq_pooled = 0;
 }
 
 static void
@@ -166,9 +191,21 @@ rq_new(struct nd_app *app, struct nd_req *req)
         w->slots = s;
         w->nslots = n;
     }
-    rq = calloc(1, sizeof(*rq));
-    if (rq == NULL) {
-        return NULL;
+    /* A pooled rq keeps its timer event (its callback argument is the rq
+     * itself): no calloc, evtimer_new, event_free, free per request. */
+    if (w->rq_pool != NULL) {
+        struct event *timer;
+        rq = w->rq_pool;
+        w->rq_pool = rq->next;
+        w->rq_pooled--;
+        timer = rq->timer;
+        memset(rq, 0, sizeof(*rq));
+        rq->timer = timer;
+    } else {
+        rq = calloc(1, sizeof(*rq));
+        if (rq == NULL) {
+            return NULL;
+        }
     }
     w->seq = (w->seq + 1) & 0xFFFFFFFFu;
     rq->id = (double) (slot | (w->seq << SLOT_BITS));
@@ -176,7 +213,9 @@ rq_new(struct nd_app *app, struct nd_req *req)
     rq->app = app;
     if (ms > 0) {
         struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-        rq->timer = evtimer_new(w->base, on_rq_timeout, rq);
+        if (rq->timer == NULL) {
+            rq->timer = evtimer_new(w->base, on_rq_timeout, rq);
+        }
         if (rq->timer == NULL || evtimer_add(rq->timer, &tv) == -1) {
             if (rq->timer != NULL) {
                 event_free(rq->timer);
@@ -358,9 +397,11 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
 
     g_call.id = cur_id;
     g_call.t0 = t0;
-    rc = nd_js_pcall(js, nargs, budget_us);
+    rc = nd_js_pcall_at(js, nargs, budget_us, t0);
     g_call.id = -1;
-    /* cur may have been answered (and freed) during the call: look it up. */
+    /* cur may have been answered (and freed, its CPU charged by rq_account)
+     * during the call: look it up. A synchronous handler so costs two reads
+     * of the thread CPU clock, not four. */
     cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
     if (cur != NULL) {
         cur->cpu_us += nd_sys_cpu_us() - t0;

@@ -134,24 +134,40 @@ js_fatal(void *udata, const char *msg)
     _exit(70);
 }
 
+/*
+ * Has the current call used `limit` us of CPU? A thread's CPU time never
+ * exceeds the wall time it has been running, so while the (vDSO, ~20 ns)
+ * monotonic clock says the budget cannot be spent yet, the thread CPU clock
+ * (a real syscall, ~1 us here) is not read: every call from C starts with an
+ * executor interrupt, so this runs at least once per request.
+ */
+static int
+js_spent(const struct nd_js *js, int64_t limit)
+{
+    if (nd_sys_now_us() - js->t0_wall_us < limit) {
+        return 0;
+    }
+    return nd_sys_cpu_us() - js->t0_cpu_us >= limit;
+}
+
 int
 nd_js_exec_timeout_check(void *udata)
 {
     struct nd_js *js = udata;
 
-    if (js == NULL || js->deadline_us == 0) {
+    if (js == NULL || js->budget_us == 0) {
         return 0;
     }
     if (js->timed_out) {
         /* Keep failing until the error reaches our pcall. Code that catches
          * the RangeError in a loop is cut off for good after a grace period:
          * a fatal error jumps back to nd_js_pcall and the heap is dropped. */
-        if (js->jb != NULL && nd_sys_cpu_us() >= js->deadline_us + HARD_STOP_GRACE_US) {
+        if (js->jb != NULL && js_spent(js, js->budget_us + HARD_STOP_GRACE_US)) {
             (void) duk_fatal(js->ctx, "cpu_limit: the script kept running after its deadline");
         }
         return 1;
     }
-    if (nd_sys_cpu_us() >= js->deadline_us) {
+    if (js_spent(js, js->budget_us)) {
         js->timed_out = 1;
         return 1;
     }
@@ -178,7 +194,7 @@ on_watchdog(int sig)
 {
     struct nd_js *js = g_running;
 
-    if (js != NULL && js->deadline_us != 0 && nd_sys_cpu_us() >= js->deadline_us) {
+    if (js != NULL && js->budget_us != 0 && js_spent(js, js->budget_us)) {
         nd_duk_poke_interrupt(js->ctx);
     }
 }
@@ -242,26 +258,37 @@ nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
 int
 nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us)
 {
+    return nd_js_pcall_at(js, nargs, budget_us, budget_us > 0 ? nd_sys_cpu_us() : 0);
+}
+
+int
+nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cpu_us)
+{
     jmp_buf  jb;
     jmp_buf *saved = js->jb;
+    int64_t  saved_budget = js->budget_us, saved_cpu = js->t0_cpu_us;
+    int64_t  saved_wall = js->t0_wall_us;
+    struct nd_js *saved_running = g_running;
     int      rc;
 
     js->timed_out = 0;
     js->mem_exceeded = 0;
-    js->deadline_us = budget_us > 0 ? nd_sys_cpu_us() + budget_us : 0;
+    js->budget_us = budget_us > 0 ? budget_us : 0;
+    js->t0_cpu_us = t0_cpu_us;
+    js->t0_wall_us = nd_sys_now_us();
     js->jb = &jb;
     if (setjmp(jb) != 0) {
-        js->jb = saved;
-        js->deadline_us = 0;
-        g_running = NULL;
-        return -2;
+        rc = -2;
+    } else {
+        g_running = js;
+        rc = duk_pcall_method(js->ctx, nargs) == DUK_EXEC_SUCCESS ? 0 : -1;
     }
-    g_running = js;
-    rc = duk_pcall_method(js->ctx, nargs);
-    g_running = NULL;
+    g_running = saved_running;
     js->jb = saved;
-    js->deadline_us = 0;
-    return rc == DUK_EXEC_SUCCESS ? 0 : -1;
+    js->budget_us = saved_budget;
+    js->t0_cpu_us = saved_cpu;
+    js->t0_wall_us = saved_wall;
+    return rc;
 }
 
 /* Compiles one bootstrap file in ctx: -> [ ... fn ]. */
