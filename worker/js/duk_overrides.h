@@ -46,4 +46,10 @@ extern int nd_js_codegen_allowed(void *udata);
 #undef DUK_USE_FASTINT
 #define DUK_USE_FASTINT
 
+/* JSON.stringify without replacer/indent skips the generic encoder's
+ * per-value property lookups (Response.json's path). Falls back to the
+ * slow path by itself for anything unusual (Proxy, toJSON, getters). */
+#undef DUK_USE_JSON_STRINGIFY_FASTPATH
+#define DUK_USE_JSON_STRINGIFY_FASTPATH
+
 #endif
