@@ -63,30 +63,72 @@ static const char *const RAW_HEADERS =
 struct handler {
     const char *name;
     const char *src;
+    const char *prelude;    /* a file run before src (relative to the repo), or NULL */
+    const char *url;        /* the request's URL, or NULL for DEFAULT_URL */
 };
+
+#define DEFAULT_URL "http://hello.localhost/some/path?q=1"
 
 static const struct handler HANDLERS[] = {
     { "bare handler call (returns a prebuilt Response)",
       "var r = new Response('Hello World');"
-      "module.exports = { fetch: function (request, env, ctx) { return r; } };" },
+      "module.exports = { fetch: function (request, env, ctx) { return r; } };", NULL, NULL },
     { "hello: new Response(\"Hello World\")",
       "module.exports = { fetch: function (request, env, ctx) {"
-      "    return new Response('Hello World'); } };" },
+      "    return new Response('Hello World'); } };", NULL, NULL },
     { "hello + headers: new Response(s, {headers: {2 entries}})",
       "module.exports = { fetch: function (request, env, ctx) {"
       "    return new Response('Hello World', { headers: { 'content-type': 'text/plain',"
-      "        'x-powered-by': 'nanod' } }); } };" },
+      "        'x-powered-by': 'nanod' } }); } };", NULL, NULL },
     { "JSON: Response.json(obj) + request.headers.get + url",
       "module.exports = { fetch: function (request, env, ctx) {"
       "    return Response.json({ ok: true, ua: request.headers.get('user-agent'),"
-      "        method: request.method, url: request.url, n: [1, 2, 3] }); } };" },
+      "        method: request.method, url: request.url, n: [1, 2, 3] }); } };", NULL, NULL },
     { "async: Promise.resolve().then(() => new Response(...))",
       "module.exports = { fetch: function (request, env, ctx) {"
-      "    return Promise.resolve(1).then(function () { return new Response('Hello'); }); } };" },
+      "    return Promise.resolve(1).then(function () { return new Response('Hello'); }); } };", NULL, NULL },
     { "URL: new URL(request.url).pathname",
       "module.exports = { fetch: function (request, env, ctx) {"
-      "    return new Response(new URL(request.url).pathname); } };" },
+      "    return new Response(new URL(request.url).pathname); } };", NULL, NULL },
+    { "bench json: scripts/bench/peers/common.js's jsonBody + Response.json",
+      "module.exports = { fetch: function (request) {"
+      "    return Response.json(jsonBody(request.url)); } };",
+      "scripts/bench/peers/common.js", "http://bench.test/json?a=1&b=two" },
 };
+
+/* prelude's text followed by src, malloc'ed; NULL with a message. */
+static char *
+handler_source(const struct handler *h)
+{
+    FILE  *f;
+    char  *out;
+    long   len;
+    size_t srclen = strlen(h->src);
+
+    if (h->prelude == NULL) {
+        return strdup(h->src);
+    }
+    f = fopen(h->prelude, "rb");
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0
+        || fseek(f, 0, SEEK_SET) != 0) {
+        fprintf(stderr, "%s: cannot read it (run from the repository's root)\n", h->prelude);
+        if (f != NULL) {
+            fclose(f);
+        }
+        return NULL;
+    }
+    out = malloc((size_t) len + srclen + 2);
+    if (out == NULL || fread(out, 1, (size_t) len, f) != (size_t) len) {
+        fprintf(stderr, "%s: read failed\n", h->prelude);
+        free(out);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    out[len] = '\n';
+    memcpy(out + len + 1, h->src, srclen + 1);
+    return out;
+}
 
 /* Loads src as the app script in js; 0 or -1. (What app.c's app_heap does.) */
 static int
@@ -124,7 +166,7 @@ load_app(struct nd_js *js, const char *src)
 
 /* One request through lib.dispatch, then the microtask drain; 0 or -1. */
 static int
-one_request(struct nd_js *js, double id)
+one_request(struct nd_js *js, double id, const char *url)
 {
     duk_context *ctx = js->ctx;
 
@@ -132,7 +174,7 @@ one_request(struct nd_js *js, double id)
     duk_push_undefined(ctx);
     duk_push_number(ctx, id);
     duk_push_lstring(ctx, "GET", 3);
-    duk_push_string(ctx, "http://hello.localhost/some/path?q=1");
+    duk_push_string(ctx, url);
     duk_push_string(ctx, RAW_HEADERS);
     duk_push_undefined(ctx);
     if (nd_js_pcall(js, 5, 0) != 0) {
@@ -161,19 +203,27 @@ bench_handler(const struct handler *h, long n)
     long          i, before;
     int           round;
     double        best = 1e9;
+    const char   *url = h->url != NULL ? h->url : DEFAULT_URL;
+    char         *src = handler_source(h);
 
+    if (src == NULL) {
+        return -1;
+    }
     js = nd_js_new(0, NULL, msg, sizeof(msg));
     if (js == NULL) {
         fprintf(stderr, "nd_js_new: %s\n", msg);
+        free(src);
         return -1;
     }
-    if (load_app(js, h->src) == -1) {
+    if (load_app(js, src) == -1) {
         nd_js_free(js);
+        free(src);
         return -1;
     }
+    free(src);
     /* Warm up, then the best of 3 rounds (the box is shared with the build). */
     for (i = 0; i < n / 10 + 1; i++) {
-        if (one_request(js, (double) i) == -1) {
+        if (one_request(js, (double) i, url) == -1) {
             goto fail;
         }
     }
@@ -181,7 +231,7 @@ bench_handler(const struct handler *h, long n)
         before = g_seen.responses;
         t0 = nd_sys_now_us();
         for (i = 0; i < n; i++) {
-            if (one_request(js, (double) i) == -1) {
+            if (one_request(js, (double) i, url) == -1) {
                 goto fail;
             }
         }

@@ -37,6 +37,9 @@ function (native, global, lib) {
         }
     };
 
+    /* The queue itself, so that dispatch can skip an empty drain(). */
+    lib.jobs = queue;
+
     lib.enqueue = function (fn, arg) {
         queue.push(fn, arg);
     };
@@ -50,7 +53,7 @@ function (native, global, lib) {
             queue[head] = queue[head + 1] = undefined;
             head += 2;
             if (head > 1024 && head * 2 > queue.length) {
-                queue = queue.slice(head);
+                queue.splice(0, head);      /* in place: lib.jobs stays this array */
                 head = 0;
             }
             try {

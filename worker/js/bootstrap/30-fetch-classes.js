@@ -347,9 +347,7 @@ function (native, global, lib) {
         }
     }
     IncomingRequest.prototype = Request.prototype;
-    lib.incomingRequest = function (method, url, raw, body) {
-        return new IncomingRequest(method, url, raw, body);
-    };
+    lib.IncomingRequest = IncomingRequest;
 
     /* --- Response -------------------------------------------------------- */
 
@@ -462,13 +460,15 @@ function (native, global, lib) {
                                 + "JSON serializable");
         }
         r = new Response(null, init);
-        if (nullBodyStatus(r._status)) {
+        if (init !== undefined && nullBodyStatus(r._status)) {
             throw new TypeError("Failed to execute 'json' on 'Response': Response with null "
                                 + "body status cannot have body");
         }
         r._body = body;
         r._ctype = "application/json";
-        addContentType(r);
+        if (r._headers !== null) {
+            addContentType(r);
+        }
         return r;
     });
     lib.define(Response, "redirect", function redirect(url, status) {

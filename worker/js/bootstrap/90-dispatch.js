@@ -7,7 +7,8 @@
  */
 function (native, global, lib) {
     "use strict";
-    var Promise = lib.Promise, Response = lib.Response;
+    var Promise = lib.Promise, Response = lib.Response, IncomingRequest = lib.IncomingRequest;
+    var respond = lib.respond, jobs = lib.jobs, unhandled = lib.unhandled;
     var fetchListeners = [], scheduledListeners = [];
     var handler = null, handlerThis = null;
 
@@ -168,9 +169,11 @@ function (native, global, lib) {
         return "a " + typeof v;
     }
 
-    /* One request: C -> here; the answer goes back through native.respond/fail. */
+    /* One request: C -> here; the answer goes back through native.respond/fail.
+     * The hot path (a handler returning a Response, no microtask queued) makes
+     * as few JS calls as it can: each costs Duktape about 0.2 us. */
     lib.dispatch = function (id, method, url, raw, body) {
-        var req = lib.incomingRequest(method, url, raw, body), r;
+        var req = new IncomingRequest(method, url, raw, body), r;
         lib.currentRequest = id;        /* timers and fetch() belong to it */
         try {
             r = handler.call(handlerThis, req, lib.env, new Context(id));
@@ -180,8 +183,14 @@ function (native, global, lib) {
             lib.currentRequest = -1;
             return;
         }
-        settle(id, r);
-        lib.drain();
+        if (r instanceof Response) {
+            respond(id, r);
+        } else {
+            settle(id, r);
+        }
+        if (jobs.length !== 0 || unhandled.length !== 0) {
+            lib.drain();
+        }
         lib.currentRequest = -1;
     };
 }
