@@ -26,7 +26,7 @@ struct nd_rq {
     struct nd_app  *app;
     struct event   *timer;      /* owned: request_timeout */
     int64_t         cpu_us;     /* JS time spent for this request */
-    struct nd_rq   *prev, *next; /* app->inflight */
+    struct nd_rq   *prev, *next; /* app->inflight; next: w->rq_pool when pooled */
 };
 
 /*
@@ -49,6 +49,8 @@ struct nd_worker {
     struct nd_app          *apps;   /* owned array, conf order */
     int                     napps;
     struct nd_rq          **slots;  /* owned: id -> rq */
+    struct nd_rq           *rq_pool; /* owned: finished rqs (with their timer), reused */
+    int                     rq_pooled;
     uint32_t                nslots;
     uint32_t                free_hint;
     uint64_t                seq;
@@ -99,6 +101,8 @@ struct nd_js *nd_app_load(struct nd_app *app, char *msg, size_t size);
 
 /* 1 while request id is in flight (not answered, not timed out). */
 int nd_app_rq_live(struct nd_app *app, double id);
+/* Frees the pool of finished request records (worker exit). */
+void nd_app_rq_pool_free(struct nd_worker *w);
 
 void nd_app_res_add(struct nd_app *app, struct nd_app_res *res);
 void nd_app_res_remove(struct nd_app *app, struct nd_app_res *res);

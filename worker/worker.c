@@ -423,6 +423,7 @@ cleanup:
     nd_router_free(w->router);
     free(w->apps);
     free(w->slots);
+    nd_app_rq_pool_free(w);
     for (i = 0; i < (int) (sizeof(sigs) / sizeof(sigs[0])); i++) {
         if (p.sig_ev[i] != NULL) {
             event_free(p.sig_ev[i]);
