@@ -160,6 +160,21 @@ nd_sys_cpu_us(void)
 }
 
 int64_t
+nd_sys_cpu_est_us(void)
+{
+    /* GLOBAL: the last real reading (one thread per process uses it). */
+    static int64_t cpu_at, wall_at = INT64_MIN / 2;
+    int64_t        now = nd_sys_now_us();
+
+    if (now - wall_at >= ND_SYS_CPU_EST_US) {
+        cpu_at = nd_sys_cpu_us();
+        wall_at = now;
+        return cpu_at;
+    }
+    return cpu_at + (now - wall_at);
+}
+
+int64_t
 nd_sys_wall_ms(void)
 {
     struct timespec ts;

@@ -25,6 +25,12 @@ int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_wall_ms(void);       /* CLOCK_REALTIME */
 int64_t nd_sys_cpu_us(void);        /* CLOCK_THREAD_CPUTIME_ID: this thread's CPU time */
+/* This thread's CPU time, cheaply: the real clock (a syscall) is read at most
+ * once per ND_SYS_CPU_EST_US of wall time; in between, the CPU time is
+ * extrapolated from the monotonic clock (vDSO), which can only overstate it,
+ * by at most the time not spent running since that read. Not signal-safe. */
+#define ND_SYS_CPU_EST_US 1000
+int64_t nd_sys_cpu_est_us(void);
 int nd_sys_ncpu(void);
 /* RSS of a process in bytes from /proc/PID/statm; -1 on error. pid 0 = self. */
 int64_t nd_sys_rss(pid_t pid);

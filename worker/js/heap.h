@@ -52,8 +52,9 @@ size_t nd_js_graveyard_bytes(void);
  * deadline of budget_us (0 = none). Returns 0 on success, -1 when an error
  * is on the stack, -2 after a fatal error (stack unusable; drop the heap). */
 int nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us);
-/* The same, for a caller that has just read the thread CPU clock (t0_cpu_us =
- * nd_sys_cpu_us()) for its own accounting: saves a syscall per call. */
+/* The same, for a caller that has just read the thread CPU clock for its own
+ * accounting (t0_cpu_us = nd_sys_cpu_us(), or nd_sys_cpu_est_us(): a value
+ * that may be late, never early), saving a syscall per call. */
 int nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cpu_us);
 
 /* "Name: message" and the stack of the value at idx (an error or anything). */
