@@ -73,9 +73,38 @@ build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc
 	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
 	test "$$(grep -c 'ND_CODEGEN_CHECK(thr);' $@.tmp)" = 2
 	mv $@.tmp $@
+ifeq ($(MODE),release)
+# Release Duktape is profile-guided (as CPython's --enable-optimizations):
+# an instrumented copy runs the JS hot-path benchmark once (deterministic,
+# ~5 s), then duktape.c is rebuilt with that profile. Measured: 12-15% less
+# time per request in the interpreter (scripts/bench/js-hot-path). The
+# profile depends only on Duktape's source and config: a bootstrap edit does
+# not retrain (a stale profile is still valid, just less exact). PGO=0 skips.
+PGO ?= 1
+endif
+ifeq ($(PGO),1)
+PGO_DIR := build/pgo
+DUK_CC  := $(CC) -std=gnu11 -g $(OPT) -I. -Ibuild/duk -w
+$(PGO_DIR)/duktape.gcda: build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h \
+                         scripts/bench/js-hot-path.c | $(OBJS) $(LLHTTP_OBJS) $(GEN_OBJ)
+	@mkdir -p $(PGO_DIR)
+	rm -f $@
+	$(DUK_CC) -fprofile-generate -fprofile-update=single -c $< -o $(PGO_DIR)/duktape.o
+	$(CC) $(CFLAGS_ALL) -o $(PGO_DIR)/train scripts/bench/js-hot-path.c $(OBJS) \
+	    $(LLHTTP_OBJS) $(GEN_OBJ) $(PGO_DIR)/duktape.o $(LDLIBS) -fprofile-generate \
+	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+	$(PGO_DIR)/train 20000 > $(PGO_DIR)/train.log 2>&1 || \
+	    { cat $(PGO_DIR)/train.log; echo "PGO training run failed (PGO=0 skips it)"; exit 1; }
+	test -f $@
+$(DUK_OBJ): build/duk/duktape.c $(PGO_DIR)/duktape.gcda
+	@mkdir -p $(dir $@)
+	$(DUK_CC) -fprofile-use -fprofile-correction -c $< -o $(PGO_DIR)/duktape.o
+	cp $(PGO_DIR)/duktape.o $@
+else
 $(DUK_OBJ): build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -g $(OPT) -I. -Ibuild/duk -w -c $< -o $@
+endif
 
 # --- llhttp: Debian's node-llhttp C sources ---
 $(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
