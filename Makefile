@@ -251,3 +251,14 @@ install: $(INSTALL_BIN)
 	fi
 	sed -i 's|/usr/local|$(PREFIX)|g' $(DESTDIR)/etc/init.d/nanod \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/nanod.service
+
+# --- tools/heap-cost.c: per-heap cost of the bootstrap and of a snippet run
+# in each heap (RSS, allocator bytes, time). `make heap-cost` builds the
+# release one; run build/release/heap-cost [-n N] SNIPPET...
+.PHONY: heap-cost
+heap-cost:
+	$(MAKE) MODE=release build/release/heap-cost
+$(B)/heap-cost: tools/heap-cost.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
+	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log

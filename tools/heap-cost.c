@@ -5,11 +5,10 @@
  * in each; prints RSS delta per heap, allocator bytes per heap (our counting
  * allocator) and the time per heap for creation and for the snippet.
  *
- *   make -j2 && cc -std=gnu11 -O2 -D_GNU_SOURCE -I. -Ibuild/duk -o build/heap-cost \
- *       tools/heap-cost.c build/release/libnd.a $(pkg-config --libs libevent libcurl inih \
- *       libcrypto libidn2) -lm \
- *       -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
- *   build/heap-cost [-n N] SNIPPET...
+ *   make heap-cost && build/release/heap-cost [-n N] SNIPPET...
+ *
+ * RSS is only meaningful for the first snippet: later rounds reuse the
+ * memory freed by earlier ones (run one snippet per process to compare).
  */
 #include <stdio.h>
 #include <stdlib.h>
