@@ -12,6 +12,8 @@
  *   readFile(path)      the file as a string (UTF-8), or null
  *   testdata(rel)       readFile($NANOD_TESTDATA/rel or ../shared/testdata/rel)
  *   nowMicros()         monotonic clock
+ *   urlStateMachineOnly(on)  URL parsing without (true) / with its C fast path
+ *   urlSplit(s)         that fast path itself (native.urlSplit)
  *   T.ok(name) / T.fail(name, why) / T.skip(name, why) / T.known(name, why)
  *   T.check(name, got, want)
  * After each file, microtasks are drained and pending T.async work awaited.
@@ -30,6 +32,7 @@
 #include "common/sys.h"
 #include "worker/app.h"
 #include "worker/js/bind.h"
+#include "worker/js/bind_webapi.h"
 #include "worker/js/heap.h"
 
 #define MAX_FILE (64u << 20)
@@ -119,6 +122,19 @@ js_now_us(duk_context *ctx)
 {
     duk_push_number(ctx, (double) nd_sys_now_us());
     return 1;
+}
+
+/* urlStateMachineOnly(on): URL parsing skips (true) or uses (false) the C
+ * fast path of bind_url.c, so that test_url.js can compare the two. */
+static duk_ret_t
+js_url_state_machine_only(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+
+    duk_push_heapptr(ctx, js->lib);
+    duk_push_boolean(ctx, duk_to_boolean(ctx, 0));
+    duk_put_prop_string(ctx, -2, "urlStateMachineOnly");
+    return 0;
 }
 
 static const char PRELUDE[] =
@@ -214,6 +230,8 @@ main(int argc, char **argv)
         { "readBytes", js_read_file, 1 },
         { "testdataDir", js_testdata_dir, 0 },
         { "nowMicros", js_now_us, 0 },
+        { "urlStateMachineOnly", js_url_state_machine_only, 1 },
+        { "urlSplit", nd_bind_url_split, 1 },
         { NULL, NULL, 0 },
     };
 

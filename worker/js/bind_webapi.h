@@ -4,7 +4,7 @@
  * puts its natives on the object at index native.
  *
  *   bind_encoding.c  header name/value checks, base64, percent-encoding
- *   bind_url.c       IDNA domain to ASCII (libidn2)
+ *   bind_url.c       the URL parser's fast path; IDNA domain to ASCII (libidn2)
  *   bind_crypto.c    random, digest, HMAC (OpenSSL libcrypto)
  *   boot_lazy.c      bootstrap files loaded on first use (bootstrap/lazy/)
  */
@@ -15,6 +15,8 @@
 
 void nd_bind_encoding(duk_context *ctx, duk_idx_t native);
 void nd_bind_url(duk_context *ctx, duk_idx_t native);
+/* native.urlSplit (the URL parser's fast path), exported for tests/js. */
+duk_ret_t nd_bind_url_split(duk_context *ctx);
 void nd_bind_crypto(duk_context *ctx, duk_idx_t native);
 void nd_bind_lazy(duk_context *ctx, duk_idx_t native);
 
