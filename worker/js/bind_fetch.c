@@ -1,6 +1,6 @@
 /*
  * native.fetchStart / fetchAbort / fetchPending: the C half of fetch()
- * (bootstrap/60-fetch.js). Plain values in; the result comes back later
+ * (bootstrap/lazy/fetch.js). Plain values in; the result comes back later
  * through lib.fetchDone (worker/fetch.c).
  */
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * native.timerStart/timerClear/timerPending, native.waitBegin/waitEnd: the C
- * half of setTimeout/setInterval and ctx.waitUntil (bootstrap/50-timers.js).
+ * half of setTimeout/setInterval and ctx.waitUntil (bootstrap/lazy/timers.js).
  */
 #include "worker/app.h"
 #include "worker/js/bind.h"

@@ -9,6 +9,13 @@
  * memory and CPU limits do not pay for it (all of them when the process's
  * first heap gets its natives), and its bytecode kept; every heap then loads
  * that bytecode (like heap.c does for the eager files).
+ *
+ * native.lazyDefine(obj, file, keys) installs the accessors. They cost no
+ * function objects of their own: every accessor of a file shares one native
+ * getter and one native setter per heap (magic = the file's index), which
+ * learn the property from Duktape's extra key argument
+ * (DUK_USE_NONSTD_GETTER_KEY_ARGUMENT). A bound function per accessor, as
+ * before, cost ~280 bytes each.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +24,7 @@
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/bootstrap.h"
+#include "worker/js/heap.h"
 
 extern const struct nd_boot_file nd_boot_lazy_files[];
 extern const int nd_boot_lazy_nfiles;
@@ -66,30 +74,142 @@ compile(int i, char *msg, size_t size)
     return 0;
 }
 
+/* The index of lazy file name (throws if there is none). */
+static int
+file_index(duk_context *ctx, const char *name)
+{
+    int i;
+
+    for (i = 0; i < nd_boot_lazy_nfiles && i < MAX_LAZY; i++) {
+        if (strcmp(nd_boot_lazy_files[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return duk_error(ctx, DUK_ERR_ERROR, "no bootstrap file lazy/%s.js", name);
+}
+
 /* native.lazyLoad(name) -> the file's function (native, global, lib) */
 static duk_ret_t
 native_lazy_load(duk_context *ctx)
 {
-    const char *name = duk_require_string(ctx, 0);
-    char        msg[512];
-    void       *buf;
-    int         i;
+    int           i = file_index(ctx, duk_require_string(ctx, 0));
+    struct nd_js *js = nd_js_of(ctx);
+    char          msg[512];
+    void         *buf;
 
-    for (i = 0; i < nd_boot_lazy_nfiles && i < MAX_LAZY; i++) {
-        if (strcmp(nd_boot_lazy_files[i].name, name) == 0) {
-            break;
-        }
-    }
-    if (i == nd_boot_lazy_nfiles || i == MAX_LAZY) {
-        return duk_error(ctx, DUK_ERR_ERROR, "no bootstrap file lazy/%s.js", name);
-    }
     if (g_lazy[i].code == NULL && compile(i, msg, sizeof(msg)) == -1) {
         return duk_error(ctx, DUK_ERR_ERROR, "%s", msg);
+    }
+    if (js != NULL) {
+        js->lazy_loaded |= (uint32_t) 1 << i;
     }
     buf = duk_push_fixed_buffer(ctx, g_lazy[i].len);
     memcpy(buf, g_lazy[i].code, g_lazy[i].len);
     duk_load_function(ctx);
     return 1;
+}
+
+/* The getter of every accessor of file magic: [ key ], this = the receiver.
+ * Loads the file (lib.require(name)) and reads the property again, now
+ * defined by the file. An accessor the file left in place reads as
+ * undefined (no endless recursion). */
+static duk_ret_t
+lazy_get(duk_context *ctx)
+{
+    int           i = duk_get_current_magic(ctx);
+    struct nd_js *js = nd_js_of(ctx);
+
+    if (i < 0 || i >= nd_boot_lazy_nfiles || i >= MAX_LAZY || js == NULL || js->lib == NULL
+        || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
+        return 0;
+    }
+    duk_push_heapptr(ctx, js->lib);                     /* -> [ key lib ] */
+    duk_push_literal(ctx, "require");
+    duk_push_string(ctx, nd_boot_lazy_files[i].name);
+    duk_call_prop(ctx, -3, 1);                          /* -> [ key lib lib ] */
+    duk_pop_2(ctx);
+    duk_push_this(ctx);                                 /* -> [ key this ] */
+    duk_dup(ctx, 0);
+    duk_get_prop(ctx, -2);                              /* -> [ key this value ] */
+    return 1;
+}
+
+/* The setter: [ value key ], this = the receiver. Assigning before the first
+ * read defines a data property on the receiver without loading anything
+ * (enumerable when the receiver only inherits the accessor, like an
+ * assignment to an inherited data property). */
+static duk_ret_t
+lazy_set(duk_context *ctx)
+{
+    duk_uint_t flags = DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
+                       | DUK_DEFPROP_SET_CONFIGURABLE;
+    int        own;
+
+    duk_push_this(ctx);                                 /* -> [ value key this ] */
+    if (!duk_is_object(ctx, 2)) {
+        return duk_type_error(ctx, "cannot create property on a primitive value");
+    }
+    duk_dup(ctx, 1);
+    duk_get_prop_desc(ctx, 2, 0);                       /* -> [ value key this desc ] */
+    own = !duk_is_undefined(ctx, -1);
+    duk_pop(ctx);
+    flags |= own ? DUK_DEFPROP_CLEAR_ENUMERABLE : DUK_DEFPROP_SET_ENUMERABLE;
+    duk_dup(ctx, 1);
+    duk_dup(ctx, 0);                                    /* -> [ value key this key value ] */
+    duk_def_prop(ctx, 2, flags);
+    return 0;
+}
+
+/* -> [ ... get set ]: file i's shared accessor pair in this heap, made on
+ * first use and kept in the stash. */
+static void
+push_accessors(duk_context *ctx, int i)
+{
+    duk_push_global_stash(ctx);                         /* -> [ stash ] */
+    if (!duk_get_prop_literal(ctx, -1, DUK_HIDDEN_SYMBOL("lazyAccessors"))) {
+        duk_pop(ctx);
+        duk_push_bare_array(ctx);
+        duk_dup_top(ctx);
+        duk_put_prop_literal(ctx, -3, DUK_HIDDEN_SYMBOL("lazyAccessors"));
+    }                                                   /* -> [ stash arr ] */
+    if (!duk_get_prop_index(ctx, -1, (duk_uarridx_t) (2 * i))) {
+        duk_pop(ctx);
+        duk_push_c_function(ctx, lazy_get, 1);
+        duk_set_magic(ctx, -1, i);
+        duk_dup_top(ctx);
+        duk_put_prop_index(ctx, -3, (duk_uarridx_t) (2 * i));
+        duk_push_c_function(ctx, lazy_set, 2);
+        duk_set_magic(ctx, -1, i);
+        duk_dup_top(ctx);
+        duk_put_prop_index(ctx, -4, (duk_uarridx_t) (2 * i + 1));
+    } else {
+        duk_get_prop_index(ctx, -2, (duk_uarridx_t) (2 * i + 1));
+    }                                                   /* -> [ stash arr get set ] */
+    duk_remove(ctx, -3);
+    duk_remove(ctx, -3);
+}
+
+/* native.lazyDefine(obj, file, keys): non-enumerable, configurable accessors
+ * for obj[keys[j]] (strings or symbols) that load lazy/FILE.js on first read. */
+static duk_ret_t
+native_lazy_define(duk_context *ctx)
+{
+    int         i;
+    duk_size_t  n, j;
+
+    duk_require_object(ctx, 0);
+    i = file_index(ctx, duk_require_string(ctx, 1));
+    duk_require_object(ctx, 2);
+    n = duk_get_length(ctx, 2);
+    push_accessors(ctx, i);                             /* -> [ obj file keys get set ] */
+    for (j = 0; j < n; j++) {
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t) j);
+        duk_dup(ctx, 3);
+        duk_dup(ctx, 4);                                /* -> [ ... key get set ] */
+        duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER
+                     | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    }
+    return 0;
 }
 
 int
@@ -121,4 +241,6 @@ nd_bind_lazy(duk_context *ctx, duk_idx_t native)
     }
     duk_push_c_function(ctx, native_lazy_load, 1);
     duk_put_prop_string(ctx, native, "lazyLoad");
+    duk_push_c_function(ctx, native_lazy_define, 3);
+    duk_put_prop_string(ctx, native, "lazyDefine");
 }

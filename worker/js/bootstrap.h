@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 struct nd_boot_file {
-    const char *name;       /* file name without ".js", e.g. "10-promise" */
+    const char *name;       /* file name without ".js", e.g. "00-core" */
     const char *src;        /* NUL-terminated */
     size_t      len;
 };

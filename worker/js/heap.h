@@ -29,6 +29,7 @@ struct nd_js {
     void        *dispatch;      /* heap pointers kept alive by the stash */
     void        *drain;
     void        *lib;
+    uint32_t     lazy_loaded;   /* bit i: bootstrap/lazy file i ran in this heap */
     struct nd_js *next_dead;    /* the graveyard list (after a fatal error) */
 };
 

@@ -8,7 +8,11 @@
  * are accessors on the global object until first touched; the getter runs
  * the file (native.lazyLoad, bytecode cached per process), which defines the
  * real globals. A hello app never pays for them. Bootstrap code that needs
- * one calls lib.require("NAME") and then uses lib.URL, lib.Blob...
+ * one calls lib.require("NAME") and then uses lib.URL, lib.Blob... Promise,
+ * Headers, console, timers, fetch() and cron are lazy too, and so are the
+ * lib members their files define (lib.Promise, lib.waitUntil, lib.runTimer...):
+ * reading one, from JS or from C, loads the file. The accessors are
+ * native.lazyDefine's (worker/js/boot_lazy.c): no function object each.
  */
 function (native, global, lib) {
     "use strict";
@@ -21,10 +25,13 @@ function (native, global, lib) {
         });
     }
     lib.define = define;
-    /* Promises rejected with no handler yet (10-promise.js fills it). */
+    /* Promises rejected with no handler yet (lazy/promise.js fills it). */
     lib.unhandled = unhandled;
     /* Passed to a constructor by bootstrap code: build without the public checks. */
     lib.internal = {};
+    /* The invocation (request or scheduled event) whose code runs now, -1 for
+     * none: set by dispatch and by every macrotask entry (timers, fetch). */
+    lib.currentRequest = -1;
 
     /* Defines getters (non-enumerable) from an object of functions. */
     lib.getters = function (obj, getters) {
@@ -84,38 +91,42 @@ function (native, global, lib) {
         native.log(3, context + ": " + msg);
     };
 
-    /* Loads bootstrap/lazy/NAME.js once; returns lib. */
+    /* Loads bootstrap/lazy/NAME.js once; returns lib. es-stubs.js's
+     * lib.unstub first removes the accessors of an es-* file's group. */
     lib.require = function (name) {
         if (loaded[name] !== true) {
             loaded[name] = true;
+            if (lib.unstub !== undefined) {
+                lib.unstub(name);
+            }
             native.lazyLoad(name)(native, global, lib);
         }
         return lib;
     };
 
-    /* Globals names[i] come from bootstrap/lazy/file.js, loaded on first touch.
-     * Assigning one first replaces it without loading anything. */
-    function lazyGet(file, name) {
-        lib.require(file);
-        return global[name];
-    }
-    function lazySet(name, v) {
-        define(global, name, v);
-    }
-    function lazy(file, names) {
-        var i;
-        for (i = 0; i < names.length; i++) {
-            Object.defineProperty(global, names[i], {
-                get: lazyGet.bind(null, file, names[i]),
-                set: lazySet.bind(null, names[i]),
-                enumerable: false,
-                configurable: true
-            });
+    /* Globals names[i] (and lib members libNames[i]) come from
+     * bootstrap/lazy/file.js, loaded on first read. Assigning one first
+     * replaces it without loading anything. */
+    function lazy(file, names, libNames) {
+        native.lazyDefine(global, file, names);
+        if (libNames !== undefined) {
+            native.lazyDefine(lib, file, libNames);
         }
     }
-    /* Captured before 14-encoding.js may replace them. */
+    /* Captured before encoding.js may replace them. */
     lib.TextEncoder = global.TextEncoder;
     lib.TextDecoder = global.TextDecoder;
+    lazy("promise", ["Promise", "AggregateError"],
+         ["Promise", "isPromise", "subscribe", "newPromise", "resolvePromise", "rejectPromise",
+          "afterDrain"]);
+    lazy("headers", ["Headers"],
+         ["Headers", "arrayIterator", "iterToArray", "headersFromRaw", "headersFromList",
+          "checkHeaderName", "checkHeaderValue"]);
+    lazy("console", ["console"]);
+    lazy("timers", ["setTimeout", "setInterval", "clearTimeout", "clearInterval"],
+         ["runTimer", "waitUntil"]);
+    lazy("fetch", ["fetch"], ["fetch", "fetchDone"]);
+    lazy("scheduled", [], ["runScheduled"]);
     lazy("url", ["URL", "URLSearchParams"]);
     lazy("events", ["Event", "EventTarget", "AbortController", "AbortSignal", "CustomEvent"]);
     lazy("domexception", ["DOMException"]);

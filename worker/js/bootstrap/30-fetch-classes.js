@@ -4,7 +4,7 @@
  * properties), Headers built only when read. C reads a Response through
  * lib.respond().
  *
- * Slots (shared with fetch() in 60-fetch.js):
+ * Slots (shared with fetch() in lazy/fetch.js):
  *   _body      null | string (sent as UTF-8) | Uint8Array (bytes, never mutated)
  *   _ctype     content type implied by the body, or null; added to the header
  *              list when the headers are read (or by C when sending)
@@ -18,7 +18,8 @@
  */
 function (native, global, lib) {
     "use strict";
-    var Headers = lib.Headers, Promise = lib.Promise;
+    /* lib.Headers and lib.Promise are lazy (their files load on first read):
+     * looked up where used, never captured here. */
     var TEXT = "text/plain;charset=UTF-8";
     var decoder = new lib.TextDecoder(), encoder = new lib.TextEncoder();
     var NO_INIT = {};
@@ -105,45 +106,45 @@ function (native, global, lib) {
     var Body = {
         text: function text() {
             var b = consume(this);
-            if (b === null) { return Promise.reject(usedError()); }
-            return Promise.resolve(bodyText(b));
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            return lib.Promise.resolve(bodyText(b));
         },
         json: function json() {
             var b = consume(this);
-            if (b === null) { return Promise.reject(usedError()); }
+            if (b === null) { return lib.Promise.reject(usedError()); }
             try {
-                return Promise.resolve(JSON.parse(bodyText(b)));
+                return lib.Promise.resolve(JSON.parse(bodyText(b)));
             } catch (e) {
-                return Promise.reject(e);
+                return lib.Promise.reject(e);
             }
         },
         arrayBuffer: function arrayBuffer() {
             var b = consume(this), u;
-            if (b === null) { return Promise.reject(usedError()); }
+            if (b === null) { return lib.Promise.reject(usedError()); }
             u = toBytes(b);
-            return Promise.resolve(u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength));
+            return lib.Promise.resolve(u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength));
         },
         bytes: function bytes() {
             var b = consume(this);
-            if (b === null) { return Promise.reject(usedError()); }
-            return Promise.resolve(copyBytes(toBytes(b)));
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            return lib.Promise.resolve(copyBytes(toBytes(b)));
         },
         blob: function blob() {
             var b = consume(this), type;
-            if (b === null) { return Promise.reject(usedError()); }
+            if (b === null) { return lib.Promise.reject(usedError()); }
             type = this.headers.get("content-type");
             lib.require("blob");
-            return Promise.resolve(new lib.Blob([toBytes(b)], { type: type === null ? ""
+            return lib.Promise.resolve(new lib.Blob([toBytes(b)], { type: type === null ? ""
                                                                    : type }));
         },
         formData: function formData() {
             var b = consume(this), type;
-            if (b === null) { return Promise.reject(usedError()); }
+            if (b === null) { return lib.Promise.reject(usedError()); }
             type = this.headers.get("content-type");
             try {
-                return Promise.resolve(lib.require("blob").parseFormData(toBytes(b), type));
+                return lib.Promise.resolve(lib.require("blob").parseFormData(toBytes(b), type));
             } catch (e) {
-                return Promise.reject(e);
+                return lib.Promise.reject(e);
             }
         }
     };
@@ -152,7 +153,7 @@ function (native, global, lib) {
         var h = self._headers;
         if (h === null) {
             h = self._raw !== undefined ? lib.headersFromRaw(self._raw, "immutable")
-                                        : new Headers();
+                                        : new lib.Headers();
             if (self._ctype !== null && !h.has("content-type")) {
                 h._list.push("content-type", self._ctype);
             }
@@ -264,9 +265,9 @@ function (native, global, lib) {
             this._cf = src._cf;
         }
         if (init.headers !== undefined) {
-            this._headers = new Headers(init.headers);
+            this._headers = new lib.Headers(init.headers);
         } else if (src !== null) {
-            this._headers = new Headers(materialize(src));
+            this._headers = new lib.Headers(materialize(src));
         }
         body = init.body;
         if (body !== undefined && body !== null) {
@@ -383,7 +384,7 @@ function (native, global, lib) {
             self._statusText = checkStatusText(String(init.statusText));
         }
         if (init.headers !== undefined) {
-            self._headers = new Headers(init.headers);
+            self._headers = new lib.Headers(init.headers);
         }
         if (init.cf !== undefined) {
             self._cf = init.cf;

@@ -7,7 +7,7 @@
  */
 function (native, global, lib) {
     "use strict";
-    var Promise = lib.Promise, Response = lib.Response, IncomingRequest = lib.IncomingRequest;
+    var Response = lib.Response, IncomingRequest = lib.IncomingRequest;
     var respond = lib.respond, jobs = lib.jobs, unhandled = lib.unhandled;
     var fetchListeners = [], scheduledListeners = [];
     var handler = null, handlerThis = null;
@@ -63,7 +63,7 @@ function (native, global, lib) {
         return ev._response;
     }
 
-    /* scheduled(controller, env, ctx) for 70-scheduled.js, or null. */
+    /* scheduled(controller, env, ctx) for lazy/scheduled.js, or null. */
     function findScheduled(ex) {
         var d = ex && ex["default"];
         if (ex && typeof ex.scheduled === "function") {
@@ -145,7 +145,7 @@ function (native, global, lib) {
             lib.respond(id, r);
         } else if (lib.isPromise(r) || (r !== null && typeof r === "object"
                                         && typeof r.then === "function")) {
-            Promise.resolve(r).then(function (v) {
+            lib.Promise.resolve(r).then(function (v) {
                 if (v instanceof Response) {
                     lib.respond(id, v);
                 } else {

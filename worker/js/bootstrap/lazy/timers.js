@@ -3,14 +3,13 @@
  * C (worker/timer.c) keeps the deadlines and calls lib.runTimer(id, level) as
  * a macrotask; the callbacks stay here, keyed by id. Every timer belongs to
  * the invocation (request or scheduled event) whose code set it:
- * lib.currentRequest, set by dispatch and by every macrotask entry.
+ * lib.currentRequest (00-core.js), set by dispatch and by every macrotask
+ * entry. Loaded on first use (00-core.js: lazy globals and lib members).
  */
 function (native, global, lib) {
     "use strict";
     var timers = {}, count = 0, sweepAt = 64, nextId = 1, nesting = 0;
     var slice = Array.prototype.slice;
-
-    lib.currentRequest = -1;
 
     function noScope(what) {
         return new Error(what + " cannot be called in the global scope (while the script "
