@@ -3,14 +3,16 @@
  * The basic URL parser is the standard's state machine over UTF-16 code
  * units; byte-level work is native: percent-encoding (native.pctEncode, per
  * code point as UTF-8), percent-decoding + UTF-8 decoding (native.pctDecode)
- * and IDNA domain to ASCII (native.idnaToAscii, libidn2).
+ * and IDNA domain to ASCII (native.idnaToAscii, libidn2). An absolute
+ * http(s)/ws(s) URL already in canonical form skips the state machine:
+ * native.urlSplit cuts it in pieces (bind_url.c says exactly when).
  * Code points are percent-encoded a run at a time (a buffer of raw code
  * points encoded when it is flushed): encoding is per code point, so this is
  * the same as the standard's one at a time.
  */
 function (native, global, lib) {
     "use strict";
-    var pctEncode = native.pctEncode, pctDecode = native.pctDecode;
+    var pctEncode = native.pctEncode, pctDecode = native.pctDecode, urlSplit = native.urlSplit;
     /* Encode sets: the order of bind_encoding.c. */
     var C0 = 0, FRAGMENT = 1, QUERY = 2, SPECIAL_QUERY = 3, PATH = 4, USERINFO = 5,
         COMPONENT = 6, FORM = 7;
@@ -395,6 +397,19 @@ function (native, global, lib) {
             passwordTokenSeen = false, p, c, len, special = false, sch = null, host, i, port,
             seg, j, ch;
         if (url === undefined || url === null) {
+            /* An absolute http(s)/ws(s) URL already in canonical form (as
+             * request.url always is) is just cut in pieces by C. */
+            if (override === undefined && !lib.urlStateMachineOnly
+                && (p = urlSplit(input)) !== undefined) {
+                url = new Record();
+                url.scheme = p[0];
+                url.host = p[1];
+                url.port = p[2];
+                url.path = p[3];
+                url.query = p[4];
+                url.fragment = p[5];
+                return url;
+            }
             url = new Record();
             input = trimControlAndSpace(input);
         }
