@@ -36,7 +36,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BOOT_JS := $(sort $(wildcard worker/js/bootstrap/*.js))
 LAZY_JS := $(sort $(wildcard worker/js/bootstrap/lazy/*.js))
 
-.PHONY: all asan test run deps unit clean check bench
+.PHONY: all asan test run deps test-deps unit clean check bench
 all: $(BIN) $(UNIT_BINS) $(B)/js-hot-path $(B)/tests/test_js_conformance
 ifeq ($(MODE),release)
 all: build/nanod
@@ -195,7 +195,10 @@ asan:
 deps:
 	sh scripts/install-deps
 
-test: deps
+test-deps:
+	sh scripts/install-deps --test
+
+test: test-deps
 	$(MAKE) MODE=asan all
 	sh scripts/checksrc.sh
 	sh scripts/run-tests build/asan

@@ -44,6 +44,7 @@
 #define SIZE_MAX_BYTES  (1024LL * 1024 * 1024 * 1024)
 #define COUNT_MAX       1000000
 #define WORKERS_MAX     1024
+#define CA_FILE_MAX     (16u << 20)  /* fetch_ca_file: the system bundle is ~200 KiB */
 #define KEYS_MAX        48      /* > entries of server_keys[] and app_keys[] (checked below) */
 
 enum key_type {
@@ -102,6 +103,7 @@ static const struct key_def server_keys[] = {
     { "max_concurrent_subrequests", K_COUNT64, SV(limits.max_concurrent_subrequests), 1 },
     { "wait_until_timeout",    K_DURATION, SV(limits.wait_until_timeout_ms), 1 },
     { "fetch_allow",           K_CIDRS,    0,                            0 },
+    { "fetch_ca_file",         K_STRING,   SV(fetch_ca_file),            0 },
     { "admin_listen",          K_STRING,   SV(admin_listen),             0 },
     { "admin_token",           K_STRING,   SV(admin_token),              0 },
     { "access_log",            K_STRING,   SV(access_log),               0 },
@@ -1602,6 +1604,50 @@ finish_user(struct load *ld)
     }
 }
 
+/* fetch_ca_file: relative to apps.ini's directory, read now (as the
+ * supervisor, like the scripts: workers may not be able to read it after
+ * dropping privileges; a reload reads it again); "system" = the default. */
+static void
+finish_ca_file(struct load *ld)
+{
+    struct nd_server_conf *sv = &ld->conf->server;
+    char                   path[PATH_MAX], *abs;
+    int                    k, line = 0;
+
+    for (k = 0; server_keys[k].name != NULL; k++) {
+        if (strcmp(server_keys[k].name, "fetch_ca_file") == 0) {
+            line = ld->server_key_line[k];
+        }
+    }
+    if (sv->fetch_ca_file == NULL || strcmp(sv->fetch_ca_file, "system") == 0) {
+        free(sv->fetch_ca_file);
+        sv->fetch_ca_file = NULL;
+        return;
+    }
+    if (sv->fetch_ca_file[0] == '/') {
+        snprintf(path, sizeof(path), "%s", sv->fetch_ca_file);
+    } else {
+        snprintf(path, sizeof(path), "%s/%s", ld->conf->dir, sv->fetch_ca_file);
+    }
+    if (nd_sys_read_file(path, CA_FILE_MAX, &sv->fetch_ca_pem, &sv->fetch_ca_len) == -1) {
+        fail_at(ld, line, "fetch_ca_file \"%s\": %s", path,
+                errno == EFBIG ? "larger than 16 MiB" : strerror(errno));
+        return;
+    }
+    if (strstr(sv->fetch_ca_pem, "-----BEGIN CERTIFICATE-----") == NULL) {
+        fail_at(ld, line, "fetch_ca_file \"%s\": no PEM certificate in it (\"-----BEGIN "
+                "CERTIFICATE-----\")", path);
+        return;
+    }
+    abs = strdup(path);
+    if (abs == NULL) {
+        fail_at(ld, line, "out of memory");
+        return;
+    }
+    free(sv->fetch_ca_file);
+    sv->fetch_ca_file = abs;
+}
+
 /* admin_listen: "off" (or unset) or an address no tenant listener uses;
  * access_log: "off" -> NULL. */
 static void
@@ -1656,6 +1702,7 @@ finish(struct load *ld)
     }
     finish_admin(ld);
     finish_user(ld);
+    finish_ca_file(ld);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
         struct app_extra   *x = &ld->extra[i];
@@ -1795,6 +1842,8 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.pid_file);
     free(conf->server.user);
     free(conf->server.slowlog);
+    free(conf->server.fetch_ca_file);
+    free(conf->server.fetch_ca_pem);
     free(conf->server.group);
     free(conf->server.admin_listen);
     free(conf->server.admin.text);

@@ -70,6 +70,10 @@ struct nd_server_conf {
     int                    max_connections;     /* per worker; default 10000 */
     int                    max_loaded_apps;     /* heaps per worker; default 1000 */
     struct nd_limits       limits;              /* defaults for apps */
+    char                  *fetch_ca_file;       /* owned or NULL (system bundle): absolute path
+                                                   of the PEM CAs fetch() trusts */
+    char                  *fetch_ca_pem;        /* owned: its contents, read at load time */
+    size_t                 fetch_ca_len;
     struct nd_cidr        *fetch_allow;         /* owned: default for apps; none by default */
     int                    nfetch_allow;
     char                  *admin_listen;        /* owned: as written; NULL = off (default) */

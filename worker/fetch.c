@@ -675,6 +675,13 @@ activate(struct nd_fetch *fe)
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) fe->max_size);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, fe->hdrs);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    if (f->w->conf->server.fetch_ca_pem != NULL) {
+        struct curl_blob ca;    /* the config outlives every handle */
+        ca.data = f->w->conf->server.fetch_ca_pem;
+        ca.len = f->w->conf->server.fetch_ca_len;
+        ca.flags = CURL_BLOB_NOCOPY;
+        curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &ca);
+    }
     if (head) {
         curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else if (get && fe->body == NULL) {

@@ -397,3 +397,100 @@ def test_fetch_https_verifies_certificates():
             assert j.get("error") == "TypeError", j   # plain HTTP to a TLS port fails cleanly
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def _cert(d):
+    """A self-signed certificate for 127.0.0.1 in d: (key path, cert path)."""
+    import os
+    import subprocess
+    key, crt = os.path.join(d, "k.pem"), os.path.join(d, "c.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", crt,
+                    "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return key, crt
+
+
+def test_fetch_http2_upstream_with_fetch_ca_file():
+    """HTTPS to an HTTP/2-only server (nghttpd, Debian nghttp2-server) trusted through
+    [server] fetch_ca_file: curl negotiates h2 by ALPN; a 1 MiB body crosses HTTP/2 flow
+    control; nghttpd's frame log proves the requests came as HTTP/2 HEADERS frames."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    for tool in ("openssl", "nghttpd"):
+        if shutil.which(tool) is None:
+            raise lib.Skip("no %s (scripts/install-deps installs it)" % tool)
+    d = tempfile.mkdtemp(prefix="nd-h2-")
+    srv = None
+    try:
+        key, crt = _cert(d)
+        root = os.path.join(d, "www")
+        os.mkdir(root)
+        with open(os.path.join(root, "hello.txt"), "w") as f:
+            f.write("hello over h2")
+        big = bytes((i * 7) & 0xFF for i in range(1 << 20))
+        with open(os.path.join(root, "big.bin"), "wb") as f:
+            f.write(big)
+        port = lib.free_port()
+        log = open(os.path.join(d, "nghttpd.log"), "w")
+        srv = subprocess.Popen(["nghttpd", "-v", "-a", "127.0.0.1", "-d", root, str(port),
+                                key, crt], stdout=log, stderr=subprocess.STDOUT)
+
+        def listening():
+            import socket
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return True
+            except OSError:
+                return srv.poll() is not None
+        lib.wait_until(listening, lib.timeout(10), "nghttpd listening")
+        assert srv.poll() is None, open(log.name).read()
+        base = "https://127.0.0.1:%d" % port
+        with lib.Nanod([client()], server_extra={"fetch_ca_file": crt}) as s:
+            j = call(s, {"url": base + "/hello.txt", "read": "text"})
+            assert j.get("status") == 200 and j["body"] == "hello over h2", j
+            j = call(s, {"url": base + "/big.bin", "read": "arrayBuffer"})
+            assert j.get("status") == 200 and j["body"] == len(big), j
+            j = call(s, {"url": base + "/nope", "read": "text"})
+            assert j.get("status") == 404, j
+            j = call(s, {"url": base + "/hello.txt", "read": "none", "n": 8, "parallel": True})
+            assert "error" not in json.dumps(j), j
+        with lib.Nanod([client()]) as s:
+            # Without fetch_ca_file the system store applies: the same server is refused.
+            j = call(s, {"url": base + "/hello.txt", "read": "text"})
+            assert j.get("error") == "TypeError" and "certificate" in j["message"].lower(), j
+        log.flush()
+        frames = open(log.name).read()
+        assert "recv HEADERS frame" in frames and ":path: /big.bin" in frames, frames[-2000:]
+    finally:
+        if srv is not None:
+            srv.kill()
+            srv.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_fetch_ca_file_errors_name_the_line():
+    """nanod -t: a missing or non-PEM fetch_ca_file is a config error at its line."""
+    import os
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="nd-ca-")
+    try:
+        with open(os.path.join(d, "app.js"), "w") as f:
+            f.write("export default { fetch() { return new Response('x'); } };\n")
+        with open(os.path.join(d, "notpem.txt"), "w") as f:
+            f.write("just text\n")
+        for value, want in (("missing.pem", "No such file"), ("notpem.txt", "no PEM certificate")):
+            path = os.path.join(d, "apps.ini")
+            with open(path, "w") as f:
+                f.write("[server]\nlisten = 127.0.0.1:%d\nfetch_ca_file = %s\n\n"
+                        "[app:a]\nscript = app.js\nhosts = a.localhost\n"
+                        % (lib.free_port(), value))
+            r = lib.check_config(path)
+            assert r.rc != 0, r
+            assert "apps.ini:3" in r.output and want in r.output, r
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
