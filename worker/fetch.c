@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "common/idmap.h"
 #include "common/log.h"
 #include "common/sys.h"
 #include "worker/fetch.h"
@@ -82,8 +83,7 @@ struct nd_fetcher {
     struct nd_pool        *pools;   /* owned */
     struct event          *done_ev; /* owned: deferred completion */
     struct nd_fetch       *done_head, *done_tail;
-    struct nd_fetch      **hb;      /* owned: (app, id) buckets */
-    size_t                 hcap, hn;
+    struct nd_idmap        ids;     /* (app, id) -> nd_fetch */
     CURL                  *easy_cache[EASY_CACHE];
     int                    neasy;
     char                  *scratch; /* owned: header conversion */
@@ -123,59 +123,10 @@ buf_free(struct buf *b)
     memset(b, 0, sizeof(*b));
 }
 
-static size_t
-hash_key(const struct nd_app *app, double id)
+static struct nd_fetch *
+fetch_find(struct nd_fetcher *f, const struct nd_app *app, double id)
 {
-    uint64_t x = (uint64_t) (uintptr_t) app ^ ((uint64_t) (int64_t) id * 0x9E3779B97F4A7C15ull);
-
-    x ^= x >> 29;
-    x *= 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 32;
-    return (size_t) x;
-}
-
-static struct nd_fetch **
-fetch_slot(struct nd_fetcher *f, const struct nd_app *app, double id)
-{
-    struct nd_fetch **p;
-
-    if (f == NULL || f->hcap == 0) {
-        return NULL;
-    }
-    for (p = &f->hb[hash_key(app, id) & (f->hcap - 1)]; *p != NULL; p = &(*p)->hnext) {
-        if ((*p)->app == app && (*p)->id == id) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
-static int
-hash_grow(struct nd_fetcher *f)
-{
-    size_t            ncap = f->hcap == 0 ? 64 : f->hcap * 2, i;
-    struct nd_fetch **nb;
-
-    if (f->hn < f->hcap) {
-        return 0;
-    }
-    nb = calloc(ncap, sizeof(*nb));
-    if (nb == NULL) {
-        return f->hcap == 0 ? -1 : 0;
-    }
-    for (i = 0; i < f->hcap; i++) {
-        while (f->hb[i] != NULL) {
-            struct nd_fetch *fe = f->hb[i];
-            size_t           b = hash_key(fe->app, fe->id) & (ncap - 1);
-            f->hb[i] = fe->hnext;
-            fe->hnext = nb[b];
-            nb[b] = fe;
-        }
-    }
-    free(f->hb);
-    f->hb = nb;
-    f->hcap = ncap;
-    return 0;
+    return f != NULL ? nd_idmap_find(&f->ids, app, id) : NULL;
 }
 
 /* --- the SSRF guard ------------------------------------------------------------------ */
@@ -603,6 +554,7 @@ fetcher(struct nd_worker *w)
         return NULL;
     }
     f->w = w;
+    f->ids = (struct nd_idmap) ND_IDMAP_INIT(struct nd_fetch, app, id, hnext);
     f->done_ev = evtimer_new(w->base, on_done, f);
     if (f->done_ev == NULL) {
         free(f);
@@ -616,12 +568,8 @@ static void
 fetch_free(struct nd_fetch *fe)
 {
     struct nd_fetcher *f = fe->f;
-    struct nd_fetch  **p = fetch_slot(f, fe->app, fe->id);
 
-    if (p != NULL) {
-        *p = fe->hnext;
-        f->hn--;
-    }
+    nd_idmap_remove(&f->ids, fe);
     nd_app_res_remove(fe->app, &fe->res);
     if (fe->easy != NULL) {
         if (f->neasy < EASY_CACHE) {
@@ -1171,7 +1119,6 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
     struct nd_ioctx        *c;
     struct nd_fetch        *fe = NULL;
     char                   *url = NULL, line[64];
-    size_t                  b;
     int                     i, ok = 1;
 
     *is_type_error = 0;
@@ -1194,7 +1141,7 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
         goto fail;
     }
     fe = calloc(1, sizeof(*fe));
-    if (fe == NULL || hash_grow(f) == -1) {
+    if (fe == NULL) {
         snprintf(msg, size, "fetch: out of memory");
         goto fail;
     }
@@ -1255,10 +1202,10 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
         snprintf(msg, size, "fetch: out of memory");
         goto fail;
     }
-    b = hash_key(app, fe->id) & (f->hcap - 1);
-    fe->hnext = f->hb[b];
-    f->hb[b] = fe;
-    f->hn++;
+    if (nd_idmap_add(&f->ids, fe) == -1) {
+        snprintf(msg, size, "fetch: out of memory");
+        goto fail;
+    }
     nd_app_res_add(app, &fe->res);
     c->subreq_total++;
     nd_app_subrequest(app, r->io);
@@ -1312,6 +1259,13 @@ drop(struct nd_fetch *fe, int start_next)
     }
 }
 
+/* Worker exit: the map has unlinked fe already. */
+static void
+drop_quietly(void *fe)
+{
+    drop(fe, 0);
+}
+
 /* Request timeout, heap discarded, invocation over: never from a curl callback. */
 static void
 fetch_cancel(struct nd_app_res *res)
@@ -1322,35 +1276,30 @@ fetch_cancel(struct nd_app_res *res)
 int
 nd_fetch_abort(struct nd_app *app, double id)
 {
-    struct nd_fetch **p = fetch_slot(app->w->fetcher, app, id);
+    struct nd_fetch *fe = fetch_find(app->w->fetcher, app, id);
 
-    if (p == NULL) {
+    if (fe == NULL) {
         return 0;
     }
-    drop(*p, 1);
+    drop(fe, 1);
     return 1;
 }
 
 int
 nd_fetch_pending(struct nd_app *app, double id)
 {
-    return fetch_slot(app->w->fetcher, app, id) != NULL;
+    return fetch_find(app->w->fetcher, app, id) != NULL;
 }
 
 void
 nd_fetch_cleanup(struct nd_worker *w)
 {
     struct nd_fetcher *f = w->fetcher;
-    size_t             i;
 
     if (f == NULL) {
         return;
     }
-    for (i = 0; i < f->hcap; i++) {
-        while (f->hb[i] != NULL) {
-            drop(f->hb[i], 0);
-        }
-    }
+    nd_idmap_sweep(&f->ids, NULL, drop_quietly);
     while (f->pools != NULL) {
         struct nd_pool *p = f->pools;
         f->pools = p->next;
@@ -1362,7 +1311,7 @@ nd_fetch_cleanup(struct nd_worker *w)
         curl_easy_cleanup(f->easy_cache[--f->neasy]);
     }
     event_free(f->done_ev);
-    free(f->hb);
+    nd_idmap_free(&f->ids);
     free(f->scratch);
     free(f);
     w->fetcher = NULL;

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "common/idmap.h"
 #include "common/log.h"
 #include "common/sys.h"
 #include "common/cron.h"
@@ -52,10 +53,9 @@ struct nd_timers {
     struct nd_timer  **heap;        /* owned */
     size_t             n, cap;
     uint64_t           seq;
-    struct nd_timer  **tb;          /* owned: (app, id) -> timer buckets */
-    size_t             tcap, tn;
-    struct nd_ioctx  **ib;          /* owned: (app, id) -> invocation buckets */
-    size_t             icap, in, isweep;
+    struct nd_idmap    timer_ids;   /* (app, id) -> nd_timer */
+    struct nd_idmap    ioctx_ids;   /* (app, id) -> nd_ioctx */
+    size_t             isweep;      /* sweep ioctx_ids when it holds this many */
     double             next_sched_id;
     /* cron */
     struct cron_entry *crons;       /* owned */
@@ -74,74 +74,6 @@ static int64_t *g_cron_last;
 static void timer_cancel(struct nd_app_res *res);
 static void wait_cancel(struct nd_app_res *res);
 static void end_invocation(struct nd_app *app, double id);
-
-static size_t
-hash_key(const struct nd_app *app, double id)
-{
-    uint64_t x = (uint64_t) (uintptr_t) app ^ ((uint64_t) (int64_t) id * 0x9E3779B97F4A7C15ull);
-
-    x ^= x >> 29;
-    x *= 0xBF58476D1CE4E5B9ull;
-    x ^= x >> 32;
-    return (size_t) x;
-}
-
-/* Load factor 1: doubles the buckets. A failed grow keeps the (slower) table. */
-static int
-timers_grow(struct nd_timers *ts)
-{
-    size_t            ncap = ts->tcap == 0 ? 64 : ts->tcap * 2, i;
-    struct nd_timer **nb;
-
-    if (ts->tn < ts->tcap) {
-        return 0;
-    }
-    nb = calloc(ncap, sizeof(*nb));
-    if (nb == NULL) {
-        return ts->tcap == 0 ? -1 : 0;
-    }
-    for (i = 0; i < ts->tcap; i++) {
-        while (ts->tb[i] != NULL) {
-            struct nd_timer *t = ts->tb[i];
-            size_t           b = hash_key(t->app, t->id) & (ncap - 1);
-            ts->tb[i] = t->hnext;
-            t->hnext = nb[b];
-            nb[b] = t;
-        }
-    }
-    free(ts->tb);
-    ts->tb = nb;
-    ts->tcap = ncap;
-    return 0;
-}
-
-static int
-ioctx_grow(struct nd_timers *ts)
-{
-    size_t            ncap = ts->icap == 0 ? 64 : ts->icap * 2, i;
-    struct nd_ioctx **nb;
-
-    if (ts->in < ts->icap) {
-        return 0;
-    }
-    nb = calloc(ncap, sizeof(*nb));
-    if (nb == NULL) {
-        return ts->icap == 0 ? -1 : 0;
-    }
-    for (i = 0; i < ts->icap; i++) {
-        while (ts->ib[i] != NULL) {
-            struct nd_ioctx *c = ts->ib[i];
-            size_t           b = hash_key(c->app, c->id) & (ncap - 1);
-            ts->ib[i] = c->hnext;
-            c->hnext = nb[b];
-            nb[b] = c;
-        }
-    }
-    free(ts->ib);
-    ts->ib = nb;
-    ts->icap = ncap;
-    return 0;
-}
 
 /* --- the timer heap ------------------------------------------------------------ */
 
@@ -224,34 +156,14 @@ arm(struct nd_timers *ts)
     evtimer_add(ts->ev, &tv);
 }
 
-static struct nd_timer **
-timer_slot(struct nd_timers *ts, const struct nd_app *app, double id)
-{
-    struct nd_timer **p;
-
-    if (ts->tcap == 0) {
-        return NULL;
-    }
-    for (p = &ts->tb[hash_key(app, id) & (ts->tcap - 1)]; *p != NULL; p = &(*p)->hnext) {
-        if ((*p)->app == app && (*p)->id == id) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
 /* Unlinks t from everything and frees it. */
 static void
 timer_free(struct nd_timer *t)
 {
     struct nd_timers *ts = t->ts;
-    struct nd_timer **p = timer_slot(ts, t->app, t->id);
     int               top = t->hidx == 0;
 
-    if (p != NULL) {
-        *p = t->hnext;
-        ts->tn--;
-    }
+    nd_idmap_remove(&ts->timer_ids, t);
     heap_remove(ts, t);
     nd_app_res_remove(t->app, &t->res);
     free(t);
@@ -333,8 +245,7 @@ int
 nd_timer_start(struct nd_app *app, double id, double io, int64_t ms, int repeat, int level)
 {
     struct nd_timers *ts = app->w->timers;
-    struct nd_timer  *t, **old;
-    size_t            b;
+    struct nd_timer  *t, *old;
 
     if (ts == NULL) {
         return -1;
@@ -350,12 +261,9 @@ nd_timer_start(struct nd_app *app, double id, double io, int64_t ms, int repeat,
     if (repeat && ms == 0) {
         ms = 1;
     }
-    old = timer_slot(ts, app, id);
+    old = nd_idmap_find(&ts->timer_ids, app, id);
     if (old != NULL) {
-        timer_free(*old);
-    }
-    if (timers_grow(ts) == -1) {
-        return -1;
+        timer_free(old);
     }
     if (ts->n == ts->cap) {
         size_t            cap = ts->cap == 0 ? 64 : ts->cap * 2;
@@ -379,10 +287,10 @@ nd_timer_start(struct nd_app *app, double id, double io, int64_t ms, int repeat,
     t->seq = ts->seq++;
     t->period_ms = repeat ? ms : 0;
     t->level = level;
-    b = hash_key(app, id) & (ts->tcap - 1);
-    t->hnext = ts->tb[b];
-    ts->tb[b] = t;
-    ts->tn++;
+    if (nd_idmap_add(&ts->timer_ids, t) == -1) {
+        free(t);
+        return -1;
+    }
     t->hidx = ts->n++;
     ts->heap[t->hidx] = t;
     heap_up(ts, t->hidx);
@@ -397,12 +305,12 @@ int
 nd_timer_clear(struct nd_app *app, double id)
 {
     struct nd_timers *ts = app->w->timers;
-    struct nd_timer **p = ts != NULL ? timer_slot(ts, app, id) : NULL;
+    struct nd_timer  *t = ts != NULL ? nd_idmap_find(&ts->timer_ids, app, id) : NULL;
 
-    if (p == NULL) {
+    if (t == NULL) {
         return 0;
     }
-    timer_free(*p);
+    timer_free(t);
     return 1;
 }
 
@@ -411,33 +319,17 @@ nd_timer_pending(struct nd_app *app, double id)
 {
     struct nd_timers *ts = app->w->timers;
 
-    return ts != NULL && timer_slot(ts, app, id) != NULL;
+    return ts != NULL && nd_idmap_find(&ts->timer_ids, app, id) != NULL;
 }
 
 /* --- invocations ---------------------------------------------------------------- */
 
-static struct nd_ioctx **
-ioctx_slot(struct nd_timers *ts, const struct nd_app *app, double id)
-{
-    struct nd_ioctx **p;
-
-    if (ts == NULL || ts->icap == 0) {
-        return NULL;
-    }
-    for (p = &ts->ib[hash_key(app, id) & (ts->icap - 1)]; *p != NULL; p = &(*p)->hnext) {
-        if ((*p)->app == app && (*p)->id == id) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
 struct nd_ioctx *
 nd_ioctx_find(struct nd_app *app, double id)
 {
-    struct nd_ioctx **p = ioctx_slot(app->w->timers, app, id);
+    struct nd_timers *ts = app->w->timers;
 
-    return p != NULL ? *p : NULL;
+    return ts != NULL ? nd_idmap_find(&ts->ioctx_ids, app, id) : NULL;
 }
 
 static int
@@ -450,12 +342,7 @@ releasable(struct nd_ioctx *c)
 static void
 ioctx_free(struct nd_timers *ts, struct nd_ioctx *c)
 {
-    struct nd_ioctx **p = ioctx_slot(ts, c->app, c->id);
-
-    if (p != NULL) {
-        *p = c->hnext;
-        ts->in--;
-    }
+    nd_idmap_remove(&ts->ioctx_ids, c);
     free(c);
 }
 
@@ -467,26 +354,21 @@ nd_ioctx_release(struct nd_ioctx *c)
     }
 }
 
+static int
+releasable_any(void *c)
+{
+    return releasable(c);
+}
+
 /* Frees every context that is over: answered requests leave theirs behind. */
 static void
 ioctx_sweep(struct nd_timers *ts)
 {
-    size_t i;
+    size_t n;
 
-    for (i = 0; i < ts->icap; i++) {
-        struct nd_ioctx **p = &ts->ib[i];
-        while (*p != NULL) {
-            struct nd_ioctx *c = *p;
-            if (releasable(c)) {
-                *p = c->hnext;
-                ts->in--;
-                free(c);
-            } else {
-                p = &c->hnext;
-            }
-        }
-    }
-    ts->isweep = ts->in * 2 > SWEEP_MIN ? ts->in * 2 : SWEEP_MIN;
+    nd_idmap_sweep(&ts->ioctx_ids, releasable_any, free);
+    n = ts->ioctx_ids.n;
+    ts->isweep = n * 2 > SWEEP_MIN ? n * 2 : SWEEP_MIN;
 }
 
 struct nd_ioctx *
@@ -494,16 +376,12 @@ nd_ioctx_get(struct nd_app *app, double id)
 {
     struct nd_timers *ts = app->w->timers;
     struct nd_ioctx  *c = nd_ioctx_find(app, id);
-    size_t            b;
 
     if (c != NULL || ts == NULL) {
         return c;
     }
-    if (ts->in >= ts->isweep) {
+    if (ts->ioctx_ids.n >= ts->isweep) {
         ioctx_sweep(ts);
-    }
-    if (ioctx_grow(ts) == -1) {
-        return NULL;
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -513,10 +391,10 @@ nd_ioctx_get(struct nd_app *app, double id)
     c->app = app;
     c->wait_res.cancel = wait_cancel;
     c->wait_res.rq_id = id;
-    b = hash_key(app, id) & (ts->icap - 1);
-    c->hnext = ts->ib[b];
-    ts->ib[b] = c;
-    ts->in++;
+    if (nd_idmap_add(&ts->ioctx_ids, c) == -1) {
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -781,6 +659,18 @@ nd_timers_drain(struct nd_worker *w)
     }
 }
 
+/* Worker exit: the map has unlinked c already. */
+static void
+ioctx_drop(void *p)
+{
+    struct nd_ioctx *c = p;
+
+    if (c->wait_timer != NULL) {
+        event_free(c->wait_timer);
+    }
+    free(c);
+}
+
 /* --- per worker --------------------------------------------------------------------- */
 
 int
@@ -792,6 +682,8 @@ nd_timers_init(struct nd_worker *w)
         return -1;
     }
     ts->w = w;
+    ts->timer_ids = (struct nd_idmap) ND_IDMAP_INIT(struct nd_timer, app, id, hnext);
+    ts->ioctx_ids = (struct nd_idmap) ND_IDMAP_INIT(struct nd_ioctx, app, id, hnext);
     ts->isweep = SWEEP_MIN;
     ts->next_sched_id = FIRST_SCHED_ID;
     ts->ev = evtimer_new(w->base, on_timer, ts);
@@ -809,7 +701,6 @@ void
 nd_timers_cleanup(struct nd_worker *w)
 {
     struct nd_timers *ts = w->timers;
-    size_t            i;
 
     if (ts == NULL) {
         return;
@@ -817,16 +708,7 @@ nd_timers_cleanup(struct nd_worker *w)
     while (ts->n > 0) {
         timer_free(ts->heap[0]);
     }
-    for (i = 0; i < ts->icap; i++) {
-        while (ts->ib[i] != NULL) {
-            struct nd_ioctx *c = ts->ib[i];
-            ts->ib[i] = c->hnext;
-            if (c->wait_timer != NULL) {
-                event_free(c->wait_timer);
-            }
-            free(c);
-        }
-    }
+    nd_idmap_sweep(&ts->ioctx_ids, NULL, ioctx_drop);
     if (ts->ev != NULL) {
         event_free(ts->ev);
     }
@@ -835,8 +717,8 @@ nd_timers_cleanup(struct nd_worker *w)
     }
     free(ts->crons);
     free(ts->heap);
-    free(ts->tb);
-    free(ts->ib);
+    nd_idmap_free(&ts->timer_ids);
+    nd_idmap_free(&ts->ioctx_ids);
     free(ts);
     w->timers = NULL;
 }
