@@ -159,19 +159,27 @@ nd_sys_cpu_us(void)
     return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* GLOBAL: the last real reading of the thread CPU clock (one thread per
+ * process uses it) and when it was taken. */
+static int64_t g_cpu_at, g_cpu_wall_at = INT64_MIN / 2;
+
 int64_t
 nd_sys_cpu_est_us(void)
 {
-    /* GLOBAL: the last real reading (one thread per process uses it). */
-    static int64_t cpu_at, wall_at = INT64_MIN / 2;
-    int64_t        now = nd_sys_now_us();
+    int64_t now = nd_sys_now_us();
 
-    if (now - wall_at >= ND_SYS_CPU_EST_US) {
-        cpu_at = nd_sys_cpu_us();
-        wall_at = now;
-        return cpu_at;
+    if (now - g_cpu_wall_at >= ND_SYS_CPU_EST_US) {
+        g_cpu_at = nd_sys_cpu_us();
+        g_cpu_wall_at = now;
+        return g_cpu_at;
     }
-    return cpu_at + (now - wall_at);
+    return g_cpu_at + (now - g_cpu_wall_at);
+}
+
+void
+nd_sys_cpu_est_reset(void)
+{
+    g_cpu_wall_at = INT64_MIN / 2;
 }
 
 int64_t

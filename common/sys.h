@@ -31,6 +31,9 @@ int64_t nd_sys_cpu_us(void);        /* CLOCK_THREAD_CPUTIME_ID: this thread's CP
  * by at most the time not spent running since that read. Not signal-safe. */
 #define ND_SYS_CPU_EST_US 1000
 int64_t nd_sys_cpu_est_us(void);
+/* Forgets the last real reading: a forked child's thread CPU clock restarts
+ * at 0, so a reading inherited from its parent must not be extrapolated. */
+void nd_sys_cpu_est_reset(void);
 int nd_sys_ncpu(void);
 /* RSS of a process in bytes from /proc/PID/statm; -1 on error. pid 0 = self. */
 int64_t nd_sys_rss(pid_t pid);

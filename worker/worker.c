@@ -287,6 +287,7 @@ nd_worker_main(const struct nd_worker_args *args)
 
     memset(&p, 0, sizeof(p));
     nd_log_set_role("worker");
+    nd_sys_cpu_est_reset();
     signal(SIGUSR2, SIG_IGN);
     p.ipc_fd = args->ipc_fd;
     w->conf = args->conf;
