@@ -419,6 +419,11 @@ nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size)
     duk_get_prop_string(ctx, -2, "drain");
     js->drain = duk_get_heapptr(ctx, -1);
     duk_pop_n(ctx, 4);
+    /* Loading bytecode leaves each file's function templates behind (kept
+     * in reference cycles, so only mark-and-sweep frees them): ~44 KB of a
+     * 216 KB heap. Collected now, before the app's first request, they cost
+     * ~50 KB less RSS per loaded app for well under 0.1 ms. */
+    duk_gc(ctx, 0);
     if (js->dispatch == NULL || js->drain == NULL) {
         snprintf(msg, size, "bootstrap defines no lib.dispatch/lib.drain");
         js->ctx = ctx;
