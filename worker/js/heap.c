@@ -2,6 +2,7 @@
  * Duktape heaps: allocator, limits, bootstrap bytecode.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +15,12 @@
 #include "worker/js/bootstrap.h"
 #include "worker/js/heap.h"
 
-/* Each block carries its size in a header so that frees can be counted.
- * 8 bytes keep the 8-byte alignment Duktape needs on amd64 and save 8 bytes
- * on each of the thousands of small blocks of a heap. */
-#define HDR 8
+/* Per-heap accounting without a size header: malloc_usable_size() (glibc,
+ * and ASan's allocator) says what a block holds. An 8-byte header made a
+ * glibc chunk 16 bytes larger for about half of Duktape's small blocks (a
+ * 40-byte request took a 64-byte chunk instead of 48): ~20 KB of a hello
+ * app's heap of ~1800 blocks. mem_used counts usable bytes, which is also
+ * closer to what the heap really costs. */
 /* After the deadline, how long code that swallows the timeout may go on. */
 #define HARD_STOP_GRACE_US 100000
 
@@ -51,7 +54,7 @@ static void *
 js_alloc(void *udata, duk_size_t size)
 {
     struct nd_js *js = udata;
-    char         *p;
+    void         *p;
 
     if (size == 0) {
         return NULL;
@@ -60,37 +63,34 @@ js_alloc(void *udata, duk_size_t size)
         js->mem_exceeded = 1;
         return NULL;
     }
-    p = malloc(size + HDR);
+    p = malloc(size);
     if (p == NULL) {
         return NULL;
     }
-    *(size_t *) p = size;
-    js->mem_used += size;
+    js->mem_used += malloc_usable_size(p);
     if (js->mem_used > js->mem_peak) {
         js->mem_peak = js->mem_used;
     }
-    return p + HDR;
+    return p;
 }
 
 static void
 js_free(void *udata, void *ptr)
 {
     struct nd_js *js = udata;
-    char         *p;
 
     if (ptr == NULL) {
         return;
     }
-    p = (char *) ptr - HDR;
-    js->mem_used -= *(size_t *) p;
-    free(p);
+    js->mem_used -= malloc_usable_size(ptr);
+    free(ptr);
 }
 
 static void *
 js_realloc(void *udata, void *ptr, duk_size_t size)
 {
     struct nd_js *js = udata;
-    char         *p, *np;
+    void         *np;
     size_t        old;
 
     if (ptr == NULL) {
@@ -100,22 +100,20 @@ js_realloc(void *udata, void *ptr, duk_size_t size)
         js_free(udata, ptr);
         return NULL;
     }
-    p = (char *) ptr - HDR;
-    old = *(size_t *) p;
+    old = malloc_usable_size(ptr);
     if (size > old && js->mem_limit != 0 && js->mem_used + (size - old) > js->mem_limit) {
         js->mem_exceeded = 1;
         return NULL;
     }
-    np = realloc(p, size + HDR);
+    np = realloc(ptr, size);
     if (np == NULL) {
         return NULL;
     }
-    *(size_t *) np = size;
-    js->mem_used = js->mem_used - old + size;
+    js->mem_used = js->mem_used - old + malloc_usable_size(np);
     if (js->mem_used > js->mem_peak) {
         js->mem_peak = js->mem_used;
     }
-    return np + HDR;
+    return np;
 }
 
 /* Duktape calls this on errors it cannot throw. It must not return: jump back
