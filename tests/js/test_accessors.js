@@ -25,6 +25,22 @@
                 && d.configurable, true);
     });
 
+    /* Request and Response members beyond the constructor, Response.json and
+     * the slots are lazy/fetch-classes.js's. */
+    T.check("Response.prototype.status is lazy",
+            [desc(Response.prototype, "status").enumerable, isLazy(Response.prototype, "status")]
+            .join(), "false,true");
+    T.check("Response status", new Response("x", { status: 201 }).status, 201);
+    T.check("Response.prototype.status is the real getter now",
+            desc(Response.prototype, "status").enumerable, true);
+    T.check("toStringTag", Object.prototype.toString.call(new Response("")),
+            "[object Response]");
+    T.check("Request.prototype.constructor", Request.prototype.constructor === Request, true);
+    T.check("Request", new Request("http://a.test/x", { method: "POST", body: "b" }).method,
+            "POST");
+    T.check("Response.redirect", Response.redirect("http://a.test/", 301).headers.get("location"),
+            "http://a.test/");
+
     /* First read: the file runs, the global becomes a plain data property. */
     T.check("typeof setTimeout", typeof setTimeout, "function");
     var d = desc(globalThis, "setTimeout");

@@ -1,0 +1,370 @@
+/*
+ * The rest of Request and Response (30-fetch-classes.js has what every heap
+ * needs: the Response constructor, Response.json(), the incoming request and
+ * lib.respond()): the Request constructor, the body readers, the getters,
+ * clone(), Response.redirect/error. 30-fetch-classes.js installs all of them
+ * as lazy accessors on the prototypes (and Request on the global object):
+ * the first read of any loads this file. Slots: see 30-fetch-classes.js.
+ * lib.takeBody(r) -> null | string | Uint8Array: consumes r's body (TypeError
+ * when already used), for fetch().
+ */
+function (native, global, lib) {
+    "use strict";
+    /* lib.Headers and lib.Promise are lazy (their files load on first read):
+     * looked up where used, never captured here. */
+    var TEXT = "text/plain;charset=UTF-8";
+    var decoder = new lib.TextDecoder(), encoder = new lib.TextEncoder();
+    var NO_INIT = {};
+    var addContentType = lib.addContentType;
+
+    function copyBytes(u) {
+        /* -> a new Uint8Array with a copy of the view's bytes */
+        return new Uint8Array(u);
+    }
+
+    function viewBytes(body) {
+        if (body instanceof Uint8Array) {
+            return body;
+        }
+        if (body instanceof ArrayBuffer) {
+            return new Uint8Array(body);
+        }
+        return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    }
+
+    /* Extracts a body init (not null/undefined) into self._body/_ctype. */
+    function extractBody(self, body) {
+        var x;
+        if (typeof body === "string") {
+            self._body = body;
+            self._ctype = TEXT;
+        } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+            self._body = copyBytes(viewBytes(body));
+            self._ctype = null;
+        } else if (lib.Blob !== undefined && body instanceof lib.Blob) {
+            self._body = body._bytes;
+            self._ctype = body.type !== "" ? body.type : null;
+        } else if (lib.FormData !== undefined && body instanceof lib.FormData) {
+            x = lib.formDataBody(body);
+            self._body = x.bytes;
+            self._ctype = x.type;
+        } else if (lib.URLSearchParams !== undefined && body instanceof lib.URLSearchParams) {
+            self._body = body.toString();
+            self._ctype = "application/x-www-form-urlencoded;charset=UTF-8";
+        } else {
+            self._body = String(body);
+            self._ctype = TEXT;
+        }
+    }
+
+    lib.extractBody = extractBody;
+
+    function toBytes(b) {
+        return typeof b === "string" ? encoder.encode(b) : b;
+    }
+
+    function bodyText(b) {
+        return typeof b === "string" ? b : decoder.decode(b);
+    }
+
+    function usedError(kind) {
+        return new TypeError("Body has already been used. It can only be used once. Use "
+                             + "tee() first if you need to read it twice.");
+    }
+
+    /* The body (string | Uint8Array | "" for none), marking it used; null if
+     * it was used already. */
+    function consume(self) {
+        var b = self._body;
+        if (self._bodyUsed) {
+            return null;
+        }
+        if (b === null) {
+            return "";
+        }
+        self._bodyUsed = true;
+        return b;
+    }
+
+    lib.takeBody = function (r) {
+        var b = r._body;
+        if (r._bodyUsed) {
+            throw usedError();
+        }
+        if (b !== null) {
+            r._bodyUsed = true;
+        }
+        return b;
+    };
+
+    var Body = {
+        text: function text() {
+            var b = consume(this);
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            return lib.Promise.resolve(bodyText(b));
+        },
+        json: function json() {
+            var b = consume(this);
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            try {
+                return lib.Promise.resolve(JSON.parse(bodyText(b)));
+            } catch (e) {
+                return lib.Promise.reject(e);
+            }
+        },
+        arrayBuffer: function arrayBuffer() {
+            var b = consume(this), u;
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            u = toBytes(b);
+            return lib.Promise.resolve(u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength));
+        },
+        bytes: function bytes() {
+            var b = consume(this);
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            return lib.Promise.resolve(copyBytes(toBytes(b)));
+        },
+        blob: function blob() {
+            var b = consume(this), type;
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            type = this.headers.get("content-type");
+            lib.require("blob");
+            return lib.Promise.resolve(new lib.Blob([toBytes(b)], { type: type === null ? ""
+                                                                   : type }));
+        },
+        formData: function formData() {
+            var b = consume(this), type;
+            if (b === null) { return lib.Promise.reject(usedError()); }
+            type = this.headers.get("content-type");
+            try {
+                return lib.Promise.resolve(lib.require("blob").parseFormData(toBytes(b), type));
+            } catch (e) {
+                return lib.Promise.reject(e);
+            }
+        }
+    };
+
+    function materialize(self) {
+        var h = self._headers;
+        if (h === null) {
+            h = self._raw !== undefined ? lib.headersFromRaw(self._raw, "immutable")
+                                        : new lib.Headers();
+            if (self._ctype !== null && !h.has("content-type")) {
+                h._list.push("content-type", self._ctype);
+            }
+            self._headers = h;
+        }
+        return h;
+    }
+
+    function mixBody(proto) {
+        var k;
+        for (k in Body) {
+            lib.define(proto, k, Body[k]);
+        }
+        lib.getters(proto, {
+            bodyUsed: function () { return this._bodyUsed; },
+            headers: function () { return materialize(this); },
+            /* No ReadableStream: the body itself (string or bytes), which
+             * `new Response(other.body, other)` passes on; null when none. */
+            body: function () { return this._body; }
+        });
+    }
+
+    /* --- Request --------------------------------------------------------- */
+
+    function normalizeMethod(m) {
+        var s = String(m), u = s.toUpperCase();
+        if (u === "DELETE" || u === "GET" || u === "HEAD" || u === "OPTIONS" || u === "POST"
+            || u === "PUT") {
+            return u;
+        }
+        try {
+            lib.checkHeaderName(s);     /* a method is a token too */
+        } catch (e) {
+            throw new TypeError("Failed to construct 'Request': '" + s
+                                + "' is not a valid HTTP method.");
+        }
+        if (u === "CONNECT" || u === "TRACE" || u === "TRACK") {
+            throw new TypeError("Failed to construct 'Request': '" + s
+                                + "' HTTP method is unsupported.");
+        }
+        return s;
+    }
+
+    function Request(input, init) {
+        var src = null, body, r;
+        if (!(this instanceof Request)) {
+            throw new TypeError("Failed to construct 'Request': Please use the 'new' operator, "
+                                + "this DOM object constructor cannot be called as a function.");
+        }
+        if (arguments.length < 1) {
+            throw new TypeError("Failed to construct 'Request': 1 argument required, but only "
+                                + "0 present.");
+        }
+        if (init === undefined || init === null) {
+            init = NO_INIT;
+        } else if (typeof init !== "object" && typeof init !== "function") {
+            throw new TypeError("Failed to construct 'Request': The provided value is not of "
+                                + "type 'RequestInit'.");
+        }
+        if (input instanceof Request) {
+            src = input;
+            this._url = src._url;
+        } else {
+            this._url = lib.require("url").parseURL(String(input), "Request");
+        }
+        this._method = init.method !== undefined ? normalizeMethod(init.method)
+                                                  : (src !== null ? src._method : "GET");
+        r = init.redirect !== undefined ? String(init.redirect)
+                                        : (src !== null ? src._redirect : "follow");
+        if (r !== "follow" && r !== "error" && r !== "manual") {
+            throw new TypeError("Failed to construct 'Request': The provided value '" + r
+                                + "' is not a valid enum value of type RequestRedirect.");
+        }
+        if (r !== "follow") {
+            this._redirect = r;
+        }
+        if (init.signal !== undefined) {
+            if (init.signal !== null && !(lib.require("events").AbortSignal
+                                          && init.signal instanceof lib.AbortSignal)) {
+                throw new TypeError("Failed to construct 'Request': member signal is not of "
+                                    + "type AbortSignal.");
+            }
+            this._signal = init.signal;
+        } else if (src !== null && src._signal !== null) {
+            this._signal = src._signal;
+        }
+        if (init.cf !== undefined) {
+            this._cf = init.cf;
+        } else if (src !== null && src._cf !== undefined) {
+            this._cf = src._cf;
+        }
+        if (init.headers !== undefined) {
+            this._headers = new lib.Headers(init.headers);
+        } else if (src !== null) {
+            this._headers = new lib.Headers(materialize(src));
+        }
+        body = init.body;
+        if (body !== undefined && body !== null) {
+            if (this._method === "GET" || this._method === "HEAD") {
+                throw new TypeError("Failed to construct 'Request': Request with GET/HEAD "
+                                    + "method cannot have body.");
+            }
+            extractBody(this, body);
+            if (this._ctype !== null) {
+                materialize(this);
+                addContentType(this);
+            }
+        } else if (src !== null && src._body !== null) {
+            if (src._bodyUsed) {
+                throw new TypeError("Failed to construct 'Request': Cannot construct a Request "
+                                    + "with a Request object that has already been used.");
+            }
+            if (this._method === "GET" || this._method === "HEAD") {
+                throw new TypeError("Failed to construct 'Request': Request with GET/HEAD "
+                                    + "method cannot have body.");
+            }
+            this._body = src._body;
+            src._bodyUsed = true;
+        }
+    }
+    /* The prototype 30-fetch-classes.js gave the incoming request. */
+    Request.prototype = lib.IncomingRequest.prototype;
+    lib.define(Request.prototype, "constructor", Request);
+    mixBody(Request.prototype);
+    lib.getters(Request.prototype, {
+        method: function () { return this._method; },
+        url: function () { return this._url; },
+        redirect: function () { return this._redirect; },
+        signal: function () {
+            if (this._signal === null) {
+                this._signal = new (lib.require("events").AbortSignal)(lib.internal);
+            }
+            return this._signal;
+        },
+        cf: function () { return this._cf; },
+        keepalive: function () { return false; },
+        integrity: function () { return ""; }
+    });
+    lib.define(Request.prototype, "clone", function clone() {
+        var r;
+        if (this._bodyUsed) {
+            throw new TypeError("Failed to execute 'clone' on 'Request': Request body is "
+                                + "already used");
+        }
+        r = Object.create(Request.prototype);
+        r._method = this._method;
+        r._url = this._url;
+        r._headers = lib.headersFromList(materialize(this)._list.slice(), this._headers._guard);
+        copyOwn(this, r, ["_body", "_ctype", "_redirect", "_signal", "_cf"]);
+        return r;
+    });
+    Object.defineProperty(Request.prototype, Symbol.toStringTag, {
+        value: "Request", configurable: true
+    });
+
+    function copyOwn(from, to, keys) {
+        var i, k;
+        for (i = 0; i < keys.length; i++) {
+            k = keys[i];
+            if (Object.prototype.hasOwnProperty.call(from, k)) {
+                to[k] = from[k];
+            }
+        }
+    }
+
+    /* --- Response --------------------------------------------------------- */
+
+    var Response = lib.Response;
+    mixBody(Response.prototype);
+    lib.getters(Response.prototype, {
+        status: function () { return this._status; },
+        statusText: function () { return this._statusText; },
+        ok: function () { return this._status >= 200 && this._status <= 299; },
+        redirected: function () { return this._redirected; },
+        url: function () { return this._url; },
+        type: function () { return this._type; },
+        cf: function () { return this._cf; },
+        webSocket: function () { return null; }
+    });
+    lib.define(Response.prototype, "clone", function clone() {
+        var r;
+        if (this._bodyUsed) {
+            throw new TypeError("Failed to execute 'clone' on 'Response': Response body is "
+                                + "already used");
+        }
+        r = Object.create(Response.prototype);
+        copyOwn(this, r, ["_status", "_statusText", "_body", "_ctype", "_url", "_redirected",
+                          "_type", "_cf"]);
+        if (this._headers !== null) {
+            r._headers = lib.headersFromList(this._headers._list.slice(), this._headers._guard);
+        }
+        return r;
+    });
+    Object.defineProperty(Response.prototype, Symbol.toStringTag, {
+        value: "Response", configurable: true
+    });
+
+    lib.define(Response, "redirect", function redirect(url, status) {
+        var r, href = lib.require("url").parseURL(String(url), "Response.redirect");
+        status = status === undefined ? 302 : Number(status);
+        if (status !== 301 && status !== 302 && status !== 303 && status !== 307
+            && status !== 308) {
+            throw new RangeError("Failed to execute 'redirect' on 'Response': Invalid status "
+                                 + "code");
+        }
+        r = new Response(null, { status: status });
+        r._headers = lib.headersFromList(["location", href], "immutable");
+        return r;
+    });
+    lib.define(Response, "error", function error() {
+        var r = new Response(null);
+        r._status = 0;
+        r._type = "error";
+        r._headers = lib.headersFromList([], "immutable");
+        return r;
+    });
+
+    lib.define(global, "Request", Request);
+    lib.Request = Request;
+}
