@@ -20,3 +20,14 @@ nd_bind_push_natives(duk_context *ctx)
     nd_bind_crypto(ctx, native);
     nd_bind_lazy(ctx, native);
 }
+
+void
+nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry *funcs)
+{
+    obj = duk_normalize_index(ctx, obj);
+    for (; funcs->key != NULL; funcs++) {
+        duk_push_c_lightfunc(ctx, funcs->value, funcs->nargs, funcs->nargs == DUK_VARARGS ? 0
+                             : funcs->nargs, 0);
+        duk_put_prop_string(ctx, obj, funcs->key);
+    }
+}

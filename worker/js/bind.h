@@ -17,6 +17,10 @@ void nd_bind_http(duk_context *ctx, duk_idx_t native);
 void nd_bind_timer(duk_context *ctx, duk_idx_t native);     /* bind_timer.c */
 void nd_bind_fetch(duk_context *ctx, duk_idx_t native);     /* bind_fetch.c */
 
+/* Like duk_put_function_list, but as lightfuncs (a tagged value: no object
+ * per native per heap; ~5 KB a heap). nargs <= 14 or DUK_VARARGS. */
+void nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry *funcs);
+
 /* Converts a Duktape string (CESU-8-ish internal form) to UTF-8: surrogate
  * pairs become 4-byte sequences, lone surrogates U+FFFD. out must hold
  * len bytes (the result is never longer). Returns the output length. */

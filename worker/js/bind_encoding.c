@@ -664,5 +664,5 @@ nd_bind_encoding(duk_context *ctx, duk_idx_t native)
         { NULL, NULL, 0 },
     };
 
-    duk_put_function_list(ctx, native, funcs);
+    nd_bind_put_list(ctx, native, funcs);
 }
