@@ -752,8 +752,8 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
 }
 
 int
-nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
-               const void *body, size_t len)
+nd_app_respond(struct nd_app *app, double id, int status, const char *reason, size_t reason_len,
+               const struct nd_hdr *hdrs, int n, const void *body, size_t len)
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
@@ -761,7 +761,7 @@ nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *h
         return -1;
     }
     rq_account(rq);
-    nd_http_respond(rq->req, status, hdrs, n, body, len);
+    nd_http_respond_reason(rq->req, status, reason, reason_len, hdrs, n, body, len);
     rq_finish(rq);
     return 0;
 }

@@ -113,8 +113,9 @@ void nd_worker_hold(struct nd_worker *w);
 void nd_worker_release(struct nd_worker *w);
 
 /* From natives. id unknown (already answered, timed out) -> -1, ignored. */
-int nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
-                   const void *body, size_t len);
+int nd_app_respond(struct nd_app *app, double id, int status, const char *reason,
+                   size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
+                   size_t len);
 void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
 /* console.*: dropped below the app's log_level; tagged with the request id
  * of request rq_id while it is in flight (rq_id < 0: none). */

@@ -68,6 +68,7 @@
 #define FREE_REQS_MAX    64
 #define ACCEPT_PAUSE_MS  100
 #define LINGER_MS        2000
+#define REASON_MAX       512            /* bytes of an app's statusText on the wire */
 #define DRAIN_IDLE_MS    1000           /* drain: how long an idle connection may stay */
 #define BODY_PREALLOC_MAX (8 * 1024 * 1024) /* announced body bytes reserved up front */
 #define RAW_SLACK        4096           /* bytes beyond header + url limits before 431 */
@@ -593,16 +594,38 @@ enum {
     LEN_CHUNKED,    /* Transfer-Encoding: chunked */
 };
 
-/* Builds a response head into h->hdr. Returns its length, 0 on OOM. */
-static size_t
-build_head(struct nd_http *h, const struct nd_req *req, int status, const struct nd_hdr *hdrs,
-           int nhdrs, int lenmode, uint64_t clen, int close)
+/* A reason phrase as RFC 9110 allows it: HTAB, SP, VCHAR, obs-text. */
+static int
+reason_ok(const char *s, size_t n)
 {
-    const char *reason = nd_http_reason(status);
-    size_t      rlen = strlen(reason);
-    size_t      need = 160 + rlen + sizeof(h->date) + 16 + sizeof(req->rid);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char) s[i];
+        if (ch != '\t' && (ch < 0x20 || ch == 0x7F)) {
+            return 0;
+        }
+    }
+    return n <= REASON_MAX;
+}
+
+/* Builds a response head into h->hdr: the reason phrase is reason (an app's
+ * statusText) when given and valid, else the standard one. Returns its
+ * length, 0 on OOM. */
+static size_t
+build_head(struct nd_http *h, const struct nd_req *req, int status, const char *reason,
+           size_t rlen, const struct nd_hdr *hdrs, int nhdrs, int lenmode, uint64_t clen,
+           int close)
+{
+    size_t      need;
     char       *p;
     int         i;
+
+    if (reason == NULL || rlen == 0 || !reason_ok(reason, rlen)) {
+        reason = nd_http_reason(status);
+        rlen = strlen(reason);
+    }
+    need = 160 + rlen + sizeof(h->date) + 16 + sizeof(req->rid);
 
     for (i = 0; i < nhdrs; i++) {
         need += hdrs[i].name_len + hdrs[i].value_len + 4;
@@ -1058,7 +1081,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     }
     c->close_after_write = 1;
     c->linger = 1;
-    hlen = build_head(c->http, &noreq, status, &ctype, 1, LEN_CL, mlen + 1, 1);
+    hlen = build_head(c->http, &noreq, status, NULL, 0, &ctype, 1, LEN_CL, mlen + 1, 1);
     if (hlen == 0) {
         conn_close(c);
         return;
@@ -1907,6 +1930,13 @@ int
 nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
                 const void *body, size_t len)
 {
+    return nd_http_respond_reason(req, status, NULL, 0, hdrs, nhdrs, body, len);
+}
+
+int
+nd_http_respond_reason(struct nd_req *req, int status, const char *reason, size_t rlen,
+                       const struct nd_hdr *hdrs, int nhdrs, const void *body, size_t len)
+{
     struct ireq    *r = (struct ireq *) req;
     struct nd_conn *c = req->conn;
     struct nd_http *h = c->http;
@@ -1938,7 +1968,7 @@ nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int n
     close = !r->keepalive || h->draining;
     nobody = req->head || status == 204 || status == 304;
     lenmode = status == 204 || (status == 304 && len == 0) ? LEN_NONE : LEN_CL;
-    hlen = build_head(h, req, status, hdrs, nhdrs, lenmode, len, close);
+    hlen = build_head(h, req, status, reason, rlen, hdrs, nhdrs, lenmode, len, close);
     if (hlen == 0) {
         req_release(h, r);
         conn_close(c);
@@ -2000,7 +2030,7 @@ nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, 
     c->st_close = !r->keepalive || h->draining || (http10 && !c->st_nobody);
     /* HEAD on 1.1 announces chunked like the GET would; no body follows. */
     lenmode = c->st_chunked ? LEN_CHUNKED : LEN_NONE;
-    hlen = build_head(h, req, status, hdrs, nhdrs, lenmode, 0, c->st_close);
+    hlen = build_head(h, req, status, NULL, 0, hdrs, nhdrs, lenmode, 0, c->st_close);
     c->st_status = status;
     c->st_bytes = 0;
     if (hlen == 0) {

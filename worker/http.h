@@ -97,6 +97,10 @@ int nd_http_listen(struct nd_http *http, int fd);
  * connection is gone (req is released either way). */
 int nd_http_respond(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
                     const void *body, size_t len);
+/* The same with a reason phrase for the status line (rlen bytes; NULL, empty,
+ * or with a control character: the standard one). */
+int nd_http_respond_reason(struct nd_req *req, int status, const char *reason, size_t rlen,
+                           const struct nd_hdr *hdrs, int nhdrs, const void *body, size_t len);
 
 /* Streaming form, for bodies of unknown length: chunked on HTTP/1.1, close-
  * delimited on 1.0. begin, then any number of writes, then end (which releases

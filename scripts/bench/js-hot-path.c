@@ -30,14 +30,16 @@ static struct {
     char   last_fail[256];
 } g_seen;
 
-int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs,
-                          int n, const void *body, size_t len);
+int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const char *reason,
+                          size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
+                          size_t len);
 void __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
 void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);
 
 int
-__wrap_nd_app_respond(struct nd_app *app, double id, int status, const struct nd_hdr *hdrs, int n,
-                      const void *body, size_t len)
+__wrap_nd_app_respond(struct nd_app *app, double id, int status, const char *reason,
+                      size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
+                      size_t len)
 {
     g_seen.responses++;
     g_seen.last_status = status;

@@ -9,6 +9,9 @@ module.exports = {
         if (p === "/status") {
             return new Response("created", { status: 201, headers: { "x-a": "1", "X-Multi-Word": "v" } });
         }
+        if (p === "/reason") {
+            return new Response("ok", { status: 200, statusText: "All Good \u00e9" });
+        }
         if (p === "/teapot") {
             return new Response("short and stout", { status: 418 });
         }

@@ -124,6 +124,12 @@ def test_response_status_and_headers():
         assert r.header("x-multi-word") == "v", r
         r = s.get("/teapot", host="resp.localhost")
         assert r.status == 418 and r.text == "short and stout", r
+        # statusText goes on the status line (one byte per char: a ByteString);
+        # without it, the standard reason phrase.
+        head = s.raw(b"GET /reason HTTP/1.1\r\nHost: resp.localhost\r\n\r\n", until_close=False)
+        assert head.startswith(b"HTTP/1.1 200 All Good \xe9\r\n"), head
+        head = s.raw(b"GET /teapot HTTP/1.1\r\nHost: resp.localhost\r\n\r\n", until_close=False)
+        assert head.startswith(b"HTTP/1.1 418 I'm a teapot\r\n"), head
         r = s.get("/elsewhere", host="resp.localhost")
         assert r.status == 404 and r.text == "not here", r
 

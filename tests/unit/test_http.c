@@ -11,6 +11,7 @@
  *   /big           a BIG_BODY body in one nd_http_respond
  *   /status/NNN    empty-bodied NNN (body "ignored" is given and must vanish)
  *   /hdrs          app headers the layer must drop (framing, CR/LF injection)
+ *   /reason/TEXT   201 with reason phrase TEXT ("_" = space, %0D%0A = CR LF)
  *   /badstatus     status 42: the layer answers 500
  *   /stats         "aborted=N waited=N conns=N": answers that found the client
  *                  gone, stream writes over the high-water mark, open connections
@@ -213,6 +214,24 @@ on_request(struct nd_req *req, void *arg)
             { "X-Also-Ok", 9, "2", 1 },
         };
         respond_checked(req, 200, h, 7, "body", 4);
+    } else if (strncmp(req->target, "/reason/", 8) == 0) {
+        /* The rest of the target, %0D%0A decoded: a reason phrase to send. */
+        char        reason[64];
+        const char *t = req->target + 8;
+        size_t      n = 0;
+        while (*t != '\0' && n < sizeof(reason)) {
+            if (strncmp(t, "%0D%0A", 6) == 0) {
+                reason[n++] = '\r';
+                if (n < sizeof(reason)) {
+                    reason[n++] = '\n';
+                }
+                t += 6;
+            } else {
+                reason[n++] = *t == '_' ? ' ' : *t;
+                t++;
+            }
+        }
+        nd_http_respond_reason(req, 201, reason, n, &ct, 1, "r", 1);
     } else if (strcmp(req->target, "/badstatus") == 0) {
         respond_checked(req, 42, NULL, 0, "x", 1);
     } else if (strcmp(req->target, "/stats") == 0) {
@@ -1251,6 +1270,17 @@ T_CASE(response_header_hygiene)
     T_EQ_INT(exchange(g_port, "GET /badstatus HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
     T_EQ_INT(r.status, 500);
     T_TRUE(strncmp(r.head, "HTTP/1.1 500 Internal Server Error\r\n", 36) == 0);
+    resp_free(&r);
+    /* An app's reason phrase goes on the status line; one with CR/LF would
+     * split the response: the standard phrase is sent instead. */
+    T_EQ_INT(exchange(g_port, "GET /reason/Made_It HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+    T_TRUE(strncmp(r.head, "HTTP/1.1 201 Made It\r\n", 22) == 0);
+    resp_free(&r);
+    T_EQ_INT(exchange(g_port, "GET /reason/x%0D%0AInjected:_1 HTTP/1.1\r\nHost: a\r\n\r\n",
+                      &r), 0);
+    T_TRUE(strncmp(r.head, "HTTP/1.1 201 Created\r\n", 22) == 0);
+    T_TRUE(strstr(r.head, "Injected") == NULL);
+    T_EQ_STR(r.body, "r");
     resp_free(&r);
 }
 

@@ -77,7 +77,8 @@ forbidden_response_header(const char *name, size_t len)
         || (len == 7 && strncmp(name, "upgrade", 7) == 0);    /* no WebSockets (yet) */
 }
 
-/* native.respond(id, status, flatHeaders|null, body, defaultContentType|null) */
+/* native.respond(id, status, flatHeaders|null, body, defaultContentType|null,
+ *                 statusText) */
 static duk_ret_t
 native_respond(duk_context *ctx)
 {
@@ -87,7 +88,8 @@ native_respond(duk_context *ctx)
     unsigned char *buf, *p;
     double         id = duk_require_number(ctx, 0);
     int            status = duk_require_int(ctx, 1);
-    duk_size_t     blen = 0, need = 0, slen;
+    duk_size_t     blen = 0, need = 0, slen, rlen = 0;
+    const char    *reason = NULL;
     int            n = 0, have_ctype = 0, i, nflat = 0, rc;
 
     /* Pass 1: how much scratch. */
@@ -103,6 +105,10 @@ native_respond(duk_context *ctx)
             need += slen;
             duk_pop(ctx);
         }
+    }
+    if (duk_is_string(ctx, 5)) {
+        duk_get_lstring(ctx, 5, &rlen);
+        need += rlen;
     }
     if (duk_is_string(ctx, 3)) {
         duk_get_lstring(ctx, 3, &blen);
@@ -146,12 +152,19 @@ native_respond(duk_context *ctx)
         hdrs[n].value_len = clen;
         n++;
     }
+    if (rlen > 0) {
+        /* statusText is a ByteString (the constructor checked it). */
+        const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 5, &rlen);
+        reason = (const char *) p;
+        rlen = nd_bind_latin1(s, rlen, p);
+        p += rlen;
+    }
     if (duk_is_string(ctx, 3)) {
         const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 3, &blen);
         blen = nd_bind_utf8(s, blen, p);
         body = p;
     }
-    rc = nd_app_respond(js->owner, id, status, hdrs, n, body, blen);
+    rc = nd_app_respond(js->owner, id, status, reason, rlen, hdrs, n, body, blen);
     duk_push_boolean(ctx, rc == 0);
     return 1;
 }
@@ -186,7 +199,7 @@ void
 nd_bind_http(duk_context *ctx, duk_idx_t native)
 {
     static const duk_function_list_entry funcs[] = {
-        { "respond", native_respond, 5 },
+        { "respond", native_respond, 6 },
         { "fail", native_fail, 3 },
         { "log", native_log, 3 },
         { NULL, NULL, 0 },

@@ -177,7 +177,8 @@ function (native, global, lib) {
                         + "already used", "");
             return;
         }
-        nativeRespond(id, r._status, h === null ? null : h._list, r._body, r._ctype);
+        nativeRespond(id, r._status, h === null ? null : h._list, r._body, r._ctype,
+                      r._statusText);
     };
 
     native.lazyDefine(IncomingRequest.prototype, "fetch-classes",
