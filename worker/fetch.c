@@ -999,23 +999,6 @@ next_hop(struct nd_fetch *fe, long status, const char **etype, char *msg, size_t
     return 0;
 }
 
-/* -> [ fn undefined ]: lib[name]. 0, or -1 (nothing pushed). */
-static int
-push_lib_fn(struct nd_js *js, const char *name)
-{
-    duk_context *ctx = js->ctx;
-
-    duk_push_heapptr(ctx, js->lib);
-    duk_get_prop_string(ctx, -1, name);
-    if (!duk_is_function(ctx, -1)) {
-        duk_pop_2(ctx);
-        return -1;
-    }
-    duk_remove(ctx, -2);
-    duk_push_undefined(ctx);
-    return 0;
-}
-
 /* Settles transfer fe in JS (if its invocation is still live) and frees it. */
 static void
 settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
@@ -1027,7 +1010,7 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
     size_t         need = sizeof(fe->status_text) * 2, off;
 
     leave_active(fe, 1);
-    if (js == NULL || !nd_ioctx_live(app, io) || push_lib_fn(js, "fetchDone") == -1) {
+    if (js == NULL || !nd_ioctx_live(app, io) || nd_js_push_lib_fn(js, "fetchDone") == -1) {
         fetch_free(fe);         /* the invocation is over: nobody waits */
         nd_ioctx_release(nd_ioctx_find(app, io));
         return;

@@ -178,23 +178,6 @@ timer_cancel(struct nd_app_res *res)
     timer_free((struct nd_timer *) res);
 }
 
-/* -> [ fn undefined ]: lib[name]. 0, or -1 (nothing pushed) when it is no function. */
-static int
-push_lib_fn(struct nd_js *js, const char *name)
-{
-    duk_context *ctx = js->ctx;
-
-    duk_push_heapptr(ctx, js->lib);
-    duk_get_prop_string(ctx, -1, name);
-    if (!duk_is_function(ctx, -1)) {
-        duk_pop_2(ctx);
-        return -1;
-    }
-    duk_remove(ctx, -2);
-    duk_push_undefined(ctx);
-    return 0;
-}
-
 static void
 run_timer(struct nd_timers *ts, struct nd_timer *t)
 {
@@ -218,7 +201,7 @@ run_timer(struct nd_timers *ts, struct nd_timer *t)
         timer_free(t);
     }
     /* t may be gone from here on (clearInterval in its callback, heap discarded). */
-    if (app->js == NULL || push_lib_fn(app->js, "runTimer") == -1) {
+    if (app->js == NULL || nd_js_push_lib_fn(app->js, "runTimer") == -1) {
         return;
     }
     duk_push_number(app->js->ctx, id);
@@ -566,7 +549,7 @@ run_scheduled(struct nd_timers *ts, struct cron_entry *e, int64_t when_ms)
         return;
     }
     nd_log(ND_LOG_INFO, app->conf->name, "cron \"%s\": running the scheduled handler", e->expr);
-    if (push_lib_fn(js, "runScheduled") == -1) {
+    if (nd_js_push_lib_fn(js, "runScheduled") == -1) {
         return;
     }
     duk_push_number(js->ctx, id);

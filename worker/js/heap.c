@@ -233,6 +233,22 @@ nd_js_of(duk_context *ctx)
     return funcs.udata;
 }
 
+int
+nd_js_push_lib_fn(struct nd_js *js, const char *name)
+{
+    duk_context *ctx = js->ctx;
+
+    duk_push_heapptr(ctx, js->lib);
+    duk_get_prop_string(ctx, -1, name);
+    if (!duk_is_function(ctx, -1)) {
+        duk_pop_2(ctx);
+        return -1;
+    }
+    duk_remove(ctx, -2);
+    duk_push_undefined(ctx);
+    return 0;
+}
+
 void
 nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize, char *stack,
                      size_t stacksize)

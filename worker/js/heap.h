@@ -58,6 +58,11 @@ int nd_js_pcall(struct nd_js *js, int nargs, int64_t budget_us);
  * that may be late, never early), saving a syscall per call. */
 int nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cpu_us);
 
+/* -> [ ... fn undefined ]: the function lib[name] (a lazy member loads its
+ * file), ready for nd_js_pcall. 0, or -1 with nothing pushed when it is not
+ * a function. */
+int nd_js_push_lib_fn(struct nd_js *js, const char *name);
+
 /* "Name: message" and the stack of the value at idx (an error or anything). */
 void nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
                           char *stack, size_t stacksize);
