@@ -11,11 +11,14 @@
  * that bytecode (like heap.c does for the eager files).
  *
  * native.lazyDefine(obj, file, keys) installs the accessors. They cost no
- * function objects of their own: every accessor of a file shares one native
- * getter and one native setter per heap (magic = the file's index), which
- * learn the property from Duktape's extra key argument
- * (DUK_USE_NONSTD_GETTER_KEY_ARGUMENT). A bound function per accessor, as
- * before, cost ~280 bytes each.
+ * function objects of their own: every accessor shares one native getter and
+ * one native setter per heap, which learn the property from Duktape's extra
+ * key argument (DUK_USE_NONSTD_GETTER_KEY_ARGUMENT) and the file from g_keys,
+ * a per-process map from key to file filled by lazyDefine (every heap runs
+ * the same bootstrap, so it stops growing after the first heap). A key that
+ * two files claim keeps its first file there; the accessors of the other use
+ * a pair of that file's own (magic = the file's index). A bound function per
+ * accessor, before, cost ~280 bytes each; a pair per file ~200 bytes a file.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +33,7 @@ extern const struct nd_boot_file nd_boot_lazy_files[];
 extern const int nd_boot_lazy_nfiles;
 
 #define MAX_LAZY 32
+#define SHARED   MAX_LAZY              /* magic of the shared accessor pair */
 
 /* GLOBAL: bytecode per lazy file, compiled on first use in this process;
  * read-only once set (the worker is single-threaded). */
@@ -88,6 +92,94 @@ file_index(duk_context *ctx, const char *name)
     return duk_error(ctx, DUK_ERR_ERROR, "no bootstrap file lazy/%s.js", name);
 }
 
+/* Property keys that a lazyDefine call claimed for a file: plain strings and
+ * well-known symbols (Duktape's internal bytes, the same in every heap). */
+#define KEY_SLOTS 256                   /* a power of 2 */
+#define KEY_MAX_USED (KEY_SLOTS * 3 / 4)
+
+/* GLOBAL: key -> lazy file for the shared accessor pair; an entry, once set,
+ * never changes (accessors of every heap rely on it). Single-threaded worker. */
+static struct {
+    char  *key;                         /* owned, never freed; NULL: free slot */
+    size_t len;                         /* bytes */
+    int    file;
+} g_keys[KEY_SLOTS];
+static int g_nkeys;                     /* GLOBAL: used slots of g_keys */
+
+static unsigned
+key_hash(const char *key, size_t len)
+{
+    unsigned h = 2166136261u;           /* FNV-1a */
+    size_t   i;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ (unsigned char) key[i]) * 16777619u;
+    }
+    return h;
+}
+
+/* The slot of key, or of the free slot where it would go (-1: none). */
+static int
+key_slot(const char *key, size_t len)
+{
+    unsigned h = key_hash(key, len), n;
+
+    for (n = 0; n < KEY_SLOTS; n++, h++) {
+        h &= KEY_SLOTS - 1;
+        if (g_keys[h].key == NULL
+            || (g_keys[h].len == len && memcmp(g_keys[h].key, key, len) == 0)) {
+            return (int) h;
+        }
+    }
+    return -1;
+}
+
+/* The file of the key at idx for the shared getter, or -1. */
+static int
+key_file(duk_context *ctx, duk_idx_t idx)
+{
+    duk_size_t  len;
+    const char *key = duk_get_lstring(ctx, idx, &len);
+    int         s;
+
+    if (key == NULL) {
+        return -1;
+    }
+    s = key_slot(key, len);
+    return s == -1 || g_keys[s].key == NULL ? -1 : g_keys[s].file;
+}
+
+/* 1 if the key at idx may use the shared pair for file i (claiming it for i
+ * if nobody has), 0 if it needs file i's own pair. */
+static int
+key_claim(duk_context *ctx, duk_idx_t idx, int i)
+{
+    duk_size_t  len;
+    const char *key = duk_get_lstring(ctx, idx, &len);
+    int         s;
+
+    if (key == NULL || (len > 0 && (unsigned char) key[0] >= 0x80
+                        && (unsigned char) key[0] != 0x81)) {
+        return 0;                       /* not a string, or a per-heap symbol */
+    }
+    s = key_slot(key, len);
+    if (s == -1) {
+        return 0;
+    }
+    if (g_keys[s].key != NULL) {
+        return g_keys[s].file == i;
+    }
+    if (g_nkeys >= KEY_MAX_USED || (g_keys[s].key = malloc(len + 1)) == NULL) {
+        return 0;
+    }
+    memcpy(g_keys[s].key, key, len);
+    g_keys[s].key[len] = '\0';
+    g_keys[s].len = len;
+    g_keys[s].file = i;
+    g_nkeys++;
+    return 1;
+}
+
 /* native.lazyLoad(name) -> the file's function (native, global, lib) */
 static duk_ret_t
 native_lazy_load(duk_context *ctx)
@@ -109,7 +201,8 @@ native_lazy_load(duk_context *ctx)
     return 1;
 }
 
-/* The getter of every accessor of file magic: [ key ], this = the receiver.
+/* The getter of every accessor: [ key ], this = the receiver; the file is
+ * magic, or g_keys's for the shared pair (magic SHARED).
  * Loads the file (lib.require(name)) and reads the property again, now
  * defined by the file. An accessor the file left in place reads as
  * undefined (no endless recursion). */
@@ -119,6 +212,9 @@ lazy_get(duk_context *ctx)
     int           i = duk_get_current_magic(ctx);
     struct nd_js *js = nd_js_of(ctx);
 
+    if (i == SHARED) {
+        i = key_file(ctx, 0);
+    }
     if (i < 0 || i >= nd_boot_lazy_nfiles || i >= MAX_LAZY || js == NULL || js->lib == NULL
         || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
         return 0;
@@ -160,11 +256,13 @@ lazy_set(duk_context *ctx)
     return 0;
 }
 
-/* -> [ ... get set ]: file i's shared accessor pair in this heap, made on
- * first use and kept in the stash. */
+/* -> [ ... get set ]: the accessor pair of magic m (SHARED, or file m's own)
+ * in this heap, made on first use and kept in the stash. */
 static void
-push_accessors(duk_context *ctx, int i)
+push_accessors(duk_context *ctx, int m)
 {
+    duk_uarridx_t at = (duk_uarridx_t) (m == SHARED ? 0 : 2 * (m + 1));
+
     duk_push_global_stash(ctx);                         /* -> [ stash ] */
     if (!duk_get_prop_literal(ctx, -1, DUK_HIDDEN_SYMBOL("lazyAccessors"))) {
         duk_pop(ctx);
@@ -172,18 +270,18 @@ push_accessors(duk_context *ctx, int i)
         duk_dup_top(ctx);
         duk_put_prop_literal(ctx, -3, DUK_HIDDEN_SYMBOL("lazyAccessors"));
     }                                                   /* -> [ stash arr ] */
-    if (!duk_get_prop_index(ctx, -1, (duk_uarridx_t) (2 * i))) {
+    if (!duk_get_prop_index(ctx, -1, at)) {
         duk_pop(ctx);
         duk_push_c_function(ctx, lazy_get, 1);
-        duk_set_magic(ctx, -1, i);
+        duk_set_magic(ctx, -1, m);
         duk_dup_top(ctx);
-        duk_put_prop_index(ctx, -3, (duk_uarridx_t) (2 * i));
+        duk_put_prop_index(ctx, -3, at);
         duk_push_c_function(ctx, lazy_set, 2);
-        duk_set_magic(ctx, -1, i);
+        duk_set_magic(ctx, -1, m);
         duk_dup_top(ctx);
-        duk_put_prop_index(ctx, -4, (duk_uarridx_t) (2 * i + 1));
+        duk_put_prop_index(ctx, -4, at + 1);
     } else {
-        duk_get_prop_index(ctx, -2, (duk_uarridx_t) (2 * i + 1));
+        duk_get_prop_index(ctx, -2, at + 1);
     }                                                   /* -> [ stash arr get set ] */
     duk_remove(ctx, -3);
     duk_remove(ctx, -3);
@@ -194,18 +292,23 @@ push_accessors(duk_context *ctx, int i)
 static duk_ret_t
 native_lazy_define(duk_context *ctx)
 {
-    int         i;
-    duk_size_t  n, j;
+    int        i;
+    duk_size_t n, j;
 
     duk_require_object(ctx, 0);
     i = file_index(ctx, duk_require_string(ctx, 1));
     duk_require_object(ctx, 2);
     n = duk_get_length(ctx, 2);
-    push_accessors(ctx, i);                             /* -> [ obj file keys get set ] */
+    duk_set_top(ctx, 3);
+    push_accessors(ctx, SHARED);                        /* -> [ obj file keys get set ] */
     for (j = 0; j < n; j++) {
-        duk_get_prop_index(ctx, 2, (duk_uarridx_t) j);
-        duk_dup(ctx, 3);
-        duk_dup(ctx, 4);                                /* -> [ ... key get set ] */
+        duk_get_prop_index(ctx, 2, (duk_uarridx_t) j);  /* -> [ ... key ] */
+        if (key_claim(ctx, 5, i)) {
+            duk_dup(ctx, 3);
+            duk_dup(ctx, 4);
+        } else {
+            push_accessors(ctx, i);
+        }                                               /* -> [ ... key get set ] */
         duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER
                      | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
     }
