@@ -91,13 +91,13 @@ function (native, global, lib) {
         native.log(3, context + ": " + msg);
     };
 
-    /* Loads bootstrap/lazy/NAME.js once; returns lib. es-stubs.js's
-     * lib.unstub first removes the accessors of an es-* file's group. */
+    /* Loads bootstrap/lazy/NAME.js once; returns lib. For an es-* file,
+     * es-stubs.js first removes the accessors of the file's group. */
     lib.require = function (name) {
         if (loaded[name] !== true) {
             loaded[name] = true;
-            if (lib.unstub !== undefined) {
-                lib.unstub(name);
+            if (name.slice(0, 3) === "es-") {
+                native.lazyLoad("es-stubs")(native, global, lib, name);
             }
             native.lazyLoad(name)(native, global, lib);
         }
@@ -135,7 +135,8 @@ function (native, global, lib) {
     lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
     lazy("clone", ["structuredClone"]);
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
-     * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills. */
+     * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;
+     * it keeps nothing in the heap (lib.require runs it again to unstub). */
     native.lazyLoad("es-stubs")(native, global, lib);
     lib.lazy = lazy;
 
