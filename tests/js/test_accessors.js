@@ -18,7 +18,7 @@
 
     /* A fresh heap: Promise, Headers, timers, fetch, console are accessors. */
     ["Promise", "Headers", "setTimeout", "setInterval", "clearTimeout", "clearInterval",
-     "fetch", "console", "URL", "Blob", "crypto"].forEach(function (g) {
+     "fetch", "console", "URL", "Blob", "crypto", "atob", "btoa", "queueMicrotask"].forEach(function (g) {
         var d = desc(globalThis, g);
         T.check("lazy " + g + " is a non-enumerable, configurable accessor",
                 d !== undefined && typeof d.get === "function" && !d.enumerable

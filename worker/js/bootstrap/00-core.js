@@ -134,6 +134,7 @@ function (native, global, lib) {
     lazy("blob", ["Blob", "File", "FormData"]);
     lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
     lazy("clone", ["structuredClone"]);
+    lazy("core-globals", ["queueMicrotask", "atob", "btoa"]);
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
      * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;
      * it keeps nothing in the heap (lib.require runs it again to unstub). */
@@ -145,38 +146,6 @@ function (native, global, lib) {
         return new (lib.require("domexception").DOMException)(message, name);
     };
 
-    define(global, "queueMicrotask", function queueMicrotask(callback) {
-        if (typeof callback !== "function") {
-            throw new TypeError("Failed to execute 'queueMicrotask': parameter 1 is not of "
-                                + "type 'Function'.");
-        }
-        queue.push(callback, undefined);
-    });
-    define(global, "atob", function atob(data) {
-        var r;
-        if (arguments.length < 1) {
-            throw new TypeError("Failed to execute 'atob': 1 argument required.");
-        }
-        r = native.atob(String(data));
-        if (r === null) {
-            throw lib.domException("Failed to execute 'atob': The string to be decoded is "
-                                   + "not correctly encoded.", "InvalidCharacterError");
-        }
-        return r;
-    });
-    define(global, "btoa", function btoa(data) {
-        var r;
-        if (arguments.length < 1) {
-            throw new TypeError("Failed to execute 'btoa': 1 argument required.");
-        }
-        r = native.btoa(String(data));
-        if (r === null) {
-            throw lib.domException("Failed to execute 'btoa': The string to be encoded "
-                                   + "contains characters outside of the Latin1 range.",
-                                   "InvalidCharacterError");
-        }
-        return r;
-    });
     define(global, "globalThis", global);
     define(global, "self", global);
 }
