@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,27 @@ nd_sys_scratch(struct nd_scratch *s, size_t need)
         s->cap = cap;
     }
     return s->p;
+}
+
+char *
+nd_put(char *p, const void *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+char *
+nd_put_u64(char *p, uint64_t v)
+{
+    char  tmp[24];
+    char *e = tmp + sizeof(tmp);
+    char *s = e;
+
+    do {
+        *--s = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return nd_put(p, s, (size_t) (e - s));
 }
 
 int64_t

@@ -21,6 +21,12 @@ struct nd_scratch {
 /* At least need bytes (4 KiB minimum, doubling), or NULL; contents not kept. */
 void *nd_sys_scratch(struct nd_scratch *s, size_t need);
 
+/* Appenders for building text in a buffer the caller sized: each writes at p
+ * and returns the end. */
+char *nd_put(char *p, const void *s, size_t n);
+char *nd_put_u64(char *p, uint64_t v);      /* decimal */
+#define ND_PUTS(p, lit) nd_put((p), (lit), sizeof(lit) - 1)
+
 int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_wall_ms(void);       /* CLOCK_REALTIME */

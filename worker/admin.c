@@ -261,30 +261,6 @@ nd_access_on(void)
     return g_acc.fd != -1;
 }
 
-static char *
-put(char *p, const char *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define PUTS(p, lit) put((p), (lit), sizeof(lit) - 1)
-
-static char *
-put_u64(char *p, uint64_t v)
-{
-    char tmp[24];
-    int  n = 0;
-
-    do {
-        tmp[n++] = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n > 0) {
-        *p++ = tmp[--n];
-    }
-    return p;
-}
 
 /* v in microseconds as milliseconds with 3 decimals. */
 static char *
@@ -293,7 +269,7 @@ put_ms(char *p, int64_t us)
     if (us < 0) {
         us = 0;
     }
-    p = put_u64(p, (uint64_t) (us / 1000));
+    p = nd_put_u64(p, (uint64_t) (us / 1000));
     *p++ = '.';
     *p++ = (char) ('0' + us / 100 % 10);
     *p++ = (char) ('0' + us / 10 % 10);
@@ -317,7 +293,7 @@ put_json(char *p, const char *s, size_t n, size_t max)
             *p++ = '\\';
             *p++ = (char) c;
         } else if (c < 0x20 || c == 0x7f) {
-            p = PUTS(p, "\\u00");
+            p = ND_PUTS(p, "\\u00");
             *p++ = hex[c >> 4];
             *p++ = hex[c & 15];
         } else {
@@ -348,43 +324,43 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
         strftime(g_acc.secbuf, sizeof(g_acc.secbuf), "%Y-%m-%dT%H:%M:%S", &tm);
         g_acc.sec = tv.tv_sec;
     }
-    p = PUTS(p, "{\"ts\":\"");
-    p = put(p, g_acc.secbuf, strlen(g_acc.secbuf));
+    p = ND_PUTS(p, "{\"ts\":\"");
+    p = nd_put(p, g_acc.secbuf, strlen(g_acc.secbuf));
     *p++ = '.';
     *p++ = (char) ('0' + tv.tv_usec / 100000 % 10);
     *p++ = (char) ('0' + tv.tv_usec / 10000 % 10);
     *p++ = (char) ('0' + tv.tv_usec / 1000 % 10);
-    p = PUTS(p, "Z\",\"app\":");
+    p = ND_PUTS(p, "Z\",\"app\":");
     if (app != NULL) {
         *p++ = '"';
-        p = put(p, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
+        p = nd_put(p, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
         *p++ = '"';
     } else {
-        p = PUTS(p, "null");
+        p = ND_PUTS(p, "null");
     }
-    p = PUTS(p, ",\"pid\":");
-    p = put_u64(p, (uint64_t) g_acc.pid);
-    p = PUTS(p, ",\"request_id\":\"");
-    p = put(p, req->rid, req->rid_len);
-    p = PUTS(p, "\",\"method\":\"");
-    p = put(p, req->method, req->method_len);
-    p = PUTS(p, "\",\"host\":\"");
+    p = ND_PUTS(p, ",\"pid\":");
+    p = nd_put_u64(p, (uint64_t) g_acc.pid);
+    p = ND_PUTS(p, ",\"request_id\":\"");
+    p = nd_put(p, req->rid, req->rid_len);
+    p = ND_PUTS(p, "\",\"method\":\"");
+    p = nd_put(p, req->method, req->method_len);
+    p = ND_PUTS(p, "\",\"host\":\"");
     p = put_json(p, req->host != NULL ? req->host : "", req->host != NULL ? req->host_len : 0,
                  256);
-    p = PUTS(p, "\",\"path\":\"");
+    p = ND_PUTS(p, "\",\"path\":\"");
     qs = req->target_len;
     p = put_json(p, req->target, qs, ACCESS_PATH_MAX);
-    p = PUTS(p, "\",\"status\":");
-    p = put_u64(p, (uint64_t) d->status);
-    p = PUTS(p, ",\"bytes_out\":");
-    p = put_u64(p, d->bytes_out);
-    p = PUTS(p, ",\"duration_ms\":");
+    p = ND_PUTS(p, "\",\"status\":");
+    p = nd_put_u64(p, (uint64_t) d->status);
+    p = ND_PUTS(p, ",\"bytes_out\":");
+    p = nd_put_u64(p, d->bytes_out);
+    p = ND_PUTS(p, ",\"duration_ms\":");
     p = put_ms(p, now_us - req->start_us);
-    p = PUTS(p, ",\"cpu_ms\":");
+    p = ND_PUTS(p, ",\"cpu_ms\":");
     p = put_ms(p, req->cpu_us);
-    p = PUTS(p, ",\"subrequests\":");
-    p = put_u64(p, req->subrequests);
-    p = PUTS(p, ",\"client\":\"");
+    p = ND_PUTS(p, ",\"subrequests\":");
+    p = nd_put_u64(p, req->subrequests);
+    p = ND_PUTS(p, ",\"client\":\"");
     addr[0] = '\0';
     if (req->peer.ss_family == AF_INET) {
         inet_ntop(AF_INET, &((const struct sockaddr_in *) &req->peer)->sin_addr, addr,
@@ -393,8 +369,8 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) &req->peer)->sin6_addr, addr,
                   sizeof(addr));
     }
-    p = put(p, addr, strlen(addr));
-    p = PUTS(p, "\"}\n");
+    p = nd_put(p, addr, strlen(addr));
+    p = ND_PUTS(p, "\"}\n");
     /* Write errors: nothing sensible to do per request; the error log would flood. */
     if (g_acc.fd != -1) {
         size_t n = (size_t) (p - line);

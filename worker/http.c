@@ -55,6 +55,7 @@
 #include <llhttp.h>
 
 #include "common/log.h"
+#include "common/sys.h"
 #include "worker/http.h"
 
 #define RBUF_SIZE        (64 * 1024)    /* per-worker read buffer */
@@ -533,28 +534,6 @@ date_refresh(struct nd_http *h)
     h->date_len = n > 0 && (size_t) n < sizeof(h->date) ? (size_t) n : 0;
 }
 
-static char *
-put(char *p, const void *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-#define PUTS(p, lit) put((p), (lit), sizeof(lit) - 1)
-
-static char *
-put_u64(char *p, uint64_t v)
-{
-    char  tmp[24];
-    char *e = tmp + sizeof(tmp);
-    char *s = e;
-
-    do {
-        *--s = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    return put(p, s, (size_t) (e - s));
-}
 
 static int
 has_ctl(const char *s, size_t n)
@@ -636,14 +615,14 @@ build_head(struct nd_http *h, const struct nd_req *req, int status, const char *
         return 0;
     }
     date_refresh(h);
-    p = PUTS(h->hdr.data, "HTTP/1.1 ");
+    p = ND_PUTS(h->hdr.data, "HTTP/1.1 ");
     *p++ = (char) ('0' + status / 100 % 10);
     *p++ = (char) ('0' + status / 10 % 10);
     *p++ = (char) ('0' + status % 10);
     *p++ = ' ';
-    p = put(p, reason, rlen);
-    p = PUTS(p, "\r\n");
-    p = put(p, h->date, h->date_len);
+    p = nd_put(p, reason, rlen);
+    p = ND_PUTS(p, "\r\n");
+    p = nd_put(p, h->date, h->date_len);
     for (i = 0; i < nhdrs; i++) {
         const struct nd_hdr *hd = &hdrs[i];
         if (hd->name_len == 0 || hdr_reserved(hd) || has_ctl(hd->name, hd->name_len)
@@ -654,27 +633,27 @@ build_head(struct nd_http *h, const struct nd_req *req, int status, const char *
             && strncasecmp(hd->name, "x-request-id", 12) == 0) {
             continue;       /* ours is added below */
         }
-        p = put(p, hd->name, hd->name_len);
-        p = PUTS(p, ": ");
-        p = put(p, hd->value, hd->value_len);
-        p = PUTS(p, "\r\n");
+        p = nd_put(p, hd->name, hd->name_len);
+        p = ND_PUTS(p, ": ");
+        p = nd_put(p, hd->value, hd->value_len);
+        p = ND_PUTS(p, "\r\n");
     }
     if (req->rid_len > 0) {
-        p = PUTS(p, "x-request-id: ");
-        p = put(p, req->rid, req->rid_len);
-        p = PUTS(p, "\r\n");
+        p = ND_PUTS(p, "x-request-id: ");
+        p = nd_put(p, req->rid, req->rid_len);
+        p = ND_PUTS(p, "\r\n");
     }
     if (lenmode == LEN_CL) {
-        p = PUTS(p, "Content-Length: ");
-        p = put_u64(p, clen);
-        p = PUTS(p, "\r\n");
+        p = ND_PUTS(p, "Content-Length: ");
+        p = nd_put_u64(p, clen);
+        p = ND_PUTS(p, "\r\n");
     } else if (lenmode == LEN_CHUNKED) {
-        p = PUTS(p, "Transfer-Encoding: chunked\r\n");
+        p = ND_PUTS(p, "Transfer-Encoding: chunked\r\n");
     }
     if (close) {
-        p = PUTS(p, "Connection: close\r\n\r\n");
+        p = ND_PUTS(p, "Connection: close\r\n\r\n");
     } else {
-        p = PUTS(p, "Connection: keep-alive\r\n\r\n");
+        p = ND_PUTS(p, "Connection: keep-alive\r\n\r\n");
     }
     h->hdr.len = (size_t) (p - h->hdr.data);
     return h->hdr.len;
