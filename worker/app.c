@@ -416,8 +416,7 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
     rc = nd_js_pcall_at(js, nargs, budget_us, t0);
     g_call.id = -1;
     /* cur may have been answered (and freed, its CPU charged by rq_account)
-     * during the call: look it up. A synchronous handler so costs two reads
-     * of the thread CPU clock, not four. */
+     * during the call: look it up. */
     cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
     if (cur != NULL) {
         cur->cpu_us += cpu_since(t0);

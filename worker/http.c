@@ -579,13 +579,16 @@ reason_ok(const char *s, size_t n)
 {
     size_t i;
 
+    if (n > REASON_MAX) {
+        return 0;
+    }
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char) s[i];
         if (ch != '\t' && (ch < 0x20 || ch == 0x7F)) {
             return 0;
         }
     }
-    return n <= REASON_MAX;
+    return 1;
 }
 
 /* Builds a response head into h->hdr: the reason phrase is reason (an app's
