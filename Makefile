@@ -61,13 +61,25 @@ build/duk/duktape.h: $(DUK_SRC)/duktape.h
 # - eval() and new Function() ask ND_CODEGEN_CHECK (duk_overrides.h) first:
 #   allowed while an app's script loads, refused at request time;
 # - worker/js/duk_append.inc adds nd_duk_poke_interrupt() (CPU watchdog).
-build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc
+# - worker/js/duk-patches/*.patch: unified diffs (-p1, paths a/duktape.c
+#   b/duktape.c) applied in name order after the sed lines above; each one is
+#   made against the result of the ones before it. One file per change, its
+#   header comment says why (see worker/js/duk-patches/README).
+DUK_PATCHES := $(sort $(wildcard worker/js/duk-patches/*.patch))
+# the list itself is a prerequisite, so that removing a patch rebuilds too
+$(shell mkdir -p build/duk; echo '$(DUK_PATCHES)' | cmp -s - build/duk/patches.list || \
+        echo '$(DUK_PATCHES)' > build/duk/patches.list)
+build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc $(DUK_PATCHES) \
+                     build/duk/patches.list
 	@mkdir -p build/duk
 	sed -e 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 100000000L|' \
 	    -e 's|^\(\t*\)re_ctx->steps_count++;$$|&ND_REGEX_STEP_CHECK(re_ctx->thr, re_ctx->steps_count);|' \
 	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_function_constructor(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
 	    -e 's|^DUK_INTERNAL duk_ret_t duk_bi_global_object_eval(duk_hthread \*thr) {$$|&ND_CODEGEN_CHECK(thr);|' \
 	    $< > $@.tmp
+	cd build/duk && for p in $(DUK_PATCHES:%=$(CURDIR)/%); do \
+	    patch -s -p1 --no-backup-if-mismatch -r - duktape.c.tmp < $$p || \
+	    { echo "duk patch $$p does not apply"; exit 1; }; done
 	cat worker/js/duk_append.inc >> $@.tmp
 	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 100000000L' $@.tmp
 	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
