@@ -9,9 +9,11 @@ PKGS    := libevent libcurl inih libcrypto libidn2
 DUK_SRC := /usr/share/duktape
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
+# the strict generated parser (see the llhttp rule below)
+LLHTTP_FLAGS := -DLLHTTP_STRICT_MODE=1
 
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-format-truncation -Wshadow -Wstrict-prototypes
-BASEFLAGS := -std=gnu11 -g -D_GNU_SOURCE -I. -Ibuild/duk -I$(LLHTTP_INC) -MMD -MP
+BASEFLAGS := -std=gnu11 -g -D_GNU_SOURCE -I. -Ibuild/duk -I$(LLHTTP_INC) $(LLHTTP_FLAGS) -MMD -MP
 ifeq ($(MODE),asan)
 OPT     := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDSAN   := -fsanitize=address,undefined
@@ -119,9 +121,15 @@ $(DUK_OBJ): build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h
 endif
 
 # --- llhttp: Debian's node-llhttp C sources ---
-$(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c
+# llhttp.c holds two generated parsers: `#if LLHTTP_STRICT_MODE` (its first
+# line, before any include) selects the strict one; llhttp.h defaults the
+# macro to 0, the loose one (any two bytes after chunk data pass as its CRLF).
+# Every build of llhttp (here, the fuzz targets) and every includer of
+# llhttp.h gets the macro (LLHTTP_FLAGS), so they agree; no lenient flag is
+# ever set (worker/http.c calls no llhttp_set_lenient_*).
+$(B)/llhttp/%.o: $(LLHTTP_SRC)/%.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -g $(OPT) -I$(LLHTTP_INC) -w -c $< -o $@
+	$(CC) -std=gnu11 -g $(OPT) $(LLHTTP_FLAGS) -I$(LLHTTP_INC) -w -c $< -o $@
 
 # --- embedded ES5 bootstrap ---
 build/gen/bootstrap.c: scripts/embed-js $(BOOT_JS)
@@ -170,11 +178,12 @@ $(B)/tests/test_js_conformance: tests/js/runner.c $(LIB)
 # tests/fuzz/corpus/. `make fuzz` builds them with clang; `make fuzz-run
 # FUZZ_SECONDS=600` runs each. make test replays every corpus entry once.
 FUZZ_SECONDS ?= 600
-FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) \
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) $(LLHTTP_FLAGS) \
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 .PHONY: fuzz fuzz-run
 fuzz: build/fuzz/fuzz_http build/fuzz/fuzz_config
-build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c common/sys.c
+build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c common/sys.c \
+                      Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c common/sys.c \
 	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent

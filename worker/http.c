@@ -58,6 +58,10 @@
 #include "common/sys.h"
 #include "worker/http.h"
 
+#if !LLHTTP_STRICT_MODE
+#error "build with -DLLHTTP_STRICT_MODE=1 (the Makefile's LLHTTP_FLAGS): the loose parser smuggles"
+#endif
+
 #define RBUF_SIZE        (64 * 1024)    /* per-worker read buffer */
 #define IN_MAX           (64 * 1024)    /* unparsed input buffered per connection */
 #define OUT_HIGH         (256 * 1024)   /* stop reading/parsing above this */
@@ -130,6 +134,8 @@ struct ireq {
     unsigned       keepalive:1;
     unsigned       expect_bad:1;
     unsigned       expect_continue:1;
+    unsigned       te_seen:1;       /* a Transfer-Encoding header */
+    unsigned       te_empty:1;      /* ... with an empty value */
     char           ibuf[REQ_INLINE_BUF];
     struct nd_hdr  ihdrs[REQ_INLINE_HDRS];
     size_t         ioffs[2 * REQ_INLINE_HDRS];
@@ -343,6 +349,8 @@ req_get(struct nd_http *h)
     r->keepalive = 0;
     r->expect_bad = 0;
     r->expect_continue = 0;
+    r->te_seen = 0;
+    r->te_empty = 0;
     return r;
 }
 
@@ -1248,6 +1256,11 @@ on_header_value_complete(llhttp_t *p)
     if (nlen == 4 && strncasecmp(name, "host", 4) == 0) {
         r->nhost++;
         r->host_idx = i;
+    } else if (nlen == 17 && strncasecmp(name, "transfer-encoding", 17) == 0) {
+        r->te_seen = 1;
+        if (r->hdrs[i].value_len == 0) {
+            r->te_empty = 1;
+        }
     } else if (nlen == 6 && strncasecmp(name, "expect", 6) == 0) {
         if (r->hdrs[i].value_len == 12
             && strncasecmp(r->buf + r->offs[2 * i + 1], "100-continue", 12) == 0) {
@@ -1302,6 +1315,14 @@ on_headers_complete(llhttp_t *p)
     }
     if (p->method == HTTP_CONNECT) {
         return cb_error(c, 501, "Not Implemented: CONNECT");
+    }
+    /* llhttp 8.1 ignores an empty Transfer-Encoding and frames by Content-Length; a
+     * proxy in front may not (Node answers 400): never guess the framing. */
+    if (r->te_empty) {
+        return cb_error(c, 400, "Bad Request: empty Transfer-Encoding header");
+    }
+    if (r->te_seen && (p->flags & F_CONTENT_LENGTH)) {
+        return cb_error(c, 400, "Bad Request: both Content-Length and Transfer-Encoding");
     }
     if (r->expect_bad) {
         return cb_error(c, 417, "Expectation Failed: only 100-continue is supported");

@@ -990,6 +990,24 @@ T_CASE(bad_request_cl_te)
 {
     expect_error("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
                  "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400, "Bad Request: ");
+    /* An empty Transfer-Encoding beside Content-Length: a proxy may frame by one, we
+     * by the other (Node answers 400 too). Also alone, and with other codings. */
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\nContent-Length: 5\r\n"
+                 "\r\nhello", 400, "Bad Request: ");
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: \r\n"
+                 "\r\nhello", 400, "Bad Request: ");
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400,
+                 "Bad Request: ");
+}
+
+/* Chunk data must be followed by CRLF: the loose llhttp 8.1 parser took any two
+ * bytes (here "XX") as that CRLF, so "abcXX0" was a 3-byte chunk then the end. */
+T_CASE(bad_request_chunk_framing)
+{
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "3\r\nabcXX0\r\n\r\n", 400, "Bad Request: ");
+    expect_error("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                 "3\r\nabc\n0\r\n\r\n", 400, "Bad Request: ");
 }
 
 T_CASE(limits_413_414_431)
@@ -1795,6 +1813,7 @@ main(void)
     T_RUN(bad_request_bare_cr);
     T_RUN(bad_request_host);
     T_RUN(bad_request_cl_te);
+    T_RUN(bad_request_chunk_framing);
     T_RUN(limits_413_414_431);
     T_RUN(header_and_body_timeouts);
     T_RUN(keepalive_idle_timeout);
