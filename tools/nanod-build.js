@@ -56,6 +56,37 @@ var PRELUDE = "(function () {\n"
     + "    }\n"
     + "})();\n";
 
+/*
+ * import(x) left by esbuild (x not a bundled module, or not a literal):
+ * ES5 has no such syntax, so the whole app would fail to parse. It becomes a
+ * rejected promise saying why, at run time, only where it is reached
+ * (hono/logger probes `await import("cloudflare:workers")` and copes).
+ */
+function dynamicImport(api) {
+    var t = api.types;
+
+    return {
+        name: "nanod-dynamic-import",
+        visitor: {
+            CallExpression: function (p) {
+                if (p.node.callee.type !== "Import") {
+                    return;
+                }
+                p.replaceWith(t.callExpression(
+                    t.functionExpression(null, [t.identifier("s")], t.blockStatement([
+                        t.returnStatement(t.callExpression(
+                            t.memberExpression(t.identifier("Promise"), t.identifier("reject")),
+                            [t.newExpression(t.identifier("TypeError"), [t.binaryExpression("+",
+                                t.binaryExpression("+", t.stringLiteral("import(\""),
+                                                   t.identifier("s")),
+                                t.stringLiteral("\"): not in the bundle; nanod-build bundles "
+                                    + "only modules imported by a literal path it can find"))])]))
+                    ])), p.node.arguments.slice(0, 1)));
+            }
+        }
+    };
+}
+
 function usage() {
     process.stderr.write("usage: scripts/nanod-build SRC OUT\n"
                          + "       scripts/nanod-build -c apps.ini   (every app with source =)\n");
@@ -74,9 +105,16 @@ function build(src, out) {
             bundle: true,
             format: "iife",
             globalName: GLOBAL,
+            /* As wrangler: the Workers entry points of packages (nanoid,
+             * uuid pick their Node one otherwise), names as written
+             * (class.name, fn.name: jose's error names), a production
+             * process.env.NODE_ENV for libraries that look at it. */
             platform: "neutral",
+            conditions: ["workerd", "worker", "browser"],
+            mainFields: ["browser", "module", "main"],
+            keepNames: true,
+            define: { "process.env.NODE_ENV": "\"production\"" },
             target: "es2020",
-            mainFields: ["module", "main"],
             resolveExtensions: [".ts", ".mjs", ".js", ".json"],
             charset: "utf8",
             write: false,
@@ -103,8 +141,11 @@ function build(src, out) {
             targets: { ie: "11" },
             modules: false,
             bugfixes: false,
-            exclude: ["transform-typeof-symbol"]
-        }]]
+            /* function-name: esbuild's keepNames already names every
+             * function (and it took 91% of a 1 MB bundle's build time). */
+            exclude: ["transform-typeof-symbol", "transform-function-name"]
+        }]],
+        plugins: [dynamicImport]
     });
     inputs = Object.keys(r.metafile.inputs).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);
