@@ -89,7 +89,41 @@ nd_log_set_level(enum nd_log_level min)
     g_log.min = min;
 }
 
-/* Appends s as JSON string content (no quotes) to buf at *pos, capped. */
+size_t
+nd_log_utf8_len(const char *str, size_t avail)
+{
+    const unsigned char *s = (const unsigned char *) str;
+    unsigned char        c = s[0];
+    unsigned char        lo = 0x80, hi = 0xBF;
+    size_t               n, i;
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        lo = c == 0xE0 ? 0xA0 : 0x80;
+        hi = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        lo = c == 0xF0 ? 0x90 : 0x80;
+        hi = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (n > avail || s[1] < lo || s[1] > hi) {
+        return 0;
+    }
+    for (i = 2; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+/* Appends s as JSON string content (no quotes) to buf at *pos, capped. The
+ * output is valid UTF-8 whatever s holds: each byte of an ill-formed sequence
+ * (a garbage config key, a header from a client) becomes \ufffd. */
 static void
 put_escaped(char *buf, size_t size, size_t *pos, const char *s)
 {
@@ -98,6 +132,18 @@ put_escaped(char *buf, size_t size, size_t *pos, const char *s)
 
     for (; *s != '\0' && p + 7 < size; s++) {
         unsigned char c = (unsigned char) *s;
+        if (c >= 0x80) {
+            size_t n = nd_log_utf8_len(s, 4);   /* a NUL stops it first */
+            if (n == 0) {
+                memcpy(buf + p, "\\ufffd", 6);
+                p += 6;
+            } else {
+                memcpy(buf + p, s, n);
+                p += n;
+                s += n - 1;
+            }
+            continue;
+        }
         switch (c) {
         case '"':  buf[p++] = '\\'; buf[p++] = '"'; break;
         case '\\': buf[p++] = '\\'; buf[p++] = '\\'; break;

@@ -34,4 +34,11 @@ void nd_log_errno(enum nd_log_level lvl, const char *app, int err, const char *f
 void nd_log_kv(enum nd_log_level lvl, const char *app, const char *const *kv,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* Bytes of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no
+ * surrogate, at most U+10FFFF) that starts at s, within avail bytes; 0 when
+ * s[0] is ASCII or starts an ill-formed or cut sequence. Every JSON writer
+ * (this log, the access log) puts \ufffd for each byte of an ill-formed one,
+ * so its lines are valid UTF-8 whatever a config or a client sent. */
+size_t nd_log_utf8_len(const char *s, size_t avail);
+
 #endif

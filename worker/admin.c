@@ -289,7 +289,15 @@ put_json(char *p, const char *s, size_t n, size_t max)
     }
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char) s[i];
-        if (c == '"' || c == '\\') {
+        if (c >= 0x80) {
+            size_t k = nd_log_utf8_len(s + i, n - i);
+            if (k == 0) {
+                p = ND_PUTS(p, "\\ufffd");     /* never invalid UTF-8 in a JSON line */
+            } else {
+                p = nd_put(p, s + i, k);
+                i += k - 1;
+            }
+        } else if (c == '"' || c == '\\') {
             *p++ = '\\';
             *p++ = (char) c;
         } else if (c < 0x20 || c == 0x7f) {

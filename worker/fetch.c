@@ -659,6 +659,17 @@ activate(struct nd_fetch *fe)
 
 /* --- requests: URL, headers, body ---------------------------------------------------------- */
 
+/* 1 when u has a non-empty part (user, password...). */
+static int
+url_has_part(CURLU *u, CURLUPart what)
+{
+    char *v = NULL;
+    int   has = curl_url_get(u, what, &v, 0) == CURLUE_OK && v != NULL && v[0] != '\0';
+
+    curl_free(v);
+    return has;
+}
+
 /* Normalized absolute http(s) URL without fragment (caller frees), or NULL with msg. */
 static char *
 check_url(const char *url, int *is_type_error, char *msg, size_t size)
@@ -680,6 +691,14 @@ check_url(const char *url, int *is_type_error, char *msg, size_t size)
         || (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
         snprintf(msg, size, "fetch: unsupported URL scheme \"%s\" in \"%.200s\" (only http and "
                  "https)", scheme != NULL ? scheme : "", url);
+        goto out;
+    }
+    /* Fetch spec: a URL that includes credentials is a TypeError (new Request()
+     * throws). curl would send them as Basic auth, to a redirect's target too, and
+     * response.url would show the password. Refused on every hop. */
+    if (url_has_part(u, CURLUPART_USER) || url_has_part(u, CURLUPART_PASSWORD)) {
+        snprintf(msg, size, "fetch: URL includes credentials (user:password@), which fetch "
+                 "does not allow: send an Authorization header instead");
         goto out;
     }
     curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
