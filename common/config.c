@@ -109,6 +109,8 @@ static const struct key_def server_keys[] = {
     { "access_log",            K_STRING,   SV(access_log),               0 },
     { "slowlog",               K_STRING,   SV(slowlog),                  0 },
     { "slowlog_threshold",     K_DURATION, SV(slowlog_threshold_ms),     1 },
+    { "client_body_min_rate",  K_SIZE,     SV(client_body_min_rate),     0 },
+    { "max_body_memory",       K_SIZE,     SV(max_body_memory),          0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
@@ -1508,6 +1510,8 @@ set_defaults(struct nd_server_conf *sv)
     sv->max_header_size = 32 * 1024;
     sv->max_url_size = 8 * 1024;
     sv->max_connections = 10000;
+    sv->client_body_min_rate = 1024;
+    sv->max_body_memory = 256 * 1024 * 1024;
     sv->max_loaded_apps = 1000;
     sv->slowlog_threshold_ms = 1000;
     sv->limits.cpu_limit_ms = 50;
@@ -1699,6 +1703,11 @@ finish(struct load *ld)
         char deflt[] = "127.0.0.1:8080";
         ld->line = 0;
         add_listen(ld, deflt);
+    }
+    for (i = 0; server_keys[i].name != NULL; i++) {
+        if (strcmp(server_keys[i].name, "max_connections") == 0) {
+            conf->server.max_connections_line = ld->server_key_line[i];
+        }
     }
     finish_admin(ld);
     finish_user(ld);

@@ -68,6 +68,11 @@ struct nd_server_conf {
     int64_t                max_header_size;     /* bytes, all header lines; default 32k -> 431 */
     int64_t                max_url_size;        /* bytes of request target; default 8k -> 414 */
     int                    max_connections;     /* per worker; default 10000 */
+    int                    max_connections_line; /* its apps.ini line; 0 = the default */
+    int64_t                client_body_min_rate; /* bytes/s a body must average after
+                                                    client_body_timeout; default 1k, 0 = off */
+    int64_t                max_body_memory;     /* bytes of request buffers in flight per
+                                                   worker -> 503; default 256m, 0 = off */
     int                    max_loaded_apps;     /* heaps per worker; default 1000 */
     struct nd_limits       limits;              /* defaults for apps */
     char                  *fetch_ca_file;       /* owned or NULL (system bundle): absolute path

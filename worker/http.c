@@ -23,6 +23,12 @@
  * an asynchronous answer goes through a per-connection event activated for
  * the next loop turn (c->kev), never by re-entering the callback.
  *
+ * Bounds. Request buffers that spill out of the inline arena are counted in
+ * http->body_mem (ireq.acct), capped by max_body_memory (503). At max_connections
+ * or EMFILE the longest-idle keep-alive connection is closed for the newcomer
+ * (shed_idle). One accept per listener wake-up, and accept_yield may pause
+ * accepting briefly, so that a burst is spread over the workers.
+ *
  * Lifetime. A connection's memory is freed only when it is closed, no
  * callback frame is using it (c->busy) and no request is with the owner.
  * A client hang-up closes the fd at once and marks the pending request
@@ -30,7 +36,8 @@
  * (or nd_http_stream_end()) releases the request.
  *
  * Timers, one per connection: header (first byte to end of headers -> 408),
- * body (no progress -> 408), keep-alive (idle -> silent close; a new
+ * body (no progress, or an average under body_min_rate once body_timeout_ms of
+ * grace are over -> 408: body_deadline_us), keep-alive (idle -> silent close; a new
  * connection uses the header timeout), send (no write progress for
  * body_timeout_ms -> close), linger (after an error answer, 2 s to drain what
  * the client still sends, so that our answer is not lost to a reset).
@@ -72,6 +79,9 @@
 #define REQ_INLINE_HDRS  24
 #define FREE_REQS_MAX    64
 #define ACCEPT_PAUSE_MS  100
+#define ACCEPT_BURST     1              /* accepts per listener wake-up (see accept_cb) */
+#define ACCEPT_YIELD_MS  2              /* accepting paused when others are less loaded */
+#define FREED_BIG        (64 * 1024)    /* request buffers counted by nd_http_take_freed */
 #define LINGER_MS        2000
 #define REASON_MAX       512            /* bytes of an app's statusText on the wire */
 #define DRAIN_IDLE_MS    1000           /* drain: how long an idle connection may stay */
@@ -117,6 +127,9 @@ struct iobuf {
 struct ireq {
     struct nd_req  req;             /* first: struct nd_req * <-> struct ireq * */
     struct ireq   *next;            /* free list */
+    struct nd_http *http;           /* borrowed: for the accounting in req_reserve */
+    size_t         acct;            /* bytes of buf counted in http->body_mem */
+    unsigned       over_mem:1;      /* a reserve failed on max_body_memory, not malloc */
     char          *buf;             /* ibuf or owned: target, names, values, body */
     size_t         len;
     size_t         cap;
@@ -178,6 +191,7 @@ struct nd_conn {
     unsigned            st_nobody:1;
     unsigned            st_close:1;
     unsigned            want_writable:1;
+    int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
     uint64_t            st_bytes;
     struct sockaddr_storage peer;
@@ -200,6 +214,8 @@ struct nd_http {
     struct nd_conn      *conns;     /* open connections */
     struct nd_conn      *zombies;   /* closed, request still with the owner */
     int                  nconns;
+    size_t               body_mem;  /* bytes of spilled request buffers alive (acct) */
+    size_t               freed;     /* bytes of big request buffers freed, for trimming */
     uint64_t             next_id;
     struct event         pause_ev;  /* resumes accepting after EMFILE */
     struct event         done_ev;   /* runs done() on the next loop turn */
@@ -223,6 +239,8 @@ struct nd_http {
     time_t               date_sec;
     time_t               refuse_log_sec;    /* logs about refusals: at most one a second */
     time_t               emfile_log_sec;
+    time_t               shed_log_sec;
+    time_t               mem_log_sec;
     size_t               date_len;
     char                 date[64];  /* "Date: ...\r\n" */
     char                 rbuf[RBUF_SIZE];
@@ -332,6 +350,9 @@ req_get(struct nd_http *h)
     }
     memset(&r->req, 0, sizeof(r->req));
     r->next = NULL;
+    r->http = h;
+    r->acct = 0;
+    r->over_mem = 0;
     r->buf = r->ibuf;
     r->len = 0;
     r->cap = sizeof(r->ibuf);
@@ -364,6 +385,13 @@ req_release(struct nd_http *h, struct ireq *r)
     if (r->buf != r->ibuf) {
         free(r->buf);
     }
+    if (h != NULL) {
+        h->body_mem -= r->acct;
+        if (r->acct >= FREED_BIG) {
+            h->freed += r->acct;
+        }
+    }
+    r->acct = 0;
     if (r->hdrs != r->ihdrs) {
         free(r->hdrs);
         free(r->offs);
@@ -380,12 +408,14 @@ req_release(struct nd_http *h, struct ireq *r)
     free(r);
 }
 
-/* Room for n more bytes plus a NUL. */
+/* Room for n more bytes plus a NUL. -1 on OOM, or past max_body_memory
+ * (r->over_mem). Only while r is parsed (r->http is alive). */
 static int
 req_reserve(struct ireq *r, size_t n)
 {
-    size_t  cap;
-    char   *p;
+    struct nd_http *h = r->http;
+    size_t          cap;
+    char           *p;
 
     if (r->cap - r->len > n) {
         return 0;
@@ -393,6 +423,11 @@ req_reserve(struct ireq *r, size_t n)
     cap = r->cap * 2;
     while (cap - r->len <= n) {
         cap *= 2;
+    }
+    if (h->conf.max_body_memory > 0
+        && (int64_t) (h->body_mem - r->acct + cap) > h->conf.max_body_memory) {
+        r->over_mem = 1;
+        return -1;
     }
     if (r->buf == r->ibuf) {
         p = malloc(cap);
@@ -407,6 +442,8 @@ req_reserve(struct ireq *r, size_t n)
     }
     r->buf = p;
     r->cap = cap;
+    h->body_mem += cap - r->acct;
+    r->acct = cap;
     return 0;
 }
 
@@ -701,16 +738,66 @@ phase_tv(const struct nd_http *h, int phase)
     return tv->tv_usec < 0 ? NULL : tv;
 }
 
+static int64_t
+mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* When the body being read must be complete by, at the least, under
+ * body_min_rate (Apache mod_reqtimeout's MinRate): body_timeout_ms of grace after
+ * the headers, plus one second per body_min_rate bytes received. INT64_MAX when
+ * off. A trickle that always makes some progress (1 byte/s) never trips the
+ * between-reads timeout; this cuts it off. */
+static int64_t
+body_deadline_us(const struct nd_conn *c)
+{
+    const struct nd_http *h = c->http;
+    const struct ireq    *r = c->req;
+    int64_t               got;
+
+    if (r == NULL || !r->headers_done || h->conf.body_min_rate <= 0
+        || h->conf.body_timeout_ms <= 0) {
+        return INT64_MAX;
+    }
+    got = (int64_t) (r->len - r->body_off);
+    return r->req.start_us + h->conf.body_timeout_ms * 1000
+           + got / h->conf.body_min_rate * 1000000
+           + got % h->conf.body_min_rate * 1000000 / h->conf.body_min_rate;
+}
+
 static void
 timer_set(struct nd_conn *c, int phase)
 {
     const struct timeval *tv;
+    struct timeval        left;
 
     if (phase == c->tphase) {
         return;
     }
     c->tphase = phase;
     tv = phase_tv(c->http, phase);
+    if (phase == T_IDLE) {
+        struct timeval now;
+        event_base_gettimeofday_cached(c->http->base, &now);
+        c->idle_since = (int64_t) now.tv_sec * 1000000 + now.tv_usec;
+    } else if (phase == T_BODY && tv != NULL) {
+        int64_t d = body_deadline_us(c);
+        if (d != INT64_MAX) {
+            int64_t us = d - mono_us();
+            if (us < 0) {
+                us = 0;
+            }
+            if (us < (int64_t) tv->tv_sec * 1000000 + tv->tv_usec) {
+                left.tv_sec = (time_t) (us / 1000000);
+                left.tv_usec = (suseconds_t) (us % 1000000);
+                tv = &left;
+            }
+        }
+    }
     if (tv == NULL) {
         event_del(&c->tev);
     } else {
@@ -1099,7 +1186,28 @@ cb_error(struct nd_conn *c, int status, const char *msg)
     return -1;
 }
 
-#define OOM(c) cb_error((c), 500, "Internal Server Error: out of memory")
+/* A req_reserve that failed: past max_body_memory (503, the client may retry),
+ * or malloc (500). */
+static int
+mem_error(struct nd_conn *c)
+{
+    struct nd_http *h = c->http;
+    time_t          now;
+
+    if (c->req == NULL || !c->req->over_mem) {
+        return cb_error(c, 500, "Internal Server Error: out of memory");
+    }
+    now = time(NULL);
+    if (now != h->mem_log_sec) {
+        h->mem_log_sec = now;
+        nd_log(ND_LOG_WARN, NULL, "max_body_memory (%lld bytes) reached by request buffers in "
+               "flight: answering 503", (long long) h->conf.max_body_memory);
+    }
+    return cb_error(c, 503, "Service Unavailable: the server holds too much request data in "
+                    "flight (max_body_memory); retry later");
+}
+
+#define OOM(c) mem_error(c)
 
 static int
 on_message_begin(llhttp_t *p)
@@ -1270,15 +1378,6 @@ on_header_value_complete(llhttp_t *p)
         }
     }
     return 0;
-}
-
-static int64_t
-mono_us(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int
@@ -1647,8 +1746,15 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
     c->busy++;
     switch (phase) {
     case T_HEADER:
-    case T_BODY:
         conn_fail(c, 408, "Request Timeout");
+        break;
+    case T_BODY:
+        if (mono_us() >= body_deadline_us(c)) {
+            conn_fail(c, 408, "Request Timeout: the request body came slower than "
+                      "client_body_min_rate");
+        } else {
+            conn_fail(c, 408, "Request Timeout");
+        }
         break;
     case T_FIRST:
     case T_IDLE:
@@ -1692,6 +1798,36 @@ conn_new(struct nd_http *h, int fd, const struct sockaddr_storage *peer)
     h->nconns++;
     conn_update(c);
     return c;
+}
+
+/* Closes the keep-alive connection that has been idle the longest, to make room
+ * for a new client (nginx reuses such connections the same way). Only one
+ * that has answered a request and waits for the next: a client that connected
+ * and sent nothing yet keeps its header timeout. 0, or -1 when there is none. */
+static int
+shed_idle(struct nd_http *h)
+{
+    struct nd_conn *c, *best = NULL;
+    time_t          now;
+
+    for (c = h->conns; c != NULL; c = c->next) {
+        if (c->tphase == T_IDLE && c->busy == 0 && (best == NULL
+                                                    || c->idle_since < best->idle_since)) {
+            best = c;
+        }
+    }
+    if (best == NULL) {
+        return -1;
+    }
+    conn_close(best);
+    conn_maybe_free(best);
+    now = time(NULL);
+    if (now != h->shed_log_sec) {
+        h->shed_log_sec = now;
+        nd_log(ND_LOG_WARN, NULL, "out of connections (max_connections %d, or descriptors): "
+               "closing idle keep-alive connections for new clients", h->conf.max_connections);
+    }
+    return 0;
 }
 
 /* Over max_connections: a canned 503, best effort, never blocking. */
@@ -1744,8 +1880,13 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
     struct listener *l = arg;
     struct nd_http  *h = l->http;
+    int              n, err;
 
-    for (;;) {
+    /* At most ACCEPT_BURST per wake-up: the listener is shared by every worker and
+     * the one that drained it until EAGAIN took a whole burst of new connections
+     * (wrk's 50) while the others slept. The event is level-triggered: what is
+     * left is taken on the next loop turn, by this worker or another. */
+    for (n = 0; n < ACCEPT_BURST; n++) {
         struct sockaddr_storage ss;
         socklen_t               sl = sizeof(ss);
         int                     fd;
@@ -1754,7 +1895,11 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
         if (fd == -1) {
             struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 
-            switch (errno) {
+            err = errno;
+            if ((err == EMFILE || err == ENFILE) && shed_idle(h) == 0) {
+                continue;   /* a descriptor is free again */
+            }
+            switch (err) {
             case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
             case EWOULDBLOCK:
@@ -1776,7 +1921,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
             case ENOMEM:
                 if (time(NULL) != h->emfile_log_sec) {
                     h->emfile_log_sec = time(NULL);
-                    nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd "
+                    nd_log_errno(ND_LOG_ERROR, NULL, err, "accept4() failed on listener fd "
                                  "%d: pausing accepts for %d ms", lfd, ACCEPT_PAUSE_MS);
                 }
                 listeners_enable(h, 0);
@@ -1784,18 +1929,28 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
                 evtimer_add(&h->pause_ev, &tv);
                 return;
             default:
-                nd_log_errno(ND_LOG_ERROR, NULL, errno, "accept4() failed on listener fd %d",
+                nd_log_errno(ND_LOG_ERROR, NULL, err, "accept4() failed on listener fd %d",
                              lfd);
                 return;
             }
         }
-        if (h->conf.max_connections > 0 && h->nconns >= h->conf.max_connections) {
+        if (h->conf.max_connections > 0 && h->nconns >= h->conf.max_connections
+            && shed_idle(h) == -1) {
             refuse(h, fd);
             continue;
         }
         if (conn_new(h, fd, &ss) == NULL) {
             nd_log(ND_LOG_ERROR, NULL, "out of memory accepting a connection");
             close(fd);
+            continue;
+        }
+        if (h->conf.accept_yield != NULL && h->conf.accept_yield(h->nconns, h->conf.yield_arg)) {
+            struct timeval tv = { 0, ACCEPT_YIELD_MS * 1000 };
+
+            listeners_enable(h, 0);
+            h->accept_paused = 1;
+            evtimer_add(&h->pause_ev, &tv);
+            return;
         }
     }
 }
@@ -2169,6 +2324,21 @@ int
 nd_http_nconns(const struct nd_http *http)
 {
     return http->nconns;
+}
+
+size_t
+nd_http_body_memory(const struct nd_http *http)
+{
+    return http->body_mem;
+}
+
+size_t
+nd_http_take_freed(struct nd_http *http)
+{
+    size_t n = http->freed;
+
+    http->freed = 0;
+    return n;
 }
 
 void

@@ -2,15 +2,16 @@
  * HTTP/1.1 server connections on llhttp (our own layer, not evhttp).
  *
  * Worker only, on the worker's event_base. Accepts on inherited listener fds
- * (accept4 until EAGAIN), parses with llhttp in strict mode, and hands each
+ * (a few accept4 per wake-up), parses with llhttp in strict mode, and hands each
  * complete request (headers + whole body, capped) to one callback. The
  * callback answers now or later with nd_http_respond(); pipelined requests are
  * answered in order (the parser is paused while a response is pending).
  *
  * Errors the layer answers itself, plain text, then close:
- *   400 parse error / missing Host on 1.1, 408 header or body timeout,
- *   413 body > max_body_size, 414 target > max_url_size,
- *   431 headers > max_header_size, 503 over max_connections.
+ *   400 parse error / missing Host on 1.1, 408 header or body timeout (or a
+ *   body slower than body_min_rate), 413 body > max_body_size, 414 target >
+ *   max_url_size, 431 headers > max_header_size, 503 over max_connections
+ *   (no idle keep-alive connection to close) or over max_body_memory.
  */
 #ifndef ND_HTTP_H
 #define ND_HTTP_H
@@ -41,8 +42,19 @@ struct nd_http_conf {
     int64_t max_body_size;          /* bytes -> 413 (the layer-wide cap; apps may lower) */
     int64_t header_timeout_ms;      /* first byte to end of headers -> 408 */
     int64_t body_timeout_ms;        /* between body reads -> 408 */
+    int64_t body_min_rate;          /* bytes/s a body must average once body_timeout_ms
+                                       of grace are over (Apache MinRate) -> 408; 0 = off */
+    int64_t max_body_memory;        /* bytes of request buffers (target, headers, body)
+                                       held per worker, parsed or with the owner -> 503
+                                       for the request that would go past it; 0 = off */
     int64_t keepalive_timeout_ms;   /* idle between requests -> silent close */
-    int     max_connections;        /* open connections per worker -> 503 + close */
+    int     max_connections;        /* open connections per worker: an idle keep-alive
+                                       one is closed to make room, else 503 + close */
+    /* Or NULL: asked after each accepted connection with the open count; 1 = other
+     * workers are much less loaded, so stop accepting for a moment (ms) and let
+     * them take the next ones. */
+    int   (*accept_yield)(int nconns, void *arg);
+    void   *yield_arg;
     nd_http_done_cb on_done;        /* or NULL */
     void           *done_arg;
 };
@@ -121,6 +133,11 @@ int nd_http_stream_end(struct nd_req *req);
 void nd_http_drain(struct nd_http *http, void (*done)(void *arg), void *arg);
 
 int nd_http_nconns(const struct nd_http *http);
+/* Bytes of request buffers held now (what max_body_memory bounds). */
+size_t nd_http_body_memory(const struct nd_http *http);
+/* Bytes of big request buffers freed since the last call (to decide on a
+ * malloc_trim). */
+size_t nd_http_take_freed(struct nd_http *http);
 /* Closes every connection. Not from this layer's callbacks. A request still
  * with its owner stays valid (aborted) until nd_http_respond() returns -1. */
 void nd_http_free(struct nd_http *http);

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <llhttp.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "common/ipc.h"
@@ -35,6 +37,10 @@
 
 #define RSS_CHECK_MS 1000
 #define SB_RSS_MS    2000           /* scoreboard RSS refresh */
+#define FD_RESERVE   1024           /* descriptors beyond max_connections: listeners, logs,
+                                       fetch() sockets, ipc, epoll */
+#define TRIM_BYTES   (16u << 20)    /* request buffers freed before a malloc_trim */
+#define MMAP_BYTES   (128 * 1024)   /* malloc's mmap threshold, kept fixed (see main) */
 
 struct worker_proc {
     struct nd_worker  w;            /* first: on_request gets &w */
@@ -94,14 +100,87 @@ on_sb_rss(evutil_socket_t fd, short what, void *arg)
     struct nd_sb_slot  *s = nd_sb_my_slot();
     size_t              dead = nd_js_graveyard_bytes();
 
+    if (p->w.http != NULL && nd_http_take_freed(p->w.http) >= TRIM_BYTES) {
+        malloc_trim(0);     /* request bodies were freed: give the pages back */
+    }
     if (s != NULL) {
         s->rss = nd_sys_rss(0);
+        if (p->w.http != NULL) {
+            s->conns = nd_http_nconns(p->w.http);
+        }
     }
     if (dead > GRAVEYARD_RETIRE_BYTES) {
         char why[128];
         snprintf(why, sizeof(why), "heaps dropped after fatal errors hold %zu KiB", dead / 1024);
         retire(p, why);
     }
+}
+
+/* After each accepted connection (http.c): publishes our count, and asks to
+ * pause accepting when the other ready workers of our generation hold far fewer
+ * (nginx's accept_disabled, relative): the listeners are shared, and without it
+ * the worker that wakes first takes a whole burst of connections. Stale counts
+ * of others are at most too high (they publish on accept), so a worker never
+ * yields to one that is not taking connections for long. */
+static int
+accept_yield(int nconns, void *arg)
+{
+    struct nd_sb_slot *me = nd_sb_my_slot();
+    int64_t            sum = 0;
+    int                i, n = 0;
+
+    if (me == NULL) {
+        return 0;
+    }
+    me->conns = nconns;
+    for (i = 0; i < (int) nd_sb_map->hdr->nslots; i++) {
+        const struct nd_sb_slot *o = &nd_sb_map->slots[i];
+        if (o != me && o->pid > 0 && o->state == ND_SB_READY
+            && o->generation == me->generation) {
+            sum += o->conns;
+            n++;
+        }
+    }
+    return n > 0 && (int64_t) nconns * n > sum * 3 / 2 + 4 * n;
+}
+
+/* The descriptors a worker needs: max_connections plus FD_RESERVE. */
+static rlim_t
+fds_needed(const struct nd_server_conf *sc)
+{
+    return (rlim_t) sc->max_connections + FD_RESERVE;
+}
+
+/* Raises RLIMIT_NOFILE to fit max_connections (nginx's worker_rlimit_nofile):
+ * the soft limit up to the hard one, the hard one too when privileged. 0, or -1
+ * with the limits it could not pass in *have. */
+static int
+raise_nofile(rlim_t need, struct rlimit *have)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, have) == -1) {
+        return -1;
+    }
+    if (have->rlim_cur != RLIM_INFINITY && have->rlim_cur < need) {
+        rl.rlim_cur = need;
+        rl.rlim_max = have->rlim_max != RLIM_INFINITY && have->rlim_max < need
+                      ? need : have->rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+            if (have->rlim_max == RLIM_INFINITY || have->rlim_max <= have->rlim_cur) {
+                return -1;
+            }
+            rl.rlim_cur = have->rlim_max;       /* as far as allowed */
+            rl.rlim_max = have->rlim_max;
+            if (setrlimit(RLIMIT_NOFILE, &rl) == 0) {
+                have->rlim_cur = have->rlim_max;
+            }
+            return -1;
+        }
+        have->rlim_cur = rl.rlim_cur;
+        have->rlim_max = rl.rlim_max;
+    }
+    return 0;
 }
 
 /* A response is out: metrics and the access log. */
@@ -345,7 +424,28 @@ nd_worker_main(const struct nd_worker_args *args)
         nd_log_errno(ND_LOG_WARN, NULL, errno, "cannot start the CPU watchdog timer: cpu_limit "
                      "is checked between bytecode instructions only");
     }
+    /* Big blocks (request bodies, fetch buffers) come from mmap and go back to the
+     * system when freed: a fixed threshold stops glibc from raising it after the
+     * first big free, after which 1 MB bodies piled up in the heap (issue 15: 1.75
+     * GB stayed resident after 2,000 partial uploads closed). */
+    mallopt(M_MMAP_THRESHOLD, MMAP_BYTES);
     memset(&hc, 0, sizeof(hc));
+    hc.max_connections = sc->max_connections;
+    {
+        struct rlimit have;
+
+        if (raise_nofile(fds_needed(sc), &have) == -1) {
+            int fit = have.rlim_cur > 2 * FD_RESERVE ? (int) (have.rlim_cur - FD_RESERVE)
+                                                     : (int) (have.rlim_cur / 2);
+            if (fit < hc.max_connections) {
+                hc.max_connections = fit > 1 ? fit : 1;
+            }
+            nd_log(ND_LOG_WARN, NULL, "RLIMIT_NOFILE is %llu (hard %llu), too low for "
+                   "max_connections %d + %d: serving at most %d connections",
+                   (unsigned long long) have.rlim_cur, (unsigned long long) have.rlim_max,
+                   sc->max_connections, FD_RESERVE, hc.max_connections);
+        }
+    }
     hc.max_header_size = sc->max_header_size;
     hc.max_url_size = sc->max_url_size;
     hc.max_body_size = sc->limits.max_body_size;
@@ -357,10 +457,13 @@ nd_worker_main(const struct nd_worker_args *args)
     hc.header_timeout_ms = sc->client_header_timeout_ms;
     hc.body_timeout_ms = sc->client_body_timeout_ms;
     hc.keepalive_timeout_ms = sc->keepalive_timeout_ms;
-    hc.max_connections = sc->max_connections;
+    hc.body_min_rate = sc->client_body_min_rate;
+    hc.max_body_memory = sc->max_body_memory;
     hc.on_done = on_done;
     hc.done_arg = w;
+    hc.accept_yield = accept_yield;
     w->http = nd_http_new(w->base, &hc, on_request, w);
+    hc.accept_yield = NULL;     /* not for the admin listener below */
     if (w->http == NULL) {
         snprintf(msg, sizeof(msg), "cannot create the HTTP layer");
         goto fail;
@@ -445,9 +548,25 @@ cleanup:
 int
 nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed)
 {
-    duk_context *ctx = NULL;
-    char         msg[1024];
-    int          i, line, nfailed = 0;
+    duk_context  *ctx = NULL;
+    char          msg[1024];
+    int           i, line, nfailed = 0;
+    struct rlimit have;
+
+    /* Here, in the supervisor (still root when started so), the limit is raised
+     * for the workers to inherit. Past what can be had: an error when
+     * max_connections is set in the file (the start refuses the config; a
+     * reload goes on with a warning), else the workers serve fewer. */
+    if (raise_nofile(fds_needed(&conf->server), &have) == -1
+        && conf->server.max_connections_line > 0) {
+        nd_errs_add(errs, conf->path, conf->server.max_connections_line,
+                    "max_connections = %d needs %llu open files per worker, but RLIMIT_NOFILE "
+                    "is %llu (hard limit %llu): raise it (ulimit -n, LimitNOFILE= in "
+                    "nanod.service) or lower max_connections", conf->server.max_connections,
+                    (unsigned long long) fds_needed(&conf->server),
+                    (unsigned long long) have.rlim_cur, (unsigned long long) have.rlim_max);
+        nfailed++;
+    }
 
     for (i = 0; i < conf->napps; i++) {
         const struct nd_app_conf *app = &conf->apps[i];

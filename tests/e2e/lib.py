@@ -274,9 +274,10 @@ class Result:
             " ".join(self.args), self.rc, self.stdout, self.stderr)
 
 
-def run_cli(args, cwd=None, timeout_s=None):
-    """Runs nanod with args to completion; returns a Result (text output)."""
-    argv = [check_binary()] + list(args)
+def run_cli(args, cwd=None, timeout_s=None, wrap=()):
+    """Runs nanod with args to completion; returns a Result (text output). wrap: a
+    command that execs nanod (e.g. ["prlimit", "--nofile=64", "--"])."""
+    argv = list(wrap) + [check_binary()] + list(args)
     p = subprocess.Popen(argv, cwd=cwd, env=server_env(), stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _track(p)
@@ -558,12 +559,14 @@ class Nanod:
     """
 
     def __init__(self, apps, workers=1, listens=1, server_extra=None, args=(),
-                 start=True, ready_timeout=None):
+                 start=True, ready_timeout=None, wrap=(), asan_options=""):
         self.apps = apps
         self.workers = workers
         self.nlisten = listens
         self.server_extra = server_extra or {}
         self.extra_args = list(args)
+        self.wrap = list(wrap)              # a command that execs nanod (same pid)
+        self.asan_options = asan_options    # appended to ASAN_OPTIONS
         self.ready_timeout = ready_timeout or READY_TIMEOUT
         self.proc = None
         self.dir = None
@@ -612,9 +615,13 @@ class Nanod:
             except FileNotFoundError:
                 pass
             self._stderr = open(os.path.join(self.dir, "stderr.txt"), "wb")
-            argv = [check_binary(), "-c", self.config_path] + [
+            argv = self.wrap + [check_binary(), "-c", self.config_path] + [
                 a.replace("{dir}", self.dir) for a in self.extra_args]
-            self.proc = subprocess.Popen(argv, cwd=self.dir, env=server_env(),
+            env = server_env()
+            if self.asan_options:
+                env["ASAN_OPTIONS"] = ":".join(
+                    x for x in (env.get("ASAN_OPTIONS"), self.asan_options) if x)
+            self.proc = subprocess.Popen(argv, cwd=self.dir, env=env,
                                          stdin=subprocess.DEVNULL, stdout=self._stderr,
                                          stderr=subprocess.STDOUT, start_new_session=True)
             try:

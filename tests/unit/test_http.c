@@ -236,8 +236,9 @@ on_request(struct nd_req *req, void *arg)
         respond_checked(req, 42, NULL, 0, "x", 1);
     } else if (strcmp(req->target, "/stats") == 0) {
         char b[96];
-        int  n = snprintf(b, sizeof(b), "aborted=%d waited=%d conns=%d", g_srv.aborted,
-                          g_srv.waited_writable, nd_http_nconns(g_srv.http));
+        int  n = snprintf(b, sizeof(b), "aborted=%d waited=%d conns=%d bodymem=%zu",
+                          g_srv.aborted, g_srv.waited_writable, nd_http_nconns(g_srv.http),
+                          nd_http_body_memory(g_srv.http));
         respond_checked(req, 200, NULL, 0, b, (size_t) n);
     } else {
         echo(req);
@@ -1381,14 +1382,15 @@ T_CASE(max_connections_503)
 
     memset(&s, 0, sizeof(s));
     conf.max_connections = 2;
+    conf.header_timeout_ms = 10000;
     T_EQ_INT(server_start(&s, &conf), 0);
+    /* Two connections in the middle of a request (not idle keep-alive ones, which
+     * would be closed to make room): the third is refused. */
     for (i = 0; i < 2; i++) {
         T_EQ_INT(cli_open(&c[i], s.port, 3000), 0);
-        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
-        T_EQ_INT(cli_read(&c[i], &r, 0), 0);
-        T_EQ_INT(r.status, 200);
-        resp_free(&r);
+        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n"), 0);
     }
+    usleep(100 * 1000);
     T_EQ_INT(cli_open(&c[2], s.port, 3000), 0);
     T_EQ_INT(cli_read(&c[2], &r, 0), 0);
     T_EQ_INT(r.status, 503);
@@ -1403,6 +1405,171 @@ T_CASE(max_connections_503)
     resp_free(&r);
     cli_close(&c[1]);
     T_EQ_INT(server_stop(&s), 0);
+}
+
+/* Issue 15 item 2: a body trickling in (one byte every 100 ms: progress within
+ * every body_timeout_ms, so the between-reads timer never fires) is cut off once
+ * its average falls under body_min_rate after body_timeout_ms of grace. A body at
+ * a fair rate, as slow in total, passes. */
+T_CASE(body_min_rate)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          c;
+    struct resp         r;
+    struct timeval      t0, t1;
+    int                 i, ms;
+
+    memset(&s, 0, sizeof(s));
+    conf.body_timeout_ms = 300;
+    conf.body_min_rate = 100;       /* bytes/s */
+    T_EQ_INT(server_start(&s, &conf), 0);
+    T_EQ_INT(cli_open(&c, s.port, 5000), 0);
+    gettimeofday(&t0, NULL);
+    T_EQ_INT(cli_sends(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n"), 0);
+    for (i = 0; i < 30; i++) {
+        usleep(100 * 1000);
+        if (cli_sends(&c, "z") != 0) {
+            break;
+        }
+        if (poll(&(struct pollfd) { c.fd, POLLIN, 0 }, 1, 0) == 1) {
+            break;      /* answered */
+        }
+    }
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    gettimeofday(&t1, NULL);
+    ms = (int) ((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000);
+    T_EQ_INT(r.status, 408);
+    T_TRUE(has(&r, "client_body_min_rate"));
+    T_TRUE(ms >= 300 && ms < 2000);
+    resp_free(&r);
+    cli_close(&c);
+
+    /* 50 bytes in 5 pieces over ~500 ms: above 100 bytes/s once the grace is over. */
+    T_EQ_INT(cli_open(&c, s.port, 5000), 0);
+    T_EQ_INT(cli_sends(&c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 50\r\n\r\n"), 0);
+    for (i = 0; i < 5; i++) {
+        usleep(100 * 1000);
+        T_EQ_INT(cli_sends(&c, "0123456789"), 0);
+    }
+    T_EQ_INT(cli_read(&c, &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    resp_free(&r);
+    cli_close(&c);
+    T_EQ_INT(server_stop(&s), 0);
+}
+
+/* Issue 15 item 9: request buffers in flight are bounded per worker: past
+ * max_body_memory the request that would grow them gets 503; closing the others
+ * gives the memory back (the layer's count returns to 0). */
+T_CASE(max_body_memory)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          c[4];
+    struct resp         r;
+    char               *part = malloc(30000);
+    int                 i, ok = 0, refused = 0;
+
+    memset(&s, 0, sizeof(s));
+    memset(part, 'p', 30000);
+    conf.max_body_memory = 200 * 1024;
+    conf.body_timeout_ms = 5000;
+    T_EQ_INT(server_start(&s, &conf), 0);
+    /* Each announces 60000 bytes (one 80 KiB buffer): two fit, the others do not. */
+    for (i = 0; i < 4; i++) {
+        T_EQ_INT(cli_open(&c[i], s.port, 3000), 0);
+        T_EQ_INT(cli_sends(&c[i], "POST /raw HTTP/1.1\r\nHost: a\r\nContent-Length: 60000"
+                           "\r\n\r\n"), 0);
+        T_EQ_INT(cli_send(&c[i], part, 30000), 0);
+        usleep(50 * 1000);
+    }
+    for (i = 0; i < 4; i++) {
+        if (poll(&(struct pollfd) { c[i].fd, POLLIN, 0 }, 1, 200) == 1) {
+            T_EQ_INT(cli_read(&c[i], &r, 0), 0);
+            T_EQ_INT(r.status, 503);
+            T_TRUE(has(&r, "max_body_memory"));
+            resp_free(&r);
+            refused++;
+        } else {
+            ok++;
+        }
+    }
+    T_EQ_INT(ok, 2);
+    T_EQ_INT(refused, 2);
+    /* The two held ones complete normally. */
+    for (i = 0; i < 4; i++) {
+        if (poll(&(struct pollfd) { c[i].fd, POLLIN, 0 }, 1, 0) == 0) {
+            T_EQ_INT(cli_send(&c[i], part, 30000), 0);
+            T_EQ_INT(cli_read(&c[i], &r, 0), 0);
+            T_EQ_INT(r.status, 200);
+            T_EQ_INT((int) r.body_len, 60000);
+            resp_free(&r);
+        }
+        cli_close(&c[i]);
+    }
+    usleep(50 * 1000);
+    T_EQ_INT(exchange(s.port, "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+    T_TRUE(has(&r, "bodymem=0"));
+    resp_free(&r);
+    free(part);
+    T_EQ_INT(server_stop(&s), 0);
+}
+
+/* Issue 15 item 11: at max_connections (or out of descriptors), the keep-alive
+ * connection idle the longest is closed for the new client instead of a 503
+ * (or a hang in the backlog). */
+static void
+shed_case(int by_emfile)
+{
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          c[3];
+    struct resp         r;
+    int                 i;
+
+    memset(&s, 0, sizeof(s));
+    conf.keepalive_timeout_ms = 10000;
+    if (by_emfile) {
+        s.nofile_extra = 2;
+    } else {
+        conf.max_connections = 2;
+    }
+    T_EQ_INT(server_start(&s, &conf), 0);
+    usleep(50 * 1000);
+    for (i = 0; i < 2; i++) {
+        T_EQ_INT(cli_open(&c[i], s.port, 3000), 0);
+        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+        T_EQ_INT(cli_read(&c[i], &r, 0), 0);
+        T_EQ_INT(r.status, 200);
+        resp_free(&r);
+        usleep(20 * 1000);      /* c[0] is idle longer */
+    }
+    T_EQ_INT(cli_open(&c[2], s.port, 3000), 0);
+    T_EQ_INT(cli_sends(&c[2], "GET /third HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c[2], &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    T_TRUE(has(&r, "target=/third\n"));
+    resp_free(&r);
+    T_TRUE(cli_eof(&c[0]));             /* the oldest idle one made room */
+    T_EQ_INT(cli_sends(&c[1], "GET /second HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
+    T_EQ_INT(cli_read(&c[1], &r, 0), 0);
+    T_EQ_INT(r.status, 200);
+    resp_free(&r);
+    for (i = 0; i < 3; i++) {
+        cli_close(&c[i]);
+    }
+    T_EQ_INT(server_stop(&s), 0);
+}
+
+T_CASE(max_connections_sheds_idle_keepalive)
+{
+    shed_case(0);
+}
+
+T_CASE(emfile_sheds_idle_keepalive)
+{
+    shed_case(1);
 }
 
 T_CASE(drain)
@@ -1472,15 +1639,16 @@ T_CASE(emfile_pauses_accepting)
 
     memset(&s, 0, sizeof(s));
     conf.keepalive_timeout_ms = 10000;
+    conf.header_timeout_ms = 10000;
     s.nofile_extra = 2;
     T_EQ_INT(server_start(&s, &conf), 0);
     usleep(50 * 1000);
+    /* Two connections mid-request hold the descriptors (idle keep-alive ones would
+     * be closed to make room: emfile_sheds_idle_keepalive). */
     for (i = 0; i < 2; i++) {
         T_EQ_INT(cli_open(&c[i], s.port, 3000), 0);
-        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
-        T_EQ_INT(cli_read(&c[i], &r, 0), 0);
-        T_EQ_INT(r.status, 200);
-        resp_free(&r);
+        T_EQ_INT(cli_sends(&c[i], "GET / HTTP/1.1\r\nHost: a\r\n"), 0);
+        usleep(50 * 1000);
     }
     /* No descriptor left: this one waits in the backlog (accept4: EMFILE). */
     T_EQ_INT(cli_open(&c[2], s.port, 400), 0);
@@ -1847,5 +2015,9 @@ main(void)
     T_RUN(drain);
     T_RUN(free_with_live_connections);
     T_RUN(emfile_pauses_accepting);
+    T_RUN(max_connections_sheds_idle_keepalive);
+    T_RUN(body_min_rate);
+    T_RUN(max_body_memory);
+    T_RUN(emfile_sheds_idle_keepalive);
     return T_DONE();
 }
