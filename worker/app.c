@@ -473,6 +473,30 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
 }
 
 int
+nd_app_charge(struct nd_app *app, double rq_id, int64_t us, int over)
+{
+    struct nd_rq     *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    int64_t           limit = app->conf->limits.cpu_limit_ms * 1000;
+    struct nd_sb_app *m;
+    char              detail[64];
+
+    if (rq == NULL || rq->app != app) {
+        return 0;
+    }
+    rq->cpu_us += us;
+    if (limit <= 0 || (!over && rq->cpu_us <= limit)) {
+        return 0;
+    }
+    m = nd_sb_my_app(app->conf->sb_index);
+    if (m != NULL) {
+        m->kill_cpu++;
+    }
+    snprintf(detail, sizeof(detail), "cpu_limit = %lld ms", (long long) (limit / 1000));
+    heap_broken(app, "cpu_limit exceeded", detail, rq);
+    return -1;
+}
+
+int
 nd_app_rq_live(struct nd_app *app, double id)
 {
     struct nd_rq *rq = rq_find(app->w, id);

@@ -95,6 +95,12 @@ void nd_app_handle(struct nd_app *app, struct nd_req *req);
  */
 int nd_app_enter(struct nd_app *app, double rq_id, int nargs);
 
+/* CPU time us spent off the event loop for request rq_id (crypto_job.c):
+ * charged to it. Past its cpu_limit (or when over: the work stopped at its
+ * budget) the heap breaks as when JS runs too long (503, heap discarded) and
+ * -1 is returned; else 0 (also when rq_id is no live request). */
+int nd_app_charge(struct nd_app *app, double rq_id, int64_t us, int over);
+
 /* The app's heap, loaded now if needed (as for a request): for work that does
  * not come from a request (scheduled events). NULL with msg on failure. */
 struct nd_js *nd_app_load(struct nd_app *app, char *msg, size_t size);

@@ -1,0 +1,37 @@
+/*
+ * Long crypto work off the event loop: RSA key generation and PBKDF2 run on
+ * one job thread per worker process (created on first use), and their result
+ * settles the caller's promise from the event loop (lib.cryptoDone), like a
+ * fetch() completion. The thread's CPU time is charged to the request that
+ * asked (nd_app_charge); the job stops once it has used what is left of that
+ * request's cpu_limit, and the request then fails as any cpu_limit breach.
+ * A heap that has no app (tests/js) runs the work inline instead.
+ * Worker only.
+ */
+#ifndef ND_JS_CRYPTO_JOB_H
+#define ND_JS_CRYPTO_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "duktape.h"
+
+/*
+ * native.crypto("job", id, io, op, args) -> the result now (inline), or undefined
+ * when queued: lib.cryptoDone(id, errorOrUndefined, result) follows.
+ *   op "pbkdf2": args [ hash, password, salt, iterations, bytes ] -> ArrayBuffer
+ *   op "rsa":    args [ modulusBits, publicExponent ] -> [ pkcs8, spki ]
+ */
+duk_ret_t nd_crypto_job_native(duk_context *ctx);
+
+/* The work itself (bind_crypto.c), thread-safe. keep_going (may be NULL) is
+ * polled now and then; returning 0 stops the work (-1). 0 or -1. */
+int nd_crypto_pbkdf2(const char *hash, const unsigned char *pw, size_t pwlen,
+                     const unsigned char *salt, size_t slen, uint32_t iter, unsigned char *out,
+                     size_t olen, int (*keep_going)(void *arg), void *arg);
+/* *priv (PKCS#8 DER) and *pub (SPKI DER) are malloc'd: the caller frees. */
+int nd_crypto_rsa_generate(unsigned bits, const unsigned char *e, size_t elen,
+                           unsigned char **priv, size_t *priv_len, unsigned char **pub,
+                           size_t *pub_len, int (*keep_going)(void *arg), void *arg);
+
+#endif
