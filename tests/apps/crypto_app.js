@@ -101,6 +101,9 @@ var ops = {
     },
     /* {alg, usages} -> {privateKey (pkcs8), publicKey (spki)} */
     generate: function (q) {
+        if (Array.isArray(q.alg.publicExponent)) {
+            q.alg.publicExponent = new Uint8Array(q.alg.publicExponent);
+        }
         return S.generateKey(q.alg, true, q.usages).then(function (kp) {
             return Promise.all([S.exportKey("pkcs8", kp.privateKey),
                                 S.exportKey("spki", kp.publicKey)]);
