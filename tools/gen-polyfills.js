@@ -67,6 +67,59 @@ var GROUPS = [
                      "atanh"],
             "Symbol": ["asyncIterator"]
         }
+    },
+    {
+        /* The methods live on the prototype all typed arrays share (Duktape
+         * has one; reached as Uint8Array.prototype.__proto__), from/of on
+         * core-js's TypedArray that becomes each constructor's prototype. */
+        file: "es-typed",
+        what: "ES2015-ES2023 typed array methods and iteration",
+        modules: [
+            "es.typed-array.at", "es.typed-array.copy-within", "es.typed-array.every",
+            "es.typed-array.fill", "es.typed-array.filter", "es.typed-array.find",
+            "es.typed-array.find-index", "es.typed-array.find-last",
+            "es.typed-array.find-last-index", "es.typed-array.for-each", "es.typed-array.from",
+            "es.typed-array.includes", "es.typed-array.index-of", "es.typed-array.iterator",
+            "es.typed-array.join", "es.typed-array.last-index-of", "es.typed-array.map",
+            "es.typed-array.of", "es.typed-array.reduce", "es.typed-array.reduce-right",
+            "es.typed-array.reverse", "es.typed-array.slice", "es.typed-array.some",
+            "es.typed-array.sort", "es.typed-array.to-locale-string",
+            "es.typed-array.to-reversed", "es.typed-array.to-sorted",
+            "es.typed-array.to-string", "es.typed-array.with"
+        ],
+        props: {
+            "Uint8Array.prototype.__proto__": [
+                "at", "copyWithin", "every", "fill", "filter", "find", "findIndex", "findLast",
+                "findLastIndex", "forEach", "includes", "indexOf", "join", "lastIndexOf", "map",
+                "reduce", "reduceRight", "reverse", "slice", "some", "sort", "toLocaleString",
+                "toReversed", "toSorted", "with", "entries", "keys", "values", "@@iterator",
+                "toString"
+            ],
+            "Int8Array": ["from", "of"],
+            "Uint8Array": ["from", "of"],
+            "Uint8ClampedArray": ["from", "of"],
+            "Int16Array": ["from", "of"],
+            "Uint16Array": ["from", "of"],
+            "Int32Array": ["from", "of"],
+            "Uint32Array": ["from", "of"],
+            "Float32Array": ["from", "of"],
+            "Float64Array": ["from", "of"]
+        }
+    },
+    {
+        file: "es-modern",
+        what: "ES2023-ES2024 methods: Array toSorted/toReversed/toSpliced/with, "
+            + "Object.groupBy, String matchAll/isWellFormed/toWellFormed",
+        modules: ["es.array.to-reversed", "es.array.to-sorted", "es.array.to-spliced",
+                  "es.array.with", "es.object.group-by", "es.symbol.match-all",
+                  "es.string.match-all", "es.string.is-well-formed",
+                  "es.string.to-well-formed"],
+        props: {
+            "Array.prototype": ["toReversed", "toSorted", "toSpliced", "with"],
+            "Object": ["groupBy"],
+            "Symbol": ["matchAll"],
+            "String.prototype": ["matchAll", "isWellFormed", "toWellFormed"]
+        }
     }
 ];
 

@@ -57,7 +57,7 @@ var PRELUDE = "(function () {\n"
     + "})();\n";
 
 /*
- * import(x) left by esbuild (x not a bundled module, or not a literal):
+ * Syntax ES5 lacks that preset-env leaves alone. import(x) left by esbuild (x not a bundled module, or not a literal):
  * ES5 has no such syntax, so the whole app would fail to parse. It becomes a
  * rejected promise saying why, at run time, only where it is reached
  * (hono/logger probes `await import("cloudflare:workers")` and copes).
@@ -68,6 +68,12 @@ function dynamicImport(api) {
     return {
         name: "nanod-dynamic-import",
         visitor: {
+            /* 10n: Duktape has no BigInt literal; BigInt("10") is nanod's
+             * BigInt, which keeps the digits and refuses arithmetic. */
+            BigIntLiteral: function (p) {
+                p.replaceWith(t.callExpression(t.identifier("BigInt"),
+                                               [t.stringLiteral(p.node.value)]));
+            },
             CallExpression: function (p) {
                 if (p.node.callee.type !== "Import") {
                     return;

@@ -602,9 +602,7 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
         duk_pop(ctx);
     }
     duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
-    js->codegen = 1;            /* eval/new Function: only while the script loads */
     rc = nd_js_pcall(js, 0, LOAD_BUDGET_US);
-    js->codegen = 0;
     if (rc != 0) {
         if (rc == -1 && !js->timed_out && !js->mem_exceeded) {
             char m[1024], stack[2048];

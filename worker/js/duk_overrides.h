@@ -16,13 +16,15 @@ extern int nd_js_exec_timeout_check(void *udata);
 #define DUK_USE_EXEC_TIMEOUT_CHECK(udata) nd_js_exec_timeout_check((udata))
 
 /* eval() / new Function(): our patched duktape.c calls this first (see the
- * Makefile). nd_js_codegen_allowed(heap udata) is 0 at request time. */
+ * Makefile). nd_js_codegen_allowed(heap udata) is 0 for app code, at load
+ * and at request time alike (as on Workers: a library's feature detection at
+ * load must see what it will get later, zod's does). */
 extern int nd_js_codegen_allowed(void *udata);
 #define ND_CODEGEN_CHECK(thr) do { \
         if (!nd_js_codegen_allowed((thr)->heap->heap_udata)) { \
             (void) duk_error((duk_context *) (thr), DUK_ERR_EVAL_ERROR, "%s", \
                              "code generation from strings (eval, new Function) is " \
-                             "disallowed at request time; do it while the script loads"); \
+                             "disallowed, as on Cloudflare Workers"); \
         } \
     } while (0)
 

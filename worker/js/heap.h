@@ -22,7 +22,7 @@ struct nd_js {
     int64_t      t0_wall_us;    /* monotonic clock (nd_sys_now_us) at its start */
     int          timed_out;     /* the deadline fired during the current call */
     int          mem_exceeded;  /* an allocation was refused during the current call */
-    int          codegen;       /* eval/new Function allowed (while a script loads) */
+    int          codegen;       /* eval/new Function allowed (app code: never) */
     int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
     jmp_buf     *jb;            /* the active nd_js_pcall's recovery point, or NULL */
     void        *owner;         /* borrowed: struct nd_app * */

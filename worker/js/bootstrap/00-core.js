@@ -134,7 +134,7 @@ function (native, global, lib) {
     lazy("blob", ["Blob", "File", "FormData"]);
     lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
     lazy("clone", ["structuredClone"]);
-    lazy("core-globals", ["queueMicrotask", "atob", "btoa"]);
+    lazy("core-globals", ["queueMicrotask", "atob", "btoa", "navigator", "BigInt"]);
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
      * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;
      * it keeps nothing in the heap (lib.require runs it again to unstub). */

@@ -1,6 +1,7 @@
 /*
- * atob, btoa and queueMicrotask: globals of bootstrap/00-core.js, loaded on
- * first touch (few apps use them; eager, they cost every heap ~2 KB).
+ * atob, btoa, queueMicrotask, navigator and BigInt: globals of
+ * bootstrap/00-core.js, loaded on first touch (few apps use them; eager,
+ * they cost every heap ~2 KB).
  */
 function (native, global, lib) {
     "use strict";
@@ -37,4 +38,75 @@ function (native, global, lib) {
         }
         return r;
     });
+
+    /* As on Workers: libraries that look for Workers (hono's getRuntimeKey)
+     * take their Workers path. One isolate thread per request. */
+    lib.define(global, "navigator", { userAgent: "Cloudflare-Workers", hardwareConcurrency: 1 });
+
+    /*
+     * BigInt: Duktape has no BigInt type. This one exists so libraries that
+     * build BigInt constants at load (zod) load; BigInt(v) keeps v's decimal
+     * digits and prints them, and everything needing real BigInt arithmetic
+     * (operators through valueOf, asIntN, JSON) throws a TypeError that
+     * says so. typeof is "object".
+     */
+    var LIMIT = "BigInt arithmetic is not supported by nanod's JavaScript engine (Duktape "
+        + "has no BigInt type): only BigInt(value) and its toString() work";
+    function BigInt(value) {
+        var s = value, self;
+        if (this instanceof BigInt) {
+            throw new TypeError("BigInt is not a constructor");
+        }
+        if (value instanceof BigInt) {
+            return value;
+        }
+        if (typeof value === "boolean") {
+            s = value ? "1" : "0";
+        } else if (typeof value === "number") {
+            if (value !== Math.floor(value) || !isFinite(value)) {
+                throw new RangeError("The number " + value + " cannot be converted to a BigInt "
+                                     + "because it is not an integer");
+            }
+            if (Math.abs(value) > 9007199254740991) {
+                throw new TypeError(LIMIT + " (number beyond 2^53: " + value + ")");
+            }
+            s = String(value === 0 ? 0 : value);
+        } else if (typeof value === "string") {
+            s = value.replace(/^\s+|\s+$/g, "");
+            if (s === "") {
+                s = "0";
+            }
+            if (!/^[-+]?[0-9]+$/.test(s)) {
+                throw new SyntaxError("Cannot convert " + value + " to a BigInt");
+            }
+            s = s.replace(/^\+/, "").replace(/^(-?)0+(?=[0-9])/, "$1");
+            if (s === "-0") {
+                s = "0";
+            }
+        } else {
+            throw new TypeError("Cannot convert " + String(value) + " to a BigInt");
+        }
+        self = Object.create(BigInt.prototype);
+        Object.defineProperty(self, "_digits", { value: s });
+        return self;
+    }
+    function limit() {
+        throw new TypeError(LIMIT);
+    }
+    lib.define(BigInt.prototype, "toString", function toString(radix) {
+        if (radix !== undefined && Number(radix) !== 10) {
+            limit();
+        }
+        return this._digits;
+    });
+    lib.define(BigInt.prototype, "toLocaleString", function toLocaleString() {
+        return this._digits;
+    });
+    lib.define(BigInt.prototype, "valueOf", limit);
+    lib.define(BigInt.prototype, "toJSON", function toJSON() {
+        throw new TypeError("Do not know how to serialize a BigInt");
+    });
+    lib.define(BigInt, "asIntN", limit);
+    lib.define(BigInt, "asUintN", limit);
+    lib.define(global, "BigInt", BigInt);
 }
