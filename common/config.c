@@ -45,7 +45,10 @@
 #define COUNT_MAX       1000000
 #define WORKERS_MAX     1024
 #define CA_FILE_MAX     (16u << 20)  /* fetch_ca_file: the system bundle is ~200 KiB */
-#define KEYS_MAX        48      /* > entries of server_keys[] and app_keys[] (checked below) */
+#define KEYS_MAX        48
+#ifndef ND_STATE_DIR
+#define ND_STATE_DIR    "/var/lib/nanod"        /* [server] state_dir default (FHS) */
+#endif      /* > entries of server_keys[] and app_keys[] (checked below) */
 
 enum key_type {
     K_DURATION,     /* int64_t ms */
@@ -111,6 +114,7 @@ static const struct key_def server_keys[] = {
     { "slowlog_threshold",     K_DURATION, SV(slowlog_threshold_ms),     1 },
     { "client_body_min_rate",  K_SIZE,     SV(client_body_min_rate),     0 },
     { "max_body_memory",       K_SIZE,     SV(max_body_memory),          0 },
+    { "state_dir",             K_STRING,   SV(state_dir),                0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
@@ -176,6 +180,7 @@ struct load {
     int               nextra;
     int               server_line;
     int               server_key_line[KEYS_MAX];
+    int               app_errs;     /* entries of errs that are app errors (app->error) */
     int               default_app;  /* index, or -1 */
     struct table      names;    /* app name -> index, line */
     struct table      hosts;    /* host pattern -> app index, line */
@@ -197,6 +202,33 @@ fail_at(struct load *ld, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     nd_errs_add(ld->errs, ld->path, line, "%s", msg);
+}
+
+const char *const nd_app_state_names[] = { "ok", "stale", "failed" };
+
+static void app_fail(struct load *ld, struct nd_app_conf *app, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
+ * An error of the app's script or build, not of apps.ini: reported like any
+ * other (errs, for -t and the log) and kept in app->error; it does not fail
+ * the load (the supervisor runs the app's last good version, or marks it failed).
+ */
+static void
+app_fail(struct load *ld, struct nd_app_conf *app, int line, const char *fmt, ...)
+{
+    char    msg[sizeof(((struct nd_err *) NULL)->msg)], full[sizeof(msg) + 300];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    nd_errs_add(ld->errs, ld->path, line, "%s", msg);
+    ld->app_errs++;
+    if (app->error == NULL) {
+        snprintf(full, sizeof(full), "%s:%d: %s", ld->path, line, msg);
+        app->error = strdup(full);
+    }
 }
 
 static void
@@ -1092,19 +1124,20 @@ set_source(struct load *ld, const char *value)
     snprintf(mpath, n, "%s.manifest", app->script);
     app->script_line = ld->line;
     if (stat(src, &st) == -1) {
-        fail_at(ld, ld->line, "[app:%s] source \"%s\" not found: %s", app->name, src,
-                strerror(errno));
+        app_fail(ld, app, ld->line, "[app:%s] source \"%s\" not found: %s", app->name, src,
+                 strerror(errno));
     } else if (stat(app->script, &st) == -1) {
-        fail_at(ld, ld->line, "[app:%s] source %s is not built (no %s): run scripts/nanod-build "
-                "-c %s", app->name, value, app->script, ld->path);
+        app_fail(ld, app, ld->line, "[app:%s] source %s is not built (no %s): run "
+                 "scripts/nanod-build -c %s", app->name, value, app->script, ld->path);
     } else if (!build_current(mpath, src, why, sizeof(why))) {
-        fail_at(ld, ld->line, "[app:%s] source %s is newer than its build (%s): run "
-                "scripts/nanod-build -c %s", app->name, value, why, ld->path);
+        app_fail(ld, app, ld->line, "[app:%s] source %s is newer than its build (%s): run "
+                 "scripts/nanod-build -c %s", app->name, value, why, ld->path);
     } else {
         read_script(ld);
     }
     free(mpath);
-    free(src);
+    free(app->source_path);
+    app->source_path = src;
 }
 
 /* Reads the current app's script (app->script) into app->source. */
@@ -1117,13 +1150,17 @@ read_script(struct load *ld)
         app->source = NULL;
         app->source_len = 0;
         if (errno == ENOENT || errno == ENOTDIR) {
-            fail_at(ld, ld->line, "script \"%s\" not found: %s", app->script, strerror(errno));
+            app_fail(ld, app, ld->line, "script \"%s\" not found: %s", app->script,
+                     strerror(errno));
         } else if (errno == EFBIG) {
-            fail_at(ld, ld->line, "script \"%s\" is too large (max %d MiB)", app->script,
-                    SCRIPT_MAX / (1024 * 1024));
+            app_fail(ld, app, ld->line, "script \"%s\" is too large (max %d MiB)",
+                     app->script, SCRIPT_MAX / (1024 * 1024));
+        } else if (errno == ENODEV) {
+            app_fail(ld, app, ld->line, "script \"%s\" is not a regular file (a FIFO, "
+                     "socket or device): refused", app->script);
         } else {
-            fail_at(ld, ld->line, "script \"%s\" cannot be read: %s", app->script,
-                    strerror(errno));
+            app_fail(ld, app, ld->line, "script \"%s\" cannot be read: %s", app->script,
+                     strerror(errno));
         }
     }
 }
@@ -1539,6 +1576,21 @@ dir_of(const char *path)
     return slash == path ? strdup("/") : dup_n(path, (size_t) (slash - path));
 }
 
+/* 1 when path has a ".." component. */
+static int
+climbs_out(const char *path)
+{
+    const char *p = path;
+
+    while ((p = strstr(p, "..")) != NULL) {
+        if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0')) {
+            return 1;
+        }
+        p += 2;
+    }
+    return 0;
+}
+
 /*
  * A script must not escape, through symlinks, the directory it is named in
  * (the config's directory for a relative path, its own directory for an
@@ -1547,7 +1599,7 @@ dir_of(const char *path)
  * fine. allow_symlink_escape = yes turns the check off.
  */
 static void
-check_escape(struct load *ld, const struct nd_app_conf *app, int line)
+check_escape(struct load *ld, struct nd_app_conf *app, int line)
 {
     char        base[PATH_MAX], rbase[PATH_MAX], real[PATH_MAX];
     const char *slash = strrchr(app->script, '/');
@@ -1568,8 +1620,14 @@ check_escape(struct load *ld, const struct nd_app_conf *app, int line)
     if (strcmp(rbase, "/") == 0 || (strncmp(real, rbase, n) == 0 && real[n] == '/')) {
         return;
     }
-    fail_at(ld, line, "script \"%s\" resolves to %s, outside %s, through a symlink (set "
-            "allow_symlink_escape = yes in [server] to allow it)", app->script, real, rbase);
+    if (climbs_out(app->script)) {
+        app_fail(ld, app, line, "script \"%s\" is outside %s: its path leaves it with \"..\" "
+                 "(it resolves to %s; set allow_symlink_escape = yes in [server] to allow "
+                 "it)", app->script, rbase, real);
+        return;
+    }
+    app_fail(ld, app, line, "script \"%s\" resolves to %s, outside %s, through a symlink (set "
+             "allow_symlink_escape = yes in [server] to allow it)", app->script, real, rbase);
 }
 
 /* user/group: resolved now, so that -t reports an unknown name; the
@@ -1692,6 +1750,45 @@ finish_admin(struct load *ld)
     }
 }
 
+/* Line of [server] key name, 0 when not set. */
+static int
+server_line_of(const struct load *ld, const char *name)
+{
+    int k;
+
+    for (k = 0; server_keys[k].name != NULL; k++) {
+        if (strcmp(server_keys[k].name, name) == 0) {
+            return ld->server_key_line[k];
+        }
+    }
+    return 0;
+}
+
+/* state_dir: the default, or relative to the config's directory. */
+static void
+finish_state_dir(struct load *ld)
+{
+    struct nd_server_conf *sv = &ld->conf->server;
+    char                  *p;
+
+    sv->error_log_line = server_line_of(ld, "error_log");
+    sv->access_log_line = server_line_of(ld, "access_log");
+    sv->slowlog_line = server_line_of(ld, "slowlog");
+    if (sv->state_dir == NULL) {
+        sv->state_dir = strdup(ND_STATE_DIR);
+    } else if (sv->state_dir[0] == '\0') {
+        fail_at(ld, server_line_of(ld, "state_dir"), "state_dir is empty");
+        return;
+    } else if (sv->state_dir[0] != '/') {
+        p = join_path(ld->conf->dir, sv->state_dir);
+        free(sv->state_dir);
+        sv->state_dir = p;
+    }
+    if (sv->state_dir == NULL) {
+        oom(ld);
+    }
+}
+
 /* After the last line: defaults that depend on what was set, per-app checks. */
 static void
 finish(struct load *ld)
@@ -1712,6 +1809,7 @@ finish(struct load *ld)
     finish_admin(ld);
     finish_user(ld);
     finish_ca_file(ld);
+    finish_state_dir(ld);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
         struct app_extra   *x = &ld->extra[i];
@@ -1822,8 +1920,8 @@ nd_config_load(const char *path, struct nd_errs *errs)
         nd_errs_add(errs, path, rc, "cannot parse this line");
     }
     finish(ld);
-    if (errs->n + errs->dropped != before) {
-        goto fail;
+    if (errs->n + errs->dropped - ld->app_errs != before) {
+        goto fail;              /* an error of apps.ini itself */
     }
     conf = ld->conf;
     ld->conf = NULL;
@@ -1858,6 +1956,7 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.admin.text);
     free(conf->server.admin_token);
     free(conf->server.access_log);
+    free(conf->server.state_dir);
     free(conf->server.fetch_allow);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
@@ -1866,6 +1965,8 @@ nd_config_free(struct nd_config *conf)
         free(app->script);
         free(app->source);
         free(app->load_error);
+        free(app->source_path);
+        free(app->error);
         free(app->log_level_name);
         for (j = 0; j < app->nhosts; j++) {
             free(app->hosts[j]);

@@ -4,7 +4,7 @@
  * One validator serves `nanod -t`, startup and reload. Every error carries
  * "file:line" and loading goes on after an error so that all of them are
  * reported in one pass. Script *syntax* is not checked here (common/ knows no
- * Duktape): the caller runs nd_worker_check() on the result.
+ * Duktape): the caller runs nd_worker_check_each() on the result.
  *
  * Supervisor only (workers inherit the parsed struct through fork, read-only).
  */
@@ -87,6 +87,9 @@ struct nd_server_conf {
     char                  *access_log;          /* owned or NULL (off): path or "stdout" */
     char                  *slowlog;             /* owned or NULL (off): path or "stdout" */
     int64_t                slowlog_threshold_ms; /* default 1s */
+    char                  *state_dir;           /* owned: the last good version of each app
+                                                   is kept here; default ND_STATE_DIR */
+    int                    error_log_line, access_log_line, slowlog_line; /* 0 = default */
 };
 
 struct nd_app_conf {
@@ -101,6 +104,14 @@ struct nd_app_conf {
     char            *load_error;    /* owned or NULL: set by the supervisor when the script
                                        failed to compile and no last good version exists;
                                        the worker answers 503 with it */
+    char            *source_path;   /* owned or NULL: source = as resolved (the build output
+                                       is script) */
+    char            *error;         /* owned or NULL: "file:line: msg", why the app's script
+                                       (or build) cannot be used; set by config (read, stale
+                                       build, symlink) or the supervisor (compile) */
+    int              state;         /* enum nd_app_state, set by the supervisor */
+    int64_t          good_built_unix_ms; /* when the version that runs was built (the script's
+                                       mtime when it was last good); 0 = none */
     char           **hosts;         /* owned: normalized (lowercase, no port, no trailing dot) */
     int             *host_lines;    /* owned: line of each host's hosts = key */
     int              nhosts;
@@ -121,6 +132,14 @@ struct nd_app_conf {
     int              cron_line;
 };
 
+/* What an app runs (supervisor's decision at start and reload). */
+enum nd_app_state {
+    ND_APP_OK,              /* its current script */
+    ND_APP_STALE,           /* the script is broken: its last good version runs */
+    ND_APP_FAILED,          /* broken and never good: answers 503 */
+};
+extern const char *const nd_app_state_names[];
+
 struct nd_config {
     char                 *path;     /* owned: as given (-c) */
     char                 *dir;      /* owned: dirname(path) */
@@ -129,7 +148,11 @@ struct nd_config {
     int                   napps;
 };
 
-/* NULL on any error, with every error in *errs. Caller owns the result. */
+/* NULL on an error in apps.ini itself, with every error in *errs. An app whose
+ * script cannot be used (missing, unreadable, not a regular file, a missing or
+ * stale build, a symlink escape) is not an apps.ini error: it gets
+ * app->error (and an entry in *errs) and the load succeeds; the caller then
+ * runs its last good version or marks it failed. Caller owns the result. */
 struct nd_config *nd_config_load(const char *path, struct nd_errs *errs);
 void nd_config_free(struct nd_config *conf);
 

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/metrics.h"
+#include "common/sys.h"
 
 /* --- text buffer ----------------------------------------------------------- */
 
@@ -187,6 +188,26 @@ reload_text(const struct nd_sb *sb, char *out, size_t size)
     } while ((s1 != s2 || (s1 & 1)) && ++tries < 100);
 }
 
+/* A worker's RSS now (/proc/PID/statm, readable by any user), not the value
+ * its slot got at its last refresh (every 2 s, and long ago for an idle
+ * worker whose loop sleeps): the slot's value only when /proc says nothing. */
+static int64_t
+slot_rss(const struct nd_sb_slot *w)
+{
+    int64_t rss = w->pid > 0 ? nd_sys_rss((pid_t) w->pid) : -1;
+
+    return rss > 0 ? rss : w->rss;
+}
+
+/* "ok", "stale", "failed" or "removed" (not in the serving config). */
+static const char *
+state_name(int state)
+{
+    static const char *const names[] = { "removed", "ok", "stale", "failed" };
+
+    return state >= 0 && state <= 3 ? names[state] : "removed";
+}
+
 /* --- Prometheus ---------------------------------------------------------------- */
 
 static void
@@ -314,6 +335,42 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
                 "Heaps alive, summed over workers.", OFF(loaded_heaps));
     app_counter(t, sb, sums, "nanod_subrequests_total", "counter",
                 "fetch() calls started.", OFF(subrequests));
+    family(t, "nanod_app_state", "gauge", "1 for the state each configured app is in: ok (its "
+           "script), stale (its last good version: the script is broken), failed (503).");
+    for (ai = 0; ai < h->napps; ai++) {
+        static const char *const st[] = { "ok", "stale", "failed" };
+        struct nd_sb_appinfo     info;
+        nd_sb_get_app_state(sb, ai, &info);
+        for (i = 0; info.state > 0 && i < 3; i++) {
+            ND_TEXT_ADDS(t, "nanod_app_state{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            nd_text_printf(t, "\",state=\"%s\"} %d\n", st[i], info.state == i + 1);
+        }
+    }
+    family(t, "nanod_app_last_good_build_timestamp_seconds", "gauge",
+           "Unix time when the version each app runs was built (0: none, failed).");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_sb_appinfo info;
+        nd_sb_get_app_state(sb, ai, &info);
+        if (info.state > 0) {
+            ND_TEXT_ADDS(t, "nanod_app_last_good_build_timestamp_seconds{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            nd_text_printf(t, "\"} %.3f\n", (double) info.good_built_unix_ms / 1e3);
+        }
+    }
+    family(t, "nanod_app_error_info", "gauge",
+           "Why an app is stale or failed: its script's error (file:line: message).");
+    for (ai = 0; ai < h->napps; ai++) {
+        struct nd_sb_appinfo info;
+        nd_sb_get_app_state(sb, ai, &info);
+        if (info.state > 1 && info.error[0] != '\0') {
+            ND_TEXT_ADDS(t, "nanod_app_error_info{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            ND_TEXT_ADDS(t, "\",error=\"");
+            nd_text_label(t, info.error);
+            ND_TEXT_ADDS(t, "\"} 1\n");
+        }
+    }
 
     family(t, "nanod_workers", "gauge", "Worker processes accepting (READY).");
     nd_text_printf(t, "nanod_workers %d\n", nup);
@@ -335,7 +392,7 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
         const struct nd_sb_slot *w = &sb->slots[s];
         if (w->state != ND_SB_FREE && w->pid > 0) {
             nd_text_printf(t, "nanod_worker_rss_bytes{pid=\"%d\"} %lld\n", w->pid,
-                           (long long) w->rss);
+                           (long long) slot_rss(w));
         }
     }
     family(t, "nanod_worker_requests_total", "counter", "Requests taken by each live worker.");
@@ -398,21 +455,37 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                        "\"state\":\"%s\",\"started\":\"%s\",\"requests\":%llu,"
                        "\"rss_bytes\":%lld}", first ? "" : ",", s, w->pid, w->generation,
                        w->index, nd_sb_wstate_names[w->state & 3], ts,
-                       (unsigned long long) w->requests, (long long) w->rss);
+                       (unsigned long long) w->requests, (long long) slot_rss(w));
         first = 0;
     }
     ND_TEXT_ADDS(t, "],\"apps\":{");
     for (ai = 0; ai < h->napps; ai++) {
-        struct nd_sb_app a;
-        uint64_t         n = 0;
-        int              i;
+        struct nd_sb_app     a;
+        struct nd_sb_appinfo info;
+        uint64_t             n = 0;
+        int                  i;
         nd_metrics_sum_app(sb, ai, &a);
+        nd_sb_get_app_state(sb, ai, &info);
         for (i = 0; i < 5; i++) {
             n += a.status[i];
         }
         nd_text_printf(t, "%s\"", ai == 0 ? "" : ",");
         nd_text_json(t, app_name(sb, ai));
-        nd_text_printf(t, "\":{\"requests\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
+        iso_time(info.good_built_unix_ms, ts, sizeof(ts));
+        nd_text_printf(t, "\":{\"state\":\"%s\",\"error\":", state_name(info.state));
+        if (info.error[0] != '\0') {
+            ND_TEXT_ADDS(t, "\"");
+            nd_text_json(t, info.error);
+            ND_TEXT_ADDS(t, "\"");
+        } else {
+            ND_TEXT_ADDS(t, "null");
+        }
+        if (info.good_built_unix_ms > 0) {
+            nd_text_printf(t, ",\"last_good_built\":\"%s\",", ts);
+        } else {
+            ND_TEXT_ADDS(t, ",\"last_good_built\":null,");
+        }
+        nd_text_printf(t, "\"requests\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
                        "\"4xx\":%llu,\"5xx\":%llu,\"duration_ms_avg\":%.3f,"
                        "\"cpu_ms_avg\":%.3f,\"bytes_in\":%llu,\"bytes_out\":%llu,"
                        "\"exceptions\":%llu,\"kills\":{\"cpu\":%llu,\"memory\":%llu,"
@@ -464,21 +537,28 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
         nd_text_printf(t, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td>"
                        "<td>%llu</td><td>%lld</td></tr>\n", w->pid, w->generation, w->index,
                        nd_sb_wstate_names[w->state & 3], ts, (unsigned long long) w->requests,
-                       (long long) (w->rss / 1024));
+                       (long long) (slot_rss(w) / 1024));
     }
-    ND_TEXT_ADDS(t, "</table>\n<h2>Apps</h2>\n<table><tr><th>app</th><th>requests</th>"
+    ND_TEXT_ADDS(t, "</table>\n<h2>Apps</h2>\n<table><tr><th>app</th><th>state</th>"
+                "<th>last good build</th><th>error</th><th>requests</th>"
                 "<th>2xx</th><th>4xx</th><th>5xx</th><th>exceptions</th><th>cpu kills</th>"
                 "<th>memory kills</th><th>timeouts</th><th>heap builds</th></tr>\n");
     for (ai = 0; ai < h->napps; ai++) {
-        struct nd_sb_app a;
-        uint64_t         n = 0;
-        int              i;
+        struct nd_sb_app     a;
+        struct nd_sb_appinfo info;
+        uint64_t             n = 0;
+        int                  i;
         nd_metrics_sum_app(sb, ai, &a);
+        nd_sb_get_app_state(sb, ai, &info);
         for (i = 0; i < 5; i++) {
             n += a.status[i];
         }
         ND_TEXT_ADDS(t, "<tr><td style=\"text-align:left\">");
         nd_text_html(t, app_name(sb, ai));
+        iso_time(info.good_built_unix_ms, ts, sizeof(ts));
+        nd_text_printf(t, "</td><td>%s</td><td>%s</td><td style=\"text-align:left\">",
+                       state_name(info.state), ts);
+        nd_text_html(t, info.error);
         nd_text_printf(t, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
                        "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
                        "</tr>\n", (unsigned long long) n, (unsigned long long) a.status[1],

@@ -46,12 +46,13 @@ nd_sb_now_unix_ms(void)
 int
 nd_sb_create(uint32_t nslots, uint32_t app_cap)
 {
-    size_t o_slots, o_names, o_apps, size;
+    size_t o_slots, o_names, o_info, o_apps, size;
     char  *p;
 
     o_slots = align64(sizeof(struct nd_sb_header));
     o_names = align64(o_slots + (size_t) nslots * sizeof(struct nd_sb_slot));
-    o_apps = align64(o_names + (size_t) app_cap * ND_SB_NAME_MAX);
+    o_info = align64(o_names + (size_t) app_cap * ND_SB_NAME_MAX);
+    o_apps = align64(o_info + (size_t) app_cap * sizeof(struct nd_sb_appinfo));
     size = o_apps + (size_t) nslots * app_cap * sizeof(struct nd_sb_app);
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
@@ -60,6 +61,7 @@ nd_sb_create(uint32_t nslots, uint32_t app_cap)
     g_sb.hdr = (struct nd_sb_header *) (void *) p;
     g_sb.slots = (struct nd_sb_slot *) (void *) (p + o_slots);
     g_sb.names = p + o_names;
+    g_sb.info = (struct nd_sb_appinfo *) (void *) (p + o_info);
     g_sb.apps = (struct nd_sb_app *) (void *) (p + o_apps);
     g_sb.size = size;
     g_sb.hdr->magic = SB_MAGIC;
@@ -166,6 +168,59 @@ nd_sb_set_reload(int ok, const char *text)
     h->last_reload_ok = ok;
     h->last_reload_unix_ms = nd_sb_now_unix_ms();
     __atomic_add_fetch(&h->text_seq, 1, __ATOMIC_ACQ_REL);
+}
+
+void
+nd_sb_apps_forget(void)
+{
+    uint32_t i;
+
+    if (nd_sb_map == NULL) {
+        return;
+    }
+    for (i = 0; i < nd_sb_map->hdr->napps; i++) {
+        struct nd_sb_appinfo *a = &nd_sb_map->info[i];
+        __atomic_add_fetch(&a->seq, 1, __ATOMIC_ACQ_REL);
+        a->state = 0;
+        __atomic_add_fetch(&a->seq, 1, __ATOMIC_ACQ_REL);
+    }
+}
+
+void
+nd_sb_set_app_state(int ai, int state, int64_t good_built_unix_ms, const char *error)
+{
+    struct nd_sb_appinfo *a;
+    size_t                n = strlen(error);
+
+    if (nd_sb_map == NULL || ai < 0 || (uint32_t) ai >= nd_sb_map->hdr->app_cap) {
+        return;
+    }
+    a = &nd_sb_map->info[ai];
+    if (n >= sizeof(a->error)) {
+        n = sizeof(a->error) - 1;
+    }
+    __atomic_add_fetch(&a->seq, 1, __ATOMIC_ACQ_REL);
+    a->state = state;
+    a->good_built_unix_ms = good_built_unix_ms;
+    memcpy(a->error, error, n);
+    a->error[n] = '\0';
+    __atomic_add_fetch(&a->seq, 1, __ATOMIC_ACQ_REL);
+}
+
+void
+nd_sb_get_app_state(const struct nd_sb *sb, uint32_t ai, struct nd_sb_appinfo *out)
+{
+    const struct nd_sb_appinfo *a = &sb->info[ai];
+    uint32_t                    s1, s2;
+    int                         tries = 0;
+
+    do {
+        s1 = __atomic_load_n(&a->seq, __ATOMIC_ACQUIRE);
+        memcpy(out, a, sizeof(*out));
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        s2 = __atomic_load_n(&a->seq, __ATOMIC_ACQUIRE);
+    } while ((s1 != s2 || (s1 & 1)) && ++tries < 100);
+    out->error[sizeof(out->error) - 1] = '\0';
 }
 
 int

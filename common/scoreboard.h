@@ -89,8 +89,19 @@ struct nd_sb_app {
     uint64_t subrequests;
 };
 
+#define ND_SB_ERROR_MAX  600
+
+/* An app's state in the serving config (supervisor-written, seqlock). */
+struct nd_sb_appinfo {
+    uint32_t seq;                   /* odd while being written */
+    int32_t  state;                 /* 0 not in the serving config, else 1 + enum nd_app_state */
+    int64_t  good_built_unix_ms;    /* when the version that runs was built; 0 = none */
+    char     error[ND_SB_ERROR_MAX]; /* "file:line: msg" of the current script, "" when ok */
+};
+
 struct nd_sb {
     struct nd_sb_header *hdr;
+    struct nd_sb_appinfo *info;     /* app_cap */
     struct nd_sb_slot   *slots;     /* nslots */
     char                *names;     /* app_cap * ND_SB_NAME_MAX */
     struct nd_sb_app    *apps;      /* nslots * app_cap */
@@ -112,6 +123,12 @@ int nd_sb_app_index(const char *name);
 int nd_sb_slot_take(int generation, int index);
 void nd_sb_slot_free(int slot);
 void nd_sb_set_reload(int ok, const char *text);     /* supervisor */
+/* App states (supervisor): forget marks every app as not configured, then
+ * set_app_state each app of the serving config. state: 1 + enum nd_app_state. */
+void nd_sb_apps_forget(void);
+void nd_sb_set_app_state(int ai, int state, int64_t good_built_unix_ms, const char *error);
+/* A consistent copy of app ai's info (any process). */
+void nd_sb_get_app_state(const struct nd_sb *sb, uint32_t ai, struct nd_sb_appinfo *out);
 
 /* Counters of app index ai in this process's slot, or NULL. Worker only. */
 static inline struct nd_sb_app *

@@ -61,7 +61,9 @@ nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len)
     size_t      size = 0, alloc;
     int         fd, saved;
 
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; only regular
+     * files are read (a FIFO or a device could block or never end). */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd == -1) {
         return -1;
     }
@@ -70,6 +72,10 @@ nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len)
     }
     if (S_ISDIR(st.st_mode)) {
         errno = EISDIR;
+        goto fail;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        errno = ENODEV;
         goto fail;
     }
     alloc = (st.st_size > 0 ? (size_t) st.st_size : 4096) + 1;

@@ -10,8 +10,9 @@ int nd_sys_nonblock(int fd, int on);
 int nd_sys_cloexec(int fd, int on);
 /* Writes all of buf unless an error other than EINTR/EAGAIN-retry occurs. */
 ssize_t nd_sys_write_full(int fd, const void *buf, size_t len);
-/* Reads a whole file, at most cap bytes (-1 with errno EFBIG beyond).
- * Caller frees *out (NUL-terminated). */
+/* Reads a whole regular file, at most cap bytes (-1 with errno EFBIG beyond;
+ * ENODEV for a FIFO, socket or device, opened non-blocking so that a FIFO
+ * never hangs the caller). Caller frees *out (NUL-terminated). */
 int nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len);
 /* A reusable growable buffer (one per use site, kept for the process). */
 struct nd_scratch {

@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "supervisor/check.h"
 #include "supervisor/supervisor.h"
 #include "worker/worker.h"
 
@@ -23,27 +24,40 @@ usage(FILE *out)
             "usage: nanod [-c FILE] [-t] [-p PIDFILE] [-V] [-h]\n"
             "  -c FILE     configuration (default " DEFAULT_CONF ")\n"
             "  -t          check the configuration and compile every app, then exit\n"
-            "              (0 when valid, 1 with one FILE:LINE: message per error)\n"
+            "              (one FILE:LINE: message per error; exit 0 when all is valid,\n"
+            "              1 when apps.ini has errors, 3 when only apps are broken)\n"
             "  -p PIDFILE  write the supervisor's pid here (overrides [server] pid_file)\n"
             "  -V          print versions and exit\n"
             "  -h          this help\n"
             "signals: USR2/HUP reload, QUIT graceful stop, TERM/INT fast stop, USR1 reopen logs\n");
 }
 
-/* -t: the same validation as startup and reload, printed for a human. */
+/*
+ * -t: the same validation as startup and reload, printed for a human. Exit 0:
+ * all good. 1: apps.ini itself has errors (a start or reload would be
+ * refused). 3: apps.ini is valid but some apps' scripts (or builds) are
+ * broken: a start or reload goes ahead and those apps run their last good
+ * version (stale) or answer 503 (failed).
+ */
 static int
 check_config(const char *path)
 {
     struct nd_errs    errs;
     struct nd_config *conf;
     char              line[1024];
-    int               i, bad;
+    int               i, nbroken = 0;
 
     memset(&errs, 0, sizeof(errs));
     nd_log_open("stderr", "check");
     conf = nd_config_load(path, &errs);
-    if (conf != NULL && conf->napps > 0) {
-        nd_worker_check(conf, &errs, NULL);
+    if (conf != NULL && (nd_check_worker_files(conf, &errs) > 0
+                         || nd_worker_check_limits(conf, &errs) > 0)) {
+        nd_config_free(conf);
+        conf = NULL;
+    }
+    if (conf != NULL && nd_check_apps_sync(conf, &errs) == -1) {
+        nd_config_free(conf);
+        conf = NULL;
     }
     for (i = 0; i < errs.n; i++) {
         nd_err_format(&errs.e[i], line, sizeof(line));
@@ -52,12 +66,21 @@ check_config(const char *path)
     if (errs.dropped > 0) {
         fprintf(stderr, "%s: ... and %d more errors\n", path, errs.dropped);
     }
-    bad = conf == NULL || errs.n > 0;
-    if (!bad) {
+    if (conf == NULL) {
+        return 1;
+    }
+    for (i = 0; i < conf->napps; i++) {
+        nbroken += conf->apps[i].error != NULL;
+    }
+    if (nbroken > 0) {
+        fprintf(stderr, "%s: valid, but %d of %d apps are broken: they will run "
+                "their last good version (stale) or answer 503 (failed)\n", path, nbroken,
+                conf->napps);
+    } else {
         fprintf(stderr, "%s: ok, %d apps\n", path, conf->napps);
     }
     nd_config_free(conf);
-    return bad ? 1 : 0;
+    return nbroken > 0 ? 3 : 0;
 }
 
 int

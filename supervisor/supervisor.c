@@ -12,12 +12,15 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/scoreboard.h"
 #include "common/sys.h"
+#include "supervisor/check.h"
+#include "supervisor/state.h"
 #include "supervisor/supervisor.h"
 #include "supervisor/watch.h"
 #include "worker/worker.h"
@@ -100,73 +103,100 @@ sb_reload(struct nd_sv *sv, int ok, const char *why, const struct nd_errs *errs)
 }
 
 /*
- * R1: loads and checks a config. An app whose script does not compile keeps
- * its source from prev (last good version) when prev has it; otherwise it is
- * marked with load_error (answers 503). With prev == NULL (first start), any
- * compile error fails the load.
+ * R1, after the compile check: what each app runs. An app whose script (or
+ * build) works runs it, and that source is kept in state_dir as its last good
+ * version. An app whose script is broken (app->error) runs its last good
+ * version, from prev (the serving config) or from state_dir: stale. With
+ * none, it answers 503: failed. Logged for every app that is not ok.
  */
-static struct nd_config *
-load_config(const char *path, const struct nd_config *prev, struct nd_errs *errs)
+static void
+resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_config *prev)
 {
-    struct nd_config *conf;
-    char             *failed = NULL;
-    int               i, nfailed;
+    const char *dir = conf->server.state_dir;
+    char        msg[512];
+    int         i, n[3] = { 0, 0, 0 }, state_ok;
 
-    conf = nd_config_load(path, errs);
-    if (conf == NULL) {
-        return NULL;
+    state_ok = nd_state_prepare(dir, msg, sizeof(msg)) == 0;
+    if (!state_ok && conf->napps > 0) {
+        nd_log(ND_LOG_WARN, NULL, "state_dir: %s: last good versions are kept in memory only "
+               "(a restart with a broken app cannot use them)", msg);
     }
-    if (conf->napps == 0) {
-        return conf;
-    }
-    failed = calloc((size_t) conf->napps, 1);
-    if (failed == NULL) {
-        nd_errs_add(errs, path, 0, "out of memory");
-        goto fail;
-    }
-    nfailed = nd_worker_check(conf, errs, failed);
-    if (nfailed > 0 && prev == NULL) {
-        goto fail;
-    }
-    for (i = 0; nfailed > 0 && i < conf->napps; i++) {
+    for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf       *app = &conf->apps[i];
         const struct nd_app_conf *old = NULL;
+        struct stat               st;
         int                       j;
 
-        if (!failed[i]) {
+        if (app->error == NULL && app->source != NULL) {
+            app->state = ND_APP_OK;
+            app->good_built_unix_ms = stat(app->script, &st) == 0
+                ? (int64_t) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000
+                : nd_sys_wall_ms();
+            if (state_ok && nd_state_save(dir, app->name, app->source, app->source_len,
+                                          app->good_built_unix_ms, msg, sizeof(msg)) == -1) {
+                nd_log(ND_LOG_WARN, app->name, "cannot keep the last good version: %s", msg);
+            }
+            n[ND_APP_OK]++;
             continue;
         }
-        for (j = 0; j < prev->napps; j++) {
-            if (strcmp(prev->apps[j].name, app->name) == 0 && prev->apps[j].load_error == NULL) {
+        for (j = 0; prev != NULL && j < prev->napps; j++) {
+            if (strcmp(prev->apps[j].name, app->name) == 0
+                && prev->apps[j].state != ND_APP_FAILED && prev->apps[j].source != NULL) {
                 old = &prev->apps[j];
                 break;
             }
         }
+        free(app->source);
+        app->source = NULL;
+        app->source_len = 0;
         if (old != NULL) {
-            char *copy = malloc(old->source_len + 1);
-            if (copy == NULL) {
-                nd_errs_add(errs, path, 0, "out of memory");
-                goto fail;
+            app->source = malloc(old->source_len + 1);
+            if (app->source != NULL) {
+                memcpy(app->source, old->source, old->source_len + 1);
+                app->source_len = old->source_len;
+                app->good_built_unix_ms = old->good_built_unix_ms;
             }
-            memcpy(copy, old->source, old->source_len + 1);
-            free(app->source);
-            app->source = copy;
-            app->source_len = old->source_len;
-            nd_log(ND_LOG_WARN, app->name, "script %s failed to compile: keeping the last good "
-                   "version", app->script);
-        } else {
-            app->load_error = strdup("the app's script failed to compile (see the error log)");
-            nd_log(ND_LOG_ERROR, app->name, "script %s failed to compile and there is no "
-                   "earlier version: the app answers 503", app->script);
+        } else if (state_ok) {
+            app->source = nd_state_load(dir, app->name, &app->source_len,
+                                        &app->good_built_unix_ms);
         }
+        if (app->source != NULL) {
+            char built[64];
+            time_t t = (time_t) (app->good_built_unix_ms / 1000);
+            struct tm tm;
+            gmtime_r(&t, &tm);
+            strftime(built, sizeof(built), "%Y-%m-%dT%H:%M:%SZ", &tm);
+            app->state = ND_APP_STALE;
+            nd_log(ND_LOG_WARN, app->name, "stale: running the last good version (built %s); "
+                   "the current one is broken: %s", built, app->error);
+        } else {
+            app->state = ND_APP_FAILED;
+            app->good_built_unix_ms = 0;
+            snprintf(msg, sizeof(msg), "app \"%s\" has no working version: its script failed "
+                     "to load and no earlier version worked (state failed; see the error log)",
+                     app->name);
+            free(app->load_error);
+            app->load_error = strdup(msg);
+            nd_log(ND_LOG_ERROR, app->name, "failed: answers 503 (no earlier version "
+                   "worked): %s", app->error);
+        }
+        n[app->state]++;
     }
-    free(failed);
-    return conf;
+    nd_log(ND_LOG_INFO, NULL, "apps: %d ok, %d stale, %d failed", n[0], n[1], n[2]);
+}
 
-fail:
-    free(failed);
-    nd_config_free(conf);
-    return NULL;
+/* Publishes the serving config's app states for /status and /metrics. */
+static void
+sb_apps(const struct nd_config *conf)
+{
+    int i;
+
+    nd_sb_apps_forget();
+    for (i = 0; i < conf->napps; i++) {
+        const struct nd_app_conf *app = &conf->apps[i];
+        nd_sb_set_app_state(app->sb_index, app->state + 1, app->good_built_unix_ms,
+                            app->error != NULL ? app->error : "");
+    }
 }
 
 /* --- generations ------------------------------------------------------------ */
@@ -484,37 +514,6 @@ own_logs_for_workers(const struct nd_config *conf)
     }
 }
 
-/* In a new worker, as root: become [server] user/group for good. */
-static int
-drop_privileges(const struct nd_config *conf, char *msg, size_t size)
-{
-    const struct nd_server_conf *sc = &conf->server;
-    gid_t                        gid = (gid_t) sc->gid;
-
-    if ((sc->uid < 0 && sc->gid < 0) || geteuid() != 0) {
-        return 0;
-    }
-    if (sc->gid >= 0) {
-        if ((sc->user != NULL ? initgroups(sc->user, gid) : setgroups(1, &gid)) == -1
-            || setgid(gid) == -1) {
-            snprintf(msg, size, "cannot switch to group %lld: %s", (long long) sc->gid,
-                     strerror(errno));
-            return -1;
-        }
-    }
-    if (sc->uid >= 0) {
-        if (setuid((uid_t) sc->uid) == -1) {
-            snprintf(msg, size, "cannot switch to user %s: %s", sc->user, strerror(errno));
-            return -1;
-        }
-        if (setuid(0) == 0) {
-            snprintf(msg, size, "could regain root after switching to user %s", sc->user);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Child side of fork: drop everything of the supervisor, become a worker. */
 static void
 become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slot)
@@ -575,7 +574,7 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slo
     args.admin_fd = sv->admin_fd;
     {
         char msg[256];
-        if (drop_privileges(g->conf, msg, sizeof(msg)) == -1) {
+        if (nd_check_drop_privileges(g->conf, msg, sizeof(msg)) == -1) {
             nd_log(ND_LOG_ERROR, NULL, "worker %d cannot start: %s", index, msg);
             nd_ipc_send(ipc_fd, ND_IPC_FAILED, 0, msg);
             exit(1);
@@ -831,19 +830,37 @@ watch_apply(struct nd_sv *sv)
     }
 }
 
+static void reload_continue(struct nd_sv *sv, struct nd_config *conf, int64_t t0);
+static void roll_done(struct nd_sv *sv);
+
+/* R1's compile check is over (it ran in a child while the loop went on). */
+static void
+on_check_done(struct nd_check *ck, struct nd_config *conf, struct nd_errs *errs, void *arg)
+{
+    struct nd_sv *sv = arg;
+
+    (void) ck;
+    sv->check = NULL;
+    sv->check_conf = NULL;
+    if (sv->state != ND_SV_RUNNING) {
+        nd_config_free(conf);
+        return;
+    }
+    log_errs(errs, ND_LOG_WARN);
+    reload_continue(sv, conf, sv->check_t0);
+}
+
 void
 nd_sv_request_reload(struct nd_sv *sv, const char *why)
 {
     struct nd_errs    errs;
     struct nd_config *conf;
-    struct nd_gen    *g;
-    const char       *old_log;
     int64_t           t0 = nd_sys_now_ms();
 
     if (sv->state == ND_SV_STOPPING) {
         return;
     }
-    if (sv->state == ND_SV_STARTING || sv->next_gen != NULL) {
+    if (sv->state == ND_SV_STARTING || sv->next_gen != NULL || sv->check != NULL) {
         if (!sv->reload_pending) {
             nd_log(ND_LOG_INFO, NULL, "reload requested (%s) during %s: queued", why,
                    sv->state == ND_SV_STARTING ? "start-up" : "a reload");
@@ -853,7 +870,14 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
     }
     nd_log(ND_LOG_INFO, NULL, "reloading %s (%s)", sv->conf_path, why);
     memset(&errs, 0, sizeof(errs));
-    conf = load_config(sv->conf_path, sv->cur->conf, &errs);     /* R1 */
+    conf = nd_config_load(sv->conf_path, &errs);                    /* R1 */
+    if (conf != NULL && nd_check_worker_files(conf, &errs) > 0) {
+        nd_config_free(conf);
+        conf = NULL;
+    }
+    if (conf != NULL) {
+        nd_worker_check_limits(conf, &errs);    /* a warning on reload (logged below) */
+    }
     log_errs(&errs, conf == NULL ? ND_LOG_ERROR : ND_LOG_WARN);
     if (conf == NULL) {
         sv->reloads_failed++;
@@ -862,6 +886,28 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         sb_reload(sv, 0, "reload failed: the configuration has errors", &errs);
         return;
     }
+    /* The scripts compile in a child: signals and respawns go on meanwhile. */
+    sv->check = nd_check_apps_start(sv->base, conf, on_check_done, sv);
+    if (sv->check == NULL) {
+        nd_log_errno(ND_LOG_ERROR, NULL, errno, "reload failed: cannot start the compile "
+                     "check; still serving generation %d", sv->cur->id);
+        nd_config_free(conf);
+        sv->reloads_failed++;
+        sb_reload(sv, 0, "reload failed: cannot start the compile check", NULL);
+        return;
+    }
+    sv->check_conf = conf;
+    sv->check_t0 = t0;
+}
+
+static void
+reload_continue(struct nd_sv *sv, struct nd_config *conf, int64_t t0)
+{
+    struct nd_errs errs;
+    struct nd_gen *g;
+    const char    *old_log;
+
+    resolve_apps(sv, conf, sv->cur->conf);
     if ((conf->server.admin.text == NULL) != (sv->cur->conf->server.admin.text == NULL)
         || (conf->server.admin.text != NULL
             && strcmp(conf->server.admin.text, sv->cur->conf->server.admin.text) != 0)) {
@@ -876,10 +922,10 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         nd_config_free(conf);
         sv->reloads_failed++;
         sb_reload(sv, 0, "reload failed: cannot open error_log", NULL);
+        roll_done(sv);
         return;
     }
     memset(&errs, 0, sizeof(errs));
-    own_logs_for_workers(conf);
     g = gen_new(sv, conf, &errs);
     if (g == NULL) {
         log_errs(&errs, ND_LOG_ERROR);
@@ -890,8 +936,10 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
         sv->reloads_failed++;
         nd_log(ND_LOG_ERROR, NULL, "reload failed; still serving generation %d", sv->cur->id);
         sb_reload(sv, 0, "reload failed: cannot listen", &errs);
+        roll_done(sv);
         return;
     }
+    own_logs_for_workers(conf);     /* only once the reload can go ahead */
     g->started_ms = t0;
     sv->next_gen = g;
     timer_ms(sv->roll_timer, READY_TIMEOUT_MS);
@@ -946,6 +994,7 @@ roll_finish(struct nd_sv *sv)
             sb_reload(sv, 1, text, NULL);
         }
     }
+    sb_apps(g->conf);
     sb_update(sv);
     if (old != NULL) {
         gen_release(sv, old);       /* removed listeners close now */
@@ -1003,6 +1052,12 @@ stop_begin(struct nd_sv *sv, int graceful)
     struct nd_wproc *p;
     struct nd_gen   *g = sv->next_gen;
 
+    if (sv->check != NULL) {
+        nd_check_cancel(sv->check);             /* a reload's compile check */
+        nd_config_free(sv->check_conf);
+        sv->check = NULL;
+        sv->check_conf = NULL;
+    }
     if (sv->state != ND_SV_STOPPING) {
         sv->state = ND_SV_STOPPING;
         evtimer_del(sv->respawn_timer);
@@ -1185,7 +1240,12 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     sv.pid_fds[0] = sv.pid_fds[1] = -1;
     sv.admin_fd = -1;
 
-    conf = load_config(conf_path, NULL, &errs);
+    conf = nd_config_load(conf_path, &errs);
+    if (conf != NULL && (nd_check_worker_files(conf, &errs) > 0
+                         || nd_worker_check_limits(conf, &errs) > 0)) {
+        nd_config_free(conf);
+        conf = NULL;
+    }
     if (conf == NULL) {
         char line[1024];
         for (i = 0; i < errs.n; i++) {
@@ -1195,12 +1255,16 @@ nd_sv_run(const char *conf_path, const char *pid_file)
         fprintf(stderr, "nanod: %s has errors; not starting\n", conf_path);
         return 78;                  /* EX_CONFIG */
     }
+    /* Broken apps do not stop the start: they run their last good version. */
+    nd_check_apps_sync(conf, &errs);
     if (nd_log_open(conf->server.error_log, "supervisor") == -1) {
         fprintf(stderr, "nanod: cannot open error_log %s: %s\n", conf->server.error_log,
                 strerror(errno));
         nd_config_free(conf);
         return 78;
     }
+    log_errs(&errs, ND_LOG_WARN);
+    resolve_apps(&sv, conf, NULL);
     own_logs_for_workers(conf);
     if ((conf->server.uid >= 0 || conf->server.gid >= 0) && geteuid() != 0) {
         nd_log(ND_LOG_WARN, NULL, "[server] user/group ignored: not running as root");

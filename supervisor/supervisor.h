@@ -19,6 +19,7 @@
 struct event;
 struct event_base;
 struct nd_sv;
+struct nd_check;
 
 enum nd_wstate {
     ND_W_STARTING,          /* forked, not READY yet */
@@ -85,6 +86,9 @@ struct nd_sv {
     struct event       *respawn_timer;  /* respawns and retire replacements, with back-off */
     void               *watch;          /* struct nd_watch *, inotify; NULL when off */
     int                 admin_fd;       /* owned: admin_listen socket (bound at start), -1 */
+    struct nd_check    *check;          /* owned: a reload's compile check (R1), or NULL */
+    struct nd_config   *check_conf;     /* owned: the config it checks */
+    int64_t             check_t0;       /* monotonic ms: when that reload began */
 };
 
 /* Loads conf_path (exit 78 on errors), binds, forks generation 1 and runs

@@ -63,10 +63,10 @@ add_one(struct nd_watch *w, const char *path)
     memcpy(dcopy, path, strlen(path) + 1);
     memcpy(bcopy, path, strlen(path) + 1);
     wd = inotify_add_watch(w->fd, dirname(dcopy), WATCH_MASK);
-    if (wd == -1) {
+    if (wd == -1 && errno != ENOENT) {    /* a missing directory: its parent is watched */
         nd_log_errno(ND_LOG_WARN, NULL, errno, "inotify_add_watch(%s) failed: edits there need "
                      "a SIGUSR2", dcopy);
-    } else {
+    } else if (wd != -1) {
         for (i = 0; i < w->nwds && w->wds[i] != wd; i++) {
         }
         if (i == w->nwds) {
@@ -101,7 +101,7 @@ nd_watch_update(struct nd_watch *w, const struct nd_config *conf)
         return;
     }
     clear(w);
-    cap = 2 * conf->napps + 3;
+    cap = 5 * conf->napps + 3;
     w->wds = calloc((size_t) cap, sizeof(int));
     w->names = calloc((size_t) cap, sizeof(char *));
     if (w->wds == NULL || w->names == NULL) {
@@ -111,7 +111,22 @@ nd_watch_update(struct nd_watch *w, const struct nd_config *conf)
     w->cap = cap;
     add_path(w, conf->path);
     for (i = 0; i < conf->napps; i++) {
-        add_path(w, conf->apps[i].script);
+        const struct nd_app_conf *app = &conf->apps[i];
+        char                      p[PATH_MAX];
+
+        add_path(w, app->script);
+        if (app->source_path == NULL) {
+            continue;
+        }
+        /* source =: a new build (APP.js, then its manifest), and the build
+         * directory itself, which does not exist before the first build. */
+        snprintf(p, sizeof(p), "%s.manifest", app->script);
+        add_path(w, p);
+        snprintf(p, sizeof(p), "%s", app->script);
+        if (strrchr(p, '/') != NULL) {
+            *strrchr(p, '/') = '\0';
+            add_one(w, p);
+        }
     }
     /* Kubernetes ConfigMap volumes swap this symlink atomically. */
     w->names[w->nnames] = strdup("..data");

@@ -543,6 +543,39 @@ push_env(duk_context *ctx, const struct nd_app_conf *conf)
     duk_freeze(ctx, -1);
 }
 
+/*
+ * Service-worker format apps see their env.* bindings as global variables, as
+ * on Workers. Which format an app is shows only after its script ran, so they
+ * are defined before it runs (a global that exists already is left alone) and
+ * removed again (add = 0) when the app turned out to be a module.
+ * -> [ ... ] unchanged.
+ */
+static void
+env_globals(duk_context *ctx, const struct nd_app_conf *conf, int add)
+{
+    int i;
+
+    duk_push_global_object(ctx);                        /* -> [ ... global ] */
+    for (i = 0; i < conf->nenv; i++) {
+        const char *k = conf->env[i].key, *v = conf->env[i].value;
+        if (add) {
+            if (!duk_has_prop_string(ctx, -1, k)) {
+                duk_push_string(ctx, v);
+                duk_put_prop_string(ctx, -2, k);
+            }
+            continue;
+        }
+        if (duk_get_prop_string(ctx, -1, k) && duk_is_string(ctx, -1)
+            && strcmp(duk_get_string(ctx, -1), v) == 0) {
+            duk_pop(ctx);
+            duk_del_prop_string(ctx, -1, k);
+        } else {
+            duk_pop(ctx);
+        }
+    }
+    duk_pop(ctx);
+}
+
 /* The app's heap, created on first use. NULL with msg (and status) on failure. */
 static struct nd_js *
 app_heap(struct nd_app *app, int *status, char *msg, size_t size)
@@ -601,6 +634,7 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
         }
         duk_pop(ctx);
     }
+    env_globals(ctx, app->conf, 1);
     duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
     rc = nd_js_pcall(js, 0, LOAD_BUDGET_US);
     if (rc != 0) {
@@ -623,11 +657,17 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
         snprintf(msg, size, "%s: %s", app->conf->script, duk_safe_to_string(ctx, -1));
         goto fail;
     }
-    duk_pop_2(ctx);
+    if (!duk_get_prop_string(ctx, -2, "listeners") && app->conf->nenv > 0) {
+        env_globals(ctx, app->conf, 0);                 /* a module: no env globals */
+    }
+    duk_pop_3(ctx);                                     /* [ lib result listeners ] */
     return js;
 
 fail:
     discard_heap(app);
+    /* The same script would fail the same way: remember it (issue 16). */
+    free(app->load_failed);
+    app->load_failed = strdup(msg);
     return NULL;
 }
 
@@ -639,6 +679,10 @@ nd_app_load(struct nd_app *app, char *msg, size_t size)
 
     if (app->conf->load_error != NULL) {
         snprintf(msg, size, "%s", app->conf->load_error);
+        return NULL;
+    }
+    if (app->load_failed != NULL) {
+        snprintf(msg, size, "%s", app->load_failed);
         return NULL;
     }
     js = app_heap(app, &status, msg, size);
@@ -735,9 +779,16 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
                                "(%lld bytes)", (long long) app->conf->limits.max_body_size);
         return;
     }
+    if (app->load_failed != NULL) {
+        nd_worker_respond_text(req, 503, "Service Unavailable: app \"%s\" failed to load (see "
+                               "the error log); it is not retried until its script changes",
+                               app->conf->name);
+        return;
+    }
     js = app_heap(app, &status, msg, sizeof(msg));
     if (js == NULL) {
-        nd_log(ND_LOG_ERROR, app->conf->name, "cannot load the app: %s", msg);
+        nd_log(ND_LOG_ERROR, app->conf->name, "cannot load the app: %s%s", msg,
+               app->load_failed != NULL ? " (not retried until the script changes: 503)" : "");
         nd_worker_respond_text(req, status, "%s: the app could not be loaded (see the error "
                                "log)", status == 503 ? "Service Unavailable"
                                : "Internal Server Error");
@@ -882,4 +933,6 @@ nd_app_cleanup(struct nd_app *app)
     discard_heap(app);
     free(app->code);
     app->code = NULL;
+    free(app->load_failed);
+    app->load_failed = NULL;
 }

@@ -76,6 +76,9 @@ struct nd_app {
     struct nd_rq             *inflight;
     struct nd_app_res        *res;  /* pending timers, transfers... of the heap */
     uint64_t                  heap_builds;
+    char                     *load_failed; /* owned or NULL: why the script failed to load;
+                                              cached for the worker's life (a new script
+                                              comes with a new generation): 503, no rebuild */
     struct nd_app            *lru_prev, *lru_next;
 };
 

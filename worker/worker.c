@@ -546,11 +546,8 @@ cleanup:
 }
 
 int
-nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed)
+nd_worker_check_limits(const struct nd_config *conf, struct nd_errs *errs)
 {
-    duk_context  *ctx = NULL;
-    char          msg[1024];
-    int           i, line, nfailed = 0;
     struct rlimit have;
 
     /* Here, in the supervisor (still root when started so), the limit is raised
@@ -565,40 +562,72 @@ nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed
                     "nanod.service) or lower max_connections", conf->server.max_connections,
                     (unsigned long long) fds_needed(&conf->server),
                     (unsigned long long) have.rlim_cur, (unsigned long long) have.rlim_max);
-        nfailed++;
+        return 1;
     }
+    return 0;
+}
 
+int
+nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void *arg)
+{
+    struct nd_loader_checker *c = nd_loader_checker_new();
+    char                      msg[1024];
+    int                       i, line, nfailed = 0;
+
+    if (c == NULL) {
+        return -1;
+    }
     for (i = 0; i < conf->napps; i++) {
         const struct nd_app_conf *app = &conf->apps[i];
 
-        if (ctx == NULL || i % 256 == 0) {
-            if (ctx != NULL) {
-                duk_destroy_heap(ctx);
-            }
-            ctx = duk_create_heap_default();
-            if (ctx == NULL) {
-                nd_errs_add(errs, conf->path, 0, "cannot create a Duktape heap");
-                return conf->napps;
-            }
-        }
         if (app->source == NULL) {
-            continue;       /* config.c reported the missing script */
+            continue;       /* config.c reported why (app->error) */
         }
-        if (nd_loader_compile(ctx, app->script, app->source, app->source_len, &line, msg,
-                              sizeof(msg)) == -1) {
-            nd_errs_add(errs, app->script, line, "%s", msg);
-            if (failed != NULL) {
-                failed[i] = 1;
-            }
+        if (nd_loader_check(c, app->script, app->source, app->source_len,
+                            (size_t) app->limits.memory_limit, &line, msg, sizeof(msg)) == -1) {
             nfailed++;
+            cb(i, line, msg, arg);
         } else {
-            duk_pop(ctx);
+            cb(i, -1, NULL, arg);
         }
     }
-    if (ctx != NULL) {
-        duk_destroy_heap(ctx);
-    }
+    nd_loader_checker_free(c);
     return nfailed;
+}
+
+struct check_arg {
+    const struct nd_config *conf;
+    struct nd_errs         *errs;
+    char                   *failed;
+};
+
+static void
+check_one(int i, int line, const char *msg, void *arg)
+{
+    struct check_arg *a = arg;
+
+    if (msg == NULL) {
+        return;
+    }
+    nd_errs_add(a->errs, a->conf->apps[i].script, line, "%s", msg);
+    if (a->failed != NULL) {
+        a->failed[i] = 1;
+    }
+}
+
+int
+nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed)
+{
+    struct check_arg a = { conf, errs, failed };
+    int              n = nd_worker_check_limits(conf, errs);
+
+    n += nd_worker_check_each(conf, check_one, &a);
+
+    if (n == -1) {
+        nd_errs_add(errs, conf->path, 0, "out of memory");
+        return conf->napps;
+    }
+    return n;
 }
 
 int

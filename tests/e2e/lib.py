@@ -234,7 +234,9 @@ def make_config(root, apps, listen, workers=1, error_log=None, server_extra=None
     """Writes root/apps.ini and the scripts; returns the apps.ini path."""
     server = {"listen": listen, "workers": workers,
               "error_log": error_log or os.path.join(root, "error.log"),
-              "graceful_timeout": "5s"}
+              "graceful_timeout": "5s",
+              # The last good versions of this test's apps, never the machine's /var/lib/nanod.
+              "state_dir": os.path.join(root, "state")}
     server.update(server_extra or {})
     lines = ["[server]"] + ["%s = %s" % kv for kv in server.items()]
     text = "\n".join(lines) + "\n"

@@ -52,10 +52,11 @@ def error_lines(res, file):
     return out
 
 
-def assert_error(res, file, line, keywords, count=1, exact=None):
-    """nanod -t failed with exit 1 and printed FILE:LINE: <msg> with one of keywords
-    (case-insensitive) in msg; `count` such located lines for `file` in all."""
-    assert res.rc == 1, "want exit 1, got %r" % res
+def assert_error(res, file, line, keywords, count=1, exact=None, rc=1):
+    """nanod -t failed with exit rc (1: apps.ini has errors; 3: only apps are broken) and
+    printed FILE:LINE: <msg> with one of keywords (case-insensitive) in msg; `count` such
+    located lines for `file` in all."""
+    assert res.rc == rc, "want exit %d, got %r" % (rc, res)
     errs = error_lines(res, file)
     hits = [m for ln, m in errs if ln == line]
     assert hits, "no line starting with %s:%d: in stderr: %r" % (file, line, res)
@@ -243,7 +244,7 @@ def test_check_missing_script():
     lines = server_section() + app_section("blog", script="apps/nope.js")
     r, path, text = check(lines, scripts={})
     assert_error(r, path, lib.line_of(text, "script = apps/nope.js"),
-                 ("not found", "no such file"))
+                 ("not found", "no such file"), rc=3)
 
 
 def test_check_syntax_error():
@@ -258,7 +259,7 @@ def test_check_syntax_error():
                         {"apps/bad.js": src, "apps/good.js": GOOD_JS})
         r = lib.check_config(path)
         script = os.path.dirname(path) + "/apps/bad.js"
-        assert_error(r, script, 3, "SyntaxError")
+        assert_error(r, script, 3, "SyntaxError", rc=3)
         assert re.search(r"^%s:3: SyntaxError: " % re.escape(script), r.stderr, re.M), r
 
 
@@ -271,8 +272,8 @@ def test_check_syntax_error_every_script():
                         {"apps/one.js": bad1, "apps/two.js": bad2, "apps/good.js": GOOD_JS})
         r = lib.check_config(path)
         base = os.path.dirname(path)
-        assert_error(r, base + "/apps/one.js", 3, "SyntaxError")
-        assert_error(r, base + "/apps/two.js", 5, "SyntaxError")
+        assert_error(r, base + "/apps/one.js", 3, "SyntaxError", rc=3)
+        assert_error(r, base + "/apps/two.js", 5, "SyntaxError", rc=3)
 
 
 def test_check_multiple_errors():
@@ -311,7 +312,7 @@ def test_check_relative_path():
         lines = server_section() + app_section("blog")
         write(d, lines, {"apps/blog.js": "var a = ;\n"}, ini="conf/apps.ini")
         r = lib.check_config("conf/apps.ini", cwd=d)
-        assert_error(r, "conf/apps/blog.js", 1, "SyntaxError")
+        assert_error(r, "conf/apps/blog.js", 1, "SyntaxError", rc=3)
 
     with lib.tempdir() as d:
         lines = server_section() + app_section("blog")

@@ -50,7 +50,7 @@ def test_modern_typescript_app():
         shutil.copytree(os.path.join(MODERN, "src"), os.path.join(s.dir, "src"))
         ini = s.write_config()
         r = lib.check_config(ini)
-        assert r.rc == 1 and "[app:modern] source src/index.ts is not built" in r.output \
+        assert r.rc == 3 and "[app:modern] source src/index.ts is not built" in r.output \
             and "run scripts/nanod-build -c" in r.output, r
         nanod_build("-c", ini)
         out = os.path.join(s.dir, ".nanod-build", "modern.js")
@@ -91,7 +91,7 @@ def test_modern_typescript_app():
             f.write("\n// edited\n")
         r = lib.check_config(ini)
         line = lib.line_of(open(ini, encoding="utf-8").read(), "source = src/index.ts")
-        assert r.rc == 1 and ("apps.ini:%d: [app:modern] source src/index.ts is newer than its "
+        assert r.rc == 3 and ("apps.ini:%d: [app:modern] source src/index.ts is newer than its "
                               "build (" % line) in r.output and "shapes.ts changed" in r.output, r
 
 
@@ -121,7 +121,7 @@ def test_modern_syntax_errors_name_the_construct():
                         "default = yes\n" % lib.free_port())
             r = lib.check_config(ini)
             want = "apps/x.js:12: %s %s" % (what, FIX)
-            assert r.rc == 1 and want in r.output, "%s\nwant: %s" % (r, want)
+            assert r.rc == 3 and want in r.output, "%s\nwant: %s" % (r, want)
 
 
 def test_modern_builtins_table():

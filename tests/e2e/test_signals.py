@@ -223,7 +223,9 @@ def test_sigquit_during_reload():
     with lib.Nanod(apps, workers=2, server_extra={"watch": "off"}) as s:
         s.wait_workers(2)
         s.send_signal(signal.SIGUSR2)
-        s.wait_log(lib.msg_has("reloading"), what="the reload to begin")
+        # The scripts compile in a child first (signals are served meanwhile): wait
+        # until generation 2 is being forked.
+        s.wait_log(lib.msg_has("generation 2)"), lib.timeout(30), "generation 2 to start")
         s.send_signal(signal.SIGQUIT)
         rc = s.wait_exit()
         assert rc == 0, "exit %r\n%s" % (rc, s.diagnostics())

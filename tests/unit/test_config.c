@@ -631,7 +631,8 @@ T_CASE(script_paths)
 
     write_str("sub/bad.ini", "[app:s]\nscript = apps/missing.js\nhosts = s.test\n");
     conf = load_path("sub/bad.ini");
-    T_TRUE(conf == NULL);
+    T_TRUE(conf != NULL && conf->apps[0].error != NULL);
+    nd_config_free(conf);
     T_EQ_STR(errbuf, "sub/bad.ini:2: script \"sub/apps/missing.js\" not found: "
                      "No such file or directory");
 
@@ -833,12 +834,6 @@ static const struct {
     /* default, script, reachability */
     { "[app:a]\nscript = apps/a.js\ndefault = yes\n[app:b]\nscript = apps/b.js\ndefault = true\n",
       "apps.ini:6: more than one default app (first: [app:a] at line 3)" },
-    { "[app:a]\nscript = apps/x.js\nhosts = a.test\n",
-      "apps.ini:2: script \"apps/x.js\" not found: No such file or directory" },
-    { "[app:a]\nscript = apps\nhosts = a.test\n",
-      "apps.ini:2: script \"apps\" cannot be read: Is a directory" },
-    { "[app:a]\nscript = apps/a.js/x\nhosts = a.test\n",
-      "apps.ini:2: script \"apps/a.js/x\" not found: Not a directory" },
     { "[app:a]\nhosts = a.test\n",
       "apps.ini:1: [app:a] has no script" },
     { "[app:a]\nscript = apps/a.js\n",
@@ -865,6 +860,43 @@ static const struct {
       "apps.ini:7: unknown section [nope] (use [server] or [app:NAME])\n"
       "apps.ini:8: expected \"key = value\", \"[section]\" or a comment" },
 };
+
+/* Errors of an app's script, not of apps.ini: the load succeeds, the app
+ * carries the error (the supervisor runs its last good version). */
+static const struct {
+    const char *text;
+    const char *want;
+} app_err_cases[] = {
+    { "[app:a]\nscript = apps/x.js\nhosts = a.test\n",
+      "apps.ini:2: script \"apps/x.js\" not found: No such file or directory" },
+    { "[app:a]\nscript = apps\nhosts = a.test\n",
+      "apps.ini:2: script \"apps\" cannot be read: Is a directory" },
+    { "[app:a]\nscript = apps/a.js/x\nhosts = a.test\n",
+      "apps.ini:2: script \"apps/a.js/x\" not found: Not a directory" },
+    { "[app:a]\nscript = fifo\nhosts = a.test\n",
+      "apps.ini:2: script \"fifo\" is not a regular file (a FIFO, socket or device): "
+      "refused" },
+};
+
+T_CASE(app_errors_do_not_fail_the_load)
+{
+    size_t i;
+
+    unlink("fifo");
+    T_EQ_INT(mkfifo("fifo", 0600), 0);
+    for (i = 0; i < sizeof(app_err_cases) / sizeof(app_err_cases[0]); i++) {
+        struct nd_config *conf = load(app_err_cases[i].text);
+
+        if (conf == NULL || strcmp(errbuf, app_err_cases[i].want) != 0
+            || conf->apps[0].error == NULL || conf->apps[0].source != NULL
+            || strcmp(conf->apps[0].error, app_err_cases[i].want) != 0) {
+            T_FAIL_("case %zu: conf %s, errors:\n%s\n  want:\n%s", i, conf ? "!= NULL" : "NULL",
+                    errbuf, app_err_cases[i].want);
+        }
+        nd_config_free(conf);
+    }
+    unlink("fifo");
+}
 
 T_CASE(validation_errors)
 {
@@ -1059,7 +1091,8 @@ T_CASE(source_key_uses_fresh_build)
     mkdir("src", 0755);
     write_str("src/i.ts", "export default {};\n");
     conf = load(ini);
-    T_TRUE(conf == NULL);
+    T_TRUE(conf != NULL && conf->apps[0].error != NULL && conf->apps[0].source == NULL);
+    nd_config_free(conf);
     T_TRUE(strstr(errbuf, "apps.ini:2: [app:m] source src/i.ts is not built (no ") != NULL);
     T_TRUE(strstr(errbuf, "run scripts/nanod-build -c apps.ini") != NULL);
 
@@ -1080,7 +1113,11 @@ T_CASE(source_key_uses_fresh_build)
 
     write_str("src/i.ts", "export default { changed: 1 };\n");
     conf = load(ini);
-    T_TRUE(conf == NULL);
+    T_TRUE(conf != NULL && conf->apps[0].error != NULL && conf->apps[0].source == NULL);
+    if (conf != NULL && conf->apps[0].error != NULL) {
+        T_TRUE(strstr(conf->apps[0].error, "is newer than its build") != NULL);
+    }
+    nd_config_free(conf);
     T_TRUE(strstr(errbuf, "apps.ini:2: [app:m] source src/i.ts is newer than its build (") != NULL);
     T_TRUE(strstr(errbuf, "src/i.ts changed): run scripts/nanod-build -c apps.ini") != NULL);
 
@@ -1125,6 +1162,7 @@ main(void)
     T_RUN(script_paths);
     T_RUN(ten_thousand_apps);
     T_RUN(validation_errors);
+    T_RUN(app_errors_do_not_fail_the_load);
     T_RUN(nul_byte);
     T_RUN(missing_file);
     T_RUN(errors_capped_and_appended);

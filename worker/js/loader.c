@@ -1,4 +1,6 @@
 #include <ctype.h>
+#include <malloc.h>
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -426,4 +428,150 @@ nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t le
     }
     free(code);
     return 0;
+}
+
+/* --- compile checks ------------------------------------------------------------ */
+
+#define CHECK_HEAP_REUSE 256
+#define CHECK_CAP_DEFAULT ((size_t) 1 << 30)
+
+struct nd_loader_checker {
+    duk_context *ctx;           /* owned (abandoned after a fatal error) */
+    size_t       used;          /* usable bytes allocated by ctx */
+    size_t       limit;         /* allocations past this fail; SIZE_MAX between checks */
+    int          uses;          /* scripts checked in ctx */
+    int          jb_set;
+    jmp_buf      jb;
+};
+
+static void *
+ck_alloc(void *udata, duk_size_t size)
+{
+    struct nd_loader_checker *c = udata;
+    void                     *p;
+
+    if (size == 0 || c->used + size > c->limit) {
+        return NULL;
+    }
+    p = malloc(size);
+    if (p != NULL) {
+        c->used += malloc_usable_size(p);
+    }
+    return p;
+}
+
+static void
+ck_free(void *udata, void *ptr)
+{
+    struct nd_loader_checker *c = udata;
+
+    if (ptr != NULL) {
+        c->used -= malloc_usable_size(ptr);
+        free(ptr);
+    }
+}
+
+static void *
+ck_realloc(void *udata, void *ptr, duk_size_t size)
+{
+    struct nd_loader_checker *c = udata;
+    size_t                    old;
+    void                     *np;
+
+    if (ptr == NULL) {
+        return ck_alloc(udata, size);
+    }
+    if (size == 0) {
+        ck_free(udata, ptr);
+        return NULL;
+    }
+    old = malloc_usable_size(ptr);
+    if (size > old && c->used + (size - old) > c->limit) {
+        return NULL;
+    }
+    np = realloc(ptr, size);
+    if (np != NULL) {
+        c->used = c->used - old + malloc_usable_size(np);
+    }
+    return np;
+}
+
+/* Must not return: back to nd_loader_check, which abandons the heap. */
+static void
+ck_fatal(void *udata, const char *msg)
+{
+    struct nd_loader_checker *c = udata;
+
+    (void) msg;
+    if (c != NULL && c->jb_set) {
+        longjmp(c->jb, 1);
+    }
+    abort();    /* not reached: Duktape calls it only inside nd_loader_check */
+}
+
+struct nd_loader_checker *
+nd_loader_checker_new(void)
+{
+    return calloc(1, sizeof(struct nd_loader_checker));
+}
+
+int
+nd_loader_check(struct nd_loader_checker *c, const char *file, const char *src, size_t len,
+                size_t cap, int *line, char *msg, size_t msgsize)
+{
+    volatile int rc = -1;
+
+    *line = 0;
+    if (c->ctx != NULL && c->uses >= CHECK_HEAP_REUSE) {
+        c->limit = (size_t) -1;
+        duk_destroy_heap(c->ctx);
+        c->ctx = NULL;
+    }
+    if (c->ctx == NULL) {
+        c->used = 0;
+        c->uses = 0;
+        c->limit = (size_t) -1;
+        c->ctx = duk_create_heap(ck_alloc, ck_realloc, ck_free, c, ck_fatal);
+        if (c->ctx == NULL) {
+            snprintf(msg, msgsize, "cannot create a Duktape heap to check the script");
+            return -1;
+        }
+    }
+    c->uses++;
+    c->limit = c->used + (cap > 0 ? cap : CHECK_CAP_DEFAULT);
+    if (setjmp(c->jb) != 0) {
+        /* A fatal error: the heap is unusable. Leave it (freeing it could crash). */
+        c->jb_set = 0;
+        c->ctx = NULL;
+        *line = 0;
+        snprintf(msg, msgsize, "compiling the script hit a fatal engine error (out of memory: "
+                 "more than memory_limit while compiling?)");
+        return -1;
+    }
+    c->jb_set = 1;
+    if (nd_loader_compile(c->ctx, file, src, len, line, msg, msgsize) == 0) {
+        duk_pop(c->ctx);
+        rc = 0;
+    } else if (c->used + 4096 > c->limit || strstr(msg, "alloc failed") != NULL) {
+        *line = 0;      /* where it ran out says nothing about the script */
+        snprintf(msg, msgsize, "out of memory while compiling the script (it needs more than "
+                 "memory_limit, %zu KiB)", (cap > 0 ? cap : CHECK_CAP_DEFAULT) / 1024);
+    }
+    c->jb_set = 0;
+    c->limit = (size_t) -1;
+    duk_gc(c->ctx, 0);
+    return rc;
+}
+
+void
+nd_loader_checker_free(struct nd_loader_checker *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->ctx != NULL) {
+        c->limit = (size_t) -1;
+        duk_destroy_heap(c->ctx);
+    }
+    free(c);
 }

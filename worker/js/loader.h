@@ -15,6 +15,21 @@
 int nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t len, int *line,
                       char *msg, size_t msgsize);
 
+/*
+ * Compile checks of many scripts (supervisor's -t, start and reload, run in a
+ * forked child): one scratch heap, re-made every 256 scripts and after a
+ * fatal error, whose allocator refuses to grow past the script's cap (so a
+ * script that exhausts memory while compiling gets "out of memory" instead of
+ * taking the process down) and whose fatal handler jumps back here (the heap
+ * is then abandoned, not freed: callers exit soon after).
+ */
+struct nd_loader_checker;
+struct nd_loader_checker *nd_loader_checker_new(void);
+/* 0, or -1 with *line and msg. cap: bytes the compile may allocate (0 = 1 GiB). */
+int nd_loader_check(struct nd_loader_checker *c, const char *file, const char *src, size_t len,
+                    size_t cap, int *line, char *msg, size_t msgsize);
+void nd_loader_checker_free(struct nd_loader_checker *c);
+
 /* The rewrite alone (for tests): a malloc'd copy, or NULL with *line and
  * msg set when the source uses unsupported module syntax. */
 char *nd_loader_transform(const char *src, size_t len, size_t *outlen, int *line, char *msg,
