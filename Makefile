@@ -224,9 +224,18 @@ test: test-deps
 	sh scripts/checksrc.sh
 	sh scripts/run-tests build/asan
 
+# make run CONF=my/apps.ini serves another config; PORT=9090 serves it on
+# 127.0.0.1:9090 instead of its listen line (a copy beside it, .nanod-run.ini,
+# so that its relative paths still hold).
+RUN_CONF = $(or $(CONF),etc/apps.ini)
 run: deps
 	$(MAKE) MODE=release all
-	build/nanod -c etc/apps.ini
+	@if [ -n "$(PORT)" ]; then \
+	    run_ini="$(dir $(RUN_CONF)).nanod-run.ini"; \
+	    sed 's|^listen *=.*|listen = 127.0.0.1:$(PORT)|' "$(RUN_CONF)" > "$$run_ini" && \
+	    echo "serving $(RUN_CONF) on 127.0.0.1:$(PORT) ($$run_ini)" && \
+	    build/nanod -c "$$run_ini"; \
+	else build/nanod -c "$(RUN_CONF)"; fi
 
 check:
 	sh scripts/checksrc.sh
@@ -267,9 +276,10 @@ install: $(INSTALL_BIN)
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/nanod/README.md
 	install -D -m 0644 etc/CONFIG.md $(DESTDIR)$(PREFIX)/share/doc/nanod/CONFIG.md
 	install -d -m 0750 $(DESTDIR)/var/log/nanod
+	install -d -m 0700 $(DESTDIR)/var/lib/nanod
 	if [ ! -e $(DESTDIR)/etc/nanod/apps.ini ]; then \
 	    install -D -m 0644 etc/apps.ini $(DESTDIR)/etc/nanod/apps.ini && \
-	    sed -i 's|^error_log = stderr|error_log = /var/log/nanod/error.log|' \
+	    sed -i 's|^error_log = stderr|error_log = /var/log/nanod/error.log|; s|^state_dir = .*|state_dir = /var/lib/nanod|' \
 	        $(DESTDIR)/etc/nanod/apps.ini && \
 	    install -D -m 0644 etc/apps/hello.js $(DESTDIR)/etc/nanod/apps/hello.js; \
 	fi
