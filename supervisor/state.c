@@ -99,18 +99,23 @@ nd_state_save(const char *dir, const char *name, const char *src, size_t len,
     int64_t         old_built;
     int             fd;
     struct timespec ts[2];
+    struct stat     st;
 
     if (app_path(dir, name, "", path, sizeof(path)) == -1
         || app_path(dir, name, ".tmp", tmp, sizeof(tmp)) == -1) {
         snprintf(msg, size, "state_dir %s: path too long", dir);
         return -1;
     }
-    old = nd_state_load(dir, name, &old_len, &old_built);
-    if (old != NULL) {
-        int same = old_len == len && memcmp(old, src, len) == 0;
-        free(old);
-        if (same) {
-            return 0;
+    /* The same version stored already (the usual case at a reload): one stat. */
+    if (stat(path, &st) == 0 && (size_t) st.st_size == len
+        && (int64_t) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000 == built_unix_ms) {
+        old = nd_state_load(dir, name, &old_len, &old_built);
+        if (old != NULL) {
+            int same = old_len == len && memcmp(old, src, len) == 0;
+            free(old);
+            if (same) {
+                return 0;
+            }
         }
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -120,7 +125,9 @@ nd_state_save(const char *dir, const char *name, const char *src, size_t len,
     }
     ts[0].tv_sec = ts[1].tv_sec = (time_t) (built_unix_ms / 1000);
     ts[0].tv_nsec = ts[1].tv_nsec = (long) (built_unix_ms % 1000) * 1000000;
-    if (nd_sys_write_full(fd, src, len) == -1 || fsync(fd) == -1
+    /* No fsync per file (thousands of apps): the caller syncs the directory's
+     * file system once (nd_state_sync). */
+    if (nd_sys_write_full(fd, src, len) == -1
         || (built_unix_ms > 0 && futimens(fd, ts) == -1)) {
         snprintf(msg, size, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
@@ -133,5 +140,16 @@ nd_state_save(const char *dir, const char *name, const char *src, size_t len,
         unlink(tmp);
         return -1;
     }
-    return 0;
+    return 1;
+}
+
+void
+nd_state_sync(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (fd != -1) {
+        syncfs(fd);
+        close(fd);
+    }
 }

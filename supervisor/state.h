@@ -15,9 +15,12 @@
 int nd_state_prepare(const char *dir, char *msg, size_t size);
 
 /* Stores name's good source (unless the stored one is the same) with built_unix_ms
- * as its mtime. 0, or -1 with msg. */
+ * as its mtime. 0 (1 when it wrote), or -1 with msg. */
 int nd_state_save(const char *dir, const char *name, const char *src, size_t len,
                   int64_t built_unix_ms, char *msg, size_t size);
+
+/* After saves: flushes the file system that holds dir (one syncfs). */
+void nd_state_sync(const char *dir);
 
 /* The stored source of name (caller frees), its length and build time; NULL
  * when there is none. */

@@ -114,7 +114,7 @@ resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_config *p
 {
     const char *dir = conf->server.state_dir;
     char        msg[512];
-    int         i, n[3] = { 0, 0, 0 }, state_ok;
+    int         i, n[3] = { 0, 0, 0 }, state_ok, wrote = 0;
 
     state_ok = nd_state_prepare(dir, msg, sizeof(msg)) == 0;
     if (!state_ok && conf->napps > 0) {
@@ -132,9 +132,14 @@ resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_config *p
             app->good_built_unix_ms = stat(app->script, &st) == 0
                 ? (int64_t) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000
                 : nd_sys_wall_ms();
-            if (state_ok && nd_state_save(dir, app->name, app->source, app->source_len,
-                                          app->good_built_unix_ms, msg, sizeof(msg)) == -1) {
-                nd_log(ND_LOG_WARN, app->name, "cannot keep the last good version: %s", msg);
+            if (state_ok) {
+                int rc = nd_state_save(dir, app->name, app->source, app->source_len,
+                                       app->good_built_unix_ms, msg, sizeof(msg));
+                if (rc == -1) {
+                    nd_log(ND_LOG_WARN, app->name, "cannot keep the last good version: %s",
+                           msg);
+                }
+                wrote += rc == 1;
             }
             n[ND_APP_OK]++;
             continue;
@@ -181,6 +186,9 @@ resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_config *p
                    "worked): %s", app->error);
         }
         n[app->state]++;
+    }
+    if (wrote > 0) {
+        nd_state_sync(dir);
     }
     nd_log(ND_LOG_INFO, NULL, "apps: %d ok, %d stale, %d failed", n[0], n[1], n[2]);
 }

@@ -353,8 +353,9 @@ class ConfigMapNanod(lib.Nanod):
         d = os.path.join(self.cm, ver)
         os.makedirs(d)
         ini = ("[server]\nlisten = 127.0.0.1:%d\nworkers = 1\nerror_log = %s\n"
-               "graceful_timeout = 5s\n\n[app:a]\nscript = a.js\nhosts = a.localhost\n\n"
-               "[app:b]\nscript = b.js\nhosts = b.localhost\n" % (self.port, self.log_path))
+               "graceful_timeout = 5s\nstate_dir = %s\n\n[app:a]\nscript = a.js\n"
+               "hosts = a.localhost\n\n[app:b]\nscript = b.js\nhosts = b.localhost\n"
+               % (self.port, self.log_path, os.path.join(self.dir, "state")))
         lib.write_files(d, {"apps.ini": ini, "a.js": lib.const_app("a-" + tag),
                             "b.js": lib.const_app("b-" + tag)})
         link = os.path.join(self.cm, "..data")
