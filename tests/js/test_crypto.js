@@ -565,3 +565,29 @@
         }
     });
 })();
+/* A key's usages, extractable flag and algorithm cannot be widened by assignment. */
+(function () {
+    var S = crypto.subtle;
+    T.async("CryptoKey slots are fixed", S.importKey("raw", new Uint8Array(16), "AES-GCM", false,
+                                                     ["encrypt"]).then(function (k) {
+        k.usages.push("decrypt");
+        try {
+            k._extractable = true;
+        } catch (e) {
+            /* strict mode: TypeError, as for any read-only property */
+        }
+        k.algorithm.name = "AES-CBC";
+        return Promise.all([
+            S.decrypt({ name: "AES-GCM", iv: new Uint8Array(12) }, k, new Uint8Array(32))
+                .then(function () { return "resolved"; }, function (e) { return e.name; }),
+            S.exportKey("raw", k).then(function () { return "resolved"; },
+                                       function (e) { return e.name; }),
+            S.encrypt({ name: "AES-GCM", iv: new Uint8Array(12) }, k, new Uint8Array(1))
+                .then(function (c) { return c.byteLength; }, function (e) { return e.name; })
+        ]);
+    }).then(function (r) {
+        T.check("pushed usage not granted", r[0], "InvalidAccessError");
+        T.check("extractable not changed", r[1], "InvalidAccessError");
+        T.check("algorithm copy not used", r[2], 17);
+    }));
+})();

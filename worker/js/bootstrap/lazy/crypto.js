@@ -251,17 +251,28 @@ function (native, global, lib) {
         value: "CryptoKey", configurable: true
     });
 
+    /* Internal slots: fixed once set (a tenant cannot widen a key's usages or make
+     * it extractable by assignment); the algorithm and usages the getters return
+     * are copies that the operations never read. */
+    function slot(key, name, value) {
+        Object.defineProperty(key, name, { value: value });
+    }
+
     function newKey(type, extractable, algorithm, usages, raw, der) {
         var key = new CryptoKey(lib.internal);
-        lib.define(key, "_type", type);
-        lib.define(key, "_extractable", !!extractable);
-        lib.define(key, "_algorithm", algorithm);
-        lib.define(key, "_usages", usages);
+        slot(key, "_type", type);
+        slot(key, "_extractable", !!extractable);
+        slot(key, "_name", algorithm.name);
+        slot(key, "_hash", algorithm.hash !== undefined ? algorithm.hash.name : undefined);
+        slot(key, "_curve", algorithm.namedCurve);
+        slot(key, "_use", Object.freeze(usages.slice()));
+        slot(key, "_algorithm", algorithm);
+        slot(key, "_usages", usages);
         if (raw !== undefined) {
-            lib.define(key, "_raw", raw);
+            slot(key, "_raw", raw);
         }
         if (der !== undefined) {
-            lib.define(key, "_der", der);
+            slot(key, "_der", der);
         }
         return key;
     }
@@ -406,7 +417,7 @@ function (native, global, lib) {
     }
 
     function jwkOut(kty, key) {
-        return { kty: kty, key_ops: key._usages.slice(), ext: key._extractable };
+        return { kty: kty, key_ops: key._use.slice(), ext: key._extractable };
     }
 
     /* ---- import ---- */
@@ -610,7 +621,7 @@ function (native, global, lib) {
     /* ---- export ---- */
 
     function exportAny(format, key) {
-        var name, a, out, parts, n;
+        var name, out, parts, n;
         if (!(key instanceof CryptoKey)) {
             throw new TypeError("Failed to execute 'exportKey' on 'SubtleCrypto': parameter 2 "
                                 + "is not of type 'CryptoKey'.");
@@ -618,8 +629,7 @@ function (native, global, lib) {
         if (["raw", "spki", "pkcs8", "jwk"].indexOf(format) < 0) {
             throw new TypeError("exportKey: unknown key format '" + format + "'");
         }
-        a = key._algorithm;
-        name = a.name;
+        name = key._name;
         if (!key._extractable) {
             throw domError("The key is not extractable", "InvalidAccessError");
         }
@@ -630,7 +640,7 @@ function (native, global, lib) {
             if (format === "jwk") {
                 out = jwkOut("oct", key);
                 out.k = b64urlEncode(key._raw);
-                out.alg = name === "HMAC" ? "HS" + a.hash.name.substring(4)
+                out.alg = name === "HMAC" ? "HS" + key._hash.substring(4)
                     : "A" + key._raw.length * 8 + JWK_AES_ALG[name];
                 return out;
             }
@@ -659,10 +669,10 @@ function (native, global, lib) {
                     out[f] = b64urlEncode(parts[f]);
                 }
             });
-            out.alg = JWK_RSA_ALG[name][a.hash.name];
+            out.alg = JWK_RSA_ALG[name][key._hash];
         } else if (kindOf(name) === "EC") {
             out = jwkOut("EC", key);
-            out.crv = a.namedCurve;
+            out.crv = key._curve;
             for (n in { x: 1, y: 1, d: 1 }) {
                 if (parts[n] !== undefined) {
                     out[n] = b64urlEncode(parts[n]);
@@ -747,11 +757,11 @@ function (native, global, lib) {
             throw new TypeError("Failed to execute '" + what + "' on 'SubtleCrypto': the key "
                                 + "is not of type 'CryptoKey'.");
         }
-        if (alg.name !== key._algorithm.name) {
-            throw domError("The key is a " + key._algorithm.name + " key, not " + alg.name,
+        if (alg.name !== key._name) {
+            throw domError("The key is a " + key._name + " key, not " + alg.name,
                            "InvalidAccessError");
         }
-        if (key._usages.indexOf(usage) < 0) {
+        if (key._use.indexOf(usage) < 0) {
             throw domError("The " + alg.name + " key does not have the '" + usage + "' usage",
                            "InvalidAccessError");
         }
@@ -763,18 +773,18 @@ function (native, global, lib) {
             return [hashOf(alg, "ECDSA"), 0];
         }
         if (name === "RSA-PSS") {
-            return [key._algorithm.hash.name, numberMember(alg, "saltLength", "RSA-PSS")];
+            return [key._hash, numberMember(alg, "saltLength", "RSA-PSS")];
         }
         if (name === "Ed25519") {
             return [undefined, 0];
         }
-        return [key._algorithm.hash.name, 0];
+        return [key._hash, 0];
     }
 
     function doSign(alg, key, data) {
         var a;
         if (alg.name === "HMAC") {
-            return call("hmac", key._algorithm.hash.name, key._raw, data);
+            return call("hmac", key._hash, key._raw, data);
         }
         if (key._type !== "private") {
             throw domError("sign needs a private key", "InvalidAccessError");
@@ -786,7 +796,7 @@ function (native, global, lib) {
     function doVerify(alg, key, signature, data) {
         var a;
         if (alg.name === "HMAC") {
-            return call("timingSafeEqual", call("hmac", key._algorithm.hash.name, key._raw,
+            return call("timingSafeEqual", call("hmac", key._hash, key._raw,
                                                 data), signature);
         }
         if (key._type !== "public") {
@@ -805,7 +815,7 @@ function (native, global, lib) {
                 throw domError("RSA-OAEP " + (encrypt ? "encryption needs a public"
                                : "decryption needs a private") + " key", "InvalidAccessError");
             }
-            return call("rsaOaep", encrypt, key._algorithm.hash.name, key._der, data,
+            return call("rsaOaep", encrypt, key._hash, key._der, data,
                         alg.label !== undefined ? bufferMember(alg, "label", name) : undefined);
         }
         if (name === "AES-GCM") {
@@ -868,8 +878,7 @@ function (native, global, lib) {
                 throw domError(name + ": the algorithm's 'public' must be a public CryptoKey",
                                "InvalidAccessError");
             }
-            if (pub._algorithm.name !== name
-                || (name === "ECDH" && pub._algorithm.namedCurve !== key._algorithm.namedCurve)) {
+            if (pub._name !== name || (name === "ECDH" && pub._curve !== key._curve)) {
                 throw domError(name + ": the public key's algorithm or curve does not match "
                                + "the private key's", "InvalidAccessError");
             }
