@@ -398,3 +398,24 @@ def test_jose_interop_rs256_es256_eddsa():
         assert len(mine) == 3
     finally:
         keys.close()
+
+
+def test_request_timeout_cancels_the_job():
+    """A job whose request times out is cancelled: the thread stops at its next
+    poll, so the next job does not queue behind minutes of hashing."""
+    s = lib.Nanod([lib.App("crypto", file="crypto_app.js", hosts=HOST,
+                           extra={"cpu_limit": "0", "request_timeout": "1s"})])
+    with s:
+        t0 = time.monotonic()
+        r = s.post("/pbkdf2", host=HOST, headers={"Content-Type": "application/json"},
+                   body=json.dumps({"password": "pw", "salt": "s", "iterations": 100000000,
+                                    "hash": "SHA-512", "bits": 512}).encode(),
+                   timeout_s=lib.timeout(60))
+        assert r.status == 504, (r.status, r.text)
+        assert time.monotonic() - t0 < lib.timeout(10)
+        t0 = time.monotonic()
+        r = call(s, "pbkdf2", {"password": "pw", "salt": "s", "iterations": 20000,
+                               "hash": "SHA-256", "bits": 256})
+        assert unb64(r["bits"]) == hashlib.pbkdf2_hmac("sha256", b"pw", b"s", 20000, 32)
+        assert time.monotonic() - t0 < lib.timeout(5), time.monotonic() - t0
+        assert s.get("/ping", host=HOST).text == "pong"
