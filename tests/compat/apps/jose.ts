@@ -1,7 +1,7 @@
 // jose 6 in a Worker: HS256 JWTs signed and verified with WebCrypto, and the
 // RS256 / ES256 / EdDSA flows against a JWKS (createLocalJWKSet).
 import { SignJWT, jwtVerify, decodeJwt, decodeProtectedHeader, errors, importJWK,
-         createLocalJWKSet } from "jose";
+         createLocalJWKSet, CompactEncrypt, compactDecrypt } from "jose";
 import type { JWK } from "jose";
 
 const secret = new TextEncoder().encode("a-string-secret-at-least-256-bits-long");
@@ -151,6 +151,39 @@ export default {
                 return Response.json({ ok: true, payload, protectedHeader });
             } catch (e) {
                 return joseError(e, 401);
+            }
+        }
+        if (url.pathname === "/jwe") {
+            // Encrypt then decrypt (JWE is randomized: the answer is the round trip).
+            const alg = url.searchParams.get("alg") ?? "dir";
+            const enc = url.searchParams.get("enc") ?? "A256GCM";
+            let encKey: CryptoKey | Uint8Array, decKey: CryptoKey | Uint8Array;
+            if (alg.startsWith("ECDH-ES") || alg.startsWith("RSA-OAEP")) {
+                const { alg: _a, kid: _k, ...jwk } = PRIVATE_JWKS[alg.startsWith("ECDH") ? "ES256"
+                                                                                       : "RS256"];
+                const { d, p, q, dp, dq, qi, ...pub } = jwk;
+                encKey = await importJWK(pub, alg) as CryptoKey;
+                decKey = await importJWK(jwk, alg) as CryptoKey;
+            } else if (alg.startsWith("PBES2")) {
+                encKey = decKey = new TextEncoder().encode("correct horse battery staple");
+            } else {
+                // dir: the content key (CBC-HS keys are twice the AES size); else the KEK.
+                const bits = alg === "dir" ? Number(enc.slice(1, 4)) * (enc.includes("HS") ? 2 : 1)
+                                           : Number(alg.slice(1, 4));
+                encKey = decKey = new Uint8Array(bits / 8).fill(7);
+            }
+            try {
+                const jwe = await new CompactEncrypt(new TextEncoder().encode("hello " + alg))
+                    .setProtectedHeader({ alg, enc })
+                    .encrypt(encKey);
+                const { plaintext, protectedHeader } = await compactDecrypt(jwe, decKey, {
+                    keyManagementAlgorithms: [alg],
+                });
+                return Response.json({ plaintext: new TextDecoder().decode(plaintext),
+                                       alg: protectedHeader.alg, enc: protectedHeader.enc,
+                                       parts: jwe.split(".").length });
+            } catch (e) {
+                return joseError(e, 500);
             }
         }
         if (url.pathname === "/expired") {
