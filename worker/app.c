@@ -405,21 +405,31 @@ static int
 app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
 {
     struct nd_js *js = app->js;
-    int64_t       t0 = nd_sys_cpu_est_us();
+    int64_t       t0 = nd_sys_cpu_est_us(), used;
     double        cur_id = cur != NULL ? cur->id : -1;
-    char          detail[64];
+    char          detail[160];
     int           rc;
     struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
 
     g_call.id = cur_id;
     g_call.t0 = t0;
+    /* Mark-and-sweep is not charged to the request that happens to run it,
+     * up to cpu_limit per request in all (heap.c, SECURITY.md). */
+    js->gc_room_us = -1;
+    if (cur != NULL && budget_us > 0) {
+        used = app->conf->limits.cpu_limit_ms * 1000 - cur->gc_us;
+        js->gc_room_us = used > 0 ? used : 0;
+    }
     rc = nd_js_pcall_at(js, nargs, budget_us, t0);
+    js->gc_room_us = -1;
     g_call.id = -1;
     /* cur may have been answered (and freed, its CPU charged by rq_account)
      * during the call: look it up. */
     cur = cur != NULL ? rq_find(app->w, cur_id) : NULL;
     if (cur != NULL) {
-        cur->cpu_us += cpu_since(t0);
+        used = cpu_since(t0) - js->last_credit_us;
+        cur->cpu_us += used > 0 ? used : 0;
+        cur->gc_us += js->last_gc_credit_us;
     }
     if (m != NULL) {
         if (js->timed_out) {
@@ -440,8 +450,10 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
         return -1;
     }
     if (js->timed_out) {
-        snprintf(detail, sizeof(detail), "cpu_limit = %lld ms",
-                 (long long) app->conf->limits.cpu_limit_ms);
+        snprintf(detail, sizeof(detail), "cpu_limit = %lld ms%s%s",
+                 (long long) app->conf->limits.cpu_limit_ms,
+                 js->timeout_where != NULL ? "; stopped inside " : "",
+                 js->timeout_where != NULL ? js->timeout_where : "");
         duk_pop(js->ctx);
         heap_broken(app, "cpu_limit exceeded", detail, cur);
         return -1;
@@ -862,9 +874,12 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
                                    "(memory_limit = %lld bytes)",
                                    (long long) app->conf->limits.memory_limit);
         } else {
+            const char *where = app->js->timeout_where;
             nd_worker_respond_text(rq->req, 503, "Service Unavailable: cpu_limit exceeded "
-                                   "(cpu_limit = %lld ms)",
-                                   (long long) app->conf->limits.cpu_limit_ms);
+                                   "(cpu_limit = %lld ms%s%s)",
+                                   (long long) app->conf->limits.cpu_limit_ms,
+                                   where != NULL ? "; stopped inside " : "",
+                                   where != NULL ? where : "");
         }
         rq_finish(rq);
         return;

@@ -25,7 +25,8 @@ struct nd_rq {
     struct nd_req  *req;        /* borrowed from http until answered */
     struct nd_app  *app;
     struct event   *timer;      /* owned: request_timeout */
-    int64_t         cpu_us;     /* JS time spent for this request */
+    int64_t         cpu_us;     /* JS time charged to this request (no housekeeping) */
+    int64_t         gc_us;      /* mark-and-sweep time credited to it (not charged) */
     struct nd_rq   *prev, *next; /* app->inflight; next: w->rq_pool when pooled */
 };
 

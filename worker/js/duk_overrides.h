@@ -29,12 +29,35 @@ extern int nd_js_codegen_allowed(void *udata);
     } while (0)
 
 /* Regex backtracking: every 64k steps, the same deadline as bytecode. */
+extern int nd_js_native_timeout(void *udata, const char *where);
 #define ND_REGEX_STEP_CHECK(thr, steps) do { \
-        if (((steps) & 0xFFFF) == 0 && nd_js_exec_timeout_check((thr)->heap->heap_udata)) { \
+        if (((steps) & 0xFFFF) == 0 && \
+            nd_js_native_timeout((thr)->heap->heap_udata, "a regular expression")) { \
             (void) duk_error((duk_context *) (thr), DUK_ERR_RANGE_ERROR, "%s", \
                              "cpu_limit exceeded in a regular expression"); \
         } \
     } while (0)
+
+/* Built-ins (join, sort, indexOf, JSON...) never reach the executor's
+ * interrupt: our patched duktape.c (worker/js/duk-patches/10-*) polls
+ * nd_js_deadline_flag in their loops, one load per iteration. The CPU
+ * watchdog (worker/js/heap.c) raises it once the running call's deadline
+ * passed; nd_duk_native_deadline() (worker/js/duk_append.inc) then checks
+ * the deadline and throws RangeError "cpu_limit exceeded in <where>". */
+extern volatile int nd_js_deadline_flag;
+extern void nd_duk_native_deadline(void *thr, const char *where);
+#define ND_NATIVE_POLL(thr, where) do { \
+        if (nd_js_deadline_flag) { \
+            nd_duk_native_deadline((thr), (where)); \
+        } \
+    } while (0)
+
+/* Mark-and-sweep time (duk-patches/12-*): not charged to the request that
+ * happens to trigger it, within a bound (worker/js/heap.c). */
+extern void nd_js_gc_begin(void *udata);
+extern void nd_js_gc_end(void *udata);
+#define ND_GC_BEGIN(udata) nd_js_gc_begin((udata))
+#define ND_GC_END(udata) nd_js_gc_end((udata))
 
 /* Density (thousands of heaps per worker): built-in functions as
  * lightfuncs (no object per built-in function) and a small initial string

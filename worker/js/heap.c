@@ -31,6 +31,11 @@ void nd_duk_poke_interrupt(duk_context *ctx);
  * handler (the worker is single-threaded). */
 static struct nd_js *volatile g_running;
 
+/* GLOBAL: raised by the CPU watchdog (a signal handler) once the running
+ * call's deadline passed; polled by the built-ins of our duktape.c
+ * (ND_NATIVE_POLL in duk_overrides.h), lowered at each call's start and end. */
+volatile int nd_js_deadline_flag;
+
 /* GLOBAL: heaps dropped after a fatal error, never freed (see nd_js_free). */
 static struct {
     struct nd_js *head;
@@ -133,43 +138,134 @@ js_fatal(void *udata, const char *msg)
 }
 
 /*
- * Has the current call used `limit` us of CPU? A thread's CPU time never
- * exceeds the wall time it has been running, so while the (vDSO, ~20 ns)
- * monotonic clock says the budget cannot be spent yet, the thread CPU clock
- * (a real syscall, ~1 us here) is not read: every call from C starts with an
- * executor interrupt, so this runs at least once per request.
+ * Has the current call been charged `limit` us of CPU? A thread's CPU time
+ * never exceeds the wall time it has been running, so while the (vDSO,
+ * ~20 ns) monotonic clock says the budget cannot be spent yet, the thread CPU
+ * clock (a real syscall, ~1 us here) is not read: every call from C starts
+ * with an executor interrupt, so this runs at least once per request.
+ * Housekeeping (credit_us: mark-and-sweep, lazy loading) is not charged.
  */
+static int64_t
+js_charged(const struct nd_js *js)
+{
+    return nd_sys_cpu_us() - js->t0_cpu_us - js->credit_us;
+}
+
 static int
 js_spent(const struct nd_js *js, int64_t limit)
 {
-    if (nd_sys_now_us() - js->t0_wall_us < limit) {
+    if (nd_sys_now_us() - js->t0_wall_us - js->credit_us < limit) {
         return 0;
     }
-    return nd_sys_cpu_us() - js->t0_cpu_us >= limit;
+    return js_charged(js) >= limit;
 }
 
 int
 nd_js_exec_timeout_check(void *udata)
 {
     struct nd_js *js = udata;
+    int64_t       used;
 
     if (js == NULL || js->budget_us == 0) {
         return 0;
     }
     if (js->timed_out) {
         /* Keep failing until the error reaches our pcall. Code that catches
-         * the RangeError in a loop is cut off for good after a grace period:
-         * a fatal error jumps back to nd_js_pcall and the heap is dropped. */
-        if (js->jb != NULL && js_spent(js, js->budget_us + HARD_STOP_GRACE_US)) {
+         * the RangeError in a loop is cut off for good after a grace period
+         * (from when the deadline fired): a fatal error jumps back to
+         * nd_js_pcall and the heap is dropped. */
+        if (js->jb != NULL && js_spent(js, js->timeout_at_us + HARD_STOP_GRACE_US)) {
             (void) duk_fatal(js->ctx, "cpu_limit: the script kept running after its deadline");
         }
+        nd_js_deadline_flag = 1;
         return 1;
     }
-    if (js_spent(js, js->budget_us)) {
+    if (nd_sys_now_us() - js->t0_wall_us - js->credit_us < js->budget_us) {
+        return 0;
+    }
+    used = js_charged(js);
+    if (used >= js->budget_us) {
         js->timed_out = 1;
+        js->timeout_at_us = used;
+        nd_js_deadline_flag = 1;        /* natives stop at once too */
         return 1;
     }
     return 0;
+}
+
+int
+nd_js_native_timeout(void *udata, const char *where)
+{
+    struct nd_js *js = udata;
+
+    if (nd_js_exec_timeout_check(udata)) {
+        if (js->timeout_where == NULL) {
+            js->timeout_where = where != NULL ? where : "a built-in function";
+        }
+        return 1;
+    }
+    nd_js_deadline_flag = 0;
+    return 0;
+}
+
+static void
+hk_begin(struct nd_js *js, int capped)
+{
+    if (js->hk_depth++ == 0) {
+        js->hk_capped = capped;
+        js->hk_t0_us = js->budget_us != 0 ? nd_sys_cpu_us() : 0;
+    }
+}
+
+static void
+hk_end(struct nd_js *js)
+{
+    int64_t d, room;
+
+    if (js->hk_depth <= 0 || --js->hk_depth > 0 || js->hk_t0_us == 0 || js->budget_us == 0) {
+        return;
+    }
+    d = nd_sys_cpu_us() - js->hk_t0_us;
+    if (d <= 0) {
+        return;
+    }
+    if (js->hk_capped) {
+        js->gc_us += d;
+        room = (js->gc_room_us >= 0 ? js->gc_room_us : js->budget_us) - js->gc_credit_us;
+        if (d > room) {
+            d = room > 0 ? room : 0;
+        }
+        js->gc_credit_us += d;
+    }
+    js->credit_us += d;
+}
+
+void
+nd_js_gc_begin(void *udata)
+{
+    if (udata != NULL) {
+        hk_begin(udata, 1);
+    }
+}
+
+void
+nd_js_gc_end(void *udata)
+{
+    if (udata != NULL) {
+        hk_end(udata);
+    }
+}
+
+void
+nd_js_housekeeping_begin(struct nd_js *js)
+{
+    hk_begin(js, 0);
+}
+
+void
+nd_js_housekeeping_end(struct nd_js *js)
+{
+    hk_end(js);
 }
 
 int
@@ -182,17 +278,21 @@ nd_js_codegen_allowed(void *udata)
 
 /*
  * CPU watchdog. Duktape checks the deadline only every ~256k bytecode
- * instructions; a loop around heavy natives (a big join, JSON.stringify)
- * could run for seconds between checks. A timer on the thread's CPU clock
- * (so an idle worker gets no signals) fires every 10 ms of CPU; past the
- * deadline it makes the executor check at its next instruction.
+ * instructions, and never inside a built-in: one big join, sort or indexOf
+ * ran for seconds. A timer on the thread's CPU clock (so an idle worker gets
+ * no signals) fires every 10 ms of CPU; past the deadline it makes the
+ * executor check at its next instruction and raises nd_js_deadline_flag,
+ * which the built-ins' loops poll (ND_NATIVE_POLL).
  */
 static void
 on_watchdog(int sig)
 {
     struct nd_js *js = g_running;
 
+    /* Also during housekeeping (a loop of Duktape.gc()): the check itself
+     * then decides with the credit known. */
     if (js != NULL && js->budget_us != 0 && js_spent(js, js->budget_us)) {
+        nd_js_deadline_flag = 1;
         nd_duk_poke_interrupt(js->ctx);
     }
 }
@@ -281,12 +381,19 @@ nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cpu_us
     jmp_buf  jb;
     jmp_buf *saved = js->jb;
     int64_t  saved_budget = js->budget_us, saved_cpu = js->t0_cpu_us;
-    int64_t  saved_wall = js->t0_wall_us;
+    int64_t  saved_wall = js->t0_wall_us, saved_credit = js->credit_us;
+    int64_t  saved_gc_credit = js->gc_credit_us, saved_gc = js->gc_us;
     struct nd_js *saved_running = g_running;
     int      rc;
 
     js->timed_out = 0;
+    js->timeout_where = NULL;
+    js->timeout_at_us = 0;
+    js->credit_us = 0;
+    js->gc_credit_us = 0;
+    js->gc_us = 0;
     js->mem_exceeded = 0;
+    nd_js_deadline_flag = 0;
     js->budget_us = budget_us > 0 ? budget_us : 0;
     js->t0_cpu_us = t0_cpu_us;
     js->t0_wall_us = nd_sys_now_us();
@@ -298,6 +405,16 @@ nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cpu_us
         rc = duk_pcall_method(js->ctx, nargs) == DUK_EXEC_SUCCESS ? 0 : -1;
     }
     g_running = saved_running;
+    nd_js_deadline_flag = 0;
+    if (rc == -2) {
+        js->hk_depth = 0;       /* a fatal error may have jumped out of a GC */
+    }
+    js->last_credit_us = js->credit_us;
+    js->last_gc_credit_us = js->gc_credit_us;
+    /* A nested call's housekeeping happened inside the outer call too. */
+    js->credit_us += saved_credit;
+    js->gc_credit_us += saved_gc_credit;
+    js->gc_us += saved_gc;
     js->jb = saved;
     js->budget_us = saved_budget;
     js->t0_cpu_us = saved_cpu;
@@ -392,6 +509,7 @@ nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size)
     }
     js->mem_limit = mem_limit;
     js->owner = owner;
+    js->gc_room_us = -1;
     ctx = duk_create_heap(js_alloc, js_realloc, js_free, js, js_fatal);
     if (ctx == NULL) {
         snprintf(msg, size, "cannot create a Duktape heap (memory_limit too low?)");

@@ -21,6 +21,17 @@ struct nd_js {
     int64_t      t0_cpu_us;     /* thread CPU clock (nd_sys_cpu_us) at its start */
     int64_t      t0_wall_us;    /* monotonic clock (nd_sys_now_us) at its start */
     int          timed_out;     /* the deadline fired during the current call */
+    const char  *timeout_where; /* static: the built-in the deadline stopped, or NULL */
+    int64_t      timeout_at_us; /* CPU charged when the deadline fired (for the grace) */
+    int64_t      credit_us;     /* CPU of the current call not charged: housekeeping */
+    int64_t      gc_credit_us;  /* ... of which mark-and-sweep (at most gc_room_us) */
+    int64_t      gc_room_us;    /* GC credit the current call may get; < 0 = its budget */
+    int64_t      gc_us;         /* mark-and-sweep CPU during the current call */
+    int64_t      hk_t0_us;      /* thread CPU at the start of the housekeeping in progress */
+    int          hk_depth;      /* housekeeping nesting (GC inside a lazy load...) */
+    int          hk_capped;     /* ... the outermost one is a GC (credit bounded) */
+    int64_t      last_credit_us; /* credit_us of the last finished call (for accounting) */
+    int64_t      last_gc_credit_us; /* gc_credit_us of the last finished call */
     int          mem_exceeded;  /* an allocation was refused during the current call */
     int          codegen;       /* eval/new Function allowed (app code: never) */
     int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
@@ -62,6 +73,25 @@ int nd_js_pcall_at(struct nd_js *js, int nargs, int64_t budget_us, int64_t t0_cp
  * file), ready for nd_js_pcall. 0, or -1 with nothing pushed when it is not
  * a function. */
 int nd_js_push_lib_fn(struct nd_js *js, const char *name);
+
+/*
+ * Housekeeping: CPU a call spends on work it did not cause is not charged to
+ * its deadline. nd_js_gc_begin/end bracket every mark-and-sweep (our
+ * duktape.c): credited up to gc_room_us per call (an app that makes the
+ * collector run constantly is still stopped, at cpu_limit + gc_room_us at
+ * worst). nd_js_housekeeping_begin/end bracket the loading of a lazy
+ * bootstrap group (once per heap): credited in full. Nestable; never across
+ * a longjmp (callers use protected calls inside).
+ */
+void nd_js_gc_begin(void *udata);
+void nd_js_gc_end(void *udata);
+void nd_js_housekeeping_begin(struct nd_js *js);
+void nd_js_housekeeping_end(struct nd_js *js);
+
+/* A built-in's deadline poll (ND_NATIVE_POLL): 1 when the current call's
+ * deadline passed (where: the built-in, for the 503), else 0 (and the
+ * watchdog's flag is lowered). */
+int nd_js_native_timeout(void *udata, const char *where);
 
 /* "Name: message" and the stack of the value at idx (an error or anything). */
 void nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
