@@ -187,10 +187,11 @@ build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c common/sys.c \
 	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
-build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c
+build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c \
+                        common/cron.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c common/config.c common/err.c \
-	    common/sys.c common/log.c -linih
+	    common/cron.c common/sys.c common/log.c -linih
 fuzz-run: fuzz
 	@for t in http config; do \
 	    mkdir -p build/fuzz/corpus-$$t; \
