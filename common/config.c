@@ -1034,6 +1034,7 @@ static int
 build_current(const char *mpath, const char *src, char *why, size_t whysize)
 {
     char        line[4096], *rel, *path, *end, mdir[4096], *slash;
+    const char *shown;
     char        real_src[4096], real_in[4096];
     FILE       *fp = fopen(mpath, "r");
     int         lists_src = 0, ok = 1;
@@ -1068,18 +1069,22 @@ build_current(const char *mpath, const char *src, char *why, size_t whysize)
             break;
         }
         path = join_path(mdir, rel + 1);
+        /* Named as the user knows it: the manifest sits in <apps.ini dir>/
+         * .nanod-build/, so "../src/x.ts" is src/x.ts (not
+         * .nanod-build/../src/x.ts). */
+        shown = strncmp(rel + 1, "../", 3) == 0 ? rel + 4 : path;
         if (path == NULL) {
             snprintf(why, whysize, "out of memory");
             ok = 0;
             break;
         }
         if (stat(path, &st) == -1) {
-            snprintf(why, whysize, "%s: %s", path, strerror(errno));
+            snprintf(why, whysize, "%s: %s", shown, strerror(errno));
             ok = 0;
         } else if ((long long) st.st_size != size
                    || (long long) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000
                       != mtime_ms) {
-            snprintf(why, whysize, "%s changed", path);
+            snprintf(why, whysize, "%s changed", shown);
             ok = 0;
         } else if (realpath(path, real_in) != NULL && strcmp(real_in, real_src) == 0) {
             lists_src = 1;

@@ -99,8 +99,66 @@ function usage() {
     process.exit(2);
 }
 
-function build(src, out) {
-    var t0 = Date.now(), r, code, res, inputs, manifest, outDir = path.dirname(path.resolve(out));
+/* Base64 VLQ (source map "mappings") -> [[genLine, srcIndex, srcLine]], the
+ * first mapped segment of each generated line, lines from 0. */
+function firstSegments(mappings) {
+    var B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    var out = [], lines = mappings.split(";"), src = 0, srcLine = 0, g, segs, i, vals, v, shift,
+        c, d, seg, done;
+
+    for (g = 0; g < lines.length; g++) {
+        segs = lines[g] === "" ? [] : lines[g].split(",");
+        done = false;
+        for (i = 0; i < segs.length; i++) {
+            seg = segs[i];
+            vals = [];
+            v = 0;
+            shift = 0;
+            for (c = 0; c < seg.length; c++) {
+                d = B64.indexOf(seg.charAt(c));
+                v += (d & 31) << shift;
+                if (d & 32) {
+                    shift += 5;
+                } else {
+                    vals.push(v & 1 ? -(v >>> 1) : v >>> 1);
+                    v = 0;
+                    shift = 0;
+                }
+            }
+            if (vals.length >= 4) {
+                src += vals[1];
+                srcLine += vals[2];
+                if (!done) {
+                    out.push([g, src, srcLine]);
+                    done = true;
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/*
+ * OUT.lines: which source line each line of OUT comes from, for nanod to
+ * show src/index.ts:12 instead of OUT:2247 in stack traces (worker/srcmap.c).
+ * Text: "nanod-build lines 1", then "F path" per source (relative to base,
+ * the apps.ini directory or the current one), then "outLine fileIndex line"
+ * (1-based) for each line of OUT that maps somewhere.
+ */
+function lineTable(map, out, base, skip) {
+    var outDir = path.dirname(path.resolve(out));
+    var text = "nanod-build lines 1\n" + map.sources.map(function (s) {
+        return "F " + path.relative(base, path.resolve(outDir, s)) + "\n";
+    }).join("");
+    firstSegments(map.mappings).forEach(function (e) {
+        text += (e[0] + 1 + skip) + " " + e[1] + " " + (e[2] + 1) + "\n";
+    });
+    return text;
+}
+
+function build(src, out, base) {
+    var t0 = Date.now(), r, code, res, inputs, manifest, outDir = path.dirname(path.resolve(out)),
+        js, map;
 
     if (!fs.existsSync(src)) {
         throw new Error(src + ": no such file");
@@ -124,6 +182,9 @@ function build(src, out) {
             resolveExtensions: [".ts", ".mjs", ".js", ".json"],
             charset: "utf8",
             write: false,
+            outfile: path.resolve(out),
+            sourcemap: "external",
+            sourcesContent: false,
             metafile: true,
             logLevel: "silent"
         });
@@ -134,7 +195,16 @@ function build(src, out) {
             return (l ? l.file + ":" + l.line + ":" + (l.column + 1) + ": " : "") + m.text;
         }).join("\n") || String(e));
     }
-    code = PRELUDE + r.outputFiles[0].text + "\nmodule.exports = " + GLOBAL + " && " + GLOBAL
+    r.outputFiles.forEach(function (f) {
+        if (/\.map$/.test(f.path)) {
+            map = JSON.parse(f.text);
+        } else {
+            js = f.text;
+        }
+    });
+    /* The prelude's lines come first: shift the map by as many lines. */
+    map.mappings = new Array(PRELUDE.split("\n").length).join(";") + map.mappings;
+    code = PRELUDE + js + "\nmodule.exports = " + GLOBAL + " && " + GLOBAL
         + ".default !== undefined ? " + GLOBAL + ".default : " + GLOBAL + ";\n";
     res = babel.transformSync(code, {
         babelrc: false,
@@ -143,6 +213,8 @@ function build(src, out) {
         sourceType: "script",
         compact: false,
         comments: false,
+        sourceMaps: true,
+        inputSourceMap: map,
         presets: [[require.resolve("@babel/preset-env"), {
             targets: { ie: "11" },
             modules: false,
@@ -165,6 +237,8 @@ function build(src, out) {
                      + path.relative(outDir, path.resolve(src)) + ": do not edit */\n"
                      + res.code + "\n");
     fs.renameSync(out + ".tmp", out);
+    fs.writeFileSync(out + ".lines.tmp", lineTable(res.map, out, base || process.cwd(), 1));
+    fs.renameSync(out + ".lines.tmp", out + ".lines");
     fs.writeFileSync(out + ".manifest.tmp", manifest);
     fs.renameSync(out + ".manifest.tmp", out + ".manifest");
     process.stderr.write("nanod-build: " + src + " -> " + out + " ("
@@ -195,7 +269,7 @@ function main(argv) {
     if (argv.length === 2 && argv[0] === "-c") {
         dir = path.dirname(path.resolve(argv[1]));
         appsOf(argv[1]).forEach(function (a) {
-            build(path.resolve(dir, a[1]), path.join(dir, ".nanod-build", a[0] + ".js"));
+            build(path.resolve(dir, a[1]), path.join(dir, ".nanod-build", a[0] + ".js"), dir);
         });
     } else if (argv.length === 2 && argv[0][0] !== "-") {
         build(argv[0], argv[1]);

@@ -18,6 +18,7 @@
 #include "worker/app.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
+#include "worker/srcmap.h"
 
 #define SLOT_BITS     20
 #define MAX_SLOTS     (1u << SLOT_BITS)
@@ -466,9 +467,13 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
         return -1;
     }
     if (rc == -1) {
-        char msg[1024], stack[4096];
+        char msg[1024], stack[4096], mapped[4096];
         nd_js_describe_error(js->ctx, -1, msg, sizeof(msg), stack, sizeof(stack));
         duk_pop(js->ctx);
+        /* A built app: its source lines, not the bundle's (worker/srcmap.c). */
+        if (nd_srcmap_rewrite(app->conf->script, stack, mapped, sizeof(mapped)) > 0) {
+            memcpy(stack, mapped, sizeof(stack));
+        }
         if (cur != NULL) {
             nd_app_fail(app, cur->id, msg, stack);
         } else {
@@ -651,9 +656,14 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     rc = nd_js_pcall(js, 0, LOAD_BUDGET_US);
     if (rc != 0) {
         if (rc == -1 && !js->timed_out && !js->mem_exceeded) {
-            char m[1024], stack[2048];
+            char m[1024], stack[2048], where[512];
             nd_js_describe_error(ctx, -1, m, sizeof(m), stack, sizeof(stack));
-            snprintf(msg, size, "%s: top-level code threw %s", app->conf->script, m);
+            if (nd_srcmap_first(app->conf->script, stack, where, sizeof(where))) {
+                snprintf(msg, size, "%s: top-level code threw %s (at %s)", app->conf->script, m,
+                         where);
+            } else {
+                snprintf(msg, size, "%s: top-level code threw %s", app->conf->script, m);
+            }
         } else {
             *status = 503;
             snprintf(msg, size, "%s: top-level code %s", app->conf->script,
@@ -854,13 +864,17 @@ void
 nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 {
     struct nd_rq *rq = rq_find(app->w, id);
-    char          idbuf[80];
+    char          idbuf[80], mapped[4096];
     const char   *kv[] = { "request_id", idbuf, "stack", stack, NULL };
 
     if (rq != NULL && rq->app != app) {
         rq = NULL;
     }
     rq_log_id(rq, id, idbuf, sizeof(idbuf));
+    /* A built app: its source lines, not the bundle's (worker/srcmap.c). */
+    if (stack != NULL && nd_srcmap_rewrite(app->conf->script, stack, mapped, sizeof(mapped)) > 0) {
+        kv[3] = mapped;
+    }
     nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
     if (rq == NULL) {
         return;

@@ -26,6 +26,7 @@
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/router.h"
+#include "worker/srcmap.h"
 #include "worker/timer.h"
 #include "worker/worker.h"
 
@@ -585,6 +586,14 @@ nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void 
         }
         if (nd_loader_check(c, app->script, app->source, app->source_len,
                             (size_t) app->limits.memory_limit, &line, msg, sizeof(msg)) == -1) {
+            char   src[512];
+            int    src_line;
+            size_t n = strlen(msg);
+
+            /* A built app: the source line too (worker/srcmap.c). */
+            if (line > 0 && nd_srcmap_line(app->script, line, src, sizeof(src), &src_line)) {
+                snprintf(msg + n, sizeof(msg) - n, " (built from %s:%d)", src, src_line);
+            }
             nfailed++;
             cb(i, line, msg, arg);
         } else {

@@ -92,7 +92,8 @@ def test_modern_typescript_app():
         r = lib.check_config(ini)
         line = lib.line_of(open(ini, encoding="utf-8").read(), "source = src/index.ts")
         assert r.rc == 3 and ("apps.ini:%d: [app:modern] source src/index.ts is newer than its "
-                              "build (" % line) in r.output and "shapes.ts changed" in r.output, r
+                              "build (" % line) in r.output \
+            and "(src/shapes.ts changed)" in r.output, r
 
 
 CASES = [

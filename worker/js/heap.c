@@ -354,18 +354,18 @@ nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
                      size_t stacksize)
 {
     idx = duk_normalize_index(ctx, idx);
-    snprintf(msg, msgsize, "%s", duk_safe_to_string(ctx, idx));
-    if (stack == NULL) {
-        return;
-    }
-    stack[0] = '\0';
-    if (duk_is_error(ctx, idx)) {
-        duk_get_prop_string(ctx, idx, "stack");
-        if (duk_is_string(ctx, -1)) {
-            snprintf(stack, stacksize, "%s", duk_get_string(ctx, -1));
+    /* The stack first: duk_safe_to_string() replaces the value with a string. */
+    if (stack != NULL) {
+        stack[0] = '\0';
+        if (duk_is_error(ctx, idx)) {
+            duk_get_prop_string(ctx, idx, "stack");
+            if (duk_is_string(ctx, -1)) {
+                snprintf(stack, stacksize, "%s", duk_get_string(ctx, -1));
+            }
+            duk_pop(ctx);
         }
-        duk_pop(ctx);
     }
+    snprintf(msg, msgsize, "%s", duk_safe_to_string(ctx, idx));
 }
 
 /* Runs [ fn this args ] under the deadline, catching Duktape fatal errors. */

@@ -1,0 +1,115 @@
+"""scripts/nanod-build as wrangler builds (issue 18): source lines in error
+logs, import() of what is not bundled failing at run time only, names kept,
+BigInt literals; served by the real nanod."""
+
+import os
+
+import lib
+from test_modern import SourceApp, nanod_build, need_node
+
+UTIL = """export class Boom extends Error {
+    constructor(msg: string) {
+        super(msg);
+        this.name = "Boom";
+    }
+}
+
+export function explode(n: number): number {
+    if (n > 2) {
+        throw new Boom("too big: " + n);
+    }
+    return n * 2;
+}
+"""
+
+INDEX = """import { explode } from "./util";
+
+class Widget {
+    static count = 0;
+    label = "w";
+}
+const arrow = () => 1;
+
+async function load(name: string): Promise<string> {
+    try {
+        const m = await import(name);
+        return "loaded " + typeof m;
+    } catch (e) {
+        return (e as Error).name + ": " + (e as Error).message;
+    }
+}
+
+export default {
+    async fetch(request: Request): Promise<Response> {
+        const url = new URL(request.url);
+        if (url.pathname === "/explode") {
+            return new Response(String(explode(Number(url.searchParams.get("n")))));
+        }
+        if (url.pathname === "/names") {
+            return Response.json([Widget.name, arrow.name, explode.name, Widget.count]);
+        }
+        if (url.pathname === "/import") {
+            const lazy = await import("./lazy");
+            return Response.json([lazy.hello(), await load("node:fs")]);
+        }
+        if (url.pathname === "/bigint") {
+            return Response.json([String(10n), typeof BigInt]);
+        }
+        return new Response("nope", { status: 404 });
+    },
+};
+"""
+
+LAZY = "export function hello(): string { return \"lazy hi\"; }\n"
+
+BROKEN = """const table: Record<string, number> = {};
+
+function setup(): number {
+    return (table as any).missing.deep;
+}
+
+setup();
+export default { fetch: () => new Response("never") };
+"""
+
+
+def test_built_app_errors_name_source_lines_and_import_fails_at_run_time():
+    need_node()
+    apps = [SourceApp("b", "src/index.ts", hosts="b.localhost"),
+            SourceApp("broken", "src/broken.ts", hosts="broken.localhost")]
+    with lib.Nanod(apps, start=False) as s:
+        lib.write_files(s.dir, {"src/index.ts": INDEX, "src/util.ts": UTIL,
+                                "src/lazy.ts": LAZY, "src/broken.ts": BROKEN})
+        ini = s.write_config()
+        nanod_build("-c", ini)
+        lines = os.path.join(s.dir, ".nanod-build", "b.js.lines")
+        with open(lines, encoding="utf-8") as f:
+            table = f.read()
+        assert table.startswith("nanod-build lines 1\n") and "F src/util.ts\n" in table, table
+        s.start()
+        h = "b.localhost"
+        r = s.get("/names", host=h)
+        assert r.status == 200 and r.json() == ["Widget", "arrow", "explode", 0], r
+        r = s.get("/import", host=h)
+        assert r.status == 200, r
+        got = r.json()
+        assert got[0] == "lazy hi" and got[1].startswith(
+            "TypeError: import(\"node:fs\"): not in the bundle"), got
+        r = s.get("/bigint", host=h)
+        assert r.status == 200 and r.json() == ["10", "function"], r
+        r = s.get("/explode?n=1", host=h)
+        assert r.status == 200 and r.text == "2", r
+        r = s.get("/explode?n=5", host=h)
+        assert r.status == 500, r
+        o = s.wait_log(lambda o: "too big: 5" in o.get("msg", ""), what="the Boom error")
+        # The app's frames name their source lines; Babel's helpers (no
+        # source) keep their bundle line.
+        for frame in ("at Boom (src/util.ts:3)", "at explode (src/util.ts:10)",
+                      "(src/index.ts:21)"):
+            assert frame in o.get("stack", ""), (frame, o)
+        # An error while the script loads names the source line too.
+        r = s.get("/", host="broken.localhost")
+        assert r.status == 500, r
+        o = s.wait_log(lambda o: "top-level code threw" in o.get("msg", ""),
+                       what="the load error")
+        assert "(at src/broken.ts:4)" in o["msg"], o
