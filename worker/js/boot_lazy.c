@@ -237,6 +237,82 @@ lazy_get(duk_context *ctx)
     return 1;
 }
 
+/*
+ * The get trap of native.lazyInterpose's Proxy (target Object.prototype,
+ * magic = the file): [ target key receiver ]. A key Object.prototype has
+ * reads from it (as through an ordinary prototype); any other key, and
+ * toString/toLocaleString which the file replaces, loads the file first
+ * (its unstub takes the Proxy out of the chain) and reads the key again.
+ */
+static duk_ret_t
+lazy_proxy_get(duk_context *ctx)
+{
+    int           i = duk_get_current_magic(ctx), rc, mine = 0;
+    struct nd_js *js = nd_js_of(ctx);
+    const char   *k = duk_is_string(ctx, 1) ? duk_get_string(ctx, 1) : NULL;
+
+    if (k != NULL) {
+        mine = strcmp(k, "toString") == 0 || strcmp(k, "toLocaleString") == 0;
+    }
+    if (!mine && duk_is_object(ctx, 0)) {
+        duk_dup(ctx, 1);
+        duk_get_prop_desc(ctx, 0, 0);                   /* -> [ t k r desc ] */
+        if (duk_is_object(ctx, -1)) {
+            if (duk_get_prop_literal(ctx, -1, "get") && duk_is_callable(ctx, -1)) {
+                duk_dup(ctx, 2);
+                duk_call_method(ctx, 0);                /* getter.call(receiver) */
+                return 1;
+            }
+            duk_pop(ctx);
+            duk_get_prop_literal(ctx, -1, "value");
+            return 1;
+        }
+        duk_pop(ctx);
+    }
+    if (i < 0 || i >= nd_boot_lazy_nfiles || i >= MAX_LAZY || js == NULL || js->lib == NULL
+        || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
+        return 0;
+    }
+    duk_push_heapptr(ctx, js->lib);                     /* -> [ t k r lib ] */
+    duk_push_literal(ctx, "require");
+    duk_push_string(ctx, nd_boot_lazy_files[i].name);
+    nd_js_housekeeping_begin(js);
+    rc = duk_pcall_prop(ctx, -3, 1);
+    nd_js_housekeeping_end(js);
+    if (rc != DUK_EXEC_SUCCESS) {
+        (void) duk_throw(ctx);
+    }
+    duk_pop_2(ctx);
+    duk_dup(ctx, 1);
+    duk_get_prop(ctx, 2);                               /* receiver[key] */
+    return 1;
+}
+
+/* native.lazyInterpose(obj, file): a Proxy between obj and Object.prototype
+ * (obj's prototype) that loads lazy/FILE.js when a lookup misses on obj: one
+ * Proxy and its handler per heap instead of an accessor per name. The
+ * file's unstub (es-stubs.js) puts Object.prototype back. */
+static duk_ret_t
+native_lazy_interpose(duk_context *ctx)
+{
+    int i;
+
+    duk_require_object(ctx, 0);
+    i = file_index(ctx, duk_require_string(ctx, 1));
+    if (i < 0 || i >= MAX_LAZY || i > 127) {
+        return duk_range_error(ctx, "lazyInterpose: unknown file");
+    }
+    duk_push_global_object(ctx);
+    duk_get_prop_literal(ctx, -1, "Object");
+    duk_get_prop_literal(ctx, -1, "prototype");         /* -> [ obj file global Object proto ] */
+    duk_push_bare_object(ctx);
+    duk_push_c_lightfunc(ctx, lazy_proxy_get, 3, 3, i);
+    duk_put_prop_literal(ctx, -2, "get");               /* -> [ ... proto handler ] */
+    duk_push_proxy(ctx, 0);                             /* -> [ ... proxy ] */
+    duk_set_prototype(ctx, 0);
+    return 0;
+}
+
 /* The setter: [ value key ], this = the receiver. Assigning before the first
  * read defines a data property on the receiver without loading anything
  * (enumerable when the receiver only inherits the accessor, like an
@@ -353,4 +429,6 @@ nd_bind_lazy(duk_context *ctx, duk_idx_t native)
     duk_put_prop_string(ctx, native, "lazyLoad");
     duk_push_c_function(ctx, native_lazy_define, 3);
     duk_put_prop_string(ctx, native, "lazyDefine");
+    duk_push_c_function(ctx, native_lazy_interpose, 2);
+    duk_put_prop_string(ctx, native, "lazyInterpose");
 }
