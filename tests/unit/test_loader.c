@@ -1,5 +1,6 @@
 /* Unit tests: app source rewriting (loader) and Duktape string -> UTF-8. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "t.h"
 #include "worker/js/bind.h"
@@ -166,6 +167,34 @@ T_CASE(diag_es5_compiles)
                      "module.exports = { fetch: function () {} };\n", &line, msg), 0);
 }
 
+/* The compile check: a capped scratch heap; a script too big to compile within
+ * the cap is an "out of memory" error (no abort), and the checker goes on. */
+T_CASE(checker_caps_compile_memory)
+{
+    struct nd_loader_checker *c = nd_loader_checker_new();
+    const char               *fn = "function f(a) { var x = a * 3; return [x, a, x + 1]; }\n";
+    size_t                    n = 40000, i, fl = strlen(fn);
+    char                     *src = malloc(n * fl + 1), msg[512];
+    int                       line;
+
+    T_TRUE(c != NULL && src != NULL);
+    for (i = 0; i < n; i++) {
+        memcpy(src + i * fl, fn, fl);
+    }
+    src[n * fl] = '\0';
+    T_EQ_INT(nd_loader_check(c, "big.js", src, n * fl, 1 << 20, &line, msg, sizeof(msg)), -1);
+    T_TRUE(strstr(msg, "out of memory while compiling") != NULL);
+    T_EQ_INT(line, 0);
+    T_EQ_INT(nd_loader_check(c, "ok.js", "var a = 1;", 10, 1 << 20, &line, msg, sizeof(msg)),
+             0);
+    T_EQ_INT(nd_loader_check(c, "bad.js", "var a = ;", 9, 1 << 20, &line, msg, sizeof(msg)),
+             -1);
+    T_TRUE(strstr(msg, "SyntaxError") != NULL);
+    T_EQ_INT(nd_loader_check(c, "big.js", src, n * fl, 0, &line, msg, sizeof(msg)), 0);
+    nd_loader_checker_free(c);
+    free(src);
+}
+
 int
 main(void)
 {
@@ -192,5 +221,6 @@ main(void)
     T_RUN(diag_regex_not_arrow);
     T_RUN(diag_plain_es5_error_kept);
     T_RUN(diag_es5_compiles);
+    T_RUN(checker_caps_compile_memory);
     return T_DONE();
 }
