@@ -39,6 +39,21 @@ struct nd_check {
     void              *arg;
 };
 
+/* In a child of the supervisor: only the pipe stays open (not the listeners,
+ * the workers' channels or the pid file's lock, which a supervisor killed
+ * meanwhile must not leave held), moved to fd 3. Returns it. */
+static int
+child_fds(int keep)
+{
+    if (keep != 3) {
+        if (dup2(keep, 3) == -1) {
+            _exit(1);
+        }
+    }
+    close_range(4, ~0U, 0);
+    return 3;
+}
+
 /* In a child of the supervisor: its signal handlers (libevent's) must not run
  * here, and a closed pipe must end the child. */
 static void
@@ -98,6 +113,7 @@ fork_checker(struct nd_config *conf, int *rfd)
     }
     if (pid == 0) {
         close(fds[0]);
+        fds[1] = child_fds(fds[1]);
         child_signals();
         nd_worker_check_each(conf, child_line, &fds[1]);
         if (nd_sys_write_full(fds[1], "D\n", 2) == -1) {
@@ -429,6 +445,7 @@ nd_check_worker_files(const struct nd_config *conf, struct nd_errs *errs)
     if (pid == 0) {
         char msg[256];
         close(fds[0]);
+        fds[1] = child_fds(fds[1]);
         child_signals();
         if (nd_check_drop_privileges(conf, msg, sizeof(msg)) == -1) {
             int n = snprintf(buf, sizeof(buf), "0 %s\n", msg);
