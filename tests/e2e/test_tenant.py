@@ -427,3 +427,40 @@ def test_worker_rss_metric_is_current():
             rss = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         got = int(m.group(1))
         assert abs(got - rss) <= max(rss // 10, 1 << 20), (got, rss)
+
+
+def test_initscript_restart_with_broken_app_goes_ahead_bad_ini_leaves_server_alone():
+    from test_initscript import Init
+    with lib.tempdir() as d:
+        port = lib.free_port()
+        conf = lib.make_config(d, two_apps(), "127.0.0.1:%d" % port, workers=1,
+                               server_extra={"watch": "off"})
+        init = Init(d, conf)
+        try:
+            r = init("start")
+            assert r.rc == 0 and "started" in r.stdout, r
+            lib.wait_until(lambda: lib.body_of(port, "b.test") == "b version 1",
+                           lib.timeout(10), "the server to serve")
+            # A broken app: restart goes ahead (-t exits 3), b runs its last good version.
+            lib.rewrite(os.path.join(d, "apps", "b.js"), BROKEN)
+            pid = init.pid()
+            r = init("restart")
+            assert r.rc == 0 and "some apps are broken" in r.output and "started" in r.stdout, r
+            assert init.pid() != pid
+            lib.wait_until(lambda: lib.body_of(port, "b.test") == "b version 1", lib.timeout(10),
+                           "b's last good version after the restart")
+            assert lib.body_of(port, "a.test") == "a ok"
+            # apps.ini itself broken: restart and reload refuse, the server is left alone.
+            pid = init.pid()
+            with open(conf, "a") as f:
+                f.write("\n[app:c]\nscript = apps/a.js\nhostnme = c.test\n")
+            r = init("restart")
+            assert r.rc != 0 and "not restarting" in r.output and "hostnme" in r.output, r
+            r = init("reload")
+            assert r.rc != 0 and "not reloading" in r.output, r
+            assert init.pid() == pid and lib.alive(pid)
+            assert lib.body_of(port, "a.test") == "a ok"
+            r = init("stop")
+            assert r.rc == 0, r
+        finally:
+            init.kill_all()
