@@ -160,6 +160,7 @@ nd_metrics_sum_app(const struct nd_sb *sb, uint32_t ai, struct nd_sb_app *out)
         out->heap_builds += a->heap_builds;
         if (sb->slots[s].state != ND_SB_FREE) {
             out->loaded_heaps += a->loaded_heaps;
+            out->load_failed += a->load_failed;
         }
         out->subrequests += a->subrequests;
     }
@@ -347,6 +348,10 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
             nd_text_printf(t, "\",state=\"%s\"} %d\n", st[i], info.state == i + 1);
         }
     }
+    app_counter(t, sb, sums, "nanod_app_load_failed_workers", "gauge",
+                "Workers in which the app failed to load although it compiled (its top-level "
+                "code threw, or ran out of time or memory): it answers 503 there until its "
+                "script changes.", OFF(load_failed));
     family(t, "nanod_app_last_good_build_timestamp_seconds", "gauge",
            "Unix time when the version each app runs was built (0: none, failed).");
     for (ai = 0; ai < h->napps; ai++) {
@@ -472,6 +477,12 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
         nd_text_printf(t, "%s\"", ai == 0 ? "" : ",");
         nd_text_json(t, app_name(sb, ai));
         iso_time(info.good_built_unix_ms, ts, sizeof(ts));
+        if (info.state == 1 && a.load_failed > 0) {
+            info.state = 3;     /* compiles, but fails to load in the workers */
+            snprintf(info.error, sizeof(info.error), "the script compiles but failed to load "
+                     "in %lld worker(s) (its top-level code threw, or ran out of time or "
+                     "memory): see the error log", (long long) a.load_failed);
+        }
         nd_text_printf(t, "\":{\"state\":\"%s\",\"error\":", state_name(info.state));
         if (info.error[0] != '\0') {
             ND_TEXT_ADDS(t, "\"");
@@ -552,6 +563,11 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
         nd_sb_get_app_state(sb, ai, &info);
         for (i = 0; i < 5; i++) {
             n += a.status[i];
+        }
+        if (info.state == 1 && a.load_failed > 0) {
+            info.state = 3;
+            snprintf(info.error, sizeof(info.error), "the script compiles but failed to load "
+                     "in %lld worker(s): see the error log", (long long) a.load_failed);
         }
         ND_TEXT_ADDS(t, "<tr><td style=\"text-align:left\">");
         nd_text_html(t, app_name(sb, ai));

@@ -143,6 +143,7 @@ nd_sb_slot_free(int slot)
     /* The worker is gone: its heaps are too. */
     for (i = 0; i < nd_sb_map->hdr->app_cap; i++) {
         nd_sb_map->apps[(size_t) slot * nd_sb_map->hdr->app_cap + i].loaded_heaps = 0;
+        nd_sb_map->apps[(size_t) slot * nd_sb_map->hdr->app_cap + i].load_failed = 0;
     }
     nd_sb_map->slots[slot].pid = 0;
     nd_sb_map->slots[slot].state = ND_SB_FREE;

@@ -87,6 +87,8 @@ struct nd_sb_app {
     uint64_t heap_builds;
     int64_t  loaded_heaps;          /* gauge: heaps alive in this slot's worker */
     uint64_t subrequests;
+    int64_t  load_failed;           /* gauge: 1 while this slot's worker has the app's load
+                                       failure cached (its script threw at top level...) */
 };
 
 #define ND_SB_ERROR_MAX  600

@@ -690,6 +690,12 @@ fail:
     /* The same script would fail the same way: remember it (issue 16). */
     free(app->load_failed);
     app->load_failed = strdup(msg);
+    {
+        struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->load_failed = 1;
+        }
+    }
     return NULL;
 }
 

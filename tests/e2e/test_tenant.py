@@ -293,6 +293,9 @@ def test_broken_app_is_not_rebuilt_per_request():
         # Before the fix every request rebuilt the heap (2-4 ms here).
         assert per_broken < 0.1 or per_broken <= per_ok * 1.5, (per_broken, per_ok)
         assert len(lib.log_lines(s, lib.msg_has("cannot load the app"))) == 1
+        t = status(s)["apps"]["t"]
+        assert t["state"] == "failed" and "failed to load in 1 worker" in t["error"], t
+        assert 'nanod_app_load_failed_workers{app="t"} 1' in metrics(s)
 
 
 def test_fifo_script_is_refused_and_nothing_hangs():
