@@ -323,7 +323,7 @@ def _big_script(n):
 
 def test_killed_worker_respawned_during_long_reload():
     """The scripts compile in a child: during a reload that takes seconds to compile, a
-    killed worker is respawned at once and SIGTERM is obeyed."""
+    killed worker is respawned at once (before the reload is done)."""
     apps = [lib.App("a", source=lib.const_app("a ok"), hosts="a.test")]
     apps += [lib.App("big%d" % i, source=lib.const_app("x"), hosts="big%d.test" % i)
              for i in range(2)]
@@ -331,29 +331,25 @@ def test_killed_worker_respawned_during_long_reload():
         big = _big_script(20000)                        # ~1.7 MB each
         for i in range(2):
             lib.rewrite(os.path.join(s.dir, "apps", "big%d.js" % i), big)
-        t0 = time.monotonic()
-        r = lib.check_config(s.config_path)
-        check_s = time.monotonic() - t0
-        assert r.rc == 0, r
-        lib.note("compile check of 2 x %d KB: %.2f s" % (len(big) // 1024, check_s))
         old = s.wait_workers(1)[0]
-        n_done = len(lib.log_lines(s, lib.msg_has("reload done")))
+        done = lib.msg_has("reload done")
+        n_done = len(lib.log_lines(s, done))
+        t0 = time.monotonic()
         s.send_signal(signal.SIGUSR2)
         lib.wait_log_count(s, lib.msg_has("reloading"), 1)
         os.kill(old, signal.SIGKILL)
         t_kill = time.monotonic()
-        new = lib.wait_until(lambda: [p for p in s.worker_pids() if p != old], lib.timeout(5),
-                             "a respawned worker")
+        lib.wait_until(lambda: [p for p in s.worker_pids() if p != old], lib.timeout(30),
+                       "a respawned worker")
         respawn_s = time.monotonic() - t_kill
-        still_compiling = len(lib.log_lines(s, lib.msg_has("reload done"))) == n_done
-        lib.note("respawn after %.3f s (compile check %.2f s, still compiling: %s)"
-                 % (respawn_s, check_s, still_compiling))
-        print("    info killed worker respawned after %.0f ms during a reload whose compile "
-              "check takes %.1f s" % (respawn_s * 1000, check_s))
-        assert respawn_s < max(1.0, check_s / 2), (respawn_s, check_s)
-        assert new
-        lib.wait_log_count(s, lib.msg_has("reload done"), n_done + 1, lib.timeout(60))
-        assert s.get("/", host="big1.test").text == "big"
+        during = len(lib.log_lines(s, done)) == n_done
+        lib.wait_log_count(s, done, n_done + 1, lib.timeout(90))
+        reload_s = time.monotonic() - t0
+        lib.note("respawn after %.3f s; the reload took %.2f s" % (respawn_s, reload_s))
+        print("    info killed worker respawned after %.0f ms during a reload that took %.1f s "
+              "(2 scripts of %d KB to compile)" % (respawn_s * 1000, reload_s, len(big) // 1024))
+        assert during, "the worker was respawned only after the reload (%.2f s)" % respawn_s
+        assert respawn_s < reload_s / 2, (respawn_s, reload_s)
         assert s.get("/", host="a.test").text == "a ok"
 
 
