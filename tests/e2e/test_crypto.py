@@ -120,6 +120,10 @@ SIG_CASES = [
     ("rsa-pss", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
      {"name": "RSA-PSS", "hash": "SHA-384"}, {"name": "RSA-PSS", "saltLength": 48},
      ["-sha384", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:48"], 0),
+    # past 4096 bits the private-key operation runs on the crypto thread
+    ("rsa-4608-pss", ["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4608"],
+     {"name": "RSA-PSS", "hash": "SHA-256"}, {"name": "RSA-PSS", "saltLength": 32},
+     ["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"], 0),
     ("p256", ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
      {"name": "ECDSA", "namedCurve": "P-256"}, {"name": "ECDSA", "hash": "SHA-256"},
      ["-sha256"], 32),
@@ -192,13 +196,16 @@ def test_rsa_oaep_and_key_agreement_with_openssl():
     keys = Keys()
     try:
         with server() as s:
-            k = keys.make("rsa", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
             oaep = ["-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256",
                     "-pkeyopt", "rsa_mgf1_md:sha256"]
-            ct = openssl("pkeyutl", "-encrypt", "-pubin", "-inkey", k["pub"], *oaep, data=MSG)
-            r = call(s, "oaep", {"encrypt": False, "key": b64(k["pkcs8"]), "hash": "SHA-256",
-                                 "data": b64(ct)})
-            assert unb64(r["out"]) == MSG, r
+            for bits in (4608, 2048):      # 4608: decrypted on the crypto thread
+                k = keys.make("rsa%d" % bits, "-algorithm", "RSA", "-pkeyopt",
+                              "rsa_keygen_bits:%d" % bits)
+                ct = openssl("pkeyutl", "-encrypt", "-pubin", "-inkey", k["pub"], *oaep,
+                             data=MSG)
+                r = call(s, "oaep", {"encrypt": False, "key": b64(k["pkcs8"]),
+                                     "hash": "SHA-256", "data": b64(ct)})
+                assert unb64(r["out"]) == MSG, r
             r = call(s, "oaep", {"encrypt": True, "key": b64(k["spki"]), "hash": "SHA-256",
                                  "data": b64(MSG)})
             pt = openssl("pkeyutl", "-decrypt", "-inkey", k["pem"], *oaep,

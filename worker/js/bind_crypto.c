@@ -1337,6 +1337,73 @@ fail:
     return rc;
 }
 
+int
+nd_crypto_rsa_private(int op, const char *hash, int salt, const unsigned char *der,
+                      size_t derlen, const unsigned char *data, size_t len,
+                      const unsigned char *label, size_t llen, unsigned char **out,
+                      size_t *olen)
+{
+    EVP_PKEY      *pk = parse_der(der, derlen, 1);
+    const EVP_MD  *md = md_named(hash);
+    EVP_MD_CTX    *mctx = NULL;
+    EVP_PKEY_CTX  *pctx = NULL;
+    unsigned char *lcopy = NULL;
+    size_t         n = 0;
+    int            rc = -1;
+
+    *out = NULL;
+    if (pk == NULL || md == NULL) {
+        goto fail;
+    }
+    if (op == ND_RSA_OAEP_DECRYPT) {
+        pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+        if (pctx == NULL || EVP_PKEY_decrypt_init(pctx) != 1
+            || EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) != 1
+            || EVP_PKEY_CTX_set_rsa_oaep_md(pctx, md) != 1
+            || EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) != 1) {
+            goto fail;
+        }
+        if (llen > 0) {
+            lcopy = OPENSSL_memdup(label, llen);
+            if (lcopy == NULL || EVP_PKEY_CTX_set0_rsa_oaep_label(pctx, lcopy, (int) llen) != 1) {
+                OPENSSL_free(lcopy);
+                goto fail;
+            }
+        }
+        if (EVP_PKEY_decrypt(pctx, NULL, &n, data, len) != 1
+            || (*out = malloc(n > 0 ? n : 1)) == NULL
+            || EVP_PKEY_decrypt(pctx, *out, &n, data, len) != 1) {
+            goto fail;
+        }
+    } else {
+        mctx = EVP_MD_CTX_new();
+        if (mctx == NULL || EVP_DigestSignInit(mctx, &pctx, md, NULL, pk) != 1
+            || !set_padding(pctx, op == ND_RSA_PSS_SIGN ? "RSA-PSS" : "RSASSA-PKCS1-V1_5", md,
+                            salt)) {
+            pctx = NULL;
+            goto fail;
+        }
+        pctx = NULL;            /* owned by mctx */
+        if (EVP_DigestSign(mctx, NULL, &n, data, len) != 1
+            || (*out = malloc(n > 0 ? n : 1)) == NULL
+            || EVP_DigestSign(mctx, *out, &n, data, len) != 1) {
+            goto fail;
+        }
+    }
+    *olen = n;
+    rc = 0;
+fail:
+    if (rc != 0) {
+        free(*out);
+        *out = NULL;
+    }
+    EVP_PKEY_CTX_free(pctx);
+    EVP_MD_CTX_free(mctx);
+    EVP_PKEY_free(pk);
+    ERR_clear_error();
+    return rc;
+}
+
 /* GLOBAL (const): native.crypto's operations. */
 static const struct {
     const char  *name;

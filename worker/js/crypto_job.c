@@ -33,7 +33,7 @@
 #define INLINE_WORK 2048    /* PBKDF2 HMAC calls done inline (~1 ms at most) */
 #define MAX_OUT (1u << 20)  /* bytes a PBKDF2 may derive */
 
-enum { OP_PBKDF2, OP_RSA };
+enum { OP_PBKDF2, OP_RSA, OP_RSA_PRIVATE };
 
 struct job {
     struct nd_app_res  res;         /* in app->res while JS waits for it */
@@ -42,8 +42,11 @@ struct job {
     double             io;          /* the invocation */
     int                op;
     char               hash[16];
-    unsigned char     *in1, *in2;   /* owned: password and salt, or the exponent */
-    size_t             in1_len, in2_len;
+    unsigned char     *in1, *in2;   /* owned: password and salt; -, exponent; key, data */
+    unsigned char     *in3;         /* owned: OAEP label (OP_RSA_PRIVATE) */
+    size_t             in1_len, in2_len, in3_len;
+    int                rsa_op;      /* ND_RSA_* */
+    int                salt;        /* RSA-PSS saltLength */
     uint32_t           iter;
     size_t             olen;        /* PBKDF2 bytes */
     unsigned           bits;        /* RSA modulus bits */
@@ -81,6 +84,7 @@ job_free(struct job *j)
         free(j->in1);
     }
     free(j->in2);
+    free(j->in3);
     if (j->out != NULL) {
         OPENSSL_cleanse(j->out, j->out_len);
         free(j->out);
@@ -119,6 +123,9 @@ job_run(struct job *j)
         j->rc = j->out == NULL ? -1
             : nd_crypto_pbkdf2(j->hash, j->in1, j->in1_len, j->in2, j->in2_len, j->iter,
                                j->out, j->olen, keep_going, j);
+    } else if (j->op == OP_RSA_PRIVATE) {
+        j->rc = nd_crypto_rsa_private(j->rsa_op, j->hash, j->salt, j->in1, j->in1_len, j->in2,
+                                      j->in2_len, j->in3, j->in3_len, &j->out, &j->out_len);
     } else {
         j->rc = nd_crypto_rsa_generate(j->bits, j->in2, j->in2_len, &j->out, &j->out_len,
                                        &j->out2, &j->out2_len, keep_going, j);
@@ -161,7 +168,7 @@ thread_main(void *arg)
 static void
 push_result(duk_context *ctx, struct job *j)
 {
-    if (j->op == OP_PBKDF2) {
+    if (j->op != OP_RSA) {
         void *p = duk_push_fixed_buffer(ctx, j->out_len);
         if (j->out_len > 0) {
             memcpy(p, j->out, j->out_len);
@@ -190,6 +197,10 @@ job_error(struct job *j)
     if (j->over) {
         return j->op == OP_PBKDF2 ? "OperationError|PBKDF2: cpu_limit exceeded"
                                   : "OperationError|RSA key generation: cpu_limit exceeded";
+    }
+    if (j->op == OP_RSA_PRIVATE) {
+        return j->rsa_op == ND_RSA_OAEP_DECRYPT ? "OperationError|RSA-OAEP decryption failed"
+            : "OperationError|signing failed (key too small for the hash and salt?)";
     }
     return j->op == OP_PBKDF2 ? "OperationError|PBKDF2 failed"
                               : "OperationError|RSA key generation failed (bad exponent?)";
@@ -339,16 +350,23 @@ nd_crypto_job_native(duk_context *ctx)
     struct job    *j;
     const char    *hash = NULL, *err;
     double         iter = 0, olen = 0, bits = 0;
-    int            inline_run;
+    int            inline_run, kind = OP_PBKDF2, i;
 
     duk_set_top(ctx, 4);
     duk_require_object(ctx, 3);
-    duk_get_prop_index(ctx, 3, 0);      /* -> [ ... a0 a1 a2 a3 a4 ] */
-    duk_get_prop_index(ctx, 3, 1);
-    duk_get_prop_index(ctx, 3, 2);
-    duk_get_prop_index(ctx, 3, 3);
-    duk_get_prop_index(ctx, 3, 4);
-    if (strcmp(op, "pbkdf2") == 0) {
+    for (i = 0; i < 6; i++) {
+        duk_get_prop_index(ctx, 3, (duk_uarridx_t) i);  /* -> [ ... a0 .. a5 ] */
+    }
+    if (strcmp(op, "rsaPrivate") == 0) {
+        kind = OP_RSA_PRIVATE;
+        hash = duk_require_string(ctx, 5);
+        duk_require_buffer_data(ctx, 7, NULL);
+        duk_require_buffer_data(ctx, 8, NULL);
+        if (strlen(hash) >= sizeof(j->hash)) {
+            return duk_error(ctx, DUK_ERR_ERROR, "NotSupportedError|unsupported hash");
+        }
+        inline_run = app == NULL;
+    } else if (strcmp(op, "pbkdf2") == 0) {
         hash = duk_require_string(ctx, 4);
         duk_require_buffer_data(ctx, 5, NULL);
         duk_require_buffer_data(ctx, 6, NULL);
@@ -367,6 +385,7 @@ nd_crypto_job_native(duk_context *ctx)
             return duk_error(ctx, DUK_ERR_ERROR, "OperationError|RSA modulusLength must be "
                              "512..16384");
         }
+        kind = OP_RSA;
         inline_run = app == NULL;
     } else {
         return duk_error(ctx, DUK_ERR_TYPE_ERROR, "cryptoJob: unknown op %s", op);
@@ -380,19 +399,26 @@ nd_crypto_job_native(duk_context *ctx)
     j->app = app;
     j->id = duk_get_number(ctx, 0);
     j->io = duk_get_number(ctx, 1);
-    if (hash != NULL) {
-        j->op = OP_PBKDF2;
+    j->op = kind;
+    if (kind == OP_RSA_PRIVATE) {
+        j->rsa_op = duk_get_int(ctx, 4);
+        memcpy(j->hash, hash, strlen(hash) + 1);
+        j->salt = duk_get_int(ctx, 6);
+        j->in1 = copy_at(ctx, 7, &j->in1_len);
+        j->in2 = copy_at(ctx, 8, &j->in2_len);
+        j->in3 = copy_at(ctx, 9, &j->in3_len);
+    } else if (kind == OP_PBKDF2) {
         memcpy(j->hash, hash, strlen(hash) + 1);
         j->in1 = copy_at(ctx, 5, &j->in1_len);
         j->in2 = copy_at(ctx, 6, &j->in2_len);
         j->iter = (uint32_t) iter;
         j->olen = (size_t) olen;
     } else {
-        j->op = OP_RSA;
         j->bits = (unsigned) bits;
         j->in2 = copy_at(ctx, 5, &j->in2_len);
     }
-    if (j->in2 == NULL || (j->op == OP_PBKDF2 && j->in1 == NULL)) {
+    if (j->in2 == NULL || (j->op != OP_RSA && j->in1 == NULL)
+        || (j->op == OP_RSA_PRIVATE && j->in3 == NULL)) {
         job_free(j);
         return duk_error(ctx, DUK_ERR_ERROR, "OperationError|out of memory");
     }

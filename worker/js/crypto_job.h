@@ -21,6 +21,9 @@
  * when queued: lib.cryptoDone(id, errorOrUndefined, result) follows.
  *   op "pbkdf2": args [ hash, password, salt, iterations, bytes ] -> ArrayBuffer
  *   op "rsa":    args [ modulusBits, publicExponent ] -> [ pkcs8, spki ]
+ *   op "rsaPrivate": args [ ND_RSA_*, hash, saltLength, pkcs8, data, label ] -> ArrayBuffer
+ *                (signature or plaintext: RSA private-key operations of big keys, which
+ *                take 30-200 ms past 4096 bits)
  */
 duk_ret_t nd_crypto_job_native(duk_context *ctx);
 
@@ -29,6 +32,14 @@ duk_ret_t nd_crypto_job_native(duk_context *ctx);
 int nd_crypto_pbkdf2(const char *hash, const unsigned char *pw, size_t pwlen,
                      const unsigned char *salt, size_t slen, uint32_t iter, unsigned char *out,
                      size_t olen, int (*keep_going)(void *arg), void *arg);
+enum { ND_RSA_PKCS1_SIGN, ND_RSA_PSS_SIGN, ND_RSA_OAEP_DECRYPT };
+/* An RSA private-key operation (op ND_RSA_*) with the PKCS#8 key der; *out is
+ * malloc'd (the caller frees). Not interruptible (bounded by OpenSSL's 16384-bit
+ * modulus cap). 0 or -1. */
+int nd_crypto_rsa_private(int op, const char *hash, int salt, const unsigned char *der,
+                          size_t derlen, const unsigned char *data, size_t len,
+                          const unsigned char *label, size_t llen, unsigned char **out,
+                          size_t *olen);
 /* *priv (PKCS#8 DER) and *pub (SPKI DER) are malloc'd: the caller frees. */
 int nd_crypto_rsa_generate(unsigned bits, const unsigned char *e, size_t elen,
                            unsigned char **priv, size_t *priv_len, unsigned char **pub,

@@ -237,6 +237,7 @@ function (native, global, lib) {
         slot(key, "_name", algorithm.name);
         slot(key, "_hash", algorithm.hash !== undefined ? algorithm.hash.name : undefined);
         slot(key, "_curve", algorithm.namedCurve);
+        slot(key, "_bits", algorithm.modulusLength);
         slot(key, "_use", Object.freeze(usages.slice()));
         slot(key, "_algorithm", algorithm);
         slot(key, "_usages", usages);
@@ -729,6 +730,11 @@ function (native, global, lib) {
             throw domError("sign needs a private key", "InvalidAccessError");
         }
         a = signArgs(alg, key);
+        if (key._bits > BIG_RSA) {
+            /* ND_RSA_PSS_SIGN 1, ND_RSA_PKCS1_SIGN 0 (crypto_job.h) */
+            return job("rsaPrivate", [alg.name === "RSA-PSS" ? 1 : 0, a[0], a[1], key._der,
+                                      data]);
+        }
         return call("sign", alg.name.toUpperCase(), a[0], key._der, data, a[1]);
     }
 
@@ -746,16 +752,22 @@ function (native, global, lib) {
     }
 
     var GCM_TAGS = [32, 64, 96, 104, 112, 120, 128];
+    /* RSA private-key operations past this modulus take 30-200 ms: crypto thread. */
+    var BIG_RSA = 4096;
 
     function doCipher(alg, key, data, encrypt) {
-        var name = alg.name, tag, iv, len;
+        var name = alg.name, tag, iv, len, label;
         if (name === "RSA-OAEP") {
             if (key._type !== (encrypt ? "public" : "private")) {
                 throw domError("RSA-OAEP " + (encrypt ? "encryption needs a public"
                                : "decryption needs a private") + " key", "InvalidAccessError");
             }
-            return call("rsaOaep", encrypt, key._hash, key._der, data,
-                        alg.label !== undefined ? bufferMember(alg, "label", name) : undefined);
+            label = alg.label !== undefined ? bufferMember(alg, "label", name) : undefined;
+            if (!encrypt && key._bits > BIG_RSA) {
+                return job("rsaPrivate", [2 /* ND_RSA_OAEP_DECRYPT */, key._hash, 0, key._der,
+                                          data, label]);
+            }
+            return call("rsaOaep", encrypt, key._hash, key._der, data, label);
         }
         if (name === "AES-GCM") {
             iv = bufferMember(alg, "iv", name);
