@@ -426,3 +426,25 @@ def test_request_timeout_cancels_the_job():
         assert unb64(r["bits"]) == hashlib.pbkdf2_hmac("sha256", b"pw", b"s", 20000, 32)
         assert time.monotonic() - t0 < lib.timeout(5), time.monotonic() - t0
         assert s.get("/ping", host=HOST).text == "pong"
+
+
+def test_reload_waits_for_a_crypto_job():
+    """A reload during a long PBKDF2: the old worker drains, the job finishes on
+    its thread and the request still gets its (correct) answer."""
+    iterations = 1500000
+    with server(cpu_limit="60s") as s:
+        out = {}
+        t = threading.Thread(target=pbkdf2_request, args=(s, iterations, out, "long"))
+        t.start()
+        time.sleep(0.3)
+        lib.reload_and_wait(s)
+        reloaded = time.monotonic()
+        t.join(lib.timeout(120))
+        r, done = out["long"]
+        assert not isinstance(r, Exception), r
+        assert r.status == 200, (r.status, r.text)
+        assert unb64(r.json()["bits"]) == hashlib.pbkdf2_hmac("sha256", b"pw", b"salty",
+                                                               iterations, 32)
+        if done < reloaded:
+            raise lib.Skip("the job ended before the reload did (a fast box): nothing drained")
+        assert s.get("/ping", host=HOST).text == "pong"
