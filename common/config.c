@@ -105,6 +105,12 @@ static const struct key_def server_keys[] = {
     { "max_subrequests",       K_COUNT64,  SV(limits.max_subrequests),   0 },
     { "max_concurrent_subrequests", K_COUNT64, SV(limits.max_concurrent_subrequests), 1 },
     { "wait_until_timeout",    K_DURATION, SV(limits.wait_until_timeout_ms), 1 },
+    { "max_concurrent_requests", K_COUNT64, SV(limits.max_concurrent_requests), 0 },
+    { "cpu_backoff_after",     K_COUNT64,  SV(limits.cpu_backoff_after), 0 },
+    { "cpu_backoff",           K_DURATION, SV(limits.cpu_backoff_ms),    1 },
+    { "cpu_backoff_max",       K_DURATION, SV(limits.cpu_backoff_max_ms), 1 },
+    { "log_rate",              K_COUNT64,  SV(limits.log_rate),          0 },
+    { "log_line_max",          K_SIZE,     SV(limits.log_line_max),      64 },
     { "fetch_allow",           K_CIDRS,    0,                            0 },
     { "fetch_ca_file",         K_STRING,   SV(fetch_ca_file),            0 },
     { "admin_listen",          K_STRING,   SV(admin_listen),             0 },
@@ -139,6 +145,12 @@ static const struct key_def app_keys[] = {
     { "max_subrequests", K_COUNT64,  AP(limits.max_subrequests),   0 },
     { "max_concurrent_subrequests", K_COUNT64, AP(limits.max_concurrent_subrequests), 1 },
     { "wait_until_timeout", K_DURATION, AP(limits.wait_until_timeout_ms), 1 },
+    { "max_concurrent_requests", K_COUNT64, AP(limits.max_concurrent_requests), 0 },
+    { "cpu_backoff_after", K_COUNT64, AP(limits.cpu_backoff_after), 0 },
+    { "cpu_backoff",     K_DURATION, AP(limits.cpu_backoff_ms),    1 },
+    { "cpu_backoff_max", K_DURATION, AP(limits.cpu_backoff_max_ms), 1 },
+    { "log_rate",        K_COUNT64,  AP(limits.log_rate),          0 },
+    { "log_line_max",    K_SIZE,     AP(limits.log_line_max),      64 },
     { NULL,              K_STRING,   0,                            0 }
 };
 _Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) <= KEYS_MAX,
@@ -760,8 +772,8 @@ set_scalar(struct load *ld, const struct key_def *k, const char *value, char *ba
             fail_at(ld, ld->line, "bad size \"%s\" for %s (use e.g. 512, 64k, 1m, 2g)",
                     value, k->name);
         } else if (v < k->min || v > SIZE_MAX_BYTES) {
-            fail_at(ld, ld->line, "bad size \"%s\" for %s (must be %s to 1024g)", value,
-                    k->name, k->min > 0 ? "1" : "0");
+            fail_at(ld, ld->line, "bad size \"%s\" for %s (must be %lld to 1024g)", value,
+                    k->name, (long long) k->min);
         } else {
             *(int64_t *) field = v;
         }
@@ -1565,6 +1577,12 @@ set_defaults(struct nd_server_conf *sv)
     sv->limits.max_subrequests = 50;
     sv->limits.max_concurrent_subrequests = 6;
     sv->limits.wait_until_timeout_ms = 30 * 1000;
+    sv->limits.max_concurrent_requests = 1000;
+    sv->limits.cpu_backoff_after = 3;
+    sv->limits.cpu_backoff_ms = 1000;
+    sv->limits.cpu_backoff_max_ms = 30 * 1000;
+    sv->limits.log_rate = 100;
+    sv->limits.log_line_max = 8192;
 }
 
 static char *

@@ -27,6 +27,14 @@ struct nd_limits {
     int64_t max_subrequests;        /* fetch() calls per request (or scheduled event); 50 */
     int64_t max_concurrent_subrequests; /* in flight per request, others wait; default 6 */
     int64_t wait_until_timeout_ms;  /* ctx.waitUntil() work after the response; 30s */
+    int64_t max_concurrent_requests; /* in flight per app per worker, more get 503; 0 = off;
+                                        default 1000 */
+    int64_t cpu_backoff_after;      /* cpu_limit kills in a row that start a back-off; 0 = off;
+                                       default 3 */
+    int64_t cpu_backoff_ms;         /* first back-off (requests refused, 503); default 1s */
+    int64_t cpu_backoff_max_ms;     /* back-offs double up to this; default 30s */
+    int64_t log_rate;               /* app log lines per second per worker; 0 = off; 100 */
+    int64_t log_line_max;           /* bytes of one app log message, more is cut; 8k */
 };
 
 /* One fetch_allow entry: addresses fetch() may connect to despite the SSRF guard. */

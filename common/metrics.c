@@ -163,6 +163,10 @@ nd_metrics_sum_app(const struct nd_sb *sb, uint32_t ai, struct nd_sb_app *out)
             out->load_failed += a->load_failed;
         }
         out->subrequests += a->subrequests;
+        out->shed_backoff += a->shed_backoff;
+        out->shed_concurrency += a->shed_concurrency;
+        out->log_dropped += a->log_dropped;
+        out->log_truncated += a->log_truncated;
     }
 }
 
@@ -376,6 +380,21 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
             ND_TEXT_ADDS(t, "\"} 1\n");
         }
     }
+    family(t, "nanod_shed_requests_total", "counter",
+           "Requests refused with 503 without running the app, by reason.");
+    for (ai = 0; ai < h->napps; ai++) {
+        uint64_t v[2] = { sums[ai].shed_backoff, sums[ai].shed_concurrency };
+        static const char *const why[2] = { "cpu_backoff", "max_concurrent_requests" };
+        for (i = 0; i < 2; i++) {
+            ND_TEXT_ADDS(t, "nanod_shed_requests_total{app=\"");
+            nd_text_label(t, app_name(sb, ai));
+            nd_text_printf(t, "\",reason=\"%s\"} %llu\n", why[i], (unsigned long long) v[i]);
+        }
+    }
+    app_counter(t, sb, sums, "nanod_log_lines_dropped_total", "counter",
+                "App log lines dropped by log_rate.", OFF(log_dropped));
+    app_counter(t, sb, sums, "nanod_log_lines_truncated_total", "counter",
+                "App log lines cut to log_line_max.", OFF(log_truncated));
 
     family(t, "nanod_workers", "gauge", "Worker processes accepting (READY).");
     nd_text_printf(t, "nanod_workers %d\n", nup);

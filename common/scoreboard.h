@@ -89,6 +89,10 @@ struct nd_sb_app {
     uint64_t subrequests;
     int64_t  load_failed;           /* gauge: 1 while this slot's worker has the app's load
                                        failure cached (its script threw at top level...) */
+    uint64_t shed_backoff;          /* refused: cpu_backoff */
+    uint64_t shed_concurrency;      /* refused: max_concurrent_requests */
+    uint64_t log_dropped;           /* app log lines dropped (log_rate) */
+    uint64_t log_truncated;         /* app log lines cut (log_line_max) */
 };
 
 #define ND_SB_ERROR_MAX  600

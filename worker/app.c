@@ -19,13 +19,17 @@
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/srcmap.h"
+#include "worker/timer.h"
 
 #define SLOT_BITS     20
 #define MAX_SLOTS     (1u << SLOT_BITS)
 #define LOAD_BUDGET_US 1000000      /* top-level script code: 1 s of CPU */
 #define RQ_POOL_MAX   256           /* finished rqs kept for reuse */
+#define LOG_CUT_MAX   8000          /* common/log.c keeps 8 KB of a message: cut below it */
 
 static void cancel_res(struct nd_app *app, double rq_id);
+static const char *log_cut(struct nd_app *app, const char *s, char *buf, size_t size);
+static struct nd_rq *rq_find(struct nd_worker *w, double id);
 
 /* The id logs use for rq: its x-request-id (what the client and the access
  * log see), else the internal number (a cron run, an answered request). */
@@ -38,6 +42,21 @@ rq_log_id(const struct nd_rq *rq, double id, char *buf, size_t size)
         snprintf(buf, size, "%.0f", id);
     }
     return buf;
+}
+
+void
+nd_app_rq_log_id(struct nd_app *app, double id, char *buf, size_t size)
+{
+    struct nd_rq    *rq = rq_find(app->w, id);
+    struct nd_ioctx *c;
+
+    if (rq != NULL && rq->app == app) {
+        rq_log_id(rq, id, buf, size);
+    } else if ((c = nd_ioctx_find(app, id)) != NULL && c->rid[0] != '\0') {
+        snprintf(buf, size, "%s", c->rid);     /* after the response */
+    } else {
+        rq_log_id(NULL, id, buf, size);
+    }
 }
 
 /* GLOBAL: scratch for the raw header block and the URL of one request. */
@@ -74,24 +93,49 @@ rq_account(struct nd_rq *rq)
 }
 
 
-void
-nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)
+/* A plain-text answer; retry_s > 0 adds Retry-After. */
+static void
+respond_text_v(struct nd_req *req, int status, int64_t retry_s, const char *fmt, va_list ap)
 {
-    static const struct nd_hdr ctype = { "content-type", 12, "text/plain; charset=utf-8", 25 };
-    char                       body[1024];
-    va_list                    ap;
-    int                        n;
+    struct nd_hdr hdrs[2] = { { "content-type", 12, "text/plain; charset=utf-8", 25 },
+                              { "retry-after", 11, NULL, 0 } };
+    char          body[1024], retry[24];
+    int           n;
 
-    va_start(ap, fmt);
     n = vsnprintf(body, sizeof(body) - 1, fmt, ap);
-    va_end(ap);
     if (n < 0) {
         n = 0;
     } else if ((size_t) n > sizeof(body) - 2) {
         n = (int) sizeof(body) - 2;
     }
     body[n++] = '\n';
-    nd_http_respond(req, status, &ctype, 1, body, (size_t) n);
+    if (retry_s > 0) {
+        int k = snprintf(retry, sizeof(retry), "%lld", (long long) retry_s);
+        hdrs[1].value = retry;
+        hdrs[1].value_len = (size_t) k;
+    }
+    nd_http_respond(req, status, hdrs, retry_s > 0 ? 2 : 1, body, (size_t) n);
+}
+
+void
+nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_text_v(req, status, 0, fmt, ap);
+    va_end(ap);
+}
+
+/* 503 with Retry-After, without running the app (fairness). */
+static void __attribute__((format(printf, 3, 4)))
+respond_shed(struct nd_req *req, int64_t retry_s, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    respond_text_v(req, 503, retry_s, fmt, ap);
+    va_end(ap);
 }
 
 /* --- requests in flight ---------------------------------------------------- */
@@ -120,6 +164,7 @@ rq_finish(struct nd_rq *rq)
     uint32_t          slot = (uint32_t) ((uint64_t) rq->id & (MAX_SLOTS - 1));
 
     w->slots[slot] = NULL;
+    rq->app->ninflight--;
     if (slot < w->free_hint) {
         w->free_hint = slot;
     }
@@ -248,10 +293,27 @@ rq_new(struct nd_app *app, struct nd_req *req)
         app->inflight->prev = rq;
     }
     app->inflight = rq;
+    app->ninflight++;
     return rq;
 }
 
 /* --- heaps ------------------------------------------------------------------- */
+
+/* What invocation id (a request, id >= 0, or a scheduled event, id <= -2)
+ * still has pending: its timers, transfers, waitUntil hold. */
+static void
+cancel_invocation(struct nd_app *app, double id)
+{
+    struct nd_app_res *r = app->res, *next;
+
+    while (r != NULL) {
+        next = r->next;
+        if (r->rq_id == id) {
+            r->cancel(r);       /* removes itself */
+        }
+        r = next;
+    }
+}
 
 static void
 cancel_res(struct nd_app *app, double rq_id)
@@ -397,6 +459,79 @@ heap_broken(struct nd_app *app, const char *reason, const char *detail, struct n
     discard_heap(app);
 }
 
+/* --- fairness: cpu_backoff, max_concurrent_requests ------------------------------ */
+
+/*
+ * A request (or its timers, callbacks, waitUntil tail) of app broke cpu_limit.
+ * cpu_backoff_after of them in a row, with no answer from the app in between,
+ * start a back-off: for cpu_backoff its requests get 503 at once instead of
+ * burning cpu_limit each; the next kill after one doubles the period (up to
+ * cpu_backoff_max). Any answer from the app's JavaScript ends the series.
+ */
+static void
+fair_cpu_kill(struct nd_app *app)
+{
+    const struct nd_limits *l = &app->conf->limits;
+    int64_t                 ms;
+
+    app->cpu_kills++;
+    if (l->cpu_backoff_after <= 0 || app->cpu_kills < l->cpu_backoff_after) {
+        return;
+    }
+    ms = app->backoff_ms > 0 ? app->backoff_ms * 2 : l->cpu_backoff_ms;
+    if (ms > l->cpu_backoff_max_ms) {
+        ms = l->cpu_backoff_max_ms;
+    }
+    app->backoff_ms = ms;
+    app->backoff_until_us = nd_sys_now_us() + ms * 1000;
+    nd_log(ND_LOG_WARN, app->conf->name, "%lld requests in a row exceeded cpu_limit (%lld ms): "
+           "the app's requests are refused with 503 for %lld ms in this worker (cpu_backoff)",
+           (long long) app->cpu_kills, (long long) l->cpu_limit_ms, (long long) ms);
+}
+
+/* The app answered a request itself: it is not (or no longer) a CPU hog. */
+static void
+fair_answered(struct nd_app *app)
+{
+    app->cpu_kills = 0;
+    app->backoff_ms = 0;
+}
+
+/* 1 when req was refused (answered 503) without running the app. */
+static int
+fair_shed(struct nd_app *app, struct nd_req *req)
+{
+    const struct nd_limits *l = &app->conf->limits;
+    struct nd_sb_app       *m;
+
+    if (app->backoff_until_us != 0) {
+        int64_t left = app->backoff_until_us - nd_sys_now_us();
+        if (left > 0) {
+            m = nd_sb_my_app(app->conf->sb_index);
+            if (m != NULL) {
+                m->shed_backoff++;
+            }
+            respond_shed(req, (left + 999999) / 1000000, "Service Unavailable: the app's last "
+                         "%lld requests exceeded cpu_limit (%lld ms); it is refused for %lld ms "
+                         "(cpu_backoff), retry later", (long long) app->cpu_kills,
+                         (long long) l->cpu_limit_ms, (long long) ((left + 999) / 1000));
+            return 1;
+        }
+        app->backoff_until_us = 0;
+    }
+    if (l->max_concurrent_requests > 0 && app->ninflight >= l->max_concurrent_requests) {
+        m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->shed_concurrency++;
+        }
+        respond_shed(req, 1, "Service Unavailable: the app already has %lld requests in "
+                     "flight in this worker (max_concurrent_requests), retry later",
+                     (long long) app->ninflight);
+        return 1;
+    }
+    return 0;
+}
+
 /*
  * Runs [ fn this args ] in app's heap under budget_us and handles the
  * outcome: limits -> heap_broken; a stray error -> logged (and the current
@@ -439,6 +574,9 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
             m->kill_memory++;
         }
     }
+    if (js->timed_out) {
+        fair_cpu_kill(app);
+    }
     if (rc == -2 && js->timed_out) {
         snprintf(detail, sizeof(detail), "cpu_limit = %lld ms; the script swallowed the "
                  "timeout", (long long) app->conf->limits.cpu_limit_ms);
@@ -478,7 +616,9 @@ app_call(struct nd_app *app, int nargs, int64_t budget_us, struct nd_rq *cur)
             nd_app_fail(app, cur->id, msg, stack);
         } else {
             const char *kv[] = { "stack", stack, NULL };
-            nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+            if (nd_app_log_admit(app)) {
+                nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+            }
             if (m != NULL) {
                 m->exceptions++;
             }
@@ -521,29 +661,113 @@ nd_app_rq_live(struct nd_app *app, double id)
     return rq != NULL && rq->app == app;
 }
 
+/*
+ * What is left of invocation rq_id's CPU budget: cpu_limit minus what its
+ * request used while in flight (*rqp set), or, after the response (waitUntil
+ * tail) and for scheduled events, minus what the tail used so far (*cp set
+ * when it has an ioctx). 0: used up. -1: no limit.
+ */
+static int64_t
+enter_budget(struct nd_app *app, double rq_id, struct nd_rq **rqp)
+{
+    struct nd_rq    *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    struct nd_ioctx *c;
+    int64_t          left = app->conf->limits.cpu_limit_ms * 1000;
+
+    *rqp = NULL;
+    if (left <= 0) {
+        return -1;
+    }
+    if (rq != NULL && rq->app == app) {
+        *rqp = rq;
+        left -= rq->cpu_us;
+    } else if ((c = nd_ioctx_find(app, rq_id)) != NULL) {
+        left -= c->tail_cpu_us;
+    }
+    return left > 0 ? left : 0;
+}
+
+/* Invocation rq_id used its cpu_limit over several macrotasks (timers,
+ * callbacks, microtasks): its request gets 503 (or, after the response, its
+ * waitUntil work stops) and everything it has pending is cancelled. The heap
+ * is fine: no call was cut short. */
+static void
+over_budget(struct nd_app *app, double rq_id, struct nd_rq *rq)
+{
+    struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+    long long         lim = (long long) app->conf->limits.cpu_limit_ms;
+    char              idbuf[80];
+    const char       *kv[] = { "request_id", idbuf, NULL };
+
+    nd_app_rq_log_id(app, rq_id, idbuf, sizeof(idbuf));
+    if (m != NULL) {
+        m->kill_cpu++;
+    }
+    if (rq != NULL) {
+        nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "cpu_limit exceeded (cpu_limit = %lld ms) "
+                  "by the request's timers and callbacks: its pending work is cancelled", lim);
+        rq_account(rq);
+        nd_worker_respond_text(rq->req, 503, "Service Unavailable: cpu_limit exceeded "
+                               "(cpu_limit = %lld ms, used by the request's timers and "
+                               "callbacks)", lim);
+        rq_finish(rq);
+    } else {
+        nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "cpu_limit exceeded (cpu_limit = %lld ms) "
+                  "by work after the response (timers, callbacks, ctx.waitUntil()): it is "
+                  "cancelled", lim);
+    }
+    cancel_invocation(app, rq_id);
+    fair_cpu_kill(app);
+}
+
+/* CPU used since t0 by invocation rq_id after its response: its tail budget. */
+static void
+charge_tail(struct nd_app *app, double rq_id, int64_t t0)
+{
+    struct nd_ioctx *c;
+
+    if (nd_app_rq_live(app, rq_id)) {
+        return;                 /* app_call charged the request */
+    }
+    c = nd_ioctx_find(app, rq_id);
+    if (c != NULL) {
+        c->tail_cpu_us += cpu_since(t0);
+    }
+}
+
 int
 nd_app_enter(struct nd_app *app, double rq_id, int nargs)
 {
     struct nd_js *js = app->js;
-    struct nd_rq *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
-    int64_t       budget = app->conf->limits.cpu_limit_ms * 1000;
+    struct nd_rq *rq;
+    int64_t       budget = enter_budget(app, rq_id, &rq), t0;
+    int           rc;
 
-    if (rq != NULL && rq->app == app && budget > 0) {
-        budget -= rq->cpu_us;
-        if (budget < 1000) {
-            budget = 1000;
-        }
-    } else {
-        rq = NULL;
-    }
-    if (app_call(app, nargs, budget, rq) == -1 && app->js == NULL) {
+    if (budget == 0) {
+        duk_pop_n(js->ctx, nargs + 2);
+        over_budget(app, rq_id, rq);
         return -1;
     }
-    /* The macrotask is over: run its microtasks. */
-    rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+    if (budget > 0 && budget < 1000) {
+        budget = 1000;          /* the rest is refused at the next macrotask */
+    }
+    t0 = nd_sys_cpu_est_us();
+    rc = app_call(app, nargs, budget < 0 ? 0 : budget, rq);
+    charge_tail(app, rq_id, t0);
+    if (rc == -1 && app->js == NULL) {
+        return -1;
+    }
+    /* The macrotask is over: run its microtasks, within what is left. */
+    budget = enter_budget(app, rq_id, &rq);
+    if (budget >= 0 && budget < 1000) {
+        budget = 1000;
+    }
+    t0 = nd_sys_cpu_est_us();
     duk_push_heapptr(js->ctx, js->drain);
     duk_push_undefined(js->ctx);
-    return app_call(app, 0, budget, rq != NULL && rq->app == app ? rq : NULL);
+    rc = app_call(app, 0, budget < 0 ? 0 : budget, rq);
+    charge_tail(app, rq_id, t0);
+    return rc;
 }
 
 /* -> [ ... env ]: a frozen object of the app's env.* strings. */
@@ -813,6 +1037,9 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
                                app->conf->name);
         return;
     }
+    if (fair_shed(app, req)) {
+        return;
+    }
     js = app_heap(app, &status, msg, sizeof(msg));
     if (js == NULL) {
         nd_log(ND_LOG_ERROR, app->conf->name, "cannot load the app: %s%s", msg,
@@ -863,6 +1090,7 @@ nd_app_respond(struct nd_app *app, double id, int status, const char *reason, si
     rq_account(rq);
     nd_http_respond_reason(rq->req, status, reason, reason_len, hdrs, n, body, len);
     rq_finish(rq);
+    fair_answered(app);
     return 0;
 }
 
@@ -881,7 +1109,13 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
     if (stack != NULL && nd_srcmap_rewrite(app->conf->script, stack, mapped, sizeof(mapped)) > 0) {
         kv[3] = mapped;
     }
-    nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", msg);
+    if (nd_app_log_admit(app)) {
+        char cut[LOG_CUT_MAX + 128], cut2[LOG_CUT_MAX + 128];
+        if (kv[3] != NULL) {
+            kv[3] = log_cut(app, kv[3], cut2, sizeof(cut2));
+        }
+        nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", log_cut(app, msg, cut, sizeof(cut)));
+    }
     if (rq == NULL) {
         return;
     }
@@ -929,14 +1163,98 @@ nd_app_subrequest(struct nd_app *app, double rq_id)
     }
 }
 
+/* --- app log lines: log_rate, log_line_max ---------------------------------------- */
+
+/* The drops of the window that ended, in one line. */
+static void
+log_report(struct nd_app *app)
+{
+    if (app->log_dropped > 0) {
+        nd_log(ND_LOG_WARN, app->conf->name, "app %s: %lld log lines dropped in the last 1 s "
+               "(log_rate = %lld lines/s per worker)", app->conf->name,
+               (long long) app->log_dropped, (long long) app->conf->limits.log_rate);
+        app->log_dropped = 0;
+    }
+}
+
+static void
+on_log_window(evutil_socket_t fd, short what, void *arg)
+{
+    log_report(arg);
+}
+
+int
+nd_app_log_admit(struct nd_app *app)
+{
+    int64_t           rate = app->conf->limits.log_rate, now;
+    struct nd_sb_app *m;
+
+    if (rate <= 0) {
+        return 1;
+    }
+    now = nd_sys_now_us();
+    if (now - app->log_window_us >= 1000000) {
+        log_report(app);
+        app->log_window_us = now;
+        app->log_lines = 0;
+    }
+    if (app->log_lines < rate) {
+        app->log_lines++;
+        return 1;
+    }
+    if (app->log_dropped++ == 0) {
+        struct timeval tv;
+        int64_t        left = app->log_window_us + 1000000 - now;
+        if (app->log_ev == NULL) {
+            app->log_ev = evtimer_new(app->w->base, on_log_window, app);
+        }
+        tv.tv_sec = 0;
+        tv.tv_usec = (suseconds_t) (left > 0 ? left : 0);
+        if (app->log_ev != NULL) {
+            evtimer_add(app->log_ev, &tv);
+        }
+    }
+    m = nd_sb_my_app(app->conf->sb_index);
+    if (m != NULL) {
+        m->log_dropped++;
+    }
+    return 0;
+}
+
+/* s, or its first log_line_max bytes (whole UTF-8 characters) in buf with a
+ * note of how much was cut. */
+static const char *
+log_cut(struct nd_app *app, const char *s, char *buf, size_t size)
+{
+    size_t            max = (size_t) app->conf->limits.log_line_max, len = strlen(s), n;
+    struct nd_sb_app *m;
+
+    if (max > LOG_CUT_MAX) {
+        max = LOG_CUT_MAX;
+    }
+    if (len <= max || size < 128) {
+        return s;
+    }
+    n = max < size - 96 ? max : size - 96;
+    while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80) {
+        n--;                    /* not inside a UTF-8 sequence */
+    }
+    snprintf(buf, size, "%.*s... [%zu more bytes cut: log_line_max]", (int) n, s, len - n);
+    m = nd_sb_my_app(app->conf->sb_index);
+    if (m != NULL) {
+        m->log_truncated++;
+    }
+    return buf;
+}
+
 void
 nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id)
 {
     struct nd_rq *rq;
     const char   *kv[3] = { NULL, NULL, NULL };
-    char          rid[80];
+    char          rid[80], cut[LOG_CUT_MAX + 128];
 
-    if (level < app->conf->log_level) {
+    if (level < app->conf->log_level || !nd_app_log_admit(app)) {
         return;
     }
     rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
@@ -945,7 +1263,8 @@ nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id)
         kv[0] = "request_id";
         kv[1] = rid;
     }
-    nd_log_kv((enum nd_log_level) level, app->conf->name, kv, "%s", msg);
+    nd_log_kv((enum nd_log_level) level, app->conf->name, kv, "%s",
+              log_cut(app, msg, cut, sizeof(cut)));
 }
 
 int
@@ -960,6 +1279,11 @@ nd_app_init(struct nd_app *app, struct nd_worker *w, const struct nd_app_conf *c
 void
 nd_app_cleanup(struct nd_app *app)
 {
+    if (app->log_ev != NULL) {
+        log_report(app);
+        event_free(app->log_ev);
+        app->log_ev = NULL;
+    }
     while (app->inflight != NULL) {
         struct nd_rq *rq = app->inflight;
         nd_worker_respond_text(rq->req, 503, "Service Unavailable: the worker is stopping");

@@ -81,6 +81,16 @@ struct nd_app {
                                               cached for the worker's life (a new script
                                               comes with a new generation): 503, no rebuild */
     struct nd_app            *lru_prev, *lru_next;
+    /* fairness: max_concurrent_requests, cpu_backoff* */
+    int64_t                   ninflight;        /* requests in flight (app->inflight) */
+    int64_t                   cpu_kills;        /* cpu_limit kills since the app last answered */
+    int64_t                   backoff_ms;       /* last back-off; 0 = none since it answered */
+    int64_t                   backoff_until_us; /* monotonic; 0 = not backing off */
+    /* log_rate: lines in the current 1 s window, and the drops reported at its end */
+    int64_t                   log_window_us;
+    int64_t                   log_lines;
+    int64_t                   log_dropped;
+    struct event             *log_ev;           /* owned, lazy: reports log_dropped */
 };
 
 int nd_app_init(struct nd_app *app, struct nd_worker *w, const struct nd_app_conf *conf);
@@ -130,6 +140,13 @@ void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *sta
 /* console.*: dropped below the app's log_level; tagged with the request id
  * of request rq_id while it is in flight (rq_id < 0: none). */
 void nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);
+/* 1 when the app may write one more log line now (log_rate per second per
+ * worker); 0: the line is dropped and counted, and one line reports the drops
+ * at the end of the second. */
+int nd_app_log_admit(struct nd_app *app);
+/* The id log lines use for request id: its x-request-id while it is in
+ * flight, else the number. */
+void nd_app_rq_log_id(struct nd_app *app, double id, char *buf, size_t size);
 /* A fetch() started for request rq_id (or background work, -1): metrics. */
 void nd_app_subrequest(struct nd_app *app, double rq_id);
 

@@ -372,6 +372,9 @@ nd_ioctx_get(struct nd_app *app, double id)
     }
     c->id = id;
     c->app = app;
+    if (nd_app_rq_live(app, id)) {
+        nd_app_rq_log_id(app, id, c->rid, sizeof(c->rid));  /* for logs after the response */
+    }
     c->wait_res.cancel = wait_cancel;
     c->wait_res.rq_id = id;
     if (nd_idmap_add(&ts->ioctx_ids, c) == -1) {
@@ -437,10 +440,10 @@ on_wait_timeout(evutil_socket_t fd, short what, void *arg)
     struct nd_ioctx *c = arg;
     struct nd_app   *app = c->app;
     double           id = c->id;
-    char             idbuf[32];
+    char             idbuf[80];
     const char      *kv[] = { "request_id", idbuf, NULL };
 
-    snprintf(idbuf, sizeof(idbuf), "%.0f", id);
+    nd_app_rq_log_id(app, id, idbuf, sizeof(idbuf));
     nd_log_kv(ND_LOG_WARN, app->conf->name, kv, "ctx.waitUntil(): %d promise%s still pending "
               "after wait_until_timeout (%lld ms): their work is cancelled", c->waits,
               c->waits == 1 ? "" : "s", (long long) app->conf->limits.wait_until_timeout_ms);

@@ -32,6 +32,8 @@ struct nd_ioctx {
     int                waits;           /* pending waitUntil promises */
     struct event      *wait_timer;      /* owned: wait_until_timeout, while waits > 0 */
     struct nd_app_res  wait_res;        /* registered while waits > 0 */
+    int64_t            tail_cpu_us;     /* JS CPU after the response (cpu_limit bounds it) */
+    char               rid[72];         /* the request's id for logs (nd_app_rq_log_id) */
     struct nd_ioctx   *hnext;
 };
 
