@@ -109,6 +109,7 @@ static const struct key_def server_keys[] = {
     { "cpu_backoff_after",     K_COUNT64,  SV(limits.cpu_backoff_after), 0 },
     { "cpu_backoff",           K_DURATION, SV(limits.cpu_backoff_ms),    1 },
     { "cpu_backoff_max",       K_DURATION, SV(limits.cpu_backoff_max_ms), 1 },
+    { "shed_delay",            K_DURATION, SV(limits.shed_delay_ms),     0 },
     { "log_rate",              K_COUNT64,  SV(limits.log_rate),          0 },
     { "log_line_max",          K_SIZE,     SV(limits.log_line_max),      64 },
     { "fetch_allow",           K_CIDRS,    0,                            0 },
@@ -149,6 +150,7 @@ static const struct key_def app_keys[] = {
     { "cpu_backoff_after", K_COUNT64, AP(limits.cpu_backoff_after), 0 },
     { "cpu_backoff",     K_DURATION, AP(limits.cpu_backoff_ms),    1 },
     { "cpu_backoff_max", K_DURATION, AP(limits.cpu_backoff_max_ms), 1 },
+    { "shed_delay",      K_DURATION, AP(limits.shed_delay_ms),     0 },
     { "log_rate",        K_COUNT64,  AP(limits.log_rate),          0 },
     { "log_line_max",    K_SIZE,     AP(limits.log_line_max),      64 },
     { NULL,              K_STRING,   0,                            0 }
@@ -1581,6 +1583,7 @@ set_defaults(struct nd_server_conf *sv)
     sv->limits.cpu_backoff_after = 3;
     sv->limits.cpu_backoff_ms = 1000;
     sv->limits.cpu_backoff_max_ms = 30 * 1000;
+    sv->limits.shed_delay_ms = 100;
     sv->limits.log_rate = 100;
     sv->limits.log_line_max = 8192;
 }

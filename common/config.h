@@ -33,6 +33,7 @@ struct nd_limits {
                                        default 3 */
     int64_t cpu_backoff_ms;         /* first back-off (requests refused, 503); default 1s */
     int64_t cpu_backoff_max_ms;     /* back-offs double up to this; default 30s */
+    int64_t shed_delay_ms;          /* a refused request's 503 is held this long; 100ms */
     int64_t log_rate;               /* app log lines per second per worker; 0 = off; 100 */
     int64_t log_line_max;           /* bytes of one app log message, more is cut; 8k */
 };

@@ -30,6 +30,7 @@
 static void cancel_res(struct nd_app *app, double rq_id);
 static const char *log_cut(struct nd_app *app, const char *s, char *buf, size_t size);
 static struct nd_rq *rq_find(struct nd_worker *w, double id);
+static void shed_answer(struct nd_app *app, struct nd_req *req, int reason);
 
 /* The id logs use for rq: its x-request-id (what the client and the access
  * log see), else the internal number (a cron run, an answered request). */
@@ -215,6 +216,11 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
 
     struct nd_sb_app *m = nd_sb_my_app(rq->app->conf->sb_index);
 
+    if (rq->shed != ND_SHED_NONE) {
+        shed_answer(rq->app, rq->req, rq->shed);
+        rq_finish(rq);
+        return;
+    }
     if (m != NULL) {
         m->kill_timeout++;
     }
@@ -497,39 +503,74 @@ fair_answered(struct nd_app *app)
     app->backoff_ms = 0;
 }
 
-/* 1 when req was refused (answered 503) without running the app. */
+/* The 503 of a refused request (reason ND_SHED_*), with Retry-After. */
+static void
+shed_answer(struct nd_app *app, struct nd_req *req, int reason)
+{
+    const struct nd_limits *l = &app->conf->limits;
+    int64_t                 left;
+
+    if (reason == ND_SHED_BACKOFF) {
+        left = app->backoff_until_us - nd_sys_now_us();
+        if (left < 1000) {
+            left = 1000;
+        }
+        respond_shed(req, (left + 999999) / 1000000, "Service Unavailable: cpu_limit exceeded "
+                     "by the app's last %lld requests in a row (cpu_limit = %lld ms); its "
+                     "requests are refused for %lld ms more (cpu_backoff), retry later",
+                     (long long) app->cpu_kills, (long long) l->cpu_limit_ms,
+                     (long long) ((left + 999) / 1000));
+    } else {
+        respond_shed(req, 1, "Service Unavailable: the app has too many requests in flight in "
+                     "this worker (max_concurrent_requests = %lld), retry later",
+                     (long long) l->max_concurrent_requests);
+    }
+}
+
+/*
+ * 1 when req is refused without running the app: its 503 goes out after
+ * shed_delay (the connection reads nothing more meanwhile, so a client that
+ * hammers a refused app gets a few answers a second per connection instead of
+ * taking the worker's time from other apps), or at once when that is 0.
+ */
 static int
 fair_shed(struct nd_app *app, struct nd_req *req)
 {
     const struct nd_limits *l = &app->conf->limits;
-    struct nd_sb_app       *m;
+    struct nd_sb_app       *m = nd_sb_my_app(app->conf->sb_index);
+    struct nd_rq           *rq;
+    int                     reason = ND_SHED_NONE;
 
     if (app->backoff_until_us != 0) {
-        int64_t left = app->backoff_until_us - nd_sys_now_us();
-        if (left > 0) {
-            m = nd_sb_my_app(app->conf->sb_index);
-            if (m != NULL) {
-                m->shed_backoff++;
-            }
-            respond_shed(req, (left + 999999) / 1000000, "Service Unavailable: the app's last "
-                         "%lld requests exceeded cpu_limit (%lld ms); it is refused for %lld ms "
-                         "(cpu_backoff), retry later", (long long) app->cpu_kills,
-                         (long long) l->cpu_limit_ms, (long long) ((left + 999) / 1000));
-            return 1;
+        if (app->backoff_until_us > nd_sys_now_us()) {
+            reason = ND_SHED_BACKOFF;
+        } else {
+            app->backoff_until_us = 0;
         }
-        app->backoff_until_us = 0;
     }
-    if (l->max_concurrent_requests > 0 && app->ninflight >= l->max_concurrent_requests) {
-        m = nd_sb_my_app(app->conf->sb_index);
-        if (m != NULL) {
+    if (reason == ND_SHED_NONE && l->max_concurrent_requests > 0
+        && app->ninflight >= l->max_concurrent_requests) {
+        reason = ND_SHED_CONCURRENCY;
+    }
+    if (reason == ND_SHED_NONE) {
+        return 0;
+    }
+    if (m != NULL) {
+        if (reason == ND_SHED_BACKOFF) {
+            m->shed_backoff++;
+        } else {
             m->shed_concurrency++;
         }
-        respond_shed(req, 1, "Service Unavailable: the app already has %lld requests in "
-                     "flight in this worker (max_concurrent_requests), retry later",
-                     (long long) app->ninflight);
+    }
+    if (l->shed_delay_ms > 0 && (rq = rq_new(app, req)) != NULL) {
+        struct timeval tv = { (time_t) (l->shed_delay_ms / 1000),
+                              (suseconds_t) (l->shed_delay_ms % 1000) * 1000 };
+        rq->shed = reason;
+        evtimer_add(rq->timer, &tv);    /* instead of request_timeout */
         return 1;
     }
-    return 0;
+    shed_answer(app, req, reason);
+    return 1;
 }
 
 /*

@@ -19,6 +19,8 @@ struct nd_js;
 struct nd_app;
 struct nd_router;
 
+enum { ND_SHED_NONE, ND_SHED_BACKOFF, ND_SHED_CONCURRENCY };
+
 /* One request in flight, from routing to its response. */
 struct nd_rq {
     double          id;         /* JS-visible: slot | seq << 20, exact in a double */
@@ -27,6 +29,8 @@ struct nd_rq {
     struct event   *timer;      /* owned: request_timeout */
     int64_t         cpu_us;     /* JS time charged to this request (no housekeeping) */
     int64_t         gc_us;      /* mark-and-sweep time credited to it (not charged) */
+    int             shed;       /* ND_SHED_*: refused without JS, answered 503 when its
+                                   timer fires (shed_delay) */
     struct nd_rq   *prev, *next; /* app->inflight; next: w->rq_pool when pooled */
 };
 

@@ -5,7 +5,6 @@ against cpu_limit, per-app log_rate / log_line_max, and the request_id of the
 wait_until_timeout line."""
 
 import http.client
-import json
 import os
 import signal
 import subprocess
@@ -24,13 +23,13 @@ module.exports = { fetch: function (request) { return new Response("hi"); } };
 """
 
 # The hog's client: 8 keep-alive connections, each sending the next request as
-# soon as the last answer arrived; prints {status: count} on SIGTERM. It runs
-# at nice 19 so that on a busy 2-core box the test measures nanod's fairness,
-# not the CPU the test's own hog client takes from the neighbour's client.
+# soon as the last answer arrived, until it is killed. It runs at nice 19 so
+# that on a busy 2-core box the test measures nanod's fairness, not the CPU the
+# test's own hog client takes from the neighbour's client. What it got is read
+# from nanod's metrics (the client itself is SIGKILLed).
 HOG_CLIENT = r"""
-import json, os, signal, socket, sys, threading
+import socket, sys, threading
 port, n = int(sys.argv[1]), int(sys.argv[2])
-counts, lock, stop = {}, threading.Lock(), threading.Event()
 REQ = b"GET / HTTP/1.1\r\nHost: hog.test\r\n\r\n"
 def one(sock, buf):
     sock.sendall(REQ)
@@ -40,40 +39,30 @@ def one(sock, buf):
             raise ConnectionError("closed")
         buf += d
     head, _, rest = buf.partition(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
     m = [l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")]
     size = int(m[0].split(b":", 1)[1]) if m else 0
-    retry = any(l.lower().startswith(b"retry-after:") for l in head.split(b"\r\n"))
     while len(rest) < size:
         d = sock.recv(65536)
         if not d:
             raise ConnectionError("closed")
         rest += d
-    return status, retry, rest[size:]
+    return rest[size:]
 def run():
     sock, buf = None, b""
-    while not stop.is_set():
+    while True:
         try:
             if sock is None:
                 sock, buf = socket.create_connection(("127.0.0.1", port), timeout=30), b""
-            status, retry, buf = one(sock, buf)
-            key = "%d%s" % (status, "+retry" if retry else "")
-        except Exception as e:
-            key = "error"
+            buf = one(sock, buf)
+        except Exception:
             if sock is not None:
                 sock.close()
             sock = None
-        with lock:
-            counts[key] = counts.get(key, 0) + 1
-def done(*a):
-    with lock:
-        sys.stdout.write(json.dumps(counts) + "\n")
-        sys.stdout.flush()
-    os._exit(0)
-signal.signal(signal.SIGTERM, done)
-for i in range(n):
-    threading.Thread(target=run, daemon=True).start()
-signal.pause()
+ts = [threading.Thread(target=run, daemon=True) for i in range(n)]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
 """
 
 
@@ -124,39 +113,62 @@ def admin_metrics(port):
 
 def test_hog_neighbour_keeps_throughput():
     """8 connections of a while(true) app against a hello neighbour on the same
-    2 workers: the neighbour keeps >= 80% of the throughput it had alone,
-    measured alone / with the hog / alone / with the hog in this test."""
+    2 workers: the neighbour keeps >= 80% of the throughput it had alone.
+    Measured in this test in alternating 1 s phases (the hog's client stopped
+    with SIGSTOP while the neighbour runs alone), each hog phase against the
+    mean of the alone phases around it, the median of those ratios compared:
+    load from elsewhere on a shared box hits both sides alike. The first
+    second of the hog (the 3 kills per worker that start its back-off) is
+    measured and reported, not compared."""
     apps = [lib.App("hog", source=HOG_JS, hosts="hog.test"),
             lib.App("good", source=HELLO_JS, hosts="good.test")]
-    phase = 3.0
-    with lib.Nanod(apps, workers=2) as s:
+    phase, rounds = 1.0, 6
+    admin = lib.free_port()
+    with lib.Nanod(apps, workers=2,
+                   server_extra={"admin_listen": "127.0.0.1:%d" % admin}) as s:
         neighbour_phase(s.port, 0.5)                    # warm both heaps
-        alone1, o1 = neighbour_phase(s.port, phase)
+        alone, hogged, other = [], [], []
         hog = subprocess.Popen([sys.executable, "-c", HOG_CLIENT, str(s.port), "8"],
-                               stdout=subprocess.PIPE, preexec_fn=lambda: os.nice(19))
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               preexec_fn=lambda: os.nice(19))
         try:
-            hogged1, o2 = neighbour_phase(s.port, phase)
+            first, o = neighbour_phase(s.port, 1.0)
+            other += o
             hog.send_signal(signal.SIGSTOP)
-            alone2, o3 = neighbour_phase(s.port, phase)
-            hog.send_signal(signal.SIGCONT)
-            hogged2, o4 = neighbour_phase(s.port, phase)
+            for i in range(rounds):
+                n, o = neighbour_phase(s.port, phase)
+                alone.append(n)
+                other += o
+                hog.send_signal(signal.SIGCONT)
+                n, o = neighbour_phase(s.port, phase)
+                hogged.append(n)
+                other += o
+                hog.send_signal(signal.SIGSTOP)
+            n, o = neighbour_phase(s.port, phase)
+            alone.append(n)
+            other += o
         finally:
-            hog.send_signal(signal.SIGCONT)
-            hog.terminate()
-            out, _ = hog.communicate(timeout=lib.timeout(20))
-        counts = json.loads(out.decode() or "{}")
-        alone, hogged = alone1 + alone2, hogged1 + hogged2
-        ratio = hogged / max(alone, 1)
-        summary = ("neighbour alone %d+%d, with the hog %d+%d requests in %.0f s phases: "
-                   "%.0f%%; hog answers %r" % (alone1, alone2, hogged1, hogged2, phase,
-                                               ratio * 100, counts))
+            hog.kill()
+            hog.wait(lib.timeout(20))
+        m = admin_metrics(admin)
+        counts = {"shed": metric(m, "nanod_shed_requests_total", app="hog",
+                                 reason="cpu_backoff"),
+                  "cpu_kills": metric(m, "nanod_limit_kills_total", app="hog", limit="cpu")}
+        ratios = sorted(h / max((alone[i] + alone[i + 1]) / 2.0, 1)
+                        for i, h in enumerate(hogged))
+        ratio = (ratios[rounds // 2 - 1] + ratios[rounds // 2]) / 2
+        summary = ("neighbour requests per %.0f s alone %r, with the hog %r: median ratio "
+                   "%.0f%%, totals %.0f%%; in the hog's first second %d; hog answers %r" % (
+                       phase, alone, hogged, ratio * 100,
+                       100.0 * sum(hogged) / max(sum(alone) * rounds / (rounds + 1.0), 1),
+                       first, counts))
         lib.note(summary)
         sys.stderr.write("fairness: %s\n" % summary)
-        assert not (o1 + o2 + o3 + o4), "neighbour got non-200: %r" % (o1 + o2 + o3 + o4)[:5]
-        assert alone > 0
+        assert not other, "neighbour got non-200: %r" % other[:5]
+        assert sum(alone) > 0
         assert ratio >= 0.8, summary
-        # The hog hammered and was shed at once with Retry-After.
-        assert counts.get("503+retry", 0) >= 50, summary
+        # The hog hammered and was refused without running.
+        assert counts["shed"] >= 50 and counts["shed"] > 5 * counts["cpu_kills"], summary
         warn = lib.log_lines(s, lambda l: l.get("app") == "hog"
                              and "cpu_backoff" in l.get("msg", ""))
         assert warn, "no cpu_backoff line in the log"
@@ -188,7 +200,7 @@ def test_cpu_backoff_answer_metrics_and_recovery():
         r = s.get("/fix", host="hog.test")
         took = time.monotonic() - t0
         assert r.status == 503 and r.header("retry-after") in ("1", "2"), r
-        assert "cpu_backoff" in r.text and "exceeded cpu_limit" in r.text, r
+        assert "cpu_backoff" in r.text and "cpu_limit exceeded" in r.text, r
         assert took < lib.timeout(1.0), "a shed request took %.3f s" % took
         assert s.get("/", host="good.test").status == 200
         m = admin_metrics(admin)

@@ -10,7 +10,9 @@ import lib
 def bad_and_good(bad_extra=None, server_extra=None):
     # 4m: the bomb reaches the cap in a few doublings, well inside cpu_limit
     # even under ASan.
-    extra = {"cpu_limit": "50ms", "memory_limit": "4m"}
+    # cpu_backoff_after = 0: these tests break cpu_limit many times in a row on
+    # purpose and measure each kill; test_fairness covers the back-off.
+    extra = {"cpu_limit": "50ms", "memory_limit": "4m", "cpu_backoff_after": "0"}
     extra.update(bad_extra or {})
     apps = [lib.App("bad", file="limits_bad.js", hosts="bad.test", extra=extra),
             lib.App("good", file="limits_good.js", hosts="good.test")]
