@@ -470,8 +470,8 @@ heap_broken(struct nd_app *app, const char *reason, const char *detail, struct n
 /*
  * A request (or its timers, callbacks, waitUntil tail) of app broke cpu_limit.
  * cpu_backoff_after of them in a row, with no answer from the app in between,
- * start a back-off: for cpu_backoff its requests get 503 at once instead of
- * burning cpu_limit each; the next kill after one doubles the period (up to
+ * start a back-off: for cpu_backoff its requests get 503 without running
+ * instead of burning cpu_limit each; the next kill after one doubles it (up to
  * cpu_backoff_max). Any answer from the app's JavaScript ends the series.
  */
 static void
@@ -699,14 +699,14 @@ nd_app_rq_live(struct nd_app *app, double id)
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
-    return rq != NULL && rq->app == app;
+    return rq != NULL && rq->app == app && rq->shed == ND_SHED_NONE;
 }
 
 /*
  * What is left of invocation rq_id's CPU budget: cpu_limit minus what its
  * request used while in flight (*rqp set), or, after the response (waitUntil
- * tail) and for scheduled events, minus what the tail used so far (*cp set
- * when it has an ioctx). 0: used up. -1: no limit.
+ * tail) and for scheduled events, minus what the tail used so far (kept in
+ * its ioctx). 0: used up. -1: no limit.
  */
 static int64_t
 enter_budget(struct nd_app *app, double rq_id, struct nd_rq **rqp)
@@ -1125,8 +1125,8 @@ nd_app_respond(struct nd_app *app, double id, int status, const char *reason, si
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
-    if (rq == NULL || rq->app != app) {
-        return -1;
+    if (rq == NULL || rq->app != app || rq->shed != ND_SHED_NONE) {
+        return -1;              /* a refused request is not the app's to answer */
     }
     rq_account(rq);
     nd_http_respond_reason(rq->req, status, reason, reason_len, hdrs, n, body, len);
@@ -1142,7 +1142,7 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
     char          idbuf[80], mapped[4096];
     const char   *kv[] = { "request_id", idbuf, "stack", stack, NULL };
 
-    if (rq != NULL && rq->app != app) {
+    if (rq != NULL && (rq->app != app || rq->shed != ND_SHED_NONE)) {
         rq = NULL;
     }
     rq_log_id(rq, id, idbuf, sizeof(idbuf));
