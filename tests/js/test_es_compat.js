@@ -114,3 +114,23 @@
     throws("new Function is refused", function () { return new Function("return 1"); },
            "EvalError", "as on Cloudflare Workers");
 })();
+(function () {
+    function eq(name, got, want) {
+        T.check(name, JSON.stringify(got), JSON.stringify(want));
+    }
+    /* en-US, as Node prints these (no Intl in the engine) */
+    eq("Number toLocaleString en-US", [(1234.5).toLocaleString("en-US"), (0).toLocaleString(),
+       (-1234567.891234).toLocaleString(), (1e21).toLocaleString(), (0.1 + 0.2).toLocaleString(),
+       (999).toLocaleString(), (-0).toLocaleString(), NaN.toLocaleString(),
+       (-1 / 0).toLocaleString()],
+       ["1,234.5", "0", "-1,234,567.891", "1,000,000,000,000,000,000,000", "0.3", "999", "-0",
+        "NaN", "-\u221e"]);
+    try {
+        console.table([{ a: 1, b: "x" }, { a: 2 }]);
+        console.table({ x: 1 }, ["a"]);
+        console.table("not tabular");
+        T.ok("console.table logs without throwing");
+    } catch (e) {
+        T.fail("console.table logs without throwing", String(e));
+    }
+})();
