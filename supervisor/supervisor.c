@@ -975,6 +975,7 @@ roll_finish(struct nd_sv *sv)
     evtimer_del(sv->roll_timer);
     sv->cur = g;
     sv->next_gen = NULL;
+    watch_apply(sv);                /* before "ready"/"reload done": edits after them count */
     for (p = sv->procs; p != NULL; p = p->next) {
         if (p->gen != g) {
             proc_drain(sv, p);
@@ -1008,7 +1009,6 @@ roll_finish(struct nd_sv *sv)
         gen_release(sv, old);       /* removed listeners close now */
         gen_maybe_free(sv, old);
     }
-    watch_apply(sv);
     retire_pending(sv);
     roll_done(sv);
 }
