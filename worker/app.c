@@ -225,12 +225,17 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
         m->kill_timeout++;
     }
     rq_log_id(rq, rq->id, idbuf, sizeof(idbuf));
-    nd_log_kv(ND_LOG_ERROR, rq->app->conf->name, kv, "request_timeout exceeded (%lld ms)",
-              (long long) rq->app->conf->limits.request_timeout_ms);
+    nd_log_kv(ND_LOG_ERROR, rq->app->conf->name, kv, "request_timeout exceeded (%lld ms)%s",
+              (long long) rq->app->conf->limits.request_timeout_ms,
+              rq->streaming ? " while streaming the response: cut" : "");
     rq_account(rq);
-    nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
-                           "request_timeout (%lld ms)",
-                           (long long) rq->app->conf->limits.request_timeout_ms);
+    if (rq->streaming) {
+        nd_http_stream_abort(rq->req);
+    } else {
+        nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
+                               "request_timeout (%lld ms)",
+                               (long long) rq->app->conf->limits.request_timeout_ms);
+    }
     cancel_res(rq->app, rq->id);
     rq_finish(rq);
 }
@@ -459,7 +464,12 @@ heap_broken(struct nd_app *app, const char *reason, const char *detail, struct n
     while (app->inflight != NULL) {
         struct nd_rq *rq = app->inflight;
         rq_account(rq);
-        nd_worker_respond_text(rq->req, 503, "Service Unavailable: %s (%s)", reason, detail);
+        if (rq->streaming) {
+            nd_http_stream_abort(rq->req);
+        } else {
+            nd_worker_respond_text(rq->req, 503, "Service Unavailable: %s (%s)", reason,
+                                   detail);
+        }
         rq_finish(rq);
     }
     discard_heap(app);
@@ -1125,7 +1135,7 @@ nd_app_respond(struct nd_app *app, double id, int status, const char *reason, si
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
-    if (rq == NULL || rq->app != app || rq->shed != ND_SHED_NONE) {
+    if (rq == NULL || rq->app != app || rq->shed != ND_SHED_NONE || rq->streaming) {
         return -1;              /* a refused request is not the app's to answer */
     }
     rq_account(rq);
@@ -1157,7 +1167,14 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
         }
         nd_log_kv(ND_LOG_ERROR, app->conf->name, kv, "%s", log_cut(app, msg, cut, sizeof(cut)));
     }
-    if (rq == NULL) {
+    if (rq == NULL || (rq->streaming && app->js != NULL && !app->js->mem_exceeded
+                       && !app->js->timed_out)) {
+        return;         /* a streaming response ends through its stream */
+    }
+    if (rq->streaming) {
+        rq_account(rq);
+        nd_http_stream_abort(rq->req);
+        rq_finish(rq);
         return;
     }
     rq_account(rq);
@@ -1187,6 +1204,96 @@ nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
     }
     nd_worker_respond_text(rq->req, 500, "Internal Server Error: the app failed (request %s; "
                            "see the error log)", idbuf);
+    rq_finish(rq);
+}
+
+/* --- streaming responses ---------------------------------------------------- */
+
+struct nd_rq *
+nd_app_stream_rq(struct nd_app *app, double id)
+{
+    struct nd_rq *rq = rq_find(app->w, id);
+
+    return rq != NULL && rq->app == app && rq->streaming ? rq : NULL;
+}
+
+/* http: the connection drained below its low-water mark, or the client left
+ * (req->aborted). Tells the producer: a C one, or the JS pump. */
+static void
+on_stream_writable(struct nd_req *req, void *arg)
+{
+    struct nd_rq  *rq = arg;
+    struct nd_app *app = rq->app;
+    double         id = rq->id;
+    int            gone = req->aborted;
+    duk_context   *ctx;
+
+    if (rq->on_stream != NULL) {
+        rq->on_stream(rq, gone, rq->stream_arg);
+        return;
+    }
+    if (app->js == NULL) {
+        nd_app_stream_end(app, id, 1);
+        return;
+    }
+    ctx = app->js->ctx;
+    duk_push_heapptr(ctx, app->js->lib);
+    duk_get_prop_literal(ctx, -1, "streamEvent");       /* -> [ lib fn ] */
+    duk_swap_top(ctx, -2);                              /* -> [ fn lib ] */
+    duk_push_number(ctx, id);
+    duk_push_int(ctx, gone);
+    nd_app_enter(app, id, 2);
+    if (gone && nd_app_stream_rq(app, id) != NULL) {
+        nd_app_stream_end(app, id, 1);                  /* nobody was pumping it */
+    }
+}
+
+int
+nd_app_stream_begin(struct nd_app *app, double id, int status, const char *reason,
+                    size_t reason_len, const struct nd_hdr *hdrs, int n, int64_t len)
+{
+    struct nd_rq *rq = rq_find(app->w, id);
+
+    if (rq == NULL || rq->app != app || rq->streaming || rq->shed != ND_SHED_NONE) {
+        return -1;              /* a refused request is not the app's to answer */
+    }
+    rq->streaming = 1;
+    fair_answered(app);
+    if (nd_http_stream_begin_ex(rq->req, status, reason, reason_len, hdrs, n, len,
+                                on_stream_writable, rq) == -1) {
+        rq_account(rq);
+        nd_http_stream_end(rq->req);
+        rq_finish(rq);
+        return -1;
+    }
+    return 0;
+}
+
+int
+nd_app_stream_write(struct nd_app *app, double id, const void *data, size_t len)
+{
+    struct nd_rq *rq = nd_app_stream_rq(app, id);
+
+    if (rq == NULL || rq->req->aborted) {
+        return -1;
+    }
+    return nd_http_stream_write(rq->req, data, len);
+}
+
+void
+nd_app_stream_end(struct nd_app *app, double id, int abort)
+{
+    struct nd_rq *rq = nd_app_stream_rq(app, id);
+
+    if (rq == NULL) {
+        return;
+    }
+    rq_account(rq);
+    if (abort || rq->req->aborted) {
+        nd_http_stream_abort(rq->req);
+    } else {
+        nd_http_stream_end(rq->req);
+    }
     rq_finish(rq);
 }
 

@@ -32,6 +32,13 @@ struct nd_rq {
     int             shed;       /* ND_SHED_*: refused without JS, answered 503 when its
                                    timer fires (shed_delay) */
     struct nd_rq   *prev, *next; /* app->inflight; next: w->rq_pool when pooled */
+    /* Streaming response (nd_app_stream_begin): the head is out, the body goes
+     * out as it comes; ends with nd_app_stream_end. */
+    unsigned        streaming:1;
+    /* Set by a C producer (fetch.c's splice) instead of the JS pump: called
+     * when the connection drained (gone = 0) or the client left (gone = 1). */
+    void          (*on_stream)(struct nd_rq *rq, int gone, void *arg);
+    void           *stream_arg;
 };
 
 /*
@@ -141,6 +148,20 @@ int nd_app_respond(struct nd_app *app, double id, int status, const char *reason
                    size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
                    size_t len);
 void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
+
+/* Streaming responses (a Response whose body is a ReadableStream). begin
+ * sends the head (chunked, or Content-Length when len >= 0); write returns 0,
+ * 1 when the connection's output is over its high-water mark (the JS pump
+ * then waits for lib.streamEvent(id, 0)), -1 when the request is gone; end
+ * finishes it (abort: cut the connection instead of ending the body). A
+ * client hang-up calls lib.streamEvent(id, 1) (or rq->on_stream). request_timeout
+ * still applies to the whole request: a stream running past it is cut. */
+int nd_app_stream_begin(struct nd_app *app, double id, int status, const char *reason,
+                        size_t reason_len, const struct nd_hdr *hdrs, int n, int64_t len);
+int nd_app_stream_write(struct nd_app *app, double id, const void *data, size_t len);
+void nd_app_stream_end(struct nd_app *app, double id, int abort);
+/* The streaming request id, or NULL. */
+struct nd_rq *nd_app_stream_rq(struct nd_app *app, double id);
 /* console.*: dropped below the app's log_level; tagged with the request id
  * of request rq_id while it is in flight (rq_id < 0: none). */
 void nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);

@@ -191,9 +191,11 @@ struct nd_conn {
     unsigned            st_nobody:1;
     unsigned            st_close:1;
     unsigned            want_writable:1;
+    unsigned            st_sized:1; /* streaming with Content-Length: st_len */
     int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
     uint64_t            st_bytes;
+    uint64_t            st_len;
     struct sockaddr_storage peer;
 };
 
@@ -909,8 +911,8 @@ conn_close(struct nd_conn *c)
     c->fd = -1;
     if (c->pending != NULL) {
         c->pending->req.aborted = 1;
-        if (c->streaming && c->want_writable && c->on_writable != NULL) {
-            event_active(&c->kev, EV_TIMEOUT, 1);
+        if (c->streaming && c->on_writable != NULL) {
+            event_active(&c->kev, EV_TIMEOUT, 1);   /* tell the producer (req->aborted) */
         }
     }
     if (h != NULL) {
@@ -1723,9 +1725,9 @@ conn_kick_cb(evutil_socket_t fd, short what, void *arg)
 
     c->busy++;
     if (c->closed) {
-        /* A stream waiting for on_writable lost its client: let the producer
-         * find out (its next write returns -1). */
-        if (c->pending != NULL && c->want_writable && c->on_writable != NULL) {
+        /* A stream lost its client: let the producer find out (req->aborted;
+         * its next write returns -1), waiting for on_writable or not. */
+        if (c->pending != NULL && c->streaming && c->on_writable != NULL) {
             c->want_writable = 0;
             c->on_writable(&c->pending->req, c->wr_arg);
         }
@@ -2163,6 +2165,14 @@ int
 nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, int nhdrs,
                      nd_http_writable_cb on_writable, void *arg)
 {
+    return nd_http_stream_begin_ex(req, status, NULL, 0, hdrs, nhdrs, -1, on_writable, arg);
+}
+
+int
+nd_http_stream_begin_ex(struct nd_req *req, int status, const char *reason, size_t rlen,
+                        const struct nd_hdr *hdrs, int nhdrs, int64_t len,
+                        nd_http_writable_cb on_writable, void *arg)
+{
     struct ireq    *r = (struct ireq *) req;
     struct nd_conn *c = req->conn;
     struct nd_http *h = c->http;
@@ -2184,11 +2194,14 @@ nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hdrs, 
         status = 500;
     }
     c->st_nobody = req->head || status == 204 || status == 304;
-    c->st_chunked = !http10 && status != 204 && status != 304;
-    c->st_close = !r->keepalive || h->draining || (http10 && !c->st_nobody);
+    c->st_sized = len >= 0 && status != 204 && status != 304;
+    c->st_len = c->st_sized ? (uint64_t) len : 0;
+    c->st_chunked = !c->st_sized && !http10 && status != 204 && status != 304;
+    c->st_close = !r->keepalive || h->draining || (http10 && !c->st_nobody && !c->st_sized);
     /* HEAD on 1.1 announces chunked like the GET would; no body follows. */
-    lenmode = c->st_chunked ? LEN_CHUNKED : LEN_NONE;
-    hlen = build_head(h, req, status, NULL, 0, hdrs, nhdrs, lenmode, 0, c->st_close);
+    lenmode = c->st_sized ? LEN_CL : c->st_chunked ? LEN_CHUNKED : LEN_NONE;
+    hlen = build_head(h, req, status, reason, rlen, hdrs, nhdrs, lenmode, c->st_len,
+                      c->st_close);
     c->st_status = status;
     c->st_bytes = 0;
     if (hlen == 0) {
@@ -2212,6 +2225,12 @@ nd_http_stream_write(struct nd_req *req, const void *data, size_t len)
         return -1;
     }
     if (len > 0 && !c->st_nobody) {
+        if (c->st_sized && len > c->st_len - c->st_bytes) {
+            nd_log(ND_LOG_ERROR, NULL, "a streamed body is longer than its Content-Length "
+                   "(%llu): closing the connection", (unsigned long long) c->st_len);
+            conn_close(c);
+            return -1;
+        }
         if (c->st_chunked) {
             static const char hex[] = "0123456789abcdef";
             char   *e = size + sizeof(size) - 2;
@@ -2271,6 +2290,11 @@ nd_http_stream_end(struct nd_req *req)
         conn_maybe_free(c);
         return -1;
     }
+    if (c->st_sized && !c->st_nobody && c->st_bytes != c->st_len) {
+        /* Shorter than announced: only closing tells the client it is cut. */
+        c->close_after_write = 1;
+        c->st_close = 1;
+    }
     if (c->st_chunked && !c->st_nobody) {
         rc = conn_send(c, &iov, 1);
     }
@@ -2282,6 +2306,25 @@ nd_http_stream_end(struct nd_req *req)
     if (c->closed) {
         conn_maybe_free(c);
     }
+    return 0;
+}
+
+int
+nd_http_stream_abort(struct nd_req *req)
+{
+    struct nd_conn *c = req->conn;
+
+    if (c->pending == (struct ireq *) req && c->streaming && !c->closed) {
+        /* What is queued may still go out; the missing end says "cut short". */
+        c->st_chunked = 0;
+        c->st_sized = 0;
+        c->st_close = 1;
+        c->linger = 0;
+        if (out_pending(c) == 0) {
+            conn_close(c);
+        }
+    }
+    nd_http_stream_end(req);
     return 0;
 }
 

@@ -123,6 +123,17 @@ int nd_http_stream_begin(struct nd_req *req, int status, const struct nd_hdr *hd
                          nd_http_writable_cb on_writable, void *arg);
 int nd_http_stream_write(struct nd_req *req, const void *data, size_t len);
 int nd_http_stream_end(struct nd_req *req);
+/* The same with a reason phrase (as nd_http_respond_reason) and, when len >= 0,
+ * Content-Length: len instead of chunked (writing more closes the connection;
+ * ending with fewer closes it after what was written). on_writable is also
+ * called once when the client hangs up (req->aborted is then 1). */
+int nd_http_stream_begin_ex(struct nd_req *req, int status, const char *reason, size_t rlen,
+                            const struct nd_hdr *hdrs, int nhdrs, int64_t len,
+                            nd_http_writable_cb on_writable, void *arg);
+/* Ends a stream that failed: what was queued is still sent, then the
+ * connection closes without the terminating chunk (the client sees a cut
+ * body, never a complete one). Releases req like nd_http_stream_end. */
+int nd_http_stream_abort(struct nd_req *req);
 
 /* Graceful: stop accepting; a busy connection closes after its current response
  * (Connection: close); an idle one is answered the same way if a request comes

@@ -18,6 +18,7 @@ nd_bind_push_natives(duk_context *ctx)
     nd_bind_encoding(ctx, native);
     nd_bind_url(ctx, native);
     nd_bind_crypto(ctx, native);
+    nd_bind_zlib(ctx, native);
     nd_bind_lazy(ctx, native);
 }
 

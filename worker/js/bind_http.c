@@ -77,96 +77,164 @@ forbidden_response_header(const char *name, size_t len)
         || (len == 7 && strncmp(name, "upgrade", 7) == 0);    /* no WebSockets (yet) */
 }
 
-/* native.respond(id, status, flatHeaders|null, body, defaultContentType|null,
- *                 statusText) */
-static duk_ret_t
-native_respond(duk_context *ctx)
-{
-    struct nd_js  *js = nd_js_of(ctx);
+/* A response head from JS: [flat|null at fi, default content type at ci,
+ * statusText at ri]; extra: more scratch bytes after it (*tail points
+ * there). Throws on too many headers or no memory. */
+struct head {
     struct nd_hdr  hdrs[MAX_RESP_HEADERS + 1];
-    const unsigned char *body = NULL;
-    unsigned char *buf, *p;
-    double         id = duk_require_number(ctx, 0);
-    int            status = duk_require_int(ctx, 1);
-    duk_size_t     blen = 0, need = 0, slen, rlen = 0;
-    const char    *reason = NULL;
-    int            n = 0, have_ctype = 0, i, nflat = 0, rc;
+    int            n;
+    const char    *reason;
+    duk_size_t     rlen;
+};
 
+static unsigned char *
+convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_size_t extra,
+             struct head *hd)
+{
+    unsigned char *buf, *p;
+    duk_size_t     need = extra, slen;
+    int            have_ctype = 0, i, nflat = 0;
+
+    hd->n = 0;
+    hd->reason = NULL;
+    hd->rlen = 0;
     /* Pass 1: how much scratch. */
-    if (duk_is_array(ctx, 2)) {
-        nflat = (int) duk_get_length(ctx, 2);
+    if (duk_is_array(ctx, fi)) {
+        nflat = (int) duk_get_length(ctx, fi);
         if (nflat / 2 > MAX_RESP_HEADERS) {
-            return duk_error(ctx, DUK_ERR_RANGE_ERROR, "too many response headers (max %d)",
+            (void) duk_error(ctx, DUK_ERR_RANGE_ERROR, "too many response headers (max %d)",
                              MAX_RESP_HEADERS);
         }
         for (i = 0; i < nflat; i++) {
-            duk_get_prop_index(ctx, 2, (duk_uarridx_t) i);
+            duk_get_prop_index(ctx, fi, (duk_uarridx_t) i);
             duk_get_lstring(ctx, -1, &slen);
             need += slen;
             duk_pop(ctx);
         }
     }
-    if (duk_is_string(ctx, 5)) {
-        duk_get_lstring(ctx, 5, &rlen);
-        need += rlen;
-    }
-    if (duk_is_string(ctx, 3)) {
-        duk_get_lstring(ctx, 3, &blen);
-        need += blen;
-    } else if (duk_is_buffer_data(ctx, 3)) {
-        body = duk_get_buffer_data(ctx, 3, &blen);
+    if (duk_is_string(ctx, ri)) {
+        duk_get_lstring(ctx, ri, &hd->rlen);
+        need += hd->rlen;
     }
     buf = nd_sys_scratch(&g_scratch, need + 1);
     if (buf == NULL) {
-        return duk_error(ctx, DUK_ERR_ERROR, "out of memory while writing the response");
+        (void) duk_error(ctx, DUK_ERR_ERROR, "out of memory while writing the response");
     }
     p = buf;
     for (i = 0; i + 1 < nflat; i += 2) {
         const char *name, *value;
         duk_size_t  nlen, vlen;
 
-        duk_get_prop_index(ctx, 2, (duk_uarridx_t) i);
-        duk_get_prop_index(ctx, 2, (duk_uarridx_t) i + 1);
+        duk_get_prop_index(ctx, fi, (duk_uarridx_t) i);
+        duk_get_prop_index(ctx, fi, (duk_uarridx_t) i + 1);
         name = duk_get_lstring(ctx, -2, &nlen);
         value = duk_get_lstring(ctx, -1, &vlen);
         if (name == NULL || value == NULL || forbidden_response_header(name, nlen)) {
             duk_pop_2(ctx);
             continue;
         }
-        hdrs[n].name = (const char *) p;
+        hd->hdrs[hd->n].name = (const char *) p;
         memcpy(p, name, nlen);
-        hdrs[n].name_len = nlen;
+        hd->hdrs[hd->n].name_len = nlen;
         p += nlen;
-        hdrs[n].value = (const char *) p;
-        hdrs[n].value_len = nd_bind_latin1((const unsigned char *) value, vlen, p);
-        p += hdrs[n].value_len;
+        hd->hdrs[hd->n].value = (const char *) p;
+        hd->hdrs[hd->n].value_len = nd_bind_latin1((const unsigned char *) value, vlen, p);
+        p += hd->hdrs[hd->n].value_len;
         have_ctype |= nlen == 12 && memcmp(name, "content-type", 12) == 0;
-        n++;
+        hd->n++;
         duk_pop_2(ctx);
     }
-    if (!have_ctype && duk_is_string(ctx, 4)) {
+    if (!have_ctype && duk_is_string(ctx, ci)) {
         duk_size_t clen;
-        hdrs[n].name = "content-type";
-        hdrs[n].name_len = 12;
-        hdrs[n].value = duk_get_lstring(ctx, 4, &clen);
-        hdrs[n].value_len = clen;
-        n++;
+        hd->hdrs[hd->n].name = "content-type";
+        hd->hdrs[hd->n].name_len = 12;
+        hd->hdrs[hd->n].value = duk_get_lstring(ctx, ci, &clen);
+        hd->hdrs[hd->n].value_len = clen;
+        hd->n++;
     }
-    if (rlen > 0) {
+    if (hd->rlen > 0) {
         /* statusText is a ByteString (the constructor checked it). */
-        const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 5, &rlen);
-        reason = (const char *) p;
-        rlen = nd_bind_latin1(s, rlen, p);
-        p += rlen;
+        const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, ri, &hd->rlen);
+        hd->reason = (const char *) p;
+        hd->rlen = nd_bind_latin1(s, hd->rlen, p);
+        p += hd->rlen;
     }
+    return p;
+}
+
+/* native.respond(id, status, flatHeaders|null, body, defaultContentType|null,
+ *                 statusText) */
+static duk_ret_t
+native_respond(duk_context *ctx)
+{
+    struct nd_js  *js = nd_js_of(ctx);
+    struct head    hd;
+    const unsigned char *body = NULL;
+    unsigned char *p;
+    double         id = duk_require_number(ctx, 0);
+    int            status = duk_require_int(ctx, 1);
+    duk_size_t     blen = 0;
+    int            rc;
+
+    if (duk_is_string(ctx, 3)) {
+        duk_get_lstring(ctx, 3, &blen);
+    } else if (duk_is_buffer_data(ctx, 3)) {
+        body = duk_get_buffer_data(ctx, 3, &blen);
+    }
+    p = convert_head(ctx, 2, 4, 5, duk_is_string(ctx, 3) ? blen : 0, &hd);
     if (duk_is_string(ctx, 3)) {
         const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 3, &blen);
         blen = nd_bind_utf8(s, blen, p);
         body = p;
     }
-    rc = nd_app_respond(js->owner, id, status, reason, rlen, hdrs, n, body, blen);
+    rc = nd_app_respond(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs, hd.n, body, blen);
     duk_push_boolean(ctx, rc == 0);
     return 1;
+}
+
+/* native.streamBegin(id, status, flatHeaders|null, defaultContentType|null,
+ *                    statusText, length (-1: unknown, chunked)) -> true, or
+ * false when the request is gone. */
+static duk_ret_t
+native_stream_begin(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    struct head   hd;
+    double        id = duk_require_number(ctx, 0);
+    int           status = duk_require_int(ctx, 1);
+    double        len = duk_get_number_default(ctx, 5, -1);
+
+    convert_head(ctx, 2, 3, 4, 0, &hd);
+    duk_push_boolean(ctx, js->owner != NULL && nd_app_stream_begin(js->owner, id, status, hd.reason, hd.rlen,
+                                              hd.hdrs, hd.n, len >= 0 ? (int64_t) len : -1)
+                          == 0);
+    return 1;
+}
+
+/* native.streamWrite(id, bufferSource) -> 0, 1 (over the high-water mark:
+ * wait for lib.streamEvent), -1 (gone) */
+static duk_ret_t
+native_stream_write(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    duk_size_t    len = 0;
+    const void   *data = duk_require_buffer_data(ctx, 1, &len);
+
+    duk_push_int(ctx, js->owner == NULL ? -1
+                      : nd_app_stream_write(js->owner, duk_require_number(ctx, 0), data, len));
+    return 1;
+}
+
+/* native.streamEnd(id, abort) */
+static duk_ret_t
+native_stream_end(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+
+    if (js->owner != NULL) {
+        nd_app_stream_end(js->owner, duk_require_number(ctx, 0), duk_to_boolean(ctx, 1));
+    }
+    return 0;
 }
 
 /* native.fail(id, message, stack) */
@@ -200,6 +268,9 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
 {
     static const duk_function_list_entry funcs[] = {
         { "respond", native_respond, 6 },
+        { "streamBegin", native_stream_begin, 6 },
+        { "streamWrite", native_stream_write, 2 },
+        { "streamEnd", native_stream_end, 2 },
         { "fail", native_fail, 3 },
         { "log", native_log, 3 },
         { NULL, NULL, 0 },

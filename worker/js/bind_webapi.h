@@ -6,6 +6,7 @@
  *   bind_encoding.c  header name/value checks, base64, percent-encoding
  *   bind_url.c       the URL parser's fast path; IDNA domain to ASCII (libidn2)
  *   bind_crypto.c    random, digest, HMAC (OpenSSL libcrypto)
+ *   bind_zlib.c      CompressionStream / DecompressionStream (zlib)
  *   boot_lazy.c      bootstrap files loaded on first use (bootstrap/lazy/)
  */
 #ifndef ND_JS_BIND_WEBAPI_H
@@ -19,6 +20,8 @@ void nd_bind_url(duk_context *ctx, duk_idx_t native);
 duk_ret_t nd_bind_url_split(duk_context *ctx);
 void nd_bind_crypto(duk_context *ctx, duk_idx_t native);
 void nd_bind_lazy(duk_context *ctx, duk_idx_t native);
+/* CompressionStream natives on zlib (bind_zlib.c). */
+void nd_bind_zlib(duk_context *ctx, duk_idx_t native);
 
 /* Compiles every bootstrap/lazy file to bytecode now (otherwise done with the
  * process's first heap, ~10-40 ms): call it before fork() so that workers

@@ -13,7 +13,9 @@
  *   _ctype     content type implied by the body, or null; added to the header
  *              list when the headers are read (or by C when sending)
  *   _headers   a Headers, or null (no header yet / not materialized)
- *   _bodyUsed  true once read
+ *   _bodyUsed  true once read (a buffered body)
+ *   _stream    null | a ReadableStream: the body as a stream (lazy/streams.js),
+ *              made by .body from a buffered body or given to the constructor
  *   Request:   _method, _url (serialized), _raw (the incoming request's header
  *              block, parsed on first read of .headers), _redirect, _signal, _cf
  *   Response:  _status, _statusText, _url, _redirected, _type
@@ -34,6 +36,7 @@ function (native, global, lib) {
         lib.define(proto, "_ctype", null);
         lib.define(proto, "_headers", null);
         lib.define(proto, "_bodyUsed", false);
+        lib.define(proto, "_stream", null);
     }
 
     /* With init headers: the body's content type joins them unless set. */
@@ -170,6 +173,10 @@ function (native, global, lib) {
         if (r._type === "error") {
             nativeFail(id, "TypeError: the fetch handler returned Response.error() (a network "
                         + "error)", "");
+            return;
+        }
+        if (r._stream !== null) {
+            lib.respondStream(id, r);
             return;
         }
         if (r._bodyUsed) {

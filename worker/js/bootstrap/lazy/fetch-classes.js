@@ -5,8 +5,11 @@
  * clone(), Response.redirect/error. 30-fetch-classes.js installs all of them
  * as lazy accessors on the prototypes (and Request on the global object):
  * the first read of any loads this file. Slots: see 30-fetch-classes.js.
- * lib.takeBody(r) -> null | string | Uint8Array: consumes r's body (TypeError
- * when already used), for fetch().
+ * lib.takeBody(r) -> null | string | Uint8Array | a Promise of one: consumes
+ * r's body (TypeError when already used), for fetch().
+ * A body that is a stream (r._stream: new Response(readable), .body read,
+ * an upstream's streamed body) is lazy/streams.js's business: these
+ * functions hand it over there.
  */
 function (native, global, lib) {
     "use strict";
@@ -48,6 +51,14 @@ function (native, global, lib) {
             x = lib.formDataBody(body);
             self._body = x.bytes;
             self._ctype = x.type;
+        } else if (lib.streamsLoaded === true && lib.isStream(body)) {
+            if (body.locked || body._disturbed) {
+                throw new TypeError("Failed to construct: the ReadableStream body is locked or "
+                                    + "has been read");
+            }
+            self._stream = body;
+            self._body = null;
+            self._ctype = null;
         } else if (lib.URLSearchParams !== undefined && body instanceof lib.URLSearchParams) {
             self._body = body.toString();
             self._ctype = "application/x-www-form-urlencoded;charset=UTF-8";
@@ -88,6 +99,9 @@ function (native, global, lib) {
 
     lib.takeBody = function (r) {
         var b = r._body;
+        if (r._stream !== null) {
+            return lib.streamBody(r);
+        }
         if (r._bodyUsed) {
             throw usedError();
         }
@@ -97,49 +111,62 @@ function (native, global, lib) {
         return b;
     };
 
+    /* The body as a whole through then(b) (b: string | Uint8Array | ""): a
+     * Promise. A stream body is read by lazy/streams.js first. */
+    function whole(self, then) {
+        var b;
+        if (self._stream !== null) {
+            return lib.streamBody(self).then(then);
+        }
+        b = consume(self);
+        if (b === null) {
+            return lib.Promise.reject(usedError());
+        }
+        try {
+            return lib.Promise.resolve(then(b));
+        } catch (e) {
+            return lib.Promise.reject(e);
+        }
+    }
+
+    function parseJSON(b) {
+        return JSON.parse(bodyText(b));
+    }
+
+    function toArrayBuffer(b) {
+        var u = toBytes(b);
+        return u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength);
+    }
+
+    function toCopy(b) {
+        return copyBytes(toBytes(b));
+    }
+
     var Body = {
         text: function text() {
-            var b = consume(this);
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            return lib.Promise.resolve(bodyText(b));
+            return whole(this, bodyText);
         },
         json: function json() {
-            var b = consume(this);
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            try {
-                return lib.Promise.resolve(JSON.parse(bodyText(b)));
-            } catch (e) {
-                return lib.Promise.reject(e);
-            }
+            return whole(this, parseJSON);
         },
         arrayBuffer: function arrayBuffer() {
-            var b = consume(this), u;
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            u = toBytes(b);
-            return lib.Promise.resolve(u.buffer.slice(u.byteOffset, u.byteOffset + u.byteLength));
+            return whole(this, toArrayBuffer);
         },
         bytes: function bytes() {
-            var b = consume(this);
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            return lib.Promise.resolve(copyBytes(toBytes(b)));
+            return whole(this, toCopy);
         },
         blob: function blob() {
-            var b = consume(this), type;
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            type = this.headers.get("content-type");
-            lib.require("blob");
-            return lib.Promise.resolve(new lib.Blob([toBytes(b)], { type: type === null ? ""
-                                                                   : type }));
+            var type = this.headers.get("content-type");
+            return whole(this, function (b) {
+                lib.require("blob");
+                return new lib.Blob([toBytes(b)], { type: type === null ? "" : type });
+            });
         },
         formData: function formData() {
-            var b = consume(this), type;
-            if (b === null) { return lib.Promise.reject(usedError()); }
-            type = this.headers.get("content-type");
-            try {
-                return lib.Promise.resolve(lib.require("blob").parseFormData(toBytes(b), type));
-            } catch (e) {
-                return lib.Promise.reject(e);
-            }
+            var type = this.headers.get("content-type");
+            return whole(this, function (b) {
+                return lib.require("blob").parseFormData(toBytes(b), type);
+            });
         }
     };
 
@@ -162,11 +189,20 @@ function (native, global, lib) {
             lib.define(proto, k, Body[k]);
         }
         lib.getters(proto, {
-            bodyUsed: function () { return this._bodyUsed; },
+            bodyUsed: function () {
+                return this._stream !== null ? this._stream._disturbed === true
+                                             : this._bodyUsed;
+            },
             headers: function () { return materialize(this); },
-            /* No ReadableStream: the body itself (string or bytes), which
-             * `new Response(other.body, other)` passes on; null when none. */
-            body: function () { return this._body; }
+            /* A ReadableStream of bytes, made from a buffered body on first
+             * read (lazy/streams.js); null when there is no body. */
+            body: function () {
+                if (this._stream === null && this._body !== null) {
+                    this._stream = lib.require("streams").bufferedStream(this._body,
+                                                                         this._bodyUsed);
+                }
+                return this._stream;
+            }
         });
     }
 
@@ -255,6 +291,17 @@ function (native, global, lib) {
                 materialize(this);
                 addContentType(this);
             }
+        } else if (src !== null && src._stream !== null) {
+            if (src._stream.locked || src._stream._disturbed) {
+                throw new TypeError("Failed to construct 'Request': Cannot construct a Request "
+                                    + "with a Request object that has already been used.");
+            }
+            if (this._method === "GET" || this._method === "HEAD") {
+                throw new TypeError("Failed to construct 'Request': Request with GET/HEAD "
+                                    + "method cannot have body.");
+            }
+            this._stream = src._stream;
+            src._stream = lib.bufferedStream(null, true);
         } else if (src !== null && src._body !== null) {
             if (src._bodyUsed) {
                 throw new TypeError("Failed to construct 'Request': Cannot construct a Request "
@@ -288,11 +335,12 @@ function (native, global, lib) {
     });
     lib.define(Request.prototype, "clone", function clone() {
         var r;
-        if (this._bodyUsed) {
+        if (this.bodyUsed) {
             throw new TypeError("Failed to execute 'clone' on 'Request': Request body is "
                                 + "already used");
         }
         r = Object.create(Request.prototype);
+        teeInto(this, r);
         r._method = this._method;
         r._url = this._url;
         r._headers = lib.headersFromList(materialize(this)._list.slice(), this._headers._guard);
@@ -302,6 +350,19 @@ function (native, global, lib) {
     Object.defineProperty(Request.prototype, Symbol.toStringTag, {
         value: "Request", configurable: true
     });
+
+    /* clone() of a body that is a stream: both get a branch of its tee(). */
+    function teeInto(from, to) {
+        var s = from._stream, t;
+        if (s !== null && s._ndBody === undefined) {
+            if (s.locked || s._disturbed) {
+                throw new TypeError("Failed to execute 'clone': the body is already used");
+            }
+            t = s.tee();
+            from._stream = t[0];
+            to._stream = t[1];
+        }
+    }
 
     function copyOwn(from, to, keys) {
         var i, k;
@@ -329,11 +390,12 @@ function (native, global, lib) {
     });
     lib.define(Response.prototype, "clone", function clone() {
         var r;
-        if (this._bodyUsed) {
+        if (this.bodyUsed) {
             throw new TypeError("Failed to execute 'clone' on 'Response': Response body is "
                                 + "already used");
         }
         r = Object.create(Response.prototype);
+        teeInto(this, r);
         copyOwn(this, r, ["_status", "_statusText", "_body", "_ctype", "_url", "_redirected",
                           "_type", "_cf"]);
         if (this._headers !== null) {
