@@ -21,13 +21,21 @@
 #define MAX_REDIRECTS       20
 #define MAX_HEADER_BYTES    (256 * 1024)    /* response header block, each hop */
 #define EASY_CACHE          32
+/* Streamed bodies: what C keeps of a response body the app has not read yet.
+ * Above BUF_HIGH the transfer is paused (CURL_WRITEFUNC_PAUSE); it resumes
+ * when the app (or the client, for a body spliced into a response) has taken
+ * it down to BUF_LOW. */
+#define BUF_HIGH            (256 * 1024)
+#define BUF_LOW             (64 * 1024)
 
 struct buf {
     unsigned char *p;               /* owned */
     size_t         len, cap;
 };
 
-enum { FE_QUEUED, FE_ACTIVE, FE_DONE };
+/* FE_ENDED: the transfer is over (out of the multi, its result kept) while the
+ * app still reads the streamed body; in no list. */
+enum { FE_QUEUED, FE_ACTIVE, FE_DONE, FE_ENDED };
 
 struct nd_pool;
 
@@ -61,6 +69,20 @@ struct nd_fetch {
     char                   errbuf[CURL_ERROR_SIZE];
     struct nd_fetch       *next, *prev;     /* done list, or the invocation's queue */
     struct nd_fetch       *hnext;           /* id hash */
+    /* Streaming (the final response's body started before the transfer
+     * ended): fetch() resolves at the headers, the body is read from resp
+     * (from roff) by native.fetchRead, or written to a response by the
+     * splice (sink_rq >= 0). */
+    struct event          *kick;            /* owned: deferred work for the states below */
+    size_t                 roff;            /* resp bytes already taken */
+    unsigned               hdr_ready:1;     /* the final response's body began */
+    unsigned               streaming:1;     /* JS has the headers: the body streams */
+    unsigned               paused:1;        /* on_write returned CURL_WRITEFUNC_PAUSE */
+    unsigned               js_waiting:1;    /* a JS pull waits for lib.fetchData */
+    unsigned               sink_blocked:1;  /* the client's connection is over its mark */
+    double                 sink_rq;         /* splice: the request answered, or -1 */
+    const char            *end_type;        /* FE_ENDED: "TypeError"/"Error", or NULL */
+    char                   end_msg[256];
 };
 
 /* One CURLM per distinct fetch_allow list, with its libevent glue. */
@@ -92,6 +114,8 @@ struct nd_fetcher {
 
 static void fetch_cancel(struct nd_app_res *res);
 static void on_done(evutil_socket_t fd, short what, void *arg);
+static void on_kick(evutil_socket_t fd, short what, void *arg);
+static void drop(struct nd_fetch *fe, int start_next);
 
 /* --- small helpers ---------------------------------------------------------------- */
 
@@ -257,12 +281,51 @@ on_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *sa)
 
 /* --- curl data callbacks (no JS, no curl_multi_* here) ---------------------------------- */
 
+static int follows(struct nd_fetch *fe, long status);
+static int splice_write(struct nd_fetch *fe, const void *data, size_t len);
+
 static size_t
 on_write(char *ptr, size_t size, size_t n, void *arg)
 {
     struct nd_fetch *fe = arg;
     size_t           total = size * n;
 
+    if (!fe->hdr_ready) {
+        long status = 0;
+        curl_easy_getinfo(fe->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (!follows(fe, status)) {
+            /* The final response's body begins: fetch() may resolve now. */
+            fe->hdr_ready = 1;
+            event_active(fe->kick, EV_TIMEOUT, 1);
+        }
+    }
+    if (fe->hdr_ready) {
+        if (fe->sink_rq >= 0 && !fe->sink_blocked && fe->resp.len == fe->roff) {
+            int rc = splice_write(fe, ptr, total);
+            if (rc == -1) {
+                return 0;                   /* the client is gone: abort */
+            }
+            fe->sink_blocked = rc == 1;
+            return total;
+        }
+        if (fe->resp.len - fe->roff >= BUF_HIGH || fe->sink_blocked) {
+            fe->paused = 1;
+            return CURL_WRITEFUNC_PAUSE;    /* delivered again on unpause */
+        }
+        if (fe->roff >= BUF_LOW || (fe->roff > 0 && fe->roff == fe->resp.len)) {
+            memmove(fe->resp.p, fe->resp.p + fe->roff, fe->resp.len - fe->roff);
+            fe->resp.len -= fe->roff;
+            fe->roff = 0;
+        }
+        if (buf_add(&fe->resp, ptr, total) == -1) {
+            fe->oom = 1;
+            return 0;
+        }
+        if (fe->js_waiting || fe->sink_rq >= 0) {
+            event_active(fe->kick, EV_TIMEOUT, 1);
+        }
+        return total;
+    }
     if ((int64_t) (fe->resp.len + total) > fe->max_size) {
         fe->too_big = 1;
         return 0;
@@ -584,6 +647,9 @@ fetch_free(struct nd_fetch *fe)
     free(fe->body);
     buf_free(&fe->resp);
     buf_free(&fe->rhdrs);
+    if (fe->kick != NULL) {
+        event_free(fe->kick);
+    }
     free(fe);
 }
 
@@ -620,7 +686,6 @@ activate(struct nd_fetch *fe)
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, fe);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, fe->errbuf);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long) (left > 1 ? left : 1));
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) fe->max_size);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, fe->hdrs);
     curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     if (f->w->conf->server.fetch_ca_pem != NULL) {
@@ -645,6 +710,7 @@ activate(struct nd_fetch *fe)
         curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, fe->method);
     }
     fe->resp.len = 0;
+    fe->roff = 0;
     fe->rhdrs.len = 0;
     fe->nrhdrs = 0;
     fe->hdrs_done = 0;
@@ -752,16 +818,16 @@ slist_add(struct curl_slist *list, const char *line, int *ok)
     return n;
 }
 
-/* Rebuilds fe->hdrs without the headers drop(name) says to drop. */
+/* Rebuilds fe->hdrs without the headers unwanted(name) says to drop. */
 static int
-filter_headers(struct nd_fetch *fe, int (*drop)(const char *name, size_t len))
+filter_headers(struct nd_fetch *fe, int (*unwanted)(const char *name, size_t len))
 {
     struct curl_slist *n = NULL, *s;
     int                ok = 1;
 
     for (s = fe->hdrs; s != NULL; s = s->next) {
         size_t len = strcspn(s->data, ":;");
-        if (!drop(s->data, len)) {
+        if (!unwanted(s->data, len)) {
             n = slist_add(n, s->data, &ok);
         }
     }
@@ -902,13 +968,23 @@ push_result(duk_context *ctx, void *udata)
         duk_put_prop_index(ctx, -2, i++);
         off += len + 1;
     }
+    if (fe->streaming) {
+        curl_off_t cl = -1;
+        duk_push_null(ctx);
+        curl_easy_getinfo(fe->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+        duk_push_number(ctx, cl >= 0 ? (double) cl : -1);
+        duk_push_number(ctx, (double) fe->max_size);
+        return 10;
+    }
     p = duk_push_fixed_buffer(ctx, fe->resp.len);
     if (fe->resp.len > 0) {
         memcpy(p, fe->resp.p, fe->resp.len);
     }
     duk_push_buffer_object(ctx, -1, 0, fe->resp.len, DUK_BUFOBJ_UINT8ARRAY);
     duk_remove(ctx, -2);
-    return 8;
+    duk_push_number(ctx, (double) fe->resp.len);
+    duk_push_number(ctx, (double) fe->max_size);
+    return 10;
 }
 
 /* Why a finished hop failed, or NULL (etype: "TypeError" or "Error"). */
@@ -923,7 +999,8 @@ failure(struct nd_fetch *fe, const char **etype, char *msg, size_t size)
         return msg;
     }
     *etype = "Error";
-    if (fe->too_big || fe->result == CURLE_FILESIZE_EXCEEDED) {
+    if (fe->too_big || fe->result == CURLE_FILESIZE_EXCEEDED
+        || (!fe->streaming && (int64_t) fe->resp.len > fe->max_size)) {
         snprintf(msg, size, "fetch %s: the response body is larger than "
                  "fetch_max_response_size (%lld bytes)", fe->url, (long long) fe->max_size);
         return msg;
@@ -949,6 +1026,18 @@ failure(struct nd_fetch *fe, const char **etype, char *msg, size_t size)
         return msg;
     }
     return NULL;
+}
+
+/* 1 when a response with this status is a redirect that will be followed. */
+static int
+follows(struct nd_fetch *fe, long status)
+{
+    char *loc = NULL;
+
+    return (status == 301 || status == 302 || status == 303 || status == 307 || status == 308)
+           && fe->redirect != ND_REDIRECT_MANUAL
+           && curl_easy_getinfo(fe->easy, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK
+           && loc != NULL;
 }
 
 /* The hop is over: follow a redirect (0), or the transfer is finished (1, msg set on error). */
@@ -1028,8 +1117,14 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
     double         io = fe->res.rq_id;
     size_t         need = sizeof(fe->status_text) * 2, off;
 
-    leave_active(fe, 1);
+    if (!fe->streaming) {
+        leave_active(fe, 1);
+    }
     if (js == NULL || !nd_ioctx_live(app, io) || nd_js_push_lib_fn(js, "fetchDone") == -1) {
+        if (fe->streaming) {
+            drop(fe, 1);        /* the invocation is over: nobody reads the body */
+            return;
+        }
         fetch_free(fe);         /* the invocation is over: nobody waits */
         nd_ioctx_release(nd_ioctx_find(app, io));
         return;
@@ -1053,18 +1148,24 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
     r.etype = etype;
     r.emsg = emsg;
     r.status = status;
-    if (duk_safe_call(js->ctx, push_result, &r, 0, 8) != DUK_EXEC_SUCCESS) {
-        duk_pop_n(js->ctx, 8);
+    if (duk_safe_call(js->ctx, push_result, &r, 0, 10) != DUK_EXEC_SUCCESS) {
+        duk_pop_n(js->ctx, 10);
         r.etype = "Error";
         r.emsg = "fetch: the response does not fit in the app's memory_limit";
-        if (duk_safe_call(js->ctx, push_result, &r, 0, 8) != DUK_EXEC_SUCCESS) {
-            duk_pop_n(js->ctx, 10);
+        fe->streaming = 0;
+        if (duk_safe_call(js->ctx, push_result, &r, 0, 10) != DUK_EXEC_SUCCESS) {
+            duk_pop_n(js->ctx, 12);
             fetch_free(fe);
             return;
         }
     }
+    if (fe->streaming && r.etype == NULL) {
+        /* The body streams on: fe lives until it is read, aborted or cancelled. */
+        nd_app_enter(app, io, 10);
+        return;
+    }
     fetch_free(fe);
-    nd_app_enter(app, io, 8);
+    nd_app_enter(app, io, 10);
     nd_ioctx_release(nd_ioctx_find(app, io));
 }
 
@@ -1081,6 +1182,19 @@ on_done(evutil_socket_t fd, short what, void *arg)
         long        status = 0;
 
         done_unlink(f, fe);
+        if (fe->streaming) {
+            /* The body was streaming: keep the result for the reader. */
+            leave_active(fe, 1);
+            fe->state = FE_ENDED;
+            fe->end_type = NULL;
+            emsg = failure(fe, &etype, msg, sizeof(msg));
+            if (emsg != NULL) {
+                fe->end_type = etype;
+                snprintf(fe->end_msg, sizeof(fe->end_msg), "%s", emsg);
+            }
+            event_active(fe->kick, EV_TIMEOUT, 1);
+            continue;
+        }
         emsg = failure(fe, &etype, msg, sizeof(msg));
         if (emsg == NULL) {
             curl_easy_getinfo(fe->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -1149,6 +1263,8 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
     }
     fe->res.cancel = fetch_cancel;
     fe->res.rq_id = r->io;
+    fe->sink_rq = -1;
+    fe->kick = event_new(app->w->base, -1, 0, on_kick, fe);
     fe->f = f;
     fe->app = app;
     fe->id = r->id;
@@ -1159,7 +1275,7 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
     fe->deadline_ms = nd_sys_now_ms() + lim->fetch_timeout_ms;
     fe->method = strdup(r->method);
     fe->pool = pool_for(f, app->conf);
-    if (fe->method == NULL || fe->pool == NULL) {
+    if (fe->method == NULL || fe->pool == NULL || fe->kick == NULL) {
         snprintf(msg, size, "fetch: out of memory");
         goto fail;
     }
@@ -1225,6 +1341,9 @@ nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_type_er
 fail:
     free(url);
     if (fe != NULL) {
+        if (fe->kick != NULL) {
+            event_free(fe->kick);
+        }
         curl_slist_free_all(fe->hdrs);
         free(fe->method);
         free(fe->url);
@@ -1241,10 +1360,19 @@ drop(struct nd_fetch *fe, int start_next)
 {
     struct nd_app *app = fe->app;
     double         io = fe->res.rq_id;
+    struct nd_rq  *rq = fe->sink_rq >= 0 ? nd_app_stream_rq(app, fe->sink_rq) : NULL;
 
+    if (rq != NULL && rq->stream_arg == fe) {
+        /* Spliced into a response that cannot be finished now: cut it. */
+        rq->on_stream = NULL;
+        rq->stream_arg = NULL;
+        nd_app_stream_end(app, fe->sink_rq, 1);
+    }
     switch (fe->state) {
     case FE_QUEUED:
         queue_unlink(fe);
+        break;
+    case FE_ENDED:
         break;
     case FE_ACTIVE:
         curl_multi_remove_handle(fe->pool->multi, fe->easy);
@@ -1273,6 +1401,187 @@ static void
 fetch_cancel(struct nd_app_res *res)
 {
     drop((struct nd_fetch *) res, 0);
+}
+
+/* --- streamed bodies ----------------------------------------------------------------------- */
+
+/* Resumes a paused transfer once its buffer is down to BUF_LOW. curl may
+ * deliver what it held right away (on_write, which may pause again). */
+static void
+maybe_resume(struct nd_fetch *fe)
+{
+    if (fe->paused && fe->state == FE_ACTIVE && !fe->sink_blocked
+        && fe->resp.len - fe->roff <= BUF_LOW) {
+        fe->paused = 0;
+        curl_easy_pause(fe->easy, CURLPAUSE_CONT);
+    }
+}
+
+static int
+splice_write(struct nd_fetch *fe, const void *data, size_t len)
+{
+    return nd_app_stream_write(fe->app, fe->sink_rq, data, len);
+}
+
+/* The spliced body is over (abort: cut the client's response). */
+static void
+splice_end(struct nd_fetch *fe, int abort)
+{
+    struct nd_app *app = fe->app;
+    double         rq_id = fe->sink_rq;
+    struct nd_rq  *rq = nd_app_stream_rq(app, rq_id);
+
+    if (rq != NULL && rq->stream_arg == fe) {
+        rq->on_stream = NULL;
+        rq->stream_arg = NULL;
+    }
+    fe->sink_rq = -1;
+    if (abort && fe->end_type != NULL) {
+        nd_log(ND_LOG_ERROR, app->conf->name, "the proxied body failed, the response is cut "
+               "short: %s", fe->end_msg);
+    }
+    drop(fe, 1);
+    nd_app_stream_end(app, rq_id, abort);
+}
+
+/* Moves what is buffered to the client; ends the response with the body. */
+static void
+splice_pump(struct nd_fetch *fe)
+{
+    size_t avail = fe->resp.len - fe->roff;
+
+    if (avail > 0 && !fe->sink_blocked) {
+        int rc = splice_write(fe, fe->resp.p + fe->roff, avail);
+        if (rc == -1) {
+            splice_end(fe, 1);
+            return;
+        }
+        fe->resp.len = fe->roff = 0;
+        fe->sink_blocked = rc == 1;
+    }
+    if (fe->state == FE_ENDED && fe->resp.len == fe->roff) {
+        splice_end(fe, fe->end_type != NULL);
+        return;
+    }
+    maybe_resume(fe);
+}
+
+/* The client's connection drained (gone = 0) or the client left. */
+static void
+splice_on_stream(struct nd_rq *rq, int gone, void *arg)
+{
+    struct nd_fetch *fe = arg;
+
+    if (gone) {
+        splice_end(fe, 1);      /* aborts the upstream transfer */
+        return;
+    }
+    fe->sink_blocked = 0;
+    splice_pump(fe);
+}
+
+/* Deferred work of a transfer: resolve fetch() at the headers, wake a
+ * waiting reader, feed a splice. */
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_fetch *fe = arg;
+    struct nd_js    *js;
+
+    if (!fe->streaming) {
+        if (fe->hdr_ready && fe->state == FE_ACTIVE) {
+            long status = 0;
+            fe->streaming = 1;
+            curl_easy_getinfo(fe->easy, CURLINFO_RESPONSE_CODE, &status);
+            settle(fe, NULL, NULL, status);
+        }
+        return;                 /* FE_DONE: on_done settles the whole body */
+    }
+    if (fe->sink_rq >= 0) {
+        splice_pump(fe);
+        return;
+    }
+    js = fe->app->js;
+    if (fe->js_waiting && (fe->resp.len > fe->roff || fe->state == FE_ENDED) && js != NULL
+        && nd_js_push_lib_fn(js, "fetchData") == 0) {
+        fe->js_waiting = 0;
+        duk_push_number(js->ctx, fe->id);
+        nd_app_enter(fe->app, fe->res.rq_id, 1);
+    }
+}
+
+void
+nd_fetch_read(struct nd_app *app, double id, size_t max, duk_context *ctx)
+{
+    struct nd_fetch *fe = fetch_find(app->w->fetcher, app, id);
+    size_t           avail;
+
+    if (fe == NULL || !fe->streaming || fe->sink_rq >= 0) {
+        duk_push_array(ctx);
+        duk_push_string(ctx, "TypeError");
+        duk_put_prop_index(ctx, -2, 0);
+        duk_push_string(ctx, "fetch: the response body was aborted");
+        duk_put_prop_index(ctx, -2, 1);
+        return;
+    }
+    avail = fe->resp.len - fe->roff;
+    if (avail > 0) {
+        size_t n = avail < max ? avail : max;
+        void  *p = duk_push_fixed_buffer(ctx, n);
+
+        memcpy(p, fe->resp.p + fe->roff, n);
+        duk_push_buffer_object(ctx, -1, 0, n, DUK_BUFOBJ_UINT8ARRAY);
+        duk_remove(ctx, -2);
+        fe->roff += n;
+        if (fe->roff == fe->resp.len) {
+            fe->resp.len = fe->roff = 0;
+        }
+        maybe_resume(fe);
+        return;
+    }
+    if (fe->state == FE_ENDED) {
+        duk_push_array(ctx);
+        if (fe->end_type != NULL) {
+            duk_push_string(ctx, fe->end_type);
+            duk_put_prop_index(ctx, -2, 0);
+            duk_push_string(ctx, fe->end_msg);
+            duk_put_prop_index(ctx, -2, 1);
+        }
+        drop(fe, 1);
+        return;
+    }
+    fe->js_waiting = 1;
+    duk_push_null(ctx);
+}
+
+int
+nd_fetch_splice(struct nd_app *app, double id, double rq_id, int status, const char *reason,
+                size_t rlen, const struct nd_hdr *hdrs, int n, int64_t len)
+{
+    struct nd_fetch *fe = fetch_find(app->w->fetcher, app, id);
+    struct nd_rq    *rq;
+
+    if (fe == NULL || !fe->streaming) {
+        return -1;
+    }
+    if (fe->state == FE_ENDED && fe->end_type != NULL && fe->resp.len == fe->roff) {
+        len = -1;               /* failed before a byte: no promise of a length */
+    }
+    if (nd_app_stream_begin(app, rq_id, status, reason, rlen, hdrs, n, len) == -1) {
+        drop(fe, 1);
+        return -1;
+    }
+    rq = nd_app_stream_rq(app, rq_id);
+    if (rq == NULL) {
+        drop(fe, 1);
+        return -1;
+    }
+    rq->on_stream = splice_on_stream;
+    rq->stream_arg = fe;
+    fe->sink_rq = rq_id;
+    fe->js_waiting = 0;
+    splice_pump(fe);
+    return 0;
 }
 
 int

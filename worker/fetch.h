@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "duktape.h"
 #include "worker/app.h"
 
 enum nd_fetch_redirect {
@@ -51,6 +52,24 @@ int nd_fetch_start(struct nd_app *app, const struct nd_fetch_req *r, int *is_typ
 /* AbortSignal: drops transfer id. 1 when it was pending. */
 int nd_fetch_abort(struct nd_app *app, double id);
 int nd_fetch_pending(struct nd_app *app, double id);
+
+/*
+ * Streamed response bodies. fetch() resolves when the final response's body
+ * begins (lib.fetchDone with body null, its Content-Length or -1); a body
+ * that ends first is handed over whole, as before. C keeps up to 256 KiB of
+ * it and pauses the transfer above that.
+ * nd_fetch_read: pushes the next bytes (at most max) as a Uint8Array, null
+ * when none yet (lib.fetchData(id) is called when there are), an empty
+ * array at the end, or [errorName, message] if the transfer failed.
+ * nd_fetch_splice: the body goes straight to request rq_id's response
+ * (nd_app_stream_begin with status, headers, len) with no JS per chunk:
+ * the transfer pauses while the client's connection is over its high-water
+ * mark; the client leaving aborts the transfer. -1 when id is not a
+ * streaming body (or rq_id is gone).
+ */
+void nd_fetch_read(struct nd_app *app, double id, size_t max, duk_context *ctx);
+int nd_fetch_splice(struct nd_app *app, double id, double rq_id, int status, const char *reason,
+                    size_t rlen, const struct nd_hdr *hdrs, int n, int64_t len);
 
 /* Worker exit, after every app's resources were cancelled. */
 void nd_fetch_cleanup(struct nd_worker *w);

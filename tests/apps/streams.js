@@ -37,7 +37,7 @@ function endless() {
 }
 
 module.exports = {
-    fetch: function (request) {
+    fetch: function (request, env) {
         var path = new URL(request.url).pathname, n;
         if (path === "/sse") {
             return new Response(sse(5, 100), {
@@ -120,6 +120,55 @@ module.exports = {
         }
         if (path === "/gunzip") {
             return new Response(request.body.pipeThrough(new DecompressionStream("gzip")));
+        }
+        if (path === "/proxy") {
+            /* the upstream's response as it is: its body is spliced in C */
+            return fetch(env.UPSTREAM + new URL(request.url).search.slice(1));
+        }
+        if (path === "/proxy-rewrap") {
+            return fetch(env.UPSTREAM + new URL(request.url).search.slice(1)).then(function (r) {
+                return new Response(r.body, r);
+            });
+        }
+        if (path === "/proxy-js") {
+            /* every chunk through JS: a TransformStream counting bytes */
+            return fetch(env.UPSTREAM + new URL(request.url).search.slice(1)).then(function (r) {
+                var seen = 0;
+                return new Response(r.body.pipeThrough(new TransformStream({
+                    transform: function (c, ctl) { seen += c.byteLength; ctl.enqueue(c); },
+                    flush: function (ctl) { ctl.enqueue(enc.encode("|" + seen)); }
+                })), { headers: { "x-proxied": "js" } });
+            });
+        }
+        if (path === "/fetch-text") {
+            return fetch(env.UPSTREAM + new URL(request.url).search.slice(1)).then(function (r) {
+                return r.text();
+            }).then(function (t) {
+                return new Response("len=" + t.length);
+            }, function (e) {
+                return new Response(e.name + ": " + e.message, { status: 502 });
+            });
+        }
+        if (path === "/fetch-reader") {
+            /* reads the upstream body chunk by chunk with a reader */
+            return fetch(env.UPSTREAM + new URL(request.url).search.slice(1)).then(function (r) {
+                var rd = r.body.getReader(), total = 0, reads = 0;
+                function step() {
+                    return rd.read().then(function (x) {
+                        if (x.done) {
+                            return new Response("total=" + total + " reads>1=" + (reads > 1));
+                        }
+                        total += x.value.byteLength;
+                        reads++;
+                        return step();
+                    });
+                }
+                return step();
+            });
+        }
+        if (path === "/upload") {
+            return fetch(env.UPSTREAM + "/upload", { method: "POST", body: request.body,
+                                                   duplex: "half" });
         }
         if (path === "/hello") {
             return new Response("hello");

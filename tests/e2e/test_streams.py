@@ -107,6 +107,7 @@ def test_sse_events_arrive_as_written():
         assert len(events) == 5, reads
         assert all(r.count(b"data: ") == 1 for r in events), reads
         limit = 20 * lib.SCALE
+        print("SSE arrival delays (ms): %s" % ", ".join("%.1f" % x for x in late))
         assert max(late) <= limit, "arrival delays (ms): %s" % late
 
 
@@ -213,3 +214,210 @@ def test_compression_streams():
         body, complete = _dechunk(_read_all(s, rest))
         s.close()
         assert not complete, body
+
+
+# --------------------------------------------------------------------------
+# Streaming fetch(): a local upstream that generates bodies of any size
+# without holding them, and notices a client that goes away.
+
+import hashlib
+import http.server
+import threading
+
+BLOCK = b"0123456789abcdef" * 16384          # 256 KiB
+
+
+class _Gen(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        path, _, q = self.path.partition("?")
+        args = dict(kv.split("=", 1) for kv in q.split("&") if "=" in kv)
+        up = self.server.up
+        if path == "/gen":
+            n = int(args.get("n", "0"))
+            self.send_response(200)
+            self.send_header("Content-Length", str(n))
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("X-Gen", "1")
+            self.end_headers()
+            try:
+                while n > 0:
+                    k = min(n, len(BLOCK))
+                    self.wfile.write(BLOCK[:k])
+                    n -= k
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        elif path == "/forever":
+            # chunked, 16 KiB every 10 ms until the reader leaves
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            up.forever_started.set()
+            try:
+                while True:
+                    self.wfile.write(b"4000\r\n" + BLOCK[:16384] + b"\r\n")
+                    self.wfile.flush()
+                    time.sleep(0.01)
+            except (BrokenPipeError, ConnectionResetError, OSError):
+                up.forever_gone.set()
+            self.close_connection = True
+        elif path == "/cut":
+            # promises 1 MiB, sends 300 KiB, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            self.wfile.write(BLOCK[:300 * 1024])
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n)
+        out = json.dumps({"len": len(body), "sha": hashlib.sha256(body).hexdigest()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+
+class _Upstream:
+    def __enter__(self):
+        self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Gen)
+        self.srv.daemon_threads = True
+        self.srv.up = self
+        self.forever_started = threading.Event()
+        self.forever_gone = threading.Event()
+        self.t = threading.Thread(target=self.srv.serve_forever, daemon=True)
+        self.t.start()
+        self.base = "http://127.0.0.1:%d" % self.srv.server_address[1]
+        return self
+
+    def __exit__(self, *a):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+
+def _proxy_app(up):
+    return lib.App("streams", file="streams.js", hosts=HOST,
+                   env={"UPSTREAM": up.base},
+                   extra={"fetch_allow": "127.0.0.1", "request_timeout": "300s",
+                          "fetch_timeout": "300s", "cpu_limit": "10s"})
+
+
+# ASan keeps freed memory in a 256 MiB quarantine: RSS would measure that.
+LOW_QUARANTINE = "quarantine_size_mb=1"
+
+
+def _rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _stream_get(port, path, sink=None):
+    """GET path; reads the whole body (counting, not keeping it). (head, hdrs, nbytes, complete)"""
+    s = _open(port, path)
+    status, hdrs, rest = _read_head(s)
+    n = len(rest)
+    s.settimeout(lib.timeout(60))
+    while "content-length" not in hdrs or n < int(hdrs["content-length"]):
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        n += len(d)
+        if sink is not None:
+            sink(n)
+    s.close()
+    return status, hdrs, n
+
+
+def test_proxy_1gib_in_bounded_memory():
+    # return fetch(url) with a 1 GiB upstream body: the body goes through in
+    # C with backpressure both ways; the worker's RSS grows < 32 MiB.
+    size = 1 << 30
+    with _Upstream() as up, lib.Nanod([_proxy_app(up)], asan_options=LOW_QUARANTINE) as srv:
+        r = lib.request(srv.port, path="/proxy?/gen?n=1000", host=HOST)
+        assert r.status == 200 and len(r.body) == 1000, r
+        worker = lib.children(srv.pid)[0]
+        base = _rss_kb(worker)
+        peak = [base]
+
+        def sample(n):
+            if n % (32 << 20) < (1 << 20):
+                peak[0] = max(peak[0], _rss_kb(worker))
+        t0 = time.monotonic()
+        status, hdrs, n = _stream_get(srv.port, "/proxy?/gen?n=%d" % size, sample)
+        secs = time.monotonic() - t0
+        peak[0] = max(peak[0], _rss_kb(worker))
+        assert status.startswith("HTTP/1.1 200") and n == size, (status, n)
+        assert hdrs.get("content-length") == str(size), hdrs
+        assert hdrs.get("x-gen") == "1", hdrs
+        growth_mib = (peak[0] - base) / 1024.0
+        lib.note("1 GiB proxied in %.1f s (%.0f MiB/s), RSS %d -> %d KiB (+%.1f MiB)"
+                 % (secs, 1024 / secs, base, peak[0], growth_mib))
+        print("proxy 1 GiB: %.1f s, %.0f MiB/s, worker RSS +%.1f MiB" % (secs, 1024 / secs,
+                                                                         growth_mib))
+        assert growth_mib < 32, "worker RSS grew %.1f MiB" % growth_mib
+        # the access log / metrics see the bytes: the next request still works
+        r = lib.request(srv.port, path="/hello", host=HOST)
+        assert r.text == "hello", r
+
+
+def test_proxy_variants_and_reading_upstream_bodies():
+    with _Upstream() as up, lib.Nanod([_proxy_app(up)]) as srv:
+        n = 5 * 1024 * 1024 + 7
+        status, hdrs, got = _stream_get(srv.port, "/proxy-rewrap?/gen?n=%d" % n)
+        assert status.startswith("HTTP/1.1 200") and got == n, (status, got)
+        assert hdrs.get("content-length") == str(n), hdrs
+        r = lib.request(srv.port, path="/proxy-js?/gen?n=%d" % n, host=HOST,
+                        timeout_s=lib.timeout(60))
+        assert r.status == 200 and r.header("x-proxied") == "js", r
+        assert r.body.endswith(b"|%d" % n) and len(r.body) == n + len(b"|%d" % n), len(r.body)
+        assert r.body[:16] == BLOCK[:16]
+        r = lib.request(srv.port, path="/fetch-text?/gen?n=3000000", host=HOST)
+        assert r.status == 200 and r.text == "len=3000000", r
+        r = lib.request(srv.port, path="/fetch-reader?/gen?n=3000000", host=HOST)
+        assert r.text == "total=3000000 reads>1=true", r
+        # small bodies still arrive whole
+        r = lib.request(srv.port, path="/fetch-text?/gen?n=10", host=HOST)
+        assert r.text == "len=10", r
+        # an upstream that hangs up early: the proxied response is cut, not completed
+        # (cut after the head went out, or a 502-like failure if it ended first)
+        status, hdrs, got = _stream_get(srv.port, "/proxy?/cut")
+        assert got < (1 << 20) and (hdrs.get("content-length") != str(got)
+                                    or not status.startswith("HTTP/1.1 200")), (status, got)
+        r = lib.request(srv.port, path="/fetch-text?/cut", host=HOST)
+        assert r.status == 502 and "TypeError" in r.text, r
+        # upload of the request body through fetch(url, {body: request.body})
+        data = bytes(range(256)) * 4000
+        r = lib.request(srv.port, method="POST", path="/upload", host=HOST, body=data)
+        j = r.json()
+        assert j["len"] == len(data) and j["sha"] == hashlib.sha256(data).hexdigest(), j
+
+
+def test_client_disconnect_cancels_upstream_fetch():
+    # A client that leaves mid-stream: the upstream transfer is aborted (the
+    # upstream sees its connection closed), for the C splice and for the JS pump.
+    for path in ("/proxy?/forever", "/proxy-js?/forever"):
+        with _Upstream() as up, lib.Nanod([_proxy_app(up)]) as srv:
+            s = _open(srv.port, path)
+            status, hdrs, rest = _read_head(s)
+            assert status.startswith("HTTP/1.1 200"), status
+            assert up.forever_started.wait(lib.timeout(5))
+            got = len(rest)
+            while got < 200000:
+                got += len(s.recv(65536))
+            s.close()
+            assert up.forever_gone.wait(lib.timeout(10)), "upstream still sending after " + path
+            r = lib.request(srv.port, path="/hello", host=HOST)
+            assert r.text == "hello", r

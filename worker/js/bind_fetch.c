@@ -128,6 +128,17 @@ native_fetch_pending(duk_context *ctx)
     return 1;
 }
 
+/* native.fetchRead(id, max) -> Uint8Array | null | [] | [errorName, message] */
+static duk_ret_t
+native_fetch_read(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    double        max = duk_require_number(ctx, 1);
+
+    nd_fetch_read(js->owner, duk_require_number(ctx, 0), max >= 1 ? (size_t) max : 1, ctx);
+    return 1;
+}
+
 void
 nd_bind_fetch(duk_context *ctx, duk_idx_t native)
 {
@@ -135,6 +146,7 @@ nd_bind_fetch(duk_context *ctx, duk_idx_t native)
         { "fetchStart", native_fetch_start, 7 },
         { "fetchAbort", native_fetch_abort, 1 },
         { "fetchPending", native_fetch_pending, 1 },
+        { "fetchRead", native_fetch_read, 2 },
         { NULL, NULL, 0 },
     };
 

@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "common/sys.h"
 #include "worker/app.h"
+#include "worker/fetch.h"
 #include "worker/http.h"
 #include "worker/js/bind.h"
 #include "worker/js/heap.h"
@@ -211,6 +212,27 @@ native_stream_begin(duk_context *ctx)
     return 1;
 }
 
+/* native.streamFetch(id, fetchId, status, flatHeaders|null, defaultContentType|null,
+ *                    statusText, length) -> true, or false when either is gone:
+ * fetch fetchId's streaming body becomes request id's response body, moved
+ * by C (worker/fetch.c). */
+static duk_ret_t
+native_stream_fetch(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    struct head   hd;
+    double        id = duk_require_number(ctx, 0), fid = duk_require_number(ctx, 1);
+    int           status = duk_require_int(ctx, 2);
+    double        len = duk_get_number_default(ctx, 6, -1);
+
+    convert_head(ctx, 3, 4, 5, 0, &hd);
+    duk_push_boolean(ctx, js->owner != NULL
+                          && nd_fetch_splice(js->owner, fid, id, status, hd.reason, hd.rlen,
+                                             hd.hdrs, hd.n, len >= 0 ? (int64_t) len : -1)
+                             == 0);
+    return 1;
+}
+
 /* native.streamWrite(id, bufferSource) -> 0, 1 (over the high-water mark:
  * wait for lib.streamEvent), -1 (gone) */
 static duk_ret_t
@@ -271,6 +293,7 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
         { "streamBegin", native_stream_begin, 6 },
         { "streamWrite", native_stream_write, 2 },
         { "streamEnd", native_stream_end, 2 },
+        { "streamFetch", native_stream_fetch, 7 },
         { "fail", native_fail, 3 },
         { "log", native_log, 3 },
         { NULL, NULL, 0 },

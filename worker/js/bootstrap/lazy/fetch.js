@@ -2,7 +2,10 @@
  * fetch(input, init): builds a lib.Request, hands plain values to
  * native.fetchStart (worker/fetch.c does the transfer, redirects, limits and
  * the SSRF guard) and resolves with a lib.Response when C calls
- * lib.fetchDone(). Of the AbortSignal it uses only signal.aborted,
+ * lib.fetchDone(): when the response's body begins (the body then streams,
+ * lazy/streams.js's lib.fetchStream), or with the whole body when it ended
+ * first. A body that is a stream is read whole before the upload starts
+ * (within memory_limit). Of the AbortSignal it uses only signal.aborted,
  * signal.reason and signal.addEventListener("abort", fn).
  */
 function (native, global, lib) {
@@ -66,35 +69,59 @@ function (native, global, lib) {
             if (signal !== null && signal.aborted) {
                 throw abortError(signal);
             }
-            body = lib.takeBody(req);     /* null | string | Uint8Array */
-            if (count >= sweepAt) {
-                sweep();
-            }
-            id = nextId++;
-            entry = { resolve: resolve, reject: reject, signal: signal, onAbort: null,
-                      head: req._method === "HEAD", io: io };
-            native.fetchStart(id, io, req._method, req._url, req.headers._list, body, mode);
-            pending[id] = entry;
-            count++;
-            if (signal !== null && typeof signal.addEventListener === "function") {
-                entry.onAbort = function () {
-                    if (pending[id] === entry) {
-                        delete pending[id];
-                        count--;
-                        native.fetchAbort(id);
-                        reject(abortError(signal));
+            body = lib.takeBody(req);     /* null | string | Uint8Array | a Promise of one */
+            if (body !== null && typeof body === "object" && typeof body.then === "function") {
+                body.then(function (b) {
+                    var cur = lib.currentRequest;
+                    lib.currentRequest = io;
+                    try {
+                        start(req, b, signal, mode, resolve, reject);
+                    } catch (e) {
+                        reject(e);
                     }
-                };
-                signal.addEventListener("abort", entry.onAbort);
+                    lib.currentRequest = cur;
+                }, reject);
+                return;
             }
+            start(req, body, signal, mode, resolve, reject);
         });
+    }
+
+    /* Hands the transfer to C (body: null | string | Uint8Array). */
+    function start(req, body, signal, mode, resolve, reject) {
+        var id, entry, io = lib.currentRequest;
+        if (signal !== null && signal.aborted) {
+            throw abortError(signal);
+        }
+        if (count >= sweepAt) {
+            sweep();
+        }
+        id = nextId++;
+        entry = { resolve: resolve, reject: reject, signal: signal, onAbort: null,
+                  head: req._method === "HEAD", io: io };
+        native.fetchStart(id, io, req._method, req._url, req.headers._list, body, mode);
+        pending[id] = entry;
+        count++;
+        if (signal !== null && typeof signal.addEventListener === "function") {
+            entry.onAbort = function () {
+                if (pending[id] === entry) {
+                    delete pending[id];
+                    count--;
+                    native.fetchAbort(id);
+                    reject(abortError(signal));
+                }
+            };
+            signal.addEventListener("abort", entry.onAbort);
+        }
     }
     lib.define(global, "fetch", fetch);
     lib.fetch = fetch;
 
-    /* From C: (id, null, status, statusText, url, redirected, flatHeaders, bytes)
-     * or (id, [errorName, message]). */
-    lib.fetchDone = function (id, err, status, statusText, url, redirected, flat, bytes) {
+    /* From C: (id, null, status, statusText, url, redirected, flatHeaders,
+     * bytes | null (the body streams), length (-1: unknown), max body bytes
+     * read whole) or (id, [errorName, message]). */
+    lib.fetchDone = function (id, err, status, statusText, url, redirected, flat, bytes, len,
+                              max) {
         var p = pending[id], r, h;
         if (p === undefined) {
             return;
@@ -116,8 +143,12 @@ function (native, global, lib) {
         r._headers = h;
         r._url = url;
         r._redirected = redirected;
-        r._body = (p.head || ((status === 204 || status === 205 || status === 304)
-                              && bytes.length === 0)) ? null : bytes;
+        if (bytes === null) {
+            r._stream = lib.fetchStream(id, len, max, url);
+        } else {
+            r._body = (p.head || ((status === 204 || status === 205 || status === 304)
+                                  && bytes.length === 0)) ? null : bytes;
+        }
         p.resolve(r);
     };
 }

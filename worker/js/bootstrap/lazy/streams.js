@@ -295,9 +295,10 @@ function (native, global, lib) {
         return x instanceof RS;
     };
 
-    /* -> a Promise of a Uint8Array: every chunk of s (read with a reader). */
+    /* -> a Promise of a Uint8Array: every chunk of s (read with a reader).
+     * An upstream's body read whole is held to fetch_max_response_size. */
     function readAll(s) {
-        var reader = s.getReader(), parts = [], total = 0;
+        var reader = s.getReader(), parts = [], total = 0, max = s._ndMax;
         return new Promise(function (resolve, reject) {
             function step() {
                 reader.read().then(function (res) {
@@ -311,6 +312,13 @@ function (native, global, lib) {
                         }
                         parts.push(c);
                         total += c.byteLength;
+                        if (max !== undefined && total > max) {
+                            reject(new Error("fetch " + s._ndUrl + ": the response body is larger "
+                                             + "than fetch_max_response_size (" + max
+                                             + " bytes)"));
+                            reader.cancel();
+                            return;
+                        }
                         step();
                         return;
                     }
@@ -459,10 +467,11 @@ function (native, global, lib) {
 
     /* --- Streaming fetch() bodies ---------------------------------------- */
 
-    /* The body of fetch() fid (len: Content-Length or -1). C buffers what
+    /* The body of fetch() fid (len: Content-Length or -1; max: the most bytes
+     * it may have when read whole, url for the message). C buffers what
      * curl delivers up to a limit, pausing the transfer above it; pull takes
      * what is there or waits for lib.fetchData(fid). */
-    lib.fetchStream = function (fid, len) {
+    lib.fetchStream = function (fid, len, max, url) {
         var f = { pos: 0, len: len, ctl: null, waiting: false, whole: false }, s;
         s = new RS({
             type: "bytes",
@@ -480,6 +489,8 @@ function (native, global, lib) {
             }
         }, { highWaterMark: 0 });
         s._ndFetch = fid;
+        s._ndMax = max;
+        s._ndUrl = url;
         fetches[fid] = f;
         return s;
     };
