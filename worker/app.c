@@ -1266,7 +1266,7 @@ nd_app_stream_begin(struct nd_app *app, double id, int status, const char *reaso
         rq_finish(rq);
         return -1;
     }
-    return 0;
+    return rq->req->head || status == 204 || status == 304 ? 1 : 0;
 }
 
 int

@@ -150,7 +150,9 @@ int nd_app_respond(struct nd_app *app, double id, int status, const char *reason
 void nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
 
 /* Streaming responses (a Response whose body is a ReadableStream). begin
- * sends the head (chunked, or Content-Length when len >= 0); write returns 0,
+ * sends the head (chunked, or Content-Length when len >= 0) and returns 0,
+ * or 1 when no body goes out (HEAD, 204, 304: end it now), -1 when the
+ * request is gone; write returns 0,
  * 1 when the connection's output is over its high-water mark (the JS pump
  * then waits for lib.streamEvent(id, 0)), -1 when the request is gone; end
  * finishes it (abort: cut the connection instead of ending the body). A

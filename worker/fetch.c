@@ -1580,6 +1580,10 @@ nd_fetch_splice(struct nd_app *app, double id, double rq_id, int status, const c
     rq->stream_arg = fe;
     fe->sink_rq = rq_id;
     fe->js_waiting = 0;
+    if (rq->req->head) {
+        splice_end(fe, 0);      /* the head is all the client wants */
+        return 0;
+    }
     splice_pump(fe);
     return 0;
 }

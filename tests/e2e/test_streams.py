@@ -196,6 +196,11 @@ def test_keepalive_after_streamed_responses():
         for path in ("/fixed", "/sse", "/hello", "/fixed"):
             r = lib.conn_request(c, path=path, host=HOST)
             assert r.status == 200, (path, r)
+        # HEAD of an endless stream: the head only, the stream cancelled
+        r = lib.conn_request(c, method="HEAD", path="/endless", host=HOST)
+        assert r.status == 200 and r.body == b"", r
+        r = lib.conn_request(c, path="/state", host=HOST)
+        assert r.json()["cancelled"] == 1, r
         c.close()
 
 

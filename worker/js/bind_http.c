@@ -194,8 +194,8 @@ native_respond(duk_context *ctx)
 }
 
 /* native.streamBegin(id, status, flatHeaders|null, defaultContentType|null,
- *                    statusText, length (-1: unknown, chunked)) -> true, or
- * false when the request is gone. */
+ *                    statusText, length (-1: unknown, chunked)) -> 0, 1 (the
+ * head is out and no body may follow: end now), -1 (the request is gone). */
 static duk_ret_t
 native_stream_begin(duk_context *ctx)
 {
@@ -206,9 +206,9 @@ native_stream_begin(duk_context *ctx)
     double        len = duk_get_number_default(ctx, 5, -1);
 
     convert_head(ctx, 2, 3, 4, 0, &hd);
-    duk_push_boolean(ctx, js->owner != NULL && nd_app_stream_begin(js->owner, id, status, hd.reason, hd.rlen,
-                                              hd.hdrs, hd.n, len >= 0 ? (int64_t) len : -1)
-                          == 0);
+    duk_push_int(ctx, js->owner == NULL ? -1
+                      : nd_app_stream_begin(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs,
+                                            hd.n, len >= 0 ? (int64_t) len : -1));
     return 1;
 }
 

@@ -369,7 +369,7 @@ function (native, global, lib) {
     }
 
     lib.respondStream = function (id, r) {
-        var s = r._stream, h = r._headers, len = -1, reader, fid, f;
+        var s = r._stream, h = r._headers, len = -1, reader, fid, f, rc;
         if (s._disturbed || s.locked) {
             fail(id, "the fetch handler returned a Response whose body stream is already "
                  + (s.locked ? "locked" : "read"));
@@ -394,9 +394,14 @@ function (native, global, lib) {
                                r._statusText, f.len);
             return;
         }
-        if (!native.streamBegin(id, r._status, h === null ? null : h._list, r._ctype,
-                                r._statusText, len)) {
-            s.cancel();
+        rc = native.streamBegin(id, r._status, h === null ? null : h._list, r._ctype,
+                                r._statusText, len);
+        if (rc !== 0) {
+            /* gone, or no body may follow (HEAD, 204, 304) */
+            s.cancel().then(undefined, function () {});
+            if (rc === 1) {
+                native.streamEnd(id, false);
+            }
             return;
         }
         reader = s.getReader();
