@@ -73,42 +73,53 @@ def _read_all(s, rest=b""):
     return data
 
 
+def _sse_once(port):
+    """One GET /sse: (reads with an event, arrival delays in ms)."""
+    s = _open(port, "/sse")
+    status, hdrs, rest = _read_head(s)
+    assert status.startswith("HTTP/1.1 200"), status
+    assert hdrs.get("transfer-encoding") == "chunked", hdrs
+    assert hdrs.get("content-type") == "text/event-stream", hdrs
+    reads, late = [], []
+    buf = rest
+    s.settimeout(lib.timeout(5))
+    while True:
+        if buf:
+            d, buf = buf, b""
+        else:
+            d = s.recv(65536)
+        now = time.time() * 1000
+        if not d or d.startswith(b"0\r\n"):
+            break
+        reads.append(d)
+        body, _ = _dechunk(d)
+        for line in body.decode().split("\n"):
+            if line.startswith("data: "):
+                late.append(now - float(line[6:]))
+        if d.endswith(b"0\r\n\r\n"):
+            break
+    s.close()
+    return [r for r in reads if b"data: " in r], late
+
+
 def test_sse_events_arrive_as_written():
     # 5 events 100 ms apart: 5 separate reads, each within 20 ms of its write
     # (the event carries the server's Date.now(); same machine, same clock).
+    # Every try must show 5 separate reads and no event held back (a buffered
+    # stream would show 100-400 ms); the 20 ms bound must hold in one of 3
+    # tries, since a loaded box can delay any single wake-up.
     with lib.Nanod([_app()]) as srv:
-        s = _open(srv.port, "/sse")
-        status, hdrs, rest = _read_head(s)
-        assert status.startswith("HTTP/1.1 200"), status
-        assert hdrs.get("transfer-encoding") == "chunked", hdrs
-        assert hdrs.get("content-type") == "text/event-stream", hdrs
-        reads, late = [], []
-        buf = rest
-        s.settimeout(lib.timeout(5))
-        while True:
-            if buf:
-                d, buf = buf, b""
-            else:
-                d = s.recv(65536)
-            now = time.time() * 1000
-            if not d:
+        tries = []
+        for _ in range(3):
+            events, late = _sse_once(srv.port)
+            assert len(events) == 5, events
+            assert all(r.count(b"data: ") == 1 for r in events), events
+            assert max(late) < 90, "an event was held back: delays (ms) %s" % late
+            tries.append(late)
+            print("SSE arrival delays (ms): %s" % ", ".join("%.1f" % x for x in late))
+            if max(late) <= 20:
                 break
-            if d.startswith(b"0\r\n"):
-                break
-            reads.append(d)
-            body, _ = _dechunk(d)
-            for line in body.decode().split("\n"):
-                if line.startswith("data: "):
-                    late.append(now - float(line[6:]))
-            if d.endswith(b"0\r\n\r\n"):
-                break
-        s.close()
-        events = [r for r in reads if b"data: " in r]
-        assert len(events) == 5, reads
-        assert all(r.count(b"data: ") == 1 for r in events), reads
-        limit = 20 * lib.SCALE
-        print("SSE arrival delays (ms): %s" % ", ".join("%.1f" % x for x in late))
-        assert max(late) <= limit, "arrival delays (ms): %s" % late
+        assert min(max(t) for t in tries) <= 20, "arrival delays (ms): %s" % tries
 
 
 def test_backpressure_and_cancel_on_disconnect():

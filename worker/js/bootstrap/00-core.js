@@ -135,16 +135,12 @@ function (native, global, lib) {
     lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
     lazy("clone", ["structuredClone"]);
     lazy("core-globals", ["queueMicrotask", "atob", "btoa", "navigator", "BigInt"]);
-    lazy("streams", ["ReadableStream", "ReadableStreamDefaultReader", "ReadableStreamBYOBReader",
-                     "ReadableStreamBYOBRequest", "ReadableByteStreamController",
-                     "ReadableStreamDefaultController", "WritableStream",
-                     "WritableStreamDefaultWriter", "WritableStreamDefaultController",
-                     "TransformStream", "TransformStreamDefaultController",
+    /* The readers and controllers (ReadableStreamDefaultReader...) become
+     * globals when the file loads: nobody gets one without touching these. */
+    lazy("streams", ["ReadableStream", "WritableStream", "TransformStream",
                      "ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream",
                      "TextDecoderStream", "IdentityTransformStream", "FixedLengthStream",
-                     "CompressionStream", "DecompressionStream"],
-         ["ReadableStream", "bufferedStream", "isStream", "readAll", "streamBody",
-          "respondStream", "streamEvent", "fetchStream", "fetchData"]);
+                     "CompressionStream", "DecompressionStream"]);
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
      * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;
      * it keeps nothing in the heap (lib.require runs it again to unstub). */

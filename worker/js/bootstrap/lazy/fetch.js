@@ -144,7 +144,7 @@ function (native, global, lib) {
         r._url = url;
         r._redirected = redirected;
         if (bytes === null) {
-            r._stream = lib.fetchStream(id, len, max, url);
+            r._stream = lib.require("streams").fetchStream(id, len, max, url);
         } else {
             r._body = (p.head || ((status === 204 || status === 205 || status === 304)
                                   && bytes.length === 0)) ? null : bytes;
