@@ -1,7 +1,5 @@
 // hono's streaming helpers and the middleware that read a response body as a
 // stream (issue 20), the way hono's docs show them for Cloudflare Workers.
-// The /etag routes wait for typed-array slice() (es-typed, issue 18) before
-// their cases go into hono-stream.json.
 import { Hono } from "hono";
 import { stream, streamText, streamSSE } from "hono/streaming";
 import { etag } from "hono/etag";
