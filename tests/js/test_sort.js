@@ -85,6 +85,15 @@
     } catch (e) {
         T.check("symbols with the default order: TypeError", e instanceof TypeError, true);
     }
+    // A single symbol is never compared: no error.
+    T.check("one symbol sorts", [Symbol("s")].sort().length, 1);
+    // Mixed primitives and objects by their strings; values written back.
+    a = [true, null, 10, "x", { toString: function () { return "m"; } }, false, 9, NaN];
+    b = a.sort();
+    eq("mixed types by string", b.map(String), ["10", "9", "NaN", "false", "m", "null", "true",
+                                                "x"]);
+    T.check("numbers stay numbers", typeof b[0], "number");
+    T.check("null stays null", b[5], null);
     // toString is used for objects.
     eq("objects by toString", [{ toString: function () { return "b"; } }, "a"].sort().map(String),
        ["a", "b"]);
