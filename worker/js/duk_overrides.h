@@ -53,11 +53,21 @@ extern void nd_duk_native_deadline(void *thr, const char *where);
     } while (0)
 
 /* Mark-and-sweep time (duk-patches/12-*): not charged to the request that
- * happens to trigger it, within a bound (worker/js/heap.c). */
+ * happens to trigger it, within a bound (worker/js/heap.c). Emergency
+ * collections (an allocation failed: the app is at its memory_limit) are the
+ * app's doing and stay charged. */
 extern void nd_js_gc_begin(void *udata);
 extern void nd_js_gc_end(void *udata);
-#define ND_GC_BEGIN(udata) nd_js_gc_begin((udata))
-#define ND_GC_END(udata) nd_js_gc_end((udata))
+#define ND_GC_BEGIN(udata, flags) do { \
+        if (((flags) & DUK_MS_FLAG_EMERGENCY) == 0) { \
+            nd_js_gc_begin((udata)); \
+        } \
+    } while (0)
+#define ND_GC_END(udata, flags) do { \
+        if (((flags) & DUK_MS_FLAG_EMERGENCY) == 0) { \
+            nd_js_gc_end((udata)); \
+        } \
+    } while (0)
 
 /* Density (thousands of heaps per worker): built-in functions as
  * lightfuncs (no object per built-in function) and a small initial string
