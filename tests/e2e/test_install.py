@@ -33,6 +33,8 @@ def test_make_install_destdir_prefix():
             got = stat.S_IMODE(os.stat(root(path)).st_mode)
             assert got == mode, "%s: mode %o, want %o" % (path, got, mode)
         assert os.path.isdir(root("var/log/nanod"))
+        # Last good versions of the apps (issue 16): private, named by the installed config.
+        assert stat.S_IMODE(os.stat(root("var/lib/nanod")).st_mode) == 0o700
         # Paths point at PREFIX, not at /usr/local or the staging dir.
         init = open(root("etc/init.d/nanod")).read()
         unit = open(root("usr/lib/systemd/system/nanod.service")).read()
@@ -42,6 +44,7 @@ def test_make_install_destdir_prefix():
             assert "/usr/local" not in text and dest not in text
         ini = open(root("etc/nanod/apps.ini")).read()
         assert "error_log = /var/log/nanod/error.log" in ini, ini
+        assert "state_dir = /var/lib/nanod" in ini, ini
         # The installed binary checks the installed config.
         r = lib.run_cli(["-t", "-c", root("etc/nanod/apps.ini")])
         assert r.rc == 0 and "ok, 1 app" in r.stderr, r
