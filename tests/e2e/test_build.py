@@ -52,6 +52,10 @@ export default {
             const lazy = await import("./lazy");
             return Response.json([lazy.hello(), await load("node:fs")]);
         }
+        if (url.pathname === "/cf") {
+            const cf = (request as any).cf;
+            return Response.json([typeof cf, cf.country ?? null, navigator.userAgent]);
+        }
         if (url.pathname === "/bigint") {
             return Response.json([String(10n), typeof BigInt]);
         }
@@ -97,6 +101,8 @@ def test_built_app_errors_name_source_lines_and_import_fails_at_run_time():
             "TypeError: import(\"node:fs\"): not in the bundle"), got
         r = s.get("/bigint", host=h)
         assert r.status == 200 and r.json() == ["10", "function"], r
+        r = s.get("/cf", host=h)
+        assert r.status == 200 and r.json() == ["object", None, "Cloudflare-Workers"], r
         r = s.get("/explode?n=1", host=h)
         assert r.status == 200 and r.text == "2", r
         r = s.get("/explode?n=5", host=h)

@@ -329,7 +329,15 @@ function (native, global, lib) {
             }
             return this._signal;
         },
-        cf: function () { return this._cf; },
+        /* The incoming request's (raw headers from C): an object, as on
+         * Workers, so request.cf.country reads undefined instead of
+         * throwing; nanod has no geo, ASN or TLS data to put in it. */
+        cf: function () {
+            if (this._cf === undefined && this._raw !== undefined) {
+                this._cf = {};
+            }
+            return this._cf;
+        },
         keepalive: function () { return false; },
         integrity: function () { return ""; }
     });
