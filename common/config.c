@@ -1243,6 +1243,65 @@ add_env(struct load *ld, const char *name, const char *value)
     lines[app->nenv++] = ld->line;
 }
 
+/* kv.NAME = sqlite | sqlite:SHARED (a database that apps naming the same SHARED share). */
+static void
+add_kv(struct load *ld, const char *name, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    const char         *key = name + 3;     /* after "kv." */
+    const char         *p;
+    struct nd_kv       *kv;
+    int                 i;
+
+    if (!valid_env_name(key)) {
+        fail_at(ld, ld->line, "bad binding key \"%s\" (use kv.NAME, NAME = "
+                "[A-Za-z_][A-Za-z0-9_]*)", name);
+        return;
+    }
+    if (strncmp(value, "sqlite", 6) != 0 || (value[6] != '\0' && value[6] != ':')
+        || (value[6] == ':' && value[7] == '\0')) {
+        fail_at(ld, ld->line, "%s: unsupported store \"%s\" (use sqlite or sqlite:SHARED)",
+                name, value);
+        return;
+    }
+    for (p = value[6] == ':' ? value + 7 : ""; *p != '\0'; p++) {
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit((unsigned char) *p)
+              || *p == '_' || *p == '-')) {
+            fail_at(ld, ld->line, "%s: bad shared name in \"%s\" (use [A-Za-z0-9_-]+)", name,
+                    value);
+            return;
+        }
+    }
+    for (i = 0; i < app->nkv; i++) {
+        if (strcmp(app->kv[i].key, key) == 0) {
+            fail_at(ld, ld->line, "duplicate key \"%s\" in [app:%s]", name, app->name);
+            return;
+        }
+    }
+    for (i = 0; i < app->nenv; i++) {
+        if (strcmp(app->env[i].key, key) == 0) {
+            fail_at(ld, ld->line, "%s: env.%s has the same name in [app:%s]", name, key,
+                    app->name);
+            return;
+        }
+    }
+    kv = realloc(app->kv, (size_t) (app->nkv + 1) * sizeof(*kv));
+    if (kv == NULL) {
+        oom(ld);
+        return;
+    }
+    app->kv = kv;
+    kv[app->nkv].key = strdup(key);
+    kv[app->nkv].value = strdup(value);
+    if (kv[app->nkv].key == NULL || kv[app->nkv].value == NULL) {
+        free(kv[app->nkv].key);
+        free(kv[app->nkv].value);
+        oom(ld);
+        return;
+    }
+    app->nkv++;
+}
+
 /* --- keys and sections ---------------------------------------------------------- */
 
 static void
@@ -1285,6 +1344,10 @@ app_key(struct load *ld, const char *name, const char *value)
 
     if (strncmp(name, "env.", 4) == 0) {
         add_env(ld, name, value);
+        return;
+    }
+    if (strncmp(name, "kv.", 3) == 0) {
+        add_kv(ld, name, value);
         return;
     }
     k = find_key(app_keys, name);
@@ -2004,6 +2067,11 @@ nd_config_free(struct nd_config *conf)
             free(app->env[j].value);
         }
         free(app->env);
+        for (j = 0; j < app->nkv; j++) {
+            free(app->kv[j].key);
+            free(app->kv[j].value);
+        }
+        free(app->kv);
         free(app->fetch_allow);
         for (j = 0; j < app->ncron; j++) {
             free(app->cron[j]);

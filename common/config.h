@@ -128,6 +128,9 @@ struct nd_app_conf {
     int              default_line;
     struct nd_kv    *env;           /* owned: env.KEY = value, in file order */
     int              nenv;
+    struct nd_kv    *kv;            /* owned: kv.NAME = store, in file order (value:
+                                       "sqlite" or "sqlite:SHARED"; worker/js/bind_kv.c) */
+    int              nkv;
     struct nd_limits limits;        /* resolved: app value, else the [server] default */
     struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
     int              nfetch_allow;

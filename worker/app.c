@@ -821,7 +821,8 @@ nd_app_enter(struct nd_app *app, double rq_id, int nargs)
     return rc;
 }
 
-/* -> [ ... env ]: a frozen object of the app's env.* strings. */
+/* [ ... lib ] -> [ ... lib env ]: a frozen object of the app's env.* strings and kv.*
+ * namespaces. */
 static void
 push_env(duk_context *ctx, const struct nd_app_conf *conf)
 {
@@ -831,6 +832,17 @@ push_env(duk_context *ctx, const struct nd_app_conf *conf)
     for (i = 0; i < conf->nenv; i++) {
         duk_push_string(ctx, conf->env[i].value);
         duk_put_prop_string(ctx, -2, conf->env[i].key);
+    }
+    for (i = 0; i < conf->nkv; i++) {                   /* KV namespaces (bind_kv.c) */
+        duk_get_prop_string(ctx, -2, "kvNamespace");    /* -> [ lib env fn ] */
+        duk_push_int(ctx, i);
+        if (duk_pcall(ctx, 1) == DUK_EXEC_SUCCESS) {
+            duk_put_prop_string(ctx, -2, conf->kv[i].key);
+        } else {
+            nd_log(ND_LOG_ERROR, conf->name, "KV binding %s: %s", conf->kv[i].key,
+                   duk_safe_to_string(ctx, -1));
+            duk_pop(ctx);
+        }
     }
     duk_freeze(ctx, -1);
 }

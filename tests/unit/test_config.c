@@ -1072,6 +1072,7 @@ T_CASE(config_md_lists_every_key)
         }
     }
     T_TRUE(strstr(config_md, "`env.NAME`") != NULL);
+    T_TRUE(strstr(config_md, "`kv.NAME`") != NULL);
 }
 
 static int

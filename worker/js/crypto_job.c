@@ -1,5 +1,6 @@
 /*
- * The crypto job thread (see crypto_job.h). One thread per worker process,
+ * The crypto job thread (see crypto_job.h), also the job thread of other
+ * modules' blocking work (nd_job_submit: SQLite for KV bindings). One thread per worker process,
  * started by the first queued job; a mutex-protected queue to it and a done
  * list back, and a pipe whose read end is an event on the worker's loop.
  *
@@ -33,7 +34,7 @@
 #define INLINE_WORK 2048    /* PBKDF2 HMAC calls done inline (~1 ms at most) */
 #define MAX_OUT (1u << 20)  /* bytes a PBKDF2 may derive */
 
-enum { OP_PBKDF2, OP_RSA, OP_RSA_PRIVATE };
+enum { OP_PBKDF2, OP_RSA, OP_RSA_PRIVATE, OP_EXTERN };
 
 struct job {
     struct nd_app_res  res;         /* in app->res while JS waits for it */
@@ -58,6 +59,8 @@ struct job {
     int64_t            budget_us;   /* thread CPU allowed; 0 = unlimited */
     int64_t            t0_us;       /* thread CPU clock at start (thread only) */
     int64_t            cpu_us;      /* thread CPU used (thread, then loop) */
+    const struct nd_job_ops *ops;   /* OP_EXTERN: borrowed (static) */
+    void              *arg;         /* OP_EXTERN: owned, freed by ops->free */
     struct job        *next;
 };
 
@@ -79,6 +82,9 @@ static struct {
 static void
 job_free(struct job *j)
 {
+    if (j->op == OP_EXTERN) {
+        j->ops->free(j->arg);
+    }
     if (j->in1 != NULL) {
         OPENSSL_cleanse(j->in1, j->in1_len);
         free(j->in1);
@@ -117,7 +123,9 @@ static void
 job_run(struct job *j)
 {
     j->t0_us = nd_sys_cpu_us();
-    if (j->op == OP_PBKDF2) {
+    if (j->op == OP_EXTERN) {
+        j->ops->run(j->arg, keep_going, j);
+    } else if (j->op == OP_PBKDF2) {
         j->out = malloc(j->olen > 0 ? j->olen : 1);
         j->out_len = j->olen;
         j->rc = j->out == NULL ? -1
@@ -191,6 +199,9 @@ push_result(duk_context *ctx, struct job *j)
 static const char *
 job_error(struct job *j)
 {
+    if (j->op == OP_EXTERN) {
+        return j->over ? "Error|cpu_limit exceeded" : NULL;
+    }
     if (j->rc == 0) {
         return NULL;
     }
@@ -214,6 +225,10 @@ push_done_args(duk_context *ctx, void *udata)
     const char *err = job_error(j);
 
     duk_push_number(ctx, j->id);
+    if (j->op == OP_EXTERN && err == NULL) {
+        j->ops->push(ctx, j->arg);
+        return 3;
+    }
     if (err != NULL) {
         duk_push_string(ctx, err);
         duk_push_undefined(ctx);
@@ -238,7 +253,7 @@ job_settle(struct job *j)
     if (nd_app_charge(app, j->io, j->cpu_us, j->over) == -1) {
         return;                 /* cpu_limit: the request got 503, the heap is gone */
     }
-    if (nd_js_push_lib_fn(js, "cryptoDone") == -1) {
+    if (nd_js_push_lib_fn(js, j->op == OP_EXTERN ? j->ops->done : "cryptoDone") == -1) {
         return;
     }
     ctx = js->ctx;
@@ -325,6 +340,8 @@ fail:
     g_pool.fds[0] = g_pool.fds[1] = -1;
     return -1;
 }
+
+static int enqueue(struct nd_js *js, struct job *j);
 
 /* A malloc'd copy of the buffer at idx (never NULL on success). */
 static unsigned char *
@@ -439,6 +456,18 @@ nd_crypto_job_native(duk_context *ctx)
         job_free(j);
         return 1;               /* the result, on top */
     }
+    if (enqueue(js, j) == -1) {
+        return duk_error(ctx, DUK_ERR_ERROR, "OperationError|cannot start the crypto thread");
+    }
+    return 0;
+}
+
+/* Queues j for the thread (j freed on failure). 0 or -1. */
+static int
+enqueue(struct nd_js *js, struct job *j)
+{
+    struct nd_app *app = j->app;
+
     if (js->budget_us > 0) {
         j->budget_us = js->budget_us - (nd_sys_cpu_us() - js->t0_cpu_us);
         if (j->budget_us < 1000) {
@@ -447,7 +476,7 @@ nd_crypto_job_native(duk_context *ctx)
     }
     if (pool_start(app) == -1) {
         job_free(j);
-        return duk_error(ctx, DUK_ERR_ERROR, "OperationError|cannot start the crypto thread");
+        return -1;
     }
     j->res.cancel = job_cancel;
     j->res.rq_id = j->io;
@@ -463,4 +492,30 @@ nd_crypto_job_native(duk_context *ctx)
     pthread_cond_signal(&g_pool.cv);
     pthread_mutex_unlock(&g_pool.mu);
     return 0;
+}
+
+int
+nd_job_submit(duk_context *ctx, double id, double io, const struct nd_job_ops *ops, void *arg)
+{
+    struct nd_js  *js = nd_js_of(ctx);
+    struct nd_app *app = js != NULL ? js->owner : NULL;
+    struct job    *j = calloc(1, sizeof(*j));
+
+    if (j == NULL) {
+        ops->free(arg);
+        return -1;
+    }
+    j->op = OP_EXTERN;
+    j->ops = ops;
+    j->arg = arg;
+    j->app = app;
+    j->id = id;
+    j->io = io;
+    if (app == NULL) {
+        ops->run(arg, NULL, NULL);  /* the caller pushes the result (tests/js) */
+        j->arg = NULL;
+        free(j);
+        return 1;
+    }
+    return enqueue(js, j);
 }

@@ -45,4 +45,23 @@ int nd_crypto_rsa_generate(unsigned bits, const unsigned char *e, size_t elen,
                            unsigned char **priv, size_t *priv_len, unsigned char **pub,
                            size_t *pub_len, int (*keep_going)(void *arg), void *arg);
 
+/*
+ * The same job thread for other modules' blocking work (SQLite bindings:
+ * worker/js/bind_kv.c). ops->run(arg, keep_going, kg) runs on the thread (or
+ * inline when the heap has no app) and may poll keep_going(kg); ops->push
+ * runs on the loop inside a duk_safe_call and pushes [ err result ] (err
+ * undefined on success); ops->free releases arg (loop side, always called
+ * once). The promise settles through lib[ops->done](id, err, result).
+ * Returns 1 when run inline (no app: arg is still the caller's, who pushes
+ * the result), 0 when queued, -1 on failure (arg freed).
+ */
+struct nd_job_ops {
+    void        (*run)(void *arg, int (*keep_going)(void *kg), void *kg);
+    duk_ret_t   (*push)(duk_context *ctx, void *arg);
+    void        (*free)(void *arg);
+    const char   *done;         /* lib function name, e.g. "kvDone" */
+};
+int nd_job_submit(duk_context *ctx, double id, double io, const struct nd_job_ops *ops,
+                  void *arg);
+
 #endif

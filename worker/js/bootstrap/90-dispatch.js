@@ -16,6 +16,7 @@ function (native, global, lib) {
 
     native.lazyDefine(global, "dispatch", ["addEventListener"]);
     native.lazyDefine(lib, "dispatch", ["listenerHandler", "findScheduled", "settle", "fail"]);
+    native.lazyDefine(lib, "kv", ["kvNamespace", "kvDone"]);
     var module = { exports: {} };
     lib.define(global, "module", module);
     lib.define(global, "exports", module.exports);
