@@ -4,6 +4,7 @@
  */
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
+#include "worker/js/regexp.h"
 
 void
 nd_bind_push_natives(duk_context *ctx)
@@ -21,6 +22,7 @@ nd_bind_push_natives(duk_context *ctx)
     nd_bind_zlib(ctx, native);
     nd_bind_kv(ctx, native);
     nd_bind_lazy(ctx, native);
+    nd_re_bind(ctx, native);
 }
 
 void
