@@ -362,4 +362,7 @@
     c("non-u case folding is toUpperCase", function () {
         return [/\u212a/i.test("k"), /k/i.test("\u212a"), /K/i.test("k"), /s/i.test("\u017f"), /\u2126/i.test("\u03c9"), /\u03a9/i.test("\u03c9"), /\u00df/i.test("\u1e9e"), /\w/i.test("\u017f"), /\bk/i.test(" K")];
     }, "[false,false,true,false,false,true,false,false,true]");
+    c("counted repeat beyond PCRE2's code limit (marked)", function () {
+        return [new RegExp("^(?:a|b[cd]e){0,5000}$").test("abcebde"), new RegExp("^(?:x[^y]){2,3000}?$").test("xaxb"), new RegExp("^(?:x[^y]){2,3000}?$").test("xa")];
+    }, "[true,true,false]");
 }());

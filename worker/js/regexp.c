@@ -1518,6 +1518,46 @@ fnv(const char *p, size_t len)
     return h;
 }
 
+/* Rewrites {n,m} with m > max into {n,} in a translated pattern (where "{"
+ * after a backslash and x, p, P or g opens an escape, and any other "{" a
+ * quantifier: literal braces are always \x{7b}). Returns the new length. */
+static size_t
+unbound_repeats(PCRE2_UCHAR *p, size_t len, unsigned max)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        p[o++] = p[i];
+        if (p[i] != '{' || (i >= 2 && p[i - 2] == '\\' && (p[i - 1] == 'x' || p[i - 1] == 'p'
+                                                          || p[i - 1] == 'P'
+                                                          || p[i - 1] == 'g'))) {
+            continue;
+        }
+        {
+            size_t   j = i + 1, comma = 0;
+            unsigned hi = 0;
+
+            while (j < len && p[j] != '}') {
+                if (p[j] == ',') {
+                    comma = j;
+                } else if (comma != 0) {
+                    hi = hi * 10 + (unsigned) (p[j] - '0');
+                }
+                j++;
+            }
+            if (j < len && comma != 0 && comma + 1 < j && hi > max) {
+                /* copy "n," then "}" */
+                while (i + 1 <= comma) {
+                    p[o++] = p[++i];
+                }
+                p[o++] = '}';
+                i = j;
+            }
+        }
+    }
+    return o;
+}
+
 /* Builds an entry for bytecode (key, len); NULL with msg on failure. */
 static struct re_code *
 entry_new(const char *key, size_t len, uint32_t hash, char *msg, size_t msgsize)
@@ -1591,6 +1631,14 @@ entry_new(const char *key, size_t len, uint32_t hash, char *msg, size_t msgsize)
         }
     }
     e->code = pcre2_compile(pat, plen, opts, &err, &eoff, NULL);
+    if (e->code == NULL && err == PCRE2_ERROR_PATTERN_TOO_LARGE) {
+        /* PCRE2 copies a group once per counted repeat and its code is at
+         * most 64 KB (LINK_SIZE 2): marked's (...){0,999} guards do not
+         * fit. Large upper bounds become unbounded, which changes a result
+         * only for input with more repetitions than the bound. */
+        plen = unbound_repeats(pat, plen, 64);
+        e->code = pcre2_compile(pat, plen, opts, &err, &eoff, NULL);
+    }
     free(pat);
     pat = NULL;
     if (e->code == NULL) {

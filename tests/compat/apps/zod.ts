@@ -42,6 +42,12 @@ export default {
                 ? Math.round(Math.PI * r.data.r * r.data.r) : r.data.w * r.data.h }
                 : { issues: issues(r.error) });
         }
+        if (url.pathname === "/emoji") {
+            // z.emoji(): new RegExp("^(\\p{Extended_Pictographic}|\\p{Emoji_Component})+$", "u")
+            const s = url.searchParams.get("s") ?? "";
+            const r = z.string().emoji().safeParse(s);
+            return Response.json({ ok: r.success });
+        }
         if (url.pathname === "/throw") {
             try {
                 User.parse({ name: 1 });

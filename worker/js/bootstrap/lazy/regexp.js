@@ -25,7 +25,7 @@ function (native, global, lib) {
     var MAX_LENGTH = 9007199254740991;
     var syms = {};
     var names = ["match", "matchAll", "replace", "search", "split"];
-    var i;
+    var i, d;
 
     function define(o, k, v) {
         Object.defineProperty(o, k, { value: v, writable: true, configurable: true,
@@ -35,6 +35,13 @@ function (native, global, lib) {
         Object.defineProperty(o, k, { get: f, configurable: true, enumerable: false });
     }
     for (i = 0; i < names.length; i++) {
+        /* a symbol some polyfill (core-js in lazy/es-modern.js) already made
+         * stays: its String methods then find ours under that key */
+        d = Object.getOwnPropertyDescriptor(Symbol, names[i]);
+        if (d !== undefined && d.get === undefined && typeof d.value === "symbol") {
+            syms[names[i]] = d.value;
+            continue;
+        }
         syms[names[i]] = native.reSymbol(names[i]);
         Object.defineProperty(Symbol, names[i], { value: syms[names[i]], writable: false,
                                                   enumerable: false, configurable: false });
