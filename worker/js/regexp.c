@@ -1481,6 +1481,9 @@ static pcre2_match_data    *g_mdata;
 static uint32_t             g_mdata_pairs;
 static uint16_t            *g_subj;     /* the last subject's units */
 static size_t               g_subj_cap;
+static void                *g_subj_key; /* its Duktape string (NULL: none cached) */
+static struct nd_js        *g_subj_js;  /* in that heap */
+static size_t               g_subj_n;   /* units */
 
 static void
 entry_free(struct re_code *e)
@@ -1795,6 +1798,40 @@ match_state_init(duk_context *ctx, uint32_t pairs)
     }
 }
 
+/*
+ * The last long subject stays converted: Duktape's global replace, match and
+ * split call exec once per match on the same string, which would otherwise
+ * convert it each time (quadratic). The string is kept alive in the heap's
+ * stash, so that its address identifies it while cached.
+ */
+#define SUBJ_CACHE_MIN 64               /* bytes: shorter ones just convert */
+#define KEY_SUBJECT    "\xff" "ndReSubject"
+
+static int
+subject_cached(duk_context *ctx, duk_idx_t in)
+{
+    void *hp = duk_get_heapptr(ctx, in);
+    int   same;
+
+    if (g_subj_key == NULL || g_subj_key != hp || g_subj_js != nd_js_of(ctx)) {
+        return 0;
+    }
+    duk_push_global_stash(ctx);
+    duk_get_prop_literal(ctx, -1, KEY_SUBJECT);
+    same = duk_get_heapptr(ctx, -1) == hp;
+    duk_pop_2(ctx);
+    return same;
+}
+
+static void
+subject_keep(duk_context *ctx, duk_idx_t in)
+{
+    duk_push_global_stash(ctx);
+    duk_dup(ctx, in);
+    duk_put_prop_literal(ctx, -2, KEY_SUBJECT);
+    duk_pop(ctx);
+}
+
 /* Duktape char offset of unit offset u (map: unit -> char, or NULL). */
 static double
 to_char(const uint32_t *map, size_t u)
@@ -1810,7 +1847,7 @@ put_last_index(duk_context *ctx, duk_idx_t re, double v)
 }
 
 void
-nd_re_exec(duk_context *ctx, int force_global)
+nd_re_exec(duk_context *ctx, int mode)
 {
     duk_idx_t       re = duk_get_top(ctx) - 2, in = re + 1;
     struct re_code *e;
@@ -1830,7 +1867,7 @@ nd_re_exec(duk_context *ctx, int force_global)
     s = duk_to_string(ctx, in);
     e = cache_get(ctx, -1);
     duk_pop(ctx);
-    global = force_global || (e->flags & ND_RE_GLOBAL);
+    global = (mode & ND_RE_EXEC_GLOBAL) || (e->flags & ND_RE_GLOBAL);
     sticky = (e->flags & ND_RE_STICKY) != 0;
 
     duk_get_prop_literal(ctx, re, "lastIndex");
@@ -1848,22 +1885,35 @@ nd_re_exec(duk_context *ctx, int force_global)
      * buffers pushed here come first, and the ovector is copied out. */
     ovc = duk_push_fixed_buffer(ctx, 2 * ((size_t) e->ncaps + 1) * sizeof(PCRE2_SIZE));
     s = duk_get_lstring(ctx, in, &blen);
-    if (blen + 1 > g_subj_cap) {
-        size_t    cap = blen + 1 < 256 ? 256 : blen + 1;
-        uint16_t *nb = malloc(cap * sizeof(uint16_t));
-
-        if (nb == NULL) {
-            (void) duk_error(ctx, DUK_ERR_ERROR, "out of memory (regexp subject)");
+    if (blen >= SUBJ_CACHE_MIN && subject_cached(ctx, in)) {
+        n = g_subj_n;                   /* a global replace/split/match loop */
+        has4 = 0;
+    } else {
+        if (blen >= SUBJ_CACHE_MIN) {
+            subject_keep(ctx, in);      /* before converting: it may allocate */
         }
-        free(g_subj);
-        g_subj = nb;
-        g_subj_cap = cap;
-    }
-    n = to_units((const unsigned char *) s, blen, g_subj, &has4, NULL);
-    if (has4) {
-        /* a 4-byte char is one Duktape char but two units: map them */
-        map = duk_push_fixed_buffer(ctx, (n + 1) * sizeof(uint32_t));
-        (void) to_units((const unsigned char *) s, blen, g_subj, &has4, map);
+        if (blen + 1 > g_subj_cap) {
+            size_t    cap = blen + 1 < 256 ? 256 : blen + 1;
+            uint16_t *nb = malloc(cap * sizeof(uint16_t));
+
+            if (nb == NULL) {
+                (void) duk_error(ctx, DUK_ERR_ERROR, "out of memory (regexp subject)");
+            }
+            free(g_subj);
+            g_subj = nb;
+            g_subj_cap = cap;
+        }
+        g_subj_key = NULL;
+        n = to_units((const unsigned char *) s, blen, g_subj, &has4, NULL);
+        if (has4) {
+            /* a 4-byte char is one Duktape char but two units: map them */
+            map = duk_push_fixed_buffer(ctx, (n + 1) * sizeof(uint32_t));
+            (void) to_units((const unsigned char *) s, blen, g_subj, &has4, map);
+        } else if (blen >= SUBJ_CACHE_MIN) {
+            g_subj_key = duk_get_heapptr(ctx, in);
+            g_subj_js = nd_js_of(ctx);
+            g_subj_n = n;
+        }
     }
     /* lastIndex (Duktape chars) -> units */
     if (map != NULL && li <= (double) map[n]) {
@@ -1905,6 +1955,12 @@ nd_re_exec(duk_context *ctx, int force_global)
         put_last_index(ctx, re, to_char(map, ov[1]));
     }
 
+    if (mode & ND_RE_EXEC_TEST) {
+        duk_push_true(ctx);
+        duk_replace(ctx, re);
+        duk_set_top(ctx, re + 1);
+        return;
+    }
     /* the result: [ ... re input map? ] -> [ ... re input map? res ] */
     duk_push_array(ctx);
     {
@@ -1970,12 +2026,15 @@ nd_re_exec(duk_context *ctx, int force_global)
             duk_push_undefined(ctx);
             duk_put_prop_literal(ctx, indices, "groups");
         }
-        if (groups >= 0) {
-            duk_dup(ctx, groups);
-        } else {
-            duk_push_undefined(ctx);
+        /* Duktape's own replace/split/match loops never read .groups */
+        if (groups >= 0 || !(mode & ND_RE_EXEC_GLOBAL)) {
+            if (groups >= 0) {
+                duk_dup(ctx, groups);
+            } else {
+                duk_push_undefined(ctx);
+            }
+            duk_put_prop_literal(ctx, res, "groups");
         }
-        duk_put_prop_literal(ctx, res, "groups");
         if (indices >= 0) {
             duk_dup(ctx, indices);
             duk_put_prop_literal(ctx, res, "indices");

@@ -30,8 +30,12 @@
 void nd_re_compile(duk_context *ctx);
 
 /* [ ... regexp input ] -> [ ... result-or-null ]: RegExpBuiltinExec
- * (lastIndex read and written per ES2022; force_global: as if 'g'). */
-void nd_re_exec(duk_context *ctx, int force_global);
+ * (lastIndex read and written per ES2022). mode: ND_RE_EXEC_GLOBAL (as if
+ * 'g': Duktape's replace/split/match loops), ND_RE_EXEC_TEST (true instead
+ * of a result array: RegExp.prototype.test). */
+#define ND_RE_EXEC_GLOBAL 1
+#define ND_RE_EXEC_TEST   2
+void nd_re_exec(duk_context *ctx, int mode);
 
 /* Called after Duktape made a RegExp instance: loads lazy/regexp.js (the
  * prototype's ES2015+ members) into this heap the first time. */
