@@ -74,6 +74,11 @@ function (native, global, lib) {
         }
         return o;
     }
+    /* only objects are asked for Symbol.match & co. (ES2023: a primitive's
+     * prototype is not consulted) */
+    function isObject(v) {
+        return v !== null && (typeof v === "object" || typeof v === "function");
+    }
     function getMethod(v, key) {
         var f = v[key];
         if (f === undefined || f === null) {
@@ -446,7 +451,7 @@ function (native, global, lib) {
     define(SP, "match", function match(regexp) {
         var m;
         requireCoercible(this, "String.prototype.match");
-        if (regexp !== undefined && regexp !== null) {
+        if (isObject(regexp)) {
             m = getMethod(regexp, syms.match);
             if (m !== undefined) {
                 return m.call(regexp, this);
@@ -457,7 +462,7 @@ function (native, global, lib) {
     define(SP, "matchAll", function matchAll(regexp) {
         var m, flags;
         requireCoercible(this, "String.prototype.matchAll");
-        if (regexp !== undefined && regexp !== null) {
+        if (isObject(regexp)) {
             if (isRegExp(regexp)) {
                 flags = requireCoercible(regexp.flags, "String.prototype.matchAll flags");
                 if (String(flags).indexOf("g") < 0) {
@@ -475,7 +480,7 @@ function (native, global, lib) {
     define(SP, "replace", function replace(searchValue, replaceValue) {
         var m;
         requireCoercible(this, "String.prototype.replace");
-        if (searchValue !== undefined && searchValue !== null) {
+        if (isObject(searchValue)) {
             m = getMethod(searchValue, syms.replace);
             if (m !== undefined) {
                 return m.call(searchValue, this, replaceValue);
@@ -486,7 +491,7 @@ function (native, global, lib) {
     define(SP, "replaceAll", function replaceAll(searchValue, replaceValue) {
         var m, flags, s, search, fn, slen, step, pos, positions = [], end = 0, out = "", k;
         requireCoercible(this, "String.prototype.replaceAll");
-        if (searchValue !== undefined && searchValue !== null) {
+        if (isObject(searchValue)) {
             if (isRegExp(searchValue)) {
                 flags = requireCoercible(searchValue.flags, "String.prototype.replaceAll flags");
                 if (String(flags).indexOf("g") < 0) {
@@ -523,7 +528,7 @@ function (native, global, lib) {
     define(SP, "search", function search(regexp) {
         var m;
         requireCoercible(this, "String.prototype.search");
-        if (regexp !== undefined && regexp !== null) {
+        if (isObject(regexp)) {
             m = getMethod(regexp, syms.search);
             if (m !== undefined) {
                 return m.call(regexp, this);
@@ -534,7 +539,7 @@ function (native, global, lib) {
     define(SP, "split", function split(separator, limit) {
         var m;
         requireCoercible(this, "String.prototype.split");
-        if (separator !== undefined && separator !== null) {
+        if (isObject(separator)) {
             m = getMethod(separator, syms.split);
             if (m !== undefined) {
                 return m.call(separator, this, limit);
