@@ -4,6 +4,7 @@ client hang-up, Content-Length for FixedLengthStream, request bodies as
 streams. App: tests/apps/streams.js."""
 
 import gzip
+import os
 import json
 import socket
 import time
@@ -437,3 +438,26 @@ def test_client_disconnect_cancels_upstream_fetch():
             assert up.forever_gone.wait(lib.timeout(10)), "upstream still sending after " + path
             r = lib.request(srv.port, path="/hello", host=HOST)
             assert r.text == "hello", r
+
+
+def test_access_log_of_streamed_responses():
+    # A streamed response is logged once, at its end: the body bytes sent and
+    # the duration to the last byte (5 SSE events 100 ms apart: ~500 ms).
+    with _Upstream() as up, lib.Nanod([_proxy_app(up)],
+                                      server_extra={"access_log": "access.log"}) as srv:
+        events, _ = _sse_once(srv.port)
+        n = 3 * 1024 * 1024
+        status, hdrs, got = _stream_get(srv.port, "/proxy?/gen?n=%d" % n)
+        assert got == n, got
+        log = os.path.join(srv.dir, "access.log")
+        lines = lib.wait_until(lambda: [o for o in lib.read_json_lines(log)[0]
+                                        if o.get("path", "").startswith(("/sse", "/proxy"))]
+                               if len([o for o in lib.read_json_lines(log)[0]
+                                       if o.get("path", "").startswith(("/sse", "/proxy"))]) == 2
+                               else None, lib.timeout(10), "2 access log lines")
+        sse = [o for o in lines if o["path"] == "/sse"][0]
+        proxy = [o for o in lines if o["path"].startswith("/proxy")][0]
+        assert sse["status"] == 200 and sse["bytes_out"] == sum(
+            len(_dechunk(e)[0]) for e in events), (sse, events)
+        assert sse["duration_ms"] >= 400, sse
+        assert proxy["status"] == 200 and proxy["bytes_out"] == n, proxy
