@@ -122,6 +122,7 @@ static const struct key_def server_keys[] = {
     { "client_body_min_rate",  K_SIZE,     SV(client_body_min_rate),     0 },
     { "max_body_memory",       K_SIZE,     SV(max_body_memory),          0 },
     { "state_dir",             K_STRING,   SV(state_dir),                0 },
+    { "trusted_proxies",       K_CIDRS,    0,                            0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 
@@ -196,6 +197,7 @@ struct load {
     int               server_key_line[KEYS_MAX];
     int               app_errs;     /* entries of errs that are app errors (app->error) */
     int               default_app;  /* index, or -1 */
+    int               cidr_key_trusted; /* add_cidr: trusted_proxies, not fetch_allow */
     struct table      names;    /* app name -> index, line */
     struct table      hosts;    /* host pattern -> app index, line */
     char              buf[CONF_LINE_MAX + 3];
@@ -862,7 +864,19 @@ add_listen(struct load *ld, char *item)
     char                   msg[256];
     int                    i;
 
+    char                  *opt = item + strcspn(item, " \t");
+
     memset(&spec, 0, sizeof(spec));
+    if (*opt != '\0') {                    /* "ADDR proxy_protocol" */
+        *opt++ = '\0';
+        opt += strspn(opt, " \t");
+        if (strcmp(opt, "proxy_protocol") != 0) {
+            fail_at(ld, ld->line, "bad listen option \"%s\" after %s (the only one is "
+                    "proxy_protocol)", opt, item);
+            return;
+        }
+        spec.proxy_protocol = 1;
+    }
     if (nd_parse_listen(item, &spec, msg, sizeof(msg)) == -1) {
         fail_at(ld, ld->line, "bad listen address \"%s\": %s", item, msg);
         return;
@@ -962,7 +976,10 @@ add_cidr(struct load *ld, char *item)
     int            *n;
     char            msg[256];
 
-    if (ld->sect == SECT_SERVER) {
+    if (ld->sect == SECT_SERVER && ld->cidr_key_trusted) {
+        list = &ld->conf->server.trusted_proxies;
+        n = &ld->conf->server.ntrusted_proxies;
+    } else if (ld->sect == SECT_SERVER) {
         list = &ld->conf->server.fetch_allow;
         n = &ld->conf->server.nfetch_allow;
     } else {
@@ -973,7 +990,8 @@ add_cidr(struct load *ld, char *item)
         return;
     }
     if (nd_parse_cidr(item, &c, msg, sizeof(msg)) == -1) {
-        fail_at(ld, ld->line, "fetch_allow: %s", msg);
+        fail_at(ld, ld->line, "%s: %s", ld->cidr_key_trusted ? "trusted_proxies"
+                : "fetch_allow", msg);
         return;
     }
     {
@@ -1328,7 +1346,9 @@ server_key(struct load *ld, const char *name, const char *value)
     if (k->type == K_LISTEN) {
         each_item(ld, name, value, add_listen);
     } else if (k->type == K_CIDRS) {
+        ld->cidr_key_trusted = strcmp(name, "trusted_proxies") == 0;
         each_item(ld, name, value, add_cidr);
+        ld->cidr_key_trusted = 0;
     } else {
         set_scalar(ld, k, value, (char *) &ld->conf->server);
     }
@@ -1896,6 +1916,13 @@ finish(struct load *ld)
         }
     }
     finish_admin(ld);
+    for (i = 0; i < ld->conf->server.nlisten; i++) {
+        const struct nd_listen_spec *l = &ld->conf->server.listen[i];
+        if (l->proxy_protocol && ld->conf->server.ntrusted_proxies == 0) {
+            fail_at(ld, l->line, "listen %s proxy_protocol needs trusted_proxies (the load "
+                    "balancers allowed to send the PROXY header)", l->text);
+        }
+    }
     finish_user(ld);
     finish_ca_file(ld);
     finish_state_dir(ld);
@@ -2047,6 +2074,7 @@ nd_config_free(struct nd_config *conf)
     free(conf->server.access_log);
     free(conf->server.state_dir);
     free(conf->server.fetch_allow);
+    free(conf->server.trusted_proxies);
     for (i = 0; i < conf->napps; i++) {
         struct nd_app_conf *app = &conf->apps[i];
 

@@ -50,6 +50,8 @@ struct nd_listen_spec {
     struct sockaddr_storage addr;
     socklen_t               addrlen;
     int                     line;   /* apps.ini line */
+    int                     proxy_protocol; /* "ADDR proxy_protocol": a PROXY v1/v2 header
+                                               first, from trusted_proxies only */
 };
 
 struct nd_kv {
@@ -90,6 +92,11 @@ struct nd_server_conf {
     size_t                 fetch_ca_len;
     struct nd_cidr        *fetch_allow;         /* owned: default for apps; none by default */
     int                    nfetch_allow;
+    struct nd_cidr        *trusted_proxies;     /* owned: whose X-Forwarded-For, Forwarded
+                                                   and PROXY headers are believed; none */
+    int                    ntrusted_proxies;
+    int64_t                drain_delay_ms;      /* SIGQUIT: /healthz 503 this long before
+                                                   the listeners close; 0 */
     char                  *admin_listen;        /* owned: as written; NULL = off (default) */
     struct nd_listen_spec  admin;               /* parsed admin_listen (text NULL when off) */
     char                  *admin_token;         /* owned or NULL: Bearer token for admin */

@@ -369,14 +369,7 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     p = ND_PUTS(p, ",\"subrequests\":");
     p = nd_put_u64(p, req->subrequests);
     p = ND_PUTS(p, ",\"client\":\"");
-    addr[0] = '\0';
-    if (req->peer.ss_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *) &req->peer)->sin_addr, addr,
-                  sizeof(addr));
-    } else if (req->peer.ss_family == AF_INET6) {
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) &req->peer)->sin6_addr, addr,
-                  sizeof(addr));
-    }
+    nd_ip_format(&req->client, addr, sizeof(addr));
     p = nd_put(p, addr, strlen(addr));
     p = ND_PUTS(p, "\"}\n");
     /* Write errors: nothing sensible to do per request; the error log would flood. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "common/scoreboard.h"
@@ -1045,31 +1046,90 @@ push_url(duk_context *ctx, const struct nd_req *req)
     return 0;
 }
 
-/* -> [ ... raw ]: "name: value\r\n" for every header, as received. */
+static int
+hdr_is(const struct nd_hdr *h, const char *name)
+{
+    size_t n = strlen(name);
+
+    return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
+
+/* -> [ ... raw ]: "name: value\r\n" for every header, as received, except the
+ * client-address ones, which nanod sets as Cloudflare does: CF-Connecting-IP and
+ * X-Real-IP = the client (a client's own are dropped), X-Forwarded-For = what came
+ * (all lines, joined) + ", " + the connection's peer. */
 static int
 push_raw_headers(duk_context *ctx, const struct nd_req *req)
 {
-    size_t need = 0;
-    char  *buf, *p;
-    int    i;
+    struct nd_ip peer;
+    char         client[64], hop[64];
+    size_t       need = 0, cl, hl;
+    char        *buf, *p;
+    int          i, xff = 0;
 
+    nd_ip_from_sockaddr(&req->peer, &peer);
+    cl = nd_ip_format(&req->client, client, sizeof(client));
+    hl = nd_ip_format(&peer, hop, sizeof(hop));
     for (i = 0; i < req->nheaders; i++) {
         need += req->headers[i].name_len + req->headers[i].value_len + 4;
     }
-    buf = nd_sys_scratch(&g_req_scratch, need + 1);
+    buf = nd_sys_scratch(&g_req_scratch, need + 2 * cl + hl + 80);
     if (buf == NULL) {
         return -1;
     }
     p = buf;
     for (i = 0; i < req->nheaders; i++) {
-        memcpy(p, req->headers[i].name, req->headers[i].name_len);
-        p += req->headers[i].name_len;
+        const struct nd_hdr *h = &req->headers[i];
+
+        if (hdr_is(h, "cf-connecting-ip") || hdr_is(h, "x-real-ip")
+            || hdr_is(h, "x-forwarded-for")) {
+            continue;
+        }
+        memcpy(p, h->name, h->name_len);
+        p += h->name_len;
         *p++ = ':';
         *p++ = ' ';
-        memcpy(p, req->headers[i].value, req->headers[i].value_len);
-        p += req->headers[i].value_len;
+        memcpy(p, h->value, h->value_len);
+        p += h->value_len;
         *p++ = '\r';
         *p++ = '\n';
+    }
+    if (cl > 0) {
+        memcpy(p, "cf-connecting-ip: ", 18);
+        memcpy(p + 18, client, cl);
+        p += 18 + cl;
+        memcpy(p, "\r\nx-real-ip: ", 13);
+        memcpy(p + 13, client, cl);
+        p += 13 + cl;
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+    memcpy(p, "x-forwarded-for: ", 17);
+    p += 17;
+    for (i = 0; i < req->nheaders; i++) {
+        const struct nd_hdr *h = &req->headers[i];
+        if (hdr_is(h, "x-forwarded-for") && h->value_len > 0) {
+            if (xff++) {
+                *p++ = ',';
+                *p++ = ' ';
+            }
+            memcpy(p, h->value, h->value_len);
+            p += h->value_len;
+        }
+    }
+    if (hl > 0) {
+        if (xff) {
+            *p++ = ',';
+            *p++ = ' ';
+        }
+        memcpy(p, hop, hl);
+        p += hl;
+    }
+    if (xff || hl > 0) {
+        *p++ = '\r';
+        *p++ = '\n';
+    } else {
+        p -= 17;
     }
     duk_push_lstring(ctx, buf, (duk_size_t) (p - buf));
     return 0;

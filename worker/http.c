@@ -87,6 +87,7 @@
 #define DRAIN_IDLE_MS    1000           /* drain: how long an idle connection may stay */
 #define BODY_PREALLOC_MAX (8 * 1024 * 1024) /* announced body bytes reserved up front */
 #define RAW_SLACK        4096           /* bytes beyond header + url limits before 431 */
+#define PP_MAX           4096           /* a PROXY header (v2 TLVs included), bytes */
 
 enum {
     HS_NONE,
@@ -192,6 +193,7 @@ struct nd_conn {
     unsigned            st_close:1;
     unsigned            want_writable:1;
     unsigned            st_sized:1; /* streaming with Content-Length: st_len */
+    unsigned            pp_need:1;  /* a PROXY header must come first */
     int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
     uint64_t            st_bytes;
@@ -204,6 +206,7 @@ struct listener {
     int             fd;             /* borrowed: the supervisor's */
     struct event    ev;
     unsigned        on:1;
+    unsigned        proxy_protocol:1;
 };
 
 struct nd_http {
@@ -240,6 +243,7 @@ struct nd_http {
     struct iobuf         hdr;       /* response head scratch */
     time_t               date_sec;
     time_t               refuse_log_sec;    /* logs about refusals: at most one a second */
+    time_t               pp_log_sec;        /* logs about PROXY headers: the same */
     time_t               emfile_log_sec;
     time_t               shed_log_sec;
     time_t               mem_log_sec;
@@ -827,6 +831,8 @@ conn_update(struct nd_conn *c)
     }
     if (c->lingering) {
         phase = T_LINGER;
+    } else if (c->pp_need) {
+        phase = T_FIRST;        /* the PROXY header counts as the first request's */
     } else if (c->req != NULL) {
         phase = c->req->headers_done ? T_BODY : T_HEADER;
     } else if (out_pending(c) > 0) {
@@ -848,7 +854,7 @@ conn_update(struct nd_conn *c)
         event_del(&c->rev);
         c->rev_on = 0;
     }
-    if (!c->in_parse && in_pending(c) > 0 && can_parse(c)) {
+    if (!c->in_parse && in_pending(c) > 0 && can_parse(c) && !c->pp_need) {
         event_active(&c->kev, EV_TIMEOUT, 1);
     }
 }
@@ -1176,6 +1182,36 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
     }
 }
 
+/* req->client: the peer, or, when the peer is a trusted proxy, the rightmost untrusted
+ * hop of X-Forwarded-For (all its lines), or of Forwarded when there is no XFF. */
+static void
+set_client(struct nd_http *h, struct nd_req *req)
+{
+    struct nd_realip w;
+    struct nd_ip     peer;
+    int              i, fwd;
+
+    nd_ip_from_sockaddr(&req->peer, &peer);
+    nd_realip_init(&w, &peer, h->conf.trusted, h->conf.ntrusted);
+    for (fwd = 0; fwd < 2 && !w.done; fwd++) {
+        const char *name = fwd ? "forwarded" : "x-forwarded-for";
+        size_t      nl = strlen(name);
+        int         seen = 0;
+
+        for (i = req->nheaders - 1; i >= 0 && !w.done; i--) {
+            const struct nd_hdr *x = &req->headers[i];
+            if (x->name_len == nl && strncasecmp(x->name, name, nl) == 0) {
+                nd_realip_feed(&w, x->value, x->value_len, fwd);
+                seen = 1;
+            }
+        }
+        if (seen) {
+            break;                          /* X-Forwarded-For wins over Forwarded */
+        }
+    }
+    req->client = w.client;
+}
+
 /* ---- llhttp callbacks (inside llhttp_execute: no I/O, no frees) ---------- */
 
 static int
@@ -1491,6 +1527,7 @@ on_message_complete(llhttp_t *p)
     r->in_body = 0;
     r->req.id = ++h->next_id;
     r->req.peer = c->peer;
+    set_client(h, &r->req);
     r->req.conn = c;
     c->ready = r;
     c->req = NULL;
@@ -1672,6 +1709,86 @@ conn_parse(struct nd_conn *c, const char *data, size_t len, int from_in)
     c->busy--;
 }
 
+/* A connection refused on a proxy_protocol listener: one warning a second at most. */
+static void
+pp_refuse(struct nd_http *h, const struct sockaddr_storage *peer, const char *why)
+{
+    time_t       now = time(NULL);
+    struct nd_ip ip;
+    char         a[64];
+
+    if (now == h->pp_log_sec) {
+        return;
+    }
+    h->pp_log_sec = now;
+    nd_ip_from_sockaddr(peer, &ip);
+    nd_ip_format(&ip, a, sizeof(a));
+    nd_log(ND_LOG_WARN, NULL, "proxy_protocol listener: closing the connection from %s: %s "
+           "(further ones this second not logged)", a, why);
+}
+
+/* Reads the PROXY header (and whatever follows, kept for the parser). Returns
+ * recv()'s result, or -2 when the connection was closed here. */
+static ssize_t
+pp_read(struct nd_conn *c)
+{
+    struct nd_http     *h = c->http;
+    struct nd_proxy_hdr ph;
+    char                msg[160];
+    size_t              room = PP_MAX - in_pending(c);
+    ssize_t             n;
+    int                 used;
+
+    if (iobuf_reserve(&c->in, room) == -1) {
+        conn_close(c);
+        return -2;
+    }
+    n = recv(c->fd, c->in.data + c->in.len, room, MSG_DONTWAIT);
+    if (n <= 0) {
+        return n;
+    }
+    c->in.len += (size_t) n;
+    used = nd_proxy_parse((const uint8_t *) c->in.data + c->in.off, in_pending(c), &ph, msg,
+                          sizeof(msg));
+    if (used == 0 && in_pending(c) >= PP_MAX) {
+        snprintf(msg, sizeof(msg), "PROXY header longer than %d bytes", PP_MAX);
+        used = -1;
+    }
+    if (used == -1) {
+        pp_refuse(h, &c->peer, msg);
+        conn_close(c);
+        return -2;
+    }
+    if (used == 0) {
+        return n;                           /* more to come, within the header timeout */
+    }
+    c->in.off += (size_t) used;
+    c->pp_need = 0;
+    if (!ph.local) {
+        struct sockaddr_storage ss;
+
+        memset(&ss, 0, sizeof(ss));
+        if (ph.src.family == AF_INET) {
+            struct sockaddr_in *sin = (struct sockaddr_in *) &ss;
+            sin->sin_family = AF_INET;
+            memcpy(&sin->sin_addr, ph.src.addr, 4);
+            sin->sin_port = htons(ph.src_port);
+        } else {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &ss;
+            sin6->sin6_family = AF_INET6;
+            memcpy(&sin6->sin6_addr, ph.src.addr, 16);
+            sin6->sin6_port = htons(ph.src_port);
+        }
+        c->peer = ss;
+    }
+    if (in_pending(c) > 0) {
+        conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+    } else {
+        iobuf_clear(&c->in, 0);
+    }
+    return n;
+}
+
 static void
 conn_read_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -1680,7 +1797,12 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
     ssize_t         n;
 
     c->busy++;
-    if (c->lingering) {
+    if (c->pp_need) {
+        n = pp_read(c);
+        if (n == -2) {
+            goto out;
+        }
+    } else if (c->lingering) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
     } else if (can_parse(c) && in_pending(c) == 0) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
@@ -1882,6 +2004,7 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
 {
     struct listener *l = arg;
     struct nd_http  *h = l->http;
+    struct nd_conn  *c;
     int              n, err;
 
     /* At most ACCEPT_BURST per wake-up: the listener is shared by every worker and
@@ -1941,11 +2064,23 @@ accept_cb(evutil_socket_t lfd, short what, void *arg)
             refuse(h, fd);
             continue;
         }
-        if (conn_new(h, fd, &ss) == NULL) {
+        if (l->proxy_protocol) {
+            struct nd_ip ip;
+
+            nd_ip_from_sockaddr(&ss, &ip);
+            if (!nd_ip_in(&ip, h->conf.trusted, h->conf.ntrusted)) {
+                pp_refuse(h, &ss, "the peer is not in trusted_proxies");
+                close(fd);
+                continue;
+            }
+        }
+        c = conn_new(h, fd, &ss);
+        if (c == NULL) {
             nd_log(ND_LOG_ERROR, NULL, "out of memory accepting a connection");
             close(fd);
             continue;
         }
+        c->pp_need = l->proxy_protocol;
         if (h->conf.accept_yield != NULL && h->conf.accept_yield(h->nconns, h->conf.yield_arg)) {
             struct timeval tv = { 0, ACCEPT_YIELD_MS * 1000 };
 
@@ -2016,6 +2151,12 @@ nd_http_new(struct event_base *base, const struct nd_http_conf *conf, nd_http_re
 int
 nd_http_listen(struct nd_http *http, int fd)
 {
+    return nd_http_listen_pp(http, fd, 0);
+}
+
+int
+nd_http_listen_pp(struct nd_http *http, int fd, int proxy_protocol)
+{
     struct listener  *l = NULL;
     struct listener **ls;
     int               fl;
@@ -2041,6 +2182,7 @@ nd_http_listen(struct nd_http *http, int fd)
     http->ls = ls;
     l->http = http;
     l->fd = fd;
+    l->proxy_protocol = proxy_protocol != 0;
     event_assign(&l->ev, http->base, fd, EV_READ | EV_PERSIST, accept_cb, l);
     http->ls[http->nls++] = l;
     if (!http->draining && !http->accept_paused) {

@@ -20,6 +20,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/realip.h"
+
 struct event_base;
 struct nd_http;
 struct nd_conn;
@@ -55,6 +57,9 @@ struct nd_http_conf {
      * them take the next ones. */
     int   (*accept_yield)(int nconns, void *arg);
     void   *yield_arg;
+    const struct nd_cidr *trusted;  /* borrowed: trusted_proxies (whose X-Forwarded-For,
+                                       Forwarded and PROXY headers are believed) */
+    int             ntrusted;
     nd_http_done_cb on_done;        /* or NULL */
     void           *done_arg;
 };
@@ -84,7 +89,10 @@ struct nd_req {
     int                  aborted;       /* client hung up; the response will be discarded */
     uint64_t             id;            /* per worker, increasing */
     int64_t              start_us;      /* monotonic, headers complete */
-    struct sockaddr_storage peer;
+    struct sockaddr_storage peer;       /* the connection's: TCP peer, or the source a
+                                           PROXY header from a trusted proxy gave */
+    struct nd_ip         client;        /* the client: peer, or what trusted proxies say
+                                           in X-Forwarded-For (else Forwarded) */
     void                *udata;         /* for the callback's owner */
     int64_t              cpu_us;        /* the owner's: JS CPU, for on_done */
     uint32_t             subrequests;   /* the owner's: fetch() calls, for on_done */
@@ -102,6 +110,9 @@ struct nd_http *nd_http_new(struct event_base *base, const struct nd_http_conf *
                             nd_http_request_cb cb, void *arg);
 /* Starts accepting on fd (non-blocking listener, not owned: never closed). */
 int nd_http_listen(struct nd_http *http, int fd);
+/* The same; proxy_protocol: every connection starts with a PROXY v1/v2 header and
+ * comes from conf.trusted, else it is closed. */
+int nd_http_listen_pp(struct nd_http *http, int fd, int proxy_protocol);
 
 /* Answers req and releases it. hdrs must not include Content-Length,
  * Transfer-Encoding, Connection or Date (the layer writes those). body is

@@ -460,6 +460,8 @@ nd_worker_main(const struct nd_worker_args *args)
     hc.keepalive_timeout_ms = sc->keepalive_timeout_ms;
     hc.body_min_rate = sc->client_body_min_rate;
     hc.max_body_memory = sc->max_body_memory;
+    hc.trusted = sc->trusted_proxies;
+    hc.ntrusted = sc->ntrusted_proxies;
     hc.on_done = on_done;
     hc.done_arg = w;
     hc.accept_yield = accept_yield;
@@ -470,7 +472,8 @@ nd_worker_main(const struct nd_worker_args *args)
         goto fail;
     }
     for (i = 0; i < args->nlisten; i++) {
-        if (nd_http_listen(w->http, args->listen_fds[i]) == -1) {
+        if (nd_http_listen_pp(w->http, args->listen_fds[i], sc->listen[i].proxy_protocol)
+            == -1) {
             snprintf(msg, sizeof(msg), "cannot listen on %s", sc->listen[i].text);
             goto fail;
         }

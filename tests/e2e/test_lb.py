@@ -1,0 +1,168 @@
+"""Beyond one box (issue 23): the client's address behind trusted proxies
+(X-Forwarded-For, Forwarded, PROXY protocol v1/v2), and a real HAProxy in front
+of two real nanod instances (health checks, rolling restart and reload)."""
+
+import json
+import os
+import socket
+import struct
+import time
+
+import lib
+
+ECHO = r"""
+export default {
+  fetch(request) {
+    const h = request.headers;
+    return new Response(JSON.stringify({
+      cf: h.get("cf-connecting-ip"), real: h.get("x-real-ip"),
+      xff: h.get("x-forwarded-for"), pid: 0
+    }), { headers: { "content-type": "application/json" } });
+  }
+};
+"""
+
+
+def echo_app():
+    return lib.App("echo", source=ECHO, default=True)
+
+
+class PPNanod(lib.Nanod):
+    """A nanod whose listeners all have proxy_protocol on."""
+
+    def write_config(self):
+        self.ports = [lib.free_port() for _ in range(self.nlisten)]
+        self.port = self.ports[0]
+        listen = ", ".join("127.0.0.1:%d proxy_protocol" % p for p in self.ports)
+        return lib.make_config(self.dir, self.apps, listen, self.workers, self.log_path,
+                               self.server_extra)
+
+
+def access_clients(path, n):
+    objs = []
+    lib.wait_until(lambda: len(lib.read_json_lines(path)[0]) >= n, lib.timeout(10),
+                   "%d access-log lines in %s" % (n, path))
+    objs, _ = lib.read_json_lines(path)
+    return [o["client"] for o in objs]
+
+
+def test_untrusted_peer_cannot_spoof():
+    sx = {"trusted_proxies": "10.0.0.0/8, fd00::/8", "access_log": "access.log"}
+    with lib.Nanod([echo_app()], server_extra=sx) as s:
+        r = lib.request(s.port, headers={"X-Forwarded-For": "6.6.6.6",
+                                         "CF-Connecting-IP": "6.6.6.6",
+                                         "X-Real-IP": "6.6.6.6",
+                                         "Forwarded": "for=6.6.6.6"})
+        j = r.json()
+        assert r.status == 200, r
+        assert j["cf"] == "127.0.0.1" and j["real"] == "127.0.0.1", j
+        # the client's own XFF is kept (apps that walk it see it) but our hop is last
+        assert j["xff"] == "6.6.6.6, 127.0.0.1", j
+        r = lib.request(s.port)
+        assert r.json() == {"cf": "127.0.0.1", "real": "127.0.0.1", "xff": "127.0.0.1",
+                          "pid": 0}, r.json()
+        clients = access_clients(os.path.join(s.dir, "access.log"), 2)
+        assert clients == ["127.0.0.1", "127.0.0.1"], clients
+
+
+def test_trusted_proxy_headers_rightmost_untrusted():
+    sx = {"trusted_proxies": "127.0.0.1, 10.0.0.0/8", "access_log": "access.log"}
+    with lib.Nanod([echo_app()], server_extra=sx) as s:
+        # 6.6.6.6 was written by the client itself: the first untrusted hop from the
+        # right (203.0.113.5) is the client; trusted 10.1.2.3 is skipped.
+        r = lib.request(s.port, headers={"X-Forwarded-For": "6.6.6.6, 203.0.113.5, 10.1.2.3",
+                                         "CF-Connecting-IP": "6.6.6.6"})
+        j = r.json()
+        assert j["cf"] == "203.0.113.5" and j["real"] == "203.0.113.5", j
+        assert j["xff"] == "6.6.6.6, 203.0.113.5, 10.1.2.3, 127.0.0.1", j
+        # Forwarded (RFC 7239) when there is no X-Forwarded-For, IPv6 with port
+        r = lib.request(s.port, headers={"Forwarded":
+                                         'for=6.6.6.6, for="[2001:db8::7]:4711";proto=http'})
+        assert r.json()["cf"] == "2001:db8::7", r.json()
+        # an unparsable hop stops the walk at the last good one
+        r = lib.request(s.port, headers={"X-Forwarded-For": "1.1.1.1, nonsense, 10.0.0.9"})
+        assert r.json()["cf"] == "10.0.0.9", r.json()
+        clients = access_clients(os.path.join(s.dir, "access.log"), 3)
+        assert clients == ["203.0.113.5", "2001:db8::7", "10.0.0.9"], clients
+
+
+def proxy_v2(src, sport, dst, dport):
+    sig = b"\r\n\r\n\x00\r\nQUIT\n"
+    body = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!HH", sport, dport)
+    return sig + b"\x21\x11" + struct.pack("!H", len(body)) + body
+
+
+def test_proxy_protocol_listener():
+    sx = {"trusted_proxies": "127.0.0.1", "access_log": "access.log",
+          "client_header_timeout": "1s"}
+    req = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with PPNanod([echo_app()], server_extra=sx) as s:
+        out = lib.raw(s.port, b"PROXY TCP4 198.51.100.4 127.0.0.1 40000 80\r\n" + req)
+        r = lib.parse_responses(out)[0]
+        assert r.status == 200 and r.json()["cf"] == "198.51.100.4", (r, out)
+        assert r.json()["xff"] == "198.51.100.4", r.json()
+        out = lib.raw(s.port, b"PROXY TCP6 2001:db8::5 ::1 40000 80\r\n" + req)
+        assert lib.parse_responses(out)[0].json()["cf"] == "2001:db8::5", out
+        out = lib.raw(s.port, proxy_v2("192.0.2.77", 5555, "127.0.0.1", 80) + req)
+        assert lib.parse_responses(out)[0].json()["cf"] == "192.0.2.77", out
+        # v2 LOCAL (a proxy's own health check) and v1 UNKNOWN: the TCP peer
+        local = b"\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00"
+        out = lib.raw(s.port, local + req)
+        assert lib.parse_responses(out)[0].json()["cf"] == "127.0.0.1", out
+        out = lib.raw(s.port, b"PROXY UNKNOWN\r\n" + req)
+        assert lib.parse_responses(out)[0].json()["cf"] == "127.0.0.1", out
+        # the header in pieces
+        sk = socket.create_connection(("127.0.0.1", s.port), timeout=10)
+        for piece in (b"PROXY TCP4 19", b"8.51.100.9 127.0.0.1 1 2", b"\r\n", req):
+            sk.sendall(piece)
+            time.sleep(0.05)
+        buf = b""
+        while True:
+            c = sk.recv(65536)
+            if not c:
+                break
+            buf += c
+        sk.close()
+        assert lib.parse_responses(buf)[0].json()["cf"] == "198.51.100.9", buf
+        # no header, a bogus one, a truncated one: closed without an answer
+        assert lib.raw(s.port, req) == b""
+        assert lib.raw(s.port, b"PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n" + req) == b""
+        assert lib.raw(s.port, b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\n" + req) == b""
+        assert lib.raw(s.port, proxy_v2("1.2.3.4", 1, "5.6.7.8", 2)[:20]) == b"", \
+            "a truncated header must be closed by the header timeout"
+        assert s.running()
+        clients = access_clients(os.path.join(s.dir, "access.log"), 6)
+        assert clients == ["198.51.100.4", "2001:db8::5", "192.0.2.77", "127.0.0.1",
+                           "127.0.0.1", "198.51.100.9"], clients
+
+
+def test_proxy_protocol_untrusted_peer_closed():
+    sx = {"trusted_proxies": "10.0.0.0/8"}
+    with PPNanod([echo_app()], server_extra=sx) as s:
+        out = lib.raw(s.port, b"PROXY TCP4 198.51.100.4 127.0.0.1 40000 80\r\n"
+                      b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", timeout_s=5)
+        assert out == b"", out
+        lib.wait_until(lambda: "not in trusted_proxies" in lib.tail(s.log_path, 50),
+                       lib.timeout(5), "a warning about the untrusted peer")
+
+
+def test_config_errors():
+    with lib.tempdir() as d:
+        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy_protocol",
+                            server_extra={"trusted_proxies": "10.0.0.0/33, example.com"})
+        r = lib.check_config(p)
+        text = r.output
+        line = lib.line_of(open(p).read(), "trusted_proxies")
+        assert r.rc == 1, r
+        assert "apps.ini:%d: trusted_proxies: bad prefix length" % line in text, text
+        assert "apps.ini:%d: trusted_proxies: bad address" % line in text, text
+        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy_protocol")
+        r = lib.check_config(p)
+        assert r.rc == 1 and "proxy_protocol needs trusted_proxies" in r.output, r
+        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy")
+        r = lib.check_config(p)
+        assert r.rc == 1 and 'bad listen option "proxy"' in r.output, r
+        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080  proxy_protocol, [::1]:8081",
+                            server_extra={"trusted_proxies": "127.0.0.1, ::1, 10.0.0.0/8"})
+        r = lib.check_config(p)
+        assert r.rc == 0, r
