@@ -123,6 +123,7 @@ static const struct key_def server_keys[] = {
     { "max_body_memory",       K_SIZE,     SV(max_body_memory),          0 },
     { "state_dir",             K_STRING,   SV(state_dir),                0 },
     { "trusted_proxies",       K_CIDRS,    0,                            0 },
+    { "drain_delay",           K_DURATION, SV(drain_delay_ms),           0 },
     { NULL,                    K_STRING,   0,                            0 }
 };
 

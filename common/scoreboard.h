@@ -48,6 +48,7 @@ struct nd_sb_header {
     int32_t  workers_conf;          /* configured workers of the serving generation */
     int32_t  workers_up;            /* READY workers of the serving generation */
     int32_t  full;                  /* 1 when every worker of the generation is READY */
+    int32_t  draining;              /* 1 during a graceful stop's drain_delay: /healthz 503 */
     int64_t  reloads_ok;
     int64_t  reloads_failed;
     int64_t  last_reload_unix_ms;   /* 0 = none yet */

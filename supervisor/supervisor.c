@@ -76,12 +76,13 @@ sb_update(struct nd_sv *sv)
         h->generation = g->id;
         h->workers_conf = g->conf->server.workers;
         h->workers_up = g->nready;
-        h->full = sv->state == ND_SV_RUNNING && sv->cur != NULL
+        h->full = sv->state == ND_SV_RUNNING && sv->cur != NULL && !sv->drain_pending
                   && g->nready >= g->conf->server.workers;
     } else {
         h->workers_up = 0;
         h->full = 0;
     }
+    h->draining = sv->drain_pending;
 }
 
 /* The last reload's result for /status: why, then the config errors. */
@@ -569,6 +570,9 @@ become_worker(struct nd_sv *sv, struct nd_gen *g, int index, int ipc_fd, int slo
     if (sv->respawn_timer != NULL) {
         event_free(sv->respawn_timer);
     }
+    if (sv->drain_timer != NULL) {
+        event_free(sv->drain_timer);
+    }
     event_base_free(sv->base);
     sv->base = NULL;
 
@@ -868,6 +872,11 @@ nd_sv_request_reload(struct nd_sv *sv, const char *why)
     if (sv->state == ND_SV_STOPPING) {
         return;
     }
+    if (sv->drain_pending) {
+        nd_log(ND_LOG_INFO, NULL, "reload requested (%s) during a graceful stop's drain_delay: "
+               "ignored", why);
+        return;
+    }
     if (sv->state == ND_SV_STARTING || sv->next_gen != NULL || sv->check != NULL) {
         if (!sv->reload_pending) {
             nd_log(ND_LOG_INFO, NULL, "reload requested (%s) during %s: queued", why,
@@ -1066,6 +1075,10 @@ stop_begin(struct nd_sv *sv, int graceful)
         sv->check = NULL;
         sv->check_conf = NULL;
     }
+    if (sv->drain_pending) {
+        sv->drain_pending = 0;                  /* drain_delay over, or cut short by TERM */
+        evtimer_del(sv->drain_timer);
+    }
     if (sv->state != ND_SV_STOPPING) {
         sv->state = ND_SV_STOPPING;
         evtimer_del(sv->respawn_timer);
@@ -1098,6 +1111,36 @@ stop_begin(struct nd_sv *sv, int graceful)
     }
 }
 
+/* SIGQUIT with drain_delay: /healthz turns 503 while everything still serves, so
+ * that health-checking load balancers take this box out before its listeners close;
+ * then the graceful stop. Another QUIT changes nothing; TERM stops at once. */
+static void
+stop_delayed(struct nd_sv *sv)
+{
+    const struct nd_gen *g = sv->cur;
+
+    if (sv->drain_pending) {
+        return;
+    }
+    if (sv->state != ND_SV_RUNNING || g == NULL || g->conf->server.drain_delay_ms <= 0) {
+        stop_begin(sv, 1);
+        return;
+    }
+    sv->drain_pending = 1;
+    sb_update(sv);
+    nd_log(ND_LOG_INFO, NULL, "graceful stop: /healthz answers 503 for drain_delay (%lld ms) "
+           "before the listeners close", (long long) g->conf->server.drain_delay_ms);
+    timer_ms(sv->drain_timer, g->conf->server.drain_delay_ms);
+}
+
+static void
+on_drain_delay(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_sv *sv = arg;
+
+    stop_begin(sv, 1);
+}
+
 /* --- signals ------------------------------------------------------------------ */
 
 static void
@@ -1115,7 +1158,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         stop_begin(sv, 0);
         break;
     case SIGQUIT:
-        stop_begin(sv, 1);
+        stop_delayed(sv);
         break;
     case SIGHUP:
     case SIGUSR2:
@@ -1315,6 +1358,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
     sv.nsig = i;
     sv.roll_timer = evtimer_new(sv.base, on_roll_timeout, &sv);
     sv.respawn_timer = evtimer_new(sv.base, on_respawn, &sv);
+    sv.drain_timer = evtimer_new(sv.base, on_drain_delay, &sv);
 
     g = gen_new(&sv, conf, &errs);
     if (g == NULL) {
@@ -1369,6 +1413,9 @@ out_base:
     if (sv.roll_timer != NULL) {
         event_free(sv.roll_timer);
         event_free(sv.respawn_timer);
+    }
+    if (sv.drain_timer != NULL) {
+        event_free(sv.drain_timer);
     }
     event_base_free(sv.base);
 out_conf:

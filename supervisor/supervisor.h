@@ -83,6 +83,8 @@ struct nd_sv {
     int                 nsig;
     int64_t             reload_ms_last; /* R1 start to R4 of the last good reload */
     struct event       *roll_timer;     /* R3 deadline for next_gen */
+    struct event       *drain_timer;    /* graceful stop: end of drain_delay */
+    int                 drain_pending;  /* within drain_delay: still serving, /healthz 503 */
     struct event       *respawn_timer;  /* respawns and retire replacements, with back-off */
     void               *watch;          /* struct nd_watch *, inotify; NULL when off */
     int                 admin_fd;       /* owned: admin_listen socket (bound at start), -1 */

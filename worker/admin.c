@@ -459,7 +459,9 @@ on_admin(struct nd_req *req, void *arg)
         return;
     }
     if (plen == 8 && memcmp(t, "/healthz", 8) == 0) {
-        if (nd_sb_map->hdr->full) {
+        if (nd_sb_map->hdr->draining) {
+            answer(req, 503, "text/plain; charset=utf-8", "draining\n", 9);
+        } else if (nd_sb_map->hdr->full) {
             answer(req, 200, "text/plain; charset=utf-8", "ok\n", 3);
         } else {
             answer(req, 503, "text/plain; charset=utf-8", "not ready\n", 10);

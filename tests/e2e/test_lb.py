@@ -4,6 +4,7 @@ of two real nanod instances (health checks, rolling restart and reload)."""
 
 import json
 import os
+import signal
 import socket
 import struct
 import time
@@ -159,10 +160,54 @@ def test_config_errors():
         p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy_protocol")
         r = lib.check_config(p)
         assert r.rc == 1 and "proxy_protocol needs trusted_proxies" in r.output, r
-        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy")
+        p = lib.make_config(d, [echo_app()], "127.0.0.1:8080 proxy",
+                            server_extra={"drain_delay": "5x"})
         r = lib.check_config(p)
         assert r.rc == 1 and 'bad listen option "proxy"' in r.output, r
+        assert "drain_delay" in r.output, r
         p = lib.make_config(d, [echo_app()], "127.0.0.1:8080  proxy_protocol, [::1]:8081",
                             server_extra={"trusted_proxies": "127.0.0.1, ::1, 10.0.0.0/8"})
         r = lib.check_config(p)
         assert r.rc == 0, r
+
+
+def healthz(port):
+    try:
+        r = lib.request(port, path="/healthz", timeout_s=5)
+        return r.status, r.text
+    except OSError as e:
+        return None, str(e)
+
+
+def test_drain_delay_healthz_503_while_serving():
+    admin = lib.free_port()
+    sx = {"admin_listen": "127.0.0.1:%d" % admin, "drain_delay": "2s"}
+    with lib.Nanod([echo_app()], server_extra=sx) as s:
+        assert healthz(admin) == (200, "ok\n")
+        t0 = time.monotonic()
+        s.send_signal(signal.SIGQUIT)
+        lib.wait_until(lambda: healthz(admin)[0] == 503, lib.timeout(5), "/healthz 503")
+        assert healthz(admin) == (503, "draining\n")
+        # still serving the apps during drain_delay, on new connections too
+        for _ in range(5):
+            assert lib.request(s.port).status == 200
+        # a reload request in the delay is ignored; a second QUIT changes nothing
+        s.send_signal(signal.SIGHUP)
+        s.send_signal(signal.SIGQUIT)
+        assert lib.request(s.port).status == 200
+        assert s.wait_exit(lib.timeout(20)) == 0
+        took = time.monotonic() - t0
+        assert took >= 1.9, "exited %.2fs after SIGQUIT, before drain_delay (2s)" % took
+        assert "during a graceful stop's drain_delay: ignored" in lib.tail(s.log_path, 50)
+
+
+def test_term_cuts_drain_delay_short():
+    admin = lib.free_port()
+    sx = {"admin_listen": "127.0.0.1:%d" % admin, "drain_delay": "30s"}
+    with lib.Nanod([echo_app()], server_extra=sx) as s:
+        s.send_signal(signal.SIGQUIT)
+        lib.wait_until(lambda: healthz(admin)[0] == 503, lib.timeout(5), "/healthz 503")
+        t0 = time.monotonic()
+        s.send_signal(signal.SIGTERM)
+        assert s.wait_exit(lib.timeout(10)) == 0
+        assert time.monotonic() - t0 < 8
