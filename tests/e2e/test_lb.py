@@ -2,11 +2,13 @@
 (X-Forwarded-For, Forwarded, PROXY protocol v1/v2), and a real HAProxy in front
 of two real nanod instances (health checks, rolling restart and reload)."""
 
-import json
+import http.client
 import os
 import signal
 import socket
 import struct
+import subprocess
+import threading
 import time
 
 import lib
@@ -211,3 +213,188 @@ def test_term_cuts_drain_delay_short():
         s.send_signal(signal.SIGTERM)
         assert s.wait_exit(lib.timeout(10)) == 0
         assert time.monotonic() - t0 < 8
+
+
+# --- a real HAProxy in front of two nanod ------------------------------------------
+
+HAPROXY = "/usr/sbin/haproxy"
+
+HAPROXY_CFG = """
+global
+    maxconn 500
+    stats socket {dir}/haproxy.sock level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 20s
+    timeout server 20s
+    retries 3
+    option redispatch
+    retry-on conn-failure empty-response
+frontend fe
+    bind 127.0.0.1:{front}
+    default_backend be
+backend be
+    balance roundrobin
+    option httpchk GET /healthz
+    http-check expect status 200
+{servers}
+"""
+
+
+class FixedNanod(lib.Nanod):
+    """proxy_protocol listener on ports chosen once: a restart keeps them."""
+
+    def write_config(self):
+        if not getattr(self, "ports", None):
+            self.ports = [lib.free_port()]
+            self.port = self.ports[0]
+        listen = "127.0.0.1:%d proxy_protocol" % self.port
+        return lib.make_config(self.dir, self.apps, listen, self.workers, self.log_path,
+                               self.server_extra)
+
+
+def haproxy_status(sock_path):
+    """{server name: status} from the stats socket ("UP", "DOWN", "UP 1/2"...)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sock_path)
+    s.sendall(b"show stat\n")
+    buf = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        buf += c
+    s.close()
+    out = {}
+    for line in buf.decode().splitlines():
+        f = line.split(",")
+        if len(f) > 17 and f[0] == "be" and f[1] not in ("BACKEND", "FRONTEND"):
+            out[f[1]] = f[17]
+    return out
+
+
+class Load:
+    """Bounded load: N threads, each GET after GET (new connection every 4th) through
+    the front port, from source address 127.0.0.2; counts answers and failures."""
+
+    def __init__(self, port, threads=4):
+        self.port, self.nthreads = port, threads
+        self.ok = 0
+        self.failures = []
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self.run, daemon=True) for _ in range(threads)]
+
+    def run(self):
+        conn, n = None, 0
+        deadline = time.monotonic() + lib.timeout(240)
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            try:
+                if conn is None or n % 4 == 0:
+                    if conn is not None:
+                        conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20,
+                                                      source_address=("127.0.0.2", 0))
+                r = lib.conn_request(conn, headers={"X-Forwarded-For": "6.6.6.6"})
+                body = r.json() if r.status == 200 else None
+                with self.lock:
+                    if r.status == 200 and body["cf"] == "127.0.0.2":
+                        self.ok += 1
+                    else:
+                        self.failures.append((r.status, r.body[:200]))
+            except Exception as e:           # any lost request is a failure
+                with self.lock:
+                    self.failures.append(repr(e))
+                if conn is not None:
+                    conn.close()
+                conn = None
+            n += 1
+            time.sleep(0.005)
+        if conn is not None:
+            conn.close()
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop.set()
+        for t in self.threads:
+            t.join(timeout=30)
+
+
+def test_haproxy_two_nanod_rolling_restart_and_reload():
+    if not os.path.exists(HAPROXY):
+        raise lib.Skip("haproxy not installed (scripts/install-deps --test)")
+    sx = {"trusted_proxies": "127.0.0.1", "drain_delay": "1500ms", "graceful_timeout": "10s",
+          "access_log": "access.log"}
+    ax, bx = dict(sx), dict(sx)
+    ax["admin_listen"] = "127.0.0.1:%d" % lib.free_port()
+    bx["admin_listen"] = "127.0.0.1:%d" % lib.free_port()
+    front = lib.free_port()
+    with FixedNanod([echo_app()], server_extra=ax) as a, \
+            FixedNanod([echo_app()], server_extra=bx) as b, lib.tempdir() as d:
+        servers = "\n".join(
+            "    server %s 127.0.0.1:%d send-proxy-v2 check port %s inter 200 fall 2 rise 2"
+            % (name, n.port, n.server_extra["admin_listen"].split(":")[1])
+            for name, n in (("a", a), ("b", b)))
+        cfg = os.path.join(d, "haproxy.cfg")
+        with open(cfg, "w") as f:
+            f.write(HAPROXY_CFG.format(dir=d, front=front, servers=servers))
+        hp = subprocess.Popen([HAPROXY, "-f", cfg, "-db"], stdin=subprocess.DEVNULL,
+                              stdout=open(os.path.join(d, "haproxy.out"), "wb"),
+                              stderr=subprocess.STDOUT, start_new_session=True)
+        lib._track(hp)
+        sock = os.path.join(d, "haproxy.sock")
+        try:
+            def up(names):
+                def f():
+                    try:
+                        st = haproxy_status(sock)
+                    except OSError:
+                        return False
+                    return all(st.get(x) == "UP" for x in names)
+                return f
+
+            lib.wait_until(up("ab"), lib.timeout(20), "haproxy sees both nanod UP")
+            # PROXY v2 gives the app the client's address; its spoofed XFF is ignored
+            conn = http.client.HTTPConnection("127.0.0.1", front, timeout=10,
+                                              source_address=("127.0.0.2", 0))
+            r = lib.conn_request(conn, headers={"X-Forwarded-For": "6.6.6.6",
+                                                "CF-Connecting-IP": "6.6.6.6"})
+            conn.close()
+            assert r.status == 200, r
+            assert r.json()["cf"] == "127.0.0.2" and r.json()["real"] == "127.0.0.2", r.json()
+            assert r.json()["xff"] == "6.6.6.6, 127.0.0.2", r.json()
+
+            with Load(front) as load:
+                time.sleep(1)
+                for n, name in ((a, "a"), (b, "b")):        # rolling restart
+                    n.stop(signal.SIGQUIT, timeout_s=lib.timeout(30))
+                    lib.wait_until(lambda: haproxy_status(sock).get(name, "").startswith(
+                        "DOWN"), lib.timeout(10), "haproxy sees %s DOWN" % name)
+                    n.start()
+                    lib.wait_until(up("ab"), lib.timeout(20), "haproxy sees %s UP again" % name)
+                    time.sleep(0.5)
+                for n in (a, b):                            # rolling reload
+                    def reloads(n=n):
+                        return len([o for o in lib.read_json_lines(n.log_path)[0]
+                                    if o.get("msg", "").startswith("reload done")])
+                    before = reloads()
+                    n.send_signal(signal.SIGHUP)
+                    lib.wait_until(lambda: reloads() > before, lib.timeout(20), "reload done")
+                    time.sleep(1)
+                time.sleep(0.5)
+            print("    info %s: through haproxy, 2 rolling restarts + 2 rolling reloads: %d "
+                  "requests ok, %d failed" % (lib.current_test(), load.ok, len(load.failures)),
+                  flush=True)
+            assert load.ok > 100, load.ok
+            assert not load.failures, "lost %d of %d requests: %s" % (
+                len(load.failures), load.ok + len(load.failures), load.failures[:5])
+        finally:
+            if hp.poll() is None:
+                hp.terminate()
+                hp.wait(timeout=10)
