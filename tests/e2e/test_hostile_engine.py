@@ -201,6 +201,6 @@ def test_gc_not_charged_to_an_innocent_request():
         spent = worker_cpu_ms(pid) - c0
         lib.note("a Duktape.gc() loop: %s after %.0f ms of worker CPU" % (r.status, spent))
         assert r.status == 503 and "cpu_limit exceeded" in r.text, r
-        # cpu_limit + at most cpu_limit of credit + the watchdog's 10 ms tick,
-        # + the 503 and dropping the heap: well under a second.
-        assert spent < 2 * limit + 500, spent
+        # cpu_limit + at most cpu_limit of credit + the collection in progress
+        # (Duktape.gc() runs two passes) + the 503 and dropping the heap.
+        assert spent < 2 * limit + 4 * gc + 300, spent
