@@ -1304,6 +1304,13 @@ add_kv(struct load *ld, const char *name, const char *value)
             return;
         }
     }
+    for (i = 0; i < app->nd1; i++) {
+        if (strcmp(app->d1[i].key, key) == 0) {
+            fail_at(ld, ld->line, "%s: d1.%s has the same name in [app:%s]", name, key,
+                    app->name);
+            return;
+        }
+    }
     kv = realloc(app->kv, (size_t) (app->nkv + 1) * sizeof(*kv));
     if (kv == NULL) {
         oom(ld);
@@ -1319,6 +1326,55 @@ add_kv(struct load *ld, const char *name, const char *value)
         return;
     }
     app->nkv++;
+}
+
+/* d1.NAME = path (a SQLite file; relative paths are under state_dir). */
+static void
+add_d1(struct load *ld, const char *name, const char *value)
+{
+    struct nd_app_conf *app = &ld->conf->apps[ld->app];
+    const char         *key = name + 3;     /* after "d1." */
+    struct nd_kv       *d1;
+    int                 i;
+
+    if (!valid_env_name(key)) {
+        fail_at(ld, ld->line, "bad binding key \"%s\" (use d1.NAME, NAME = "
+                "[A-Za-z_][A-Za-z0-9_]*)", name);
+        return;
+    }
+    if (*value == '\0' || value[strlen(value) - 1] == '/') {
+        fail_at(ld, ld->line, "%s: want a database file path, got \"%s\"", name, value);
+        return;
+    }
+    for (i = 0; i < app->nd1; i++) {
+        if (strcmp(app->d1[i].key, key) == 0) {
+            fail_at(ld, ld->line, "duplicate key \"%s\" in [app:%s]", name, app->name);
+            return;
+        }
+    }
+    for (i = 0; i < app->nenv + app->nkv; i++) {
+        const char *other = i < app->nenv ? app->env[i].key : app->kv[i - app->nenv].key;
+        if (strcmp(other, key) == 0) {
+            fail_at(ld, ld->line, "%s: %s.%s has the same name in [app:%s]", name,
+                    i < app->nenv ? "env" : "kv", key, app->name);
+            return;
+        }
+    }
+    d1 = realloc(app->d1, (size_t) (app->nd1 + 1) * sizeof(*d1));
+    if (d1 == NULL) {
+        oom(ld);
+        return;
+    }
+    app->d1 = d1;
+    d1[app->nd1].key = strdup(key);
+    d1[app->nd1].value = strdup(value);
+    if (d1[app->nd1].key == NULL || d1[app->nd1].value == NULL) {
+        free(d1[app->nd1].key);
+        free(d1[app->nd1].value);
+        oom(ld);
+        return;
+    }
+    app->nd1++;
 }
 
 /* --- keys and sections ---------------------------------------------------------- */
@@ -1369,6 +1425,10 @@ app_key(struct load *ld, const char *name, const char *value)
     }
     if (strncmp(name, "kv.", 3) == 0) {
         add_kv(ld, name, value);
+        return;
+    }
+    if (strncmp(name, "d1.", 3) == 0) {
+        add_d1(ld, name, value);
         return;
     }
     k = find_key(app_keys, name);
@@ -2101,6 +2161,11 @@ nd_config_free(struct nd_config *conf)
             free(app->kv[j].value);
         }
         free(app->kv);
+        for (j = 0; j < app->nd1; j++) {
+            free(app->d1[j].key);
+            free(app->d1[j].value);
+        }
+        free(app->d1);
         free(app->fetch_allow);
         for (j = 0; j < app->ncron; j++) {
             free(app->cron[j]);

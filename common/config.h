@@ -138,6 +138,9 @@ struct nd_app_conf {
     struct nd_kv    *kv;            /* owned: kv.NAME = store, in file order (value:
                                        "sqlite" or "sqlite:SHARED"; worker/js/bind_kv.c) */
     int              nkv;
+    struct nd_kv    *d1;            /* owned: d1.NAME = path as written (relative: under
+                                       state_dir; worker/js/bind_d1.c) */
+    int              nd1;
     struct nd_limits limits;        /* resolved: app value, else the [server] default */
     struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
     int              nfetch_allow;

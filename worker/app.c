@@ -845,6 +845,17 @@ push_env(duk_context *ctx, const struct nd_app_conf *conf)
             duk_pop(ctx);
         }
     }
+    for (i = 0; i < conf->nd1; i++) {                   /* D1 databases (bind_d1.c) */
+        duk_get_prop_string(ctx, -2, "d1Database");     /* -> [ lib env fn ] */
+        duk_push_int(ctx, i);
+        if (duk_pcall(ctx, 1) == DUK_EXEC_SUCCESS) {
+            duk_put_prop_string(ctx, -2, conf->d1[i].key);
+        } else {
+            nd_log(ND_LOG_ERROR, conf->name, "D1 binding %s: %s", conf->d1[i].key,
+                   duk_safe_to_string(ctx, -1));
+            duk_pop(ctx);
+        }
+    }
     duk_freeze(ctx, -1);
 }
 

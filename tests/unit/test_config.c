@@ -1073,6 +1073,7 @@ T_CASE(config_md_lists_every_key)
     }
     T_TRUE(strstr(config_md, "`env.NAME`") != NULL);
     T_TRUE(strstr(config_md, "`kv.NAME`") != NULL);
+    T_TRUE(strstr(config_md, "`d1.NAME`") != NULL);
 }
 
 static int

@@ -21,6 +21,7 @@ nd_bind_push_natives(duk_context *ctx)
     nd_bind_crypto(ctx, native);
     nd_bind_zlib(ctx, native);
     nd_bind_kv(ctx, native);
+    nd_bind_d1(ctx, native);
     nd_bind_lazy(ctx, native);
     nd_re_bind(ctx, native);
 }

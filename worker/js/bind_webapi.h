@@ -23,6 +23,7 @@ void nd_bind_lazy(duk_context *ctx, duk_idx_t native);
 /* CompressionStream natives on zlib (bind_zlib.c). */
 void nd_bind_zlib(duk_context *ctx, duk_idx_t native);
 void nd_bind_kv(duk_context *ctx, duk_idx_t native);       /* bind_kv.c: KV on SQLite */
+void nd_bind_d1(duk_context *ctx, duk_idx_t native);       /* bind_d1.c: D1 on SQLite */
 
 /* Compiles every bootstrap/lazy file to bytecode now (otherwise done with the
  * process's first heap, ~10-40 ms): call it before fork() so that workers

@@ -17,6 +17,7 @@ function (native, global, lib) {
     native.lazyDefine(global, "dispatch", ["addEventListener"]);
     native.lazyDefine(lib, "dispatch", ["listenerHandler", "findScheduled", "settle", "fail"]);
     native.lazyDefine(lib, "kv", ["kvNamespace", "kvDone"]);
+    native.lazyDefine(lib, "d1", ["d1Database", "d1Done"]);
     var module = { exports: {} };
     lib.define(global, "module", module);
     lib.define(global, "exports", module.exports);
