@@ -398,3 +398,25 @@ def test_haproxy_two_nanod_rolling_restart_and_reload():
             if hp.poll() is None:
                 hp.terminate()
                 hp.wait(timeout=10)
+
+
+def test_configmap_swap_two_instances():
+    """Config distribution: two nanod, each with its own ConfigMap-style volume (as
+    two pods), updated by a ..data symlink swap one after the other (as each node's
+    kubelet does): each follows with a reload; in between they serve different
+    versions, which is what a rolling config change looks like."""
+    from test_reload import ConfigMapNanod
+
+    with ConfigMapNanod([], workers=1) as a, ConfigMapNanod([], workers=1) as b:
+        for n in (a, b):
+            assert lib.body_of(n.port, "a.localhost") == "a-v0"
+        for i, tag in enumerate(("v1", "v2"), 1):
+            a.publish(tag)
+            lib.wait_log_count(a, lib.msg_has("reload done"), i, what="a: reload %d" % i)
+            assert lib.body_of(a.port, "a.localhost") == "a-" + tag
+            assert lib.body_of(b.port, "a.localhost") == "a-" + ("v0", "v1")[i - 1]
+            b.publish(tag)
+            lib.wait_log_count(b, lib.msg_has("reload done"), i, what="b: reload %d" % i)
+            for n in (a, b):
+                assert lib.body_of(n.port, "a.localhost") == "a-" + tag
+                assert lib.body_of(n.port, "b.localhost") == "b-" + tag
