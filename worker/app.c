@@ -232,6 +232,10 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
     rq_account(rq);
     if (rq->streaming) {
         nd_http_stream_abort(rq->req);
+        /* Released: a splice that cancel_res drops below must not end it again. */
+        rq->streaming = 0;
+        rq->on_stream = NULL;
+        rq->stream_arg = NULL;
     } else {
         nd_worker_respond_text(rq->req, 504, "Gateway Timeout: the app did not answer within "
                                "request_timeout (%lld ms)",

@@ -461,3 +461,32 @@ def test_access_log_of_streamed_responses():
             len(_dechunk(e)[0]) for e in events), (sse, events)
         assert sse["duration_ms"] >= 400, sse
         assert proxy["status"] == 200 and proxy["bytes_out"] == n, proxy
+
+
+def test_request_timeout_cuts_streams():
+    # request_timeout covers the whole streamed response: past it the stream
+    # is cut (no final chunk), an upstream transfer is aborted, and the
+    # server serves on (spliced upstream body, JS pump, plain stream).
+    with _Upstream() as up:
+        app = lib.App("streams", file="streams.js", hosts=HOST, env={"UPSTREAM": up.base},
+                      extra={"fetch_allow": "127.0.0.1", "request_timeout": "1s",
+                             "cpu_limit": "10s"})
+        with lib.Nanod([app]) as srv:
+            for path in ("/proxy?/forever", "/proxy-js?/forever", "/endless"):
+                up.forever_gone.clear()
+                s = _open(srv.port, path)
+                status, hdrs, rest = _read_head(s)
+                assert status.startswith("HTTP/1.1 200"), (path, status)
+                t0 = time.monotonic()
+                data = _read_all(s, rest)
+                s.close()
+                took = time.monotonic() - t0
+                assert took < lib.timeout(8), (path, took)
+                body, complete = _dechunk(data)
+                assert not complete, path
+                if "forever" in path:
+                    assert up.forever_gone.wait(lib.timeout(10)), path
+                r = lib.request(srv.port, path="/hello", host=HOST)
+                assert r.text == "hello", r
+            log = open(srv.log_path).read()
+            assert "while streaming the response: cut" in log, log[-2000:]
