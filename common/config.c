@@ -129,7 +129,7 @@ static const struct key_def server_keys[] = {
 
 /* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
 enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_SOURCE, APP_LOG_LEVEL,
-       APP_LIMITS };
+       APP_PROFILE, APP_LIMITS };
 
 static const struct key_def app_keys[] = {
     { "script",          K_SCRIPT,   0,                            0 },
@@ -139,6 +139,7 @@ static const struct key_def app_keys[] = {
     { "cron",            K_CRON,     0,                            0 },
     { "source",          K_SOURCE,   0,                            0 },
     { "log_level",       K_STRING,   AP(log_level_name),           0 },
+    { "profile",         K_STRING,   AP(profile_dir),              0 },
     { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
     { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
     { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
@@ -2028,6 +2029,16 @@ finish(struct load *ld)
             }
             app->log_level = l < 4 ? l : 1;
         }
+        if (app->profile_dir != NULL) {
+            struct stat st;
+            if (app->profile_dir[0] != '/') {
+                fail_at(ld, x->key_line[APP_PROFILE], "profile = %s: give an absolute directory",
+                        app->profile_dir);
+            } else if (stat(app->profile_dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
+                fail_at(ld, x->key_line[APP_PROFILE], "profile = %s: not a directory",
+                        app->profile_dir);
+            }
+        }
         if (app->source != NULL && !conf->server.allow_symlink_escape) {
             check_escape(ld, app, x->key_line[APP_SCRIPT] ? x->key_line[APP_SCRIPT] : app->line);
         }
@@ -2146,6 +2157,7 @@ nd_config_free(struct nd_config *conf)
         free(app->source_path);
         free(app->error);
         free(app->log_level_name);
+        free(app->profile_dir);
         for (j = 0; j < app->nhosts; j++) {
             free(app->hosts[j]);
         }

@@ -145,6 +145,8 @@ struct nd_app_conf {
     struct nd_cidr  *fetch_allow;   /* owned, resolved like limits (a copy of the server's) */
     int              nfetch_allow;
     char            *log_level_name; /* owned or NULL: log_level as written */
+    char            *profile_dir;   /* owned or NULL: profile = DIR (absolute): the JS sampling
+                                       profiler writes DIR/<app>.<pid>.folded (worker/js/profile.h) */
     int              log_level;     /* console.* below this are dropped: 0 debug .. 3 error;
                                        default 1 (info) */
     char           **cron;          /* owned: cron expressions (common/cron.h syntax) */

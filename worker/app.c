@@ -915,6 +915,10 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     }
     ctx = js->ctx;
     app->js = js;
+    if (app->conf->profile_dir != NULL &&
+        nd_js_profile_start(js, app->conf->profile_dir, app->conf->name) == -1) {
+        nd_log(ND_LOG_WARN, app->conf->name, "profile: out of memory, not profiling");
+    }
     app->w->loaded++;
     app->heap_builds++;
     {

@@ -14,6 +14,7 @@
 #include "worker/js/bind.h"
 #include "worker/js/bootstrap.h"
 #include "worker/js/heap.h"
+#include "worker/js/profile.h"
 
 /* Per-heap accounting without a size header: malloc_usable_size() (glibc,
  * and ASan's allocator) says what a block holds. An 8-byte header made a
@@ -23,6 +24,19 @@
  * closer to what the heap really costs. */
 /* After the deadline, how long code that swallows the timeout may go on. */
 #define HARD_STOP_GRACE_US 100000
+
+static void hk_begin(struct nd_js *js, int capped);
+static void hk_end(struct nd_js *js);
+
+/* GLOBAL: the CPU watchdog's timer, and how many heaps profile (the timer
+ * then ticks every PROF_TICK_NS instead of WATCHDOG_TICK_NS). */
+#define WATCHDOG_TICK_NS (10 * 1000 * 1000)
+#define PROF_TICK_NS     (1000 * 1000)
+static struct {
+    timer_t t;
+    int     started;
+    int     profiling;
+} g_watchdog;
 
 /* In our duktape.c (worker/js/duk_append.inc). */
 void nd_duk_poke_interrupt(duk_context *ctx);
@@ -160,13 +174,37 @@ js_spent(const struct nd_js *js, int64_t limit)
     return js_charged(js) >= limit;
 }
 
+/* The watchdog asked for a sample: record the running stack. Writing the
+ * file (at most once a second) is housekeeping, not charged. */
+static void
+prof_sample(struct nd_js *js)
+{
+    char   buf[8192];
+    size_t len;
+
+    js->prof_due = 0;
+    len = nd_duk_profile_stack(js->ctx, buf, sizeof(buf));
+    if (len > 0) {
+        nd_prof_add(js->prof, buf, len);
+    }
+    hk_begin(js, 0);
+    (void) nd_prof_flush(js->prof, 0);
+    hk_end(js);
+}
+
 int
 nd_js_exec_timeout_check(void *udata)
 {
     struct nd_js *js = udata;
     int64_t       used;
 
-    if (js == NULL || js->budget_us == 0) {
+    if (js == NULL) {
+        return 0;
+    }
+    if (js->prof_due) {
+        prof_sample(js);
+    }
+    if (js->budget_us == 0) {
         return 0;
     }
     if (js->timed_out) {
@@ -289,6 +327,10 @@ on_watchdog(int sig)
 {
     struct nd_js *js = g_running;
 
+    if (js != NULL && js->prof != NULL) {
+        js->prof_due = 1;
+        nd_duk_poke_interrupt(js->ctx);
+    }
     /* Also during housekeeping (a loop of Duktape.gc()): the check itself
      * then decides with the credit known. */
     if (js != NULL && js->budget_us != 0 && js_spent(js, js->budget_us)) {
@@ -318,10 +360,58 @@ nd_js_watchdog_start(void)
     if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t) == -1) {
         return -1;
     }
+    g_watchdog.t = t;
+    g_watchdog.started = 1;
     memset(&its, 0, sizeof(its));
-    its.it_interval.tv_nsec = 10 * 1000 * 1000;
-    its.it_value.tv_nsec = 10 * 1000 * 1000;
+    its.it_interval.tv_nsec = g_watchdog.profiling > 0 ? PROF_TICK_NS : WATCHDOG_TICK_NS;
+    its.it_value.tv_nsec = its.it_interval.tv_nsec;
     return timer_settime(t, 0, &its, NULL);
+}
+
+/* Profiling heaps went from 0 to 1 or back: retune the watchdog's tick. */
+static void
+watchdog_retune(void)
+{
+    struct itimerspec its;
+
+    if (!g_watchdog.started) {
+        return;
+    }
+    memset(&its, 0, sizeof(its));
+    its.it_interval.tv_nsec = g_watchdog.profiling > 0 ? PROF_TICK_NS : WATCHDOG_TICK_NS;
+    its.it_value.tv_nsec = its.it_interval.tv_nsec;
+    (void) timer_settime(g_watchdog.t, 0, &its, NULL);
+}
+
+int
+nd_js_profile_start(struct nd_js *js, const char *dir, const char *app)
+{
+    if (js->prof != NULL) {
+        return 0;
+    }
+    js->prof = nd_prof_new(dir, app);
+    if (js->prof == NULL) {
+        return -1;
+    }
+    if (g_watchdog.profiling++ == 0) {
+        watchdog_retune();
+    }
+    return 0;
+}
+
+/* Writes and drops the heap's profile (before the heap goes). */
+static void
+profile_stop(struct nd_js *js)
+{
+    if (js->prof == NULL) {
+        return;
+    }
+    js->prof_due = 0;
+    nd_prof_free(js->prof);
+    js->prof = NULL;
+    if (--g_watchdog.profiling == 0) {
+        watchdog_retune();
+    }
 }
 
 struct nd_js *
@@ -575,6 +665,7 @@ nd_js_free(struct nd_js *js)
     if (js == NULL) {
         return;
     }
+    profile_stop(js);
     if (js->ctx != NULL && !js->fatal) {
         js->mem_limit = 0;      /* finalizers may allocate */
         duk_destroy_heap(js->ctx);

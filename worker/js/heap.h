@@ -42,6 +42,8 @@ struct nd_js {
     void        *lib;
     uint32_t     lazy_loaded;   /* bit i: bootstrap/lazy file i ran in this heap */
     struct nd_js *next_dead;    /* the graveyard list (after a fatal error) */
+    struct nd_prof *prof;       /* owned or NULL: the JS sampling profiler (profile = DIR) */
+    volatile int prof_due;      /* set by the CPU watchdog: take a sample at the next interrupt */
 };
 
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
@@ -51,6 +53,11 @@ int nd_js_boot_init(char *msg, size_t size);
 /* Starts the per-process CPU watchdog (SIGPROF on the thread CPU clock, every
  * 10 ms of CPU). Worker only, once, after fork. 0 or -1 with errno. */
 int nd_js_watchdog_start(void);
+
+/* Turns the JS sampling profiler on for this heap (worker/js/profile.h):
+ * while any heap of the worker profiles, the CPU watchdog ticks every 1 ms
+ * of CPU instead of 10 ms. 0, or -1 (out of memory). */
+int nd_js_profile_start(struct nd_js *js, const char *dir, const char *app);
 
 /* A heap with natives and the bootstrap installed, or NULL with msg. */
 struct nd_js *nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size);
