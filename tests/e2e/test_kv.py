@@ -6,6 +6,7 @@ once without a lost write or SQLITE_BUSY surfacing to the app."""
 
 import json
 import os
+import sqlite3
 import threading
 import time
 import urllib.parse
@@ -129,9 +130,16 @@ def test_kv_put_get_list_metadata_expiry():
         time.sleep(2.2)
         assert call(s, "a.test", "/get", k="tmp:1") == (200, {"value": None})
         assert call(s, "a.test", "/list", prefix="tmp:")[1]["keys"] == []
-        # data lives under state_dir, one database per binding
+        # data lives under state_dir, one database per binding; a put purges expired rows
         db = os.path.join(s.dir, "state", "kv", "app-a-KV.sqlite")
         assert os.path.exists(db), os.listdir(os.path.join(s.dir, "state"))
+        assert call(s, "a.test", "/put", k="after", v="1")[0] == 200
+        con = sqlite3.connect(db, timeout=30)
+        try:
+            keys = [r[0] for r in con.execute("SELECT key FROM kv ORDER BY key")]
+        finally:
+            con.close()
+        assert "tmp:1" not in keys and "after" in keys and "user:9" in keys, keys
 
 
 def test_kv_limits_and_errors():

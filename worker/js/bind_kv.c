@@ -16,7 +16,8 @@
  * (one per database, opened on first use, WAL, busy_timeout): the event loop
  * never waits for SQLite. The statement's CPU time counts against the
  * request's cpu_limit (the job thread charges it; sqlite3_progress_handler
- * stops a query past it).
+ * stops a query past it). Expired entries are invisible at once and deleted
+ * a few per put.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -139,7 +140,9 @@ db_get(struct kv_job *j)
     sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
     if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                      "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
-                     " expiration INTEGER, metadata TEXT) WITHOUT ROWID", NULL, NULL, &emsg)
+                     " expiration INTEGER, metadata TEXT) WITHOUT ROWID;"
+                     "CREATE INDEX IF NOT EXISTS kv_exp ON kv (expiration)"
+                     " WHERE expiration IS NOT NULL", NULL, NULL, &emsg)
         != SQLITE_OK) {
         snprintf(j->err, sizeof(j->err), "KV: cannot set up the database: %s",
                  emsg != NULL ? emsg : sqlite3_errmsg(db));
@@ -280,7 +283,17 @@ kv_run(void *arg, int (*keep_going)(void *kg), void *kg)
         return;
     }
     sqlite3_progress_handler(db, 1000, on_progress, &p);
-    (void) kv_exec(j, db);
+    if (kv_exec(j, db) == 0 && j->op == KV_PUT) {
+        /* Expired entries leave the file a few per write (kv_exp index): bounded work. */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, "DELETE FROM kv WHERE key IN (SELECT key FROM kv WHERE"
+                               " expiration IS NOT NULL AND expiration <= ?1 LIMIT 8)", -1,
+                               &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_int64(st, 1, (sqlite3_int64) time(NULL));
+            (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+    }
     sqlite3_progress_handler(db, 0, NULL, NULL);
 }
 
