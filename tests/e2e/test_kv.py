@@ -26,8 +26,12 @@ function count(kv, prefix, cursor, n) {
         return res.list_complete ? json({ n: n }) : count(kv, prefix, res.cursor, n);
     });
 }
-function route(request, env) {
+function route(request, env, ctx) {
     var url = new URL(request.url), kv = env.KV, p = url.pathname, k = q(url, "k");
+    if (p === "/bg") {
+        ctx.waitUntil(kv.put(k, "from waitUntil"));
+        return json({ ok: true });
+    }
     if (p === "/put") {
         var opt = {}, v = q(url, "v");
         if (q(url, "ttl")) { opt.expirationTtl = Number(q(url, "ttl")); }
@@ -66,8 +70,8 @@ function route(request, env) {
     return json({ error: "no route" }, 404);
 }
 module.exports = {
-    fetch: function (request, env) {
-        return Promise.resolve().then(function () { return route(request, env); })
+    fetch: function (request, env, ctx) {
+        return Promise.resolve().then(function () { return route(request, env, ctx); })
             .then(null, function (e) { return json({ error: String(e && e.message) }, 500); });
     }
 };
@@ -140,6 +144,15 @@ def test_kv_put_get_list_metadata_expiry():
         finally:
             con.close()
         assert "tmp:1" not in keys and "after" in keys and "user:9" in keys, keys
+
+
+def test_kv_put_in_wait_until():
+    """The usual Workers pattern: answer first, write in ctx.waitUntil()."""
+    with lib.Nanod([kv_app("a")]) as s:
+        assert call(s, "a.test", "/bg", k="later")[0] == 200
+        lib.wait_until(lambda: call(s, "a.test", "/get", k="later")[1]["value"] is not None,
+                       lib.timeout(10), "the waitUntil put")
+        assert call(s, "a.test", "/get", k="later") == (200, {"value": "from waitUntil"})
 
 
 def test_kv_limits_and_errors():
