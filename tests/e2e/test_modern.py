@@ -75,7 +75,10 @@ def test_modern_typescript_app():
             "out": ["one=1", "two=2", "three=3"], "keys": ["one", "two", "three"],
             "set": [1, 2, 3], "size": 3, "entries": [["x", 1]], "includes": True}, r
         r = s.get("/headers", host=h, headers={"X-B": "2", "X-A": "1"})
-        assert r.status == 200 and r.json() == {"names": ["x-a:1", "x-b:2"]}, r
+        # nanod adds the client-address headers, as Cloudflare does (README, "Running on
+        # more than one machine"); the app lists every x-* header.
+        assert r.status == 200 and r.json() == {"names": [
+            "x-a:1", "x-b:2", "x-forwarded-for:127.0.0.1", "x-real-ip:127.0.0.1"]}, r
         r = s.get("/error", host=h)
         assert r.status == 418 and r.json() == {"error": "teapot", "name": "HttpError"}, r
         r = s.get("/nope", host=h)
