@@ -993,3 +993,37 @@ class Load:
             return "%d ok, %d non-200, %d errors, %d Connection: close; first errors %r; " \
                 "first non-200 %r" % (self.ok, len(self.bad), len(self.errors), self.closes,
                                        self.errors[:5], self.bad[:5])
+
+
+class Neighbour:
+    """Sends a steady stream of requests to one app (by default "good.test")
+    on keep-alive connections and records every status and latency: the
+    neighbour of a misbehaving app on the same worker."""
+
+    def __init__(self, server, host="good.test"):
+        self.s, self.host = server, host
+        self.stop = threading.Event()
+        self.results = []
+        self.t = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        conn = self.s.connection()
+        while not self.stop.is_set():
+            t0 = time.monotonic()
+            try:
+                r = conn_request(conn, "GET", "/", host=self.host)
+                self.results.append((r.status, time.monotonic() - t0))
+            except Exception as e:      # a failure is a result too
+                self.results.append((repr(e), time.monotonic() - t0))
+                conn.close()
+                conn = self.s.connection()
+            time.sleep(0.005)
+        conn.close()
+
+    def __enter__(self):
+        self.t.start()
+        return self
+
+    def __exit__(self, *a):
+        self.stop.set()
+        self.t.join(10)

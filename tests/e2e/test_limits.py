@@ -1,7 +1,6 @@
 """Tenant isolation and limits (issue 7): one app's loop, memory bomb, regex
 catastrophe, exception or hang never hurts its neighbour in the same worker."""
 
-import threading
 import time
 
 import lib
@@ -21,37 +20,7 @@ def bad_and_good(bad_extra=None, server_extra=None):
     return lib.Nanod(apps, workers=1, server_extra=server)
 
 
-class Neighbour:
-    """Sends a steady stream of requests to the good app on keep-alive
-    connections and records every status and latency."""
-
-    def __init__(self, server):
-        self.s = server
-        self.stop = threading.Event()
-        self.results = []
-        self.t = threading.Thread(target=self.run, daemon=True)
-
-    def run(self):
-        conn = self.s.connection()
-        while not self.stop.is_set():
-            t0 = time.monotonic()
-            try:
-                r = lib.conn_request(conn, "GET", "/", host="good.test")
-                self.results.append((r.status, time.monotonic() - t0))
-            except Exception as e:      # a failure is a result too
-                self.results.append((repr(e), time.monotonic() - t0))
-                conn.close()
-                conn = self.s.connection()
-            time.sleep(0.005)
-        conn.close()
-
-    def __enter__(self):
-        self.t.start()
-        return self
-
-    def __exit__(self, *a):
-        self.stop.set()
-        self.t.join(10)
+Neighbour = lib.Neighbour
 
 
 def assert_neighbour_fine(nb, worst_ms):
