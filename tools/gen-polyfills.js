@@ -230,7 +230,7 @@ function stubs() {
         + "        for (p = 1; p < parts.length; p++) {\n"
         + "            owner = parts[p].split(\":\");\n"
         + "            o = global;\n"
-        + "            path = owner[0] === \"\" ? [] : owner[0].replace(/^~/, \"\").split(\".\");\n"
+        + "            path = owner[0] === \"\" ? [] : owner[0].substring(owner[0].charAt(0) === \"~\" ? 1 : 0).split(\".\");\n"
         + "            for (i = 0; i < path.length; i++) {\n"
         + "                o = o[path[i]];\n"
         + "            }\n"

@@ -28,7 +28,7 @@ function (native, global, lib, unstub) {
         for (p = 1; p < parts.length; p++) {
             owner = parts[p].split(":");
             o = global;
-            path = owner[0] === "" ? [] : owner[0].replace(/^~/, "").split(".");
+            path = owner[0] === "" ? [] : owner[0].substring(owner[0].charAt(0) === "~" ? 1 : 0).split(".");
             for (i = 0; i < path.length; i++) {
                 o = o[path[i]];
             }
