@@ -33,6 +33,7 @@
 #include "worker/app.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
+#include "worker/js/bootstrap.h"
 #include "worker/js/heap.h"
 
 #define MAX_FILE (64u << 20)
@@ -217,6 +218,28 @@ t_get(duk_context *ctx, const char *key)
     return v;
 }
 
+extern const struct nd_boot_file nd_boot_lazy_files[];    /* build/gen/bootstrap_lazy.c */
+extern const int                 nd_boot_lazy_nfiles;
+
+/* A new heap holds the core only: every lazy file waits for its first touch
+ * (a regexp literal in code that runs at heap creation once loaded
+ * lazy/regexp.js into every heap: +45 KB each). Returns the failures. */
+static int
+check_new_heap_loads_nothing(const struct nd_js *js)
+{
+    int i, bad = 0;
+
+    for (i = 0; i < nd_boot_lazy_nfiles && i < 32; i++) {
+        /* es-stubs runs in every heap by design and keeps nothing (00-core.js) */
+        if ((js->lazy_loaded & ((uint32_t) 1 << i)) != 0
+            && strcmp(nd_boot_lazy_files[i].name, "es-stubs") != 0) {
+            printf("FAIL new heap: lazy/%s.js ran at heap creation\n", nd_boot_lazy_files[i].name);
+            bad++;
+        }
+    }
+    return bad;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -259,6 +282,7 @@ main(int argc, char **argv)
         return 1;
     }
     ctx = js->ctx;
+    errors += check_new_heap_loads_nothing(js);
     duk_push_global_object(ctx);
     duk_put_function_list(ctx, -1, funcs);
     duk_pop(ctx);
