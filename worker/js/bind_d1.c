@@ -30,9 +30,8 @@
 #include "worker/js/bind_webapi.h"
 #include "worker/js/crypto_job.h"
 #include "worker/js/heap.h"
+#include "worker/js/sqlite_db.h"
 
-#define MAX_DBS     64
-#define BUSY_MS     30000
 #define MAX_RESULT  (64u * 1024 * 1024)     /* bytes of result JSON */
 #define MAX_PARAMS  100                     /* D1's limit of bound parameters */
 
@@ -69,10 +68,7 @@ struct d1_job {
 };
 
 /* GLOBAL: the job thread's connections (the job thread only). */
-static struct {
-    char    *path;
-    sqlite3 *db;
-} g_dbs[MAX_DBS];
+static struct nd_sqldb_cache g_dbs;
 
 static void
 d1_free(void *arg)
@@ -162,6 +158,9 @@ out_str(struct out *o, const char *s, size_t n)
     out_put(o, "\"", 1);
 }
 
+#define D1_SETUP "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON"
+
+/* No file beyond the binding's own: ATTACH, DETACH and load_extension refused. */
 static int
 authorize(void *arg, int action, const char *a, const char *b, const char *c, const char *d)
 {
@@ -172,83 +171,6 @@ authorize(void *arg, int action, const char *a, const char *b, const char *c, co
         return SQLITE_DENY;
     }
     return SQLITE_OK;
-}
-
-static void
-make_dirs(const char *path)
-{
-    char buf[4096], *p;
-
-    if (strlen(path) >= sizeof(buf)) {
-        return;
-    }
-    memcpy(buf, path, strlen(path) + 1);
-    for (p = buf + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            (void) mkdir(buf, 0700);
-            *p = '/';
-        }
-    }
-}
-
-static sqlite3 *
-db_get(struct d1_job *j)
-{
-    sqlite3 *db = NULL;
-    int      i, free_slot = -1;
-
-    for (i = 0; i < MAX_DBS; i++) {
-        if (g_dbs[i].path != NULL && strcmp(g_dbs[i].path, j->path) == 0) {
-            return g_dbs[i].db;
-        }
-        if (g_dbs[i].path == NULL && free_slot < 0) {
-            free_slot = i;
-        }
-    }
-    if (free_slot < 0) {
-        snprintf(j->err, sizeof(j->err), "D1_ERROR: too many databases open in this worker");
-        return NULL;
-    }
-    make_dirs(j->path);
-    if (sqlite3_open_v2(j->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                        | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        snprintf(j->err, sizeof(j->err), "D1_ERROR: cannot open the database: %s",
-                 db != NULL ? sqlite3_errmsg(db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(db, BUSY_MS);
-    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON", NULL, NULL, NULL)
-        != SQLITE_OK) {
-        snprintf(j->err, sizeof(j->err), "D1_ERROR: cannot set up the database: %s",
-                 sqlite3_errmsg(db));
-        goto fail;
-    }
-    sqlite3_set_authorizer(db, authorize, NULL);
-    g_dbs[free_slot].path = strdup(j->path);
-    if (g_dbs[free_slot].path == NULL) {
-        snprintf(j->err, sizeof(j->err), "D1_ERROR: out of memory");
-        goto fail;
-    }
-    g_dbs[free_slot].db = db;
-    return db;
-fail:
-    sqlite3_close(db);
-    return NULL;
-}
-
-struct progress {
-    int  (*keep_going)(void *kg);
-    void  *kg;
-};
-
-static int
-on_progress(void *arg)
-{
-    struct progress *p = arg;
-
-    return p->keep_going != NULL && !p->keep_going(p->kg);
 }
 
 static void
@@ -360,16 +282,17 @@ run_stmt(struct d1_job *j, sqlite3 *db, sqlite3_stmt *st)
 static void
 d1_run(void *arg, int (*keep_going)(void *kg), void *kg)
 {
-    struct d1_job  *j = arg;
-    struct progress p = { keep_going, kg };
-    sqlite3        *db = db_get(j);
-    sqlite3_stmt   *st = NULL;
-    int             i, in_tx = 0, n = 0;
+    struct d1_job            *j = arg;
+    struct nd_sqldb_progress  p = { keep_going, kg };
+    sqlite3                  *db = nd_sqldb_get(&g_dbs, j->path, "D1_ERROR", D1_SETUP, authorize,
+                                                j->err, sizeof(j->err));
+    sqlite3_stmt             *st = NULL;
+    int                       i, in_tx = 0, n = 0;
 
     if (db == NULL) {
         return;
     }
-    sqlite3_progress_handler(db, 1000, on_progress, &p);
+    sqlite3_progress_handler(db, 1000, nd_sqldb_on_progress, &p);
     out_put(&j->out, "[", 1);
     if (j->mode == D1_BATCH && j->nstmts > 1) {
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {

@@ -33,13 +33,12 @@
 #include "worker/js/bind_webapi.h"
 #include "worker/js/crypto_job.h"
 #include "worker/js/heap.h"
+#include "worker/js/sqlite_db.h"
 
 #define MAX_KEY   512                   /* bytes, as on Workers */
 #define MAX_VALUE (25u * 1024 * 1024)   /* bytes */
 #define MAX_META  1024                  /* bytes of JSON */
 #define MAX_LIST  1000
-#define MAX_DBS   64                    /* open databases per worker process */
-#define BUSY_MS   30000                 /* wait for other workers' writes */
 
 enum { KV_GET, KV_PUT, KV_DELETE, KV_LIST };
 
@@ -63,10 +62,7 @@ struct kv_job {
 };
 
 /* GLOBAL: the job thread's connections (touched by the job thread only). */
-static struct {
-    char    *path;
-    sqlite3 *db;
-} g_dbs[MAX_DBS];
+static struct nd_sqldb_cache g_dbs;
 
 static void
 kv_free(void *arg)
@@ -90,89 +86,10 @@ kv_free(void *arg)
     free(j);
 }
 
-/* mkdir -p of path's directory (0700). */
-static void
-make_dirs(const char *path)
-{
-    char buf[4096], *p;
-
-    if (strlen(path) >= sizeof(buf)) {
-        return;
-    }
-    memcpy(buf, path, strlen(path) + 1);
-    for (p = buf + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            (void) mkdir(buf, 0700);
-            *p = '/';
-        }
-    }
-}
-
-/* The connection to path (thread side), opened and set up on first use. */
-static sqlite3 *
-db_get(struct kv_job *j)
-{
-    sqlite3 *db = NULL;
-    char    *emsg = NULL;
-    int      i, free_slot = -1;
-
-    for (i = 0; i < MAX_DBS; i++) {
-        if (g_dbs[i].path != NULL && strcmp(g_dbs[i].path, j->path) == 0) {
-            return g_dbs[i].db;
-        }
-        if (g_dbs[i].path == NULL && free_slot < 0) {
-            free_slot = i;
-        }
-    }
-    if (free_slot < 0) {
-        snprintf(j->err, sizeof(j->err), "KV: too many databases open in this worker");
-        return NULL;
-    }
-    make_dirs(j->path);
-    if (sqlite3_open_v2(j->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-                        | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-        snprintf(j->err, sizeof(j->err), "KV: cannot open the database: %s",
-                 db != NULL ? sqlite3_errmsg(db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(db, BUSY_MS);
-    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-                     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL,"
-                     " expiration INTEGER, metadata TEXT) WITHOUT ROWID;"
-                     "CREATE INDEX IF NOT EXISTS kv_exp ON kv (expiration)"
-                     " WHERE expiration IS NOT NULL", NULL, NULL, &emsg)
-        != SQLITE_OK) {
-        snprintf(j->err, sizeof(j->err), "KV: cannot set up the database: %s",
-                 emsg != NULL ? emsg : sqlite3_errmsg(db));
-        sqlite3_free(emsg);
-        goto fail;
-    }
-    g_dbs[free_slot].path = strdup(j->path);
-    if (g_dbs[free_slot].path == NULL) {
-        snprintf(j->err, sizeof(j->err), "KV: out of memory");
-        goto fail;
-    }
-    g_dbs[free_slot].db = db;
-    return db;
-fail:
-    sqlite3_close(db);
-    return NULL;
-}
-
-struct progress {
-    int  (*keep_going)(void *kg);
-    void  *kg;
-};
-
-static int
-on_progress(void *arg)
-{
-    struct progress *p = arg;
-
-    return p->keep_going != NULL && !p->keep_going(p->kg);
-}
+#define KV_SETUP "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" \
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL," \
+    " expiration INTEGER, metadata TEXT) WITHOUT ROWID;" \
+    "CREATE INDEX IF NOT EXISTS kv_exp ON kv (expiration) WHERE expiration IS NOT NULL"
 
 static char *
 col_dup(sqlite3_stmt *st, int col)
@@ -275,14 +192,15 @@ fail:
 static void
 kv_run(void *arg, int (*keep_going)(void *kg), void *kg)
 {
-    struct kv_job  *j = arg;
-    struct progress p = { keep_going, kg };
-    sqlite3        *db = db_get(j);
+    struct kv_job            *j = arg;
+    struct nd_sqldb_progress  p = { keep_going, kg };
+    sqlite3                  *db = nd_sqldb_get(&g_dbs, j->path, "KV", KV_SETUP, NULL, j->err,
+                                                sizeof(j->err));
 
     if (db == NULL) {
         return;
     }
-    sqlite3_progress_handler(db, 1000, on_progress, &p);
+    sqlite3_progress_handler(db, 1000, nd_sqldb_on_progress, &p);
     if (kv_exec(j, db) == 0 && j->op == KV_PUT) {
         /* Expired entries leave the file a few per write (kv_exp index): bounded work. */
         sqlite3_stmt *st = NULL;
