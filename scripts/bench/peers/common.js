@@ -3,6 +3,9 @@
 // Duktape, njs, V8 (Node) and workerd execute the very same code.
 //   /                -> "Hello World"
 //   /json?a=1&b=two  -> {"query":{"a":"1","b":"two"},"n":2,"ok":true}
+//   /url, /url/json?a=1&b=two: the same answers the idiomatic Workers way
+//   (urlFetch below: new URL, searchParams, Response.json); Node answers them
+//   with its own idiom (node.js), njs does not run them (no URL class).
 
 // The path of a URL ("http://h/json?a=1" or "/json?a=1" -> "/json").
 function pathOf(url) {
@@ -57,4 +60,19 @@ function jsonBody(url) {
         }
     }
     return { query: query, n: n, ok: true };
+}
+
+// The idiomatic Workers handler of /url and /url/json (nanod, workerd).
+function urlFetch(request) {
+    var url = new URL(request.url);
+    if (url.pathname === "/url/json") {
+        var query = {};
+        var n = 0;
+        url.searchParams.forEach(function (v, k) {
+            query[k] = v;
+            n++;
+        });
+        return Response.json({ query: query, n: n, ok: true });
+    }
+    return new Response("Hello World");
 }

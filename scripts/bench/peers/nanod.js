@@ -1,8 +1,12 @@
 // nanod app (after common.js): Workers-style fetch handler.
 export default {
     fetch: function (request) {
-        if (pathOf(request.url) === "/json") {
+        var p = pathOf(request.url);
+        if (p === "/json") {
             return Response.json(jsonBody(request.url));
+        }
+        if (p === "/url" || p === "/url/json") {
+            return urlFetch(request);
         }
         return new Response("Hello World");
     }
