@@ -185,17 +185,18 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) $(LLHTTP_FLAGS
 .PHONY: fuzz fuzz-run
 fuzz: build/fuzz/fuzz_http build/fuzz/fuzz_config
 build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c common/sys.c \
-                      common/realip.c \
+                      common/realip.c common/buf.c \
                       Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c common/sys.c common/realip.c \
+	    common/buf.c \
 	    common/config.c common/cron.c common/err.c -linih \
 	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
 build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c \
-                        common/cron.c
+                        common/cron.c common/buf.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c common/config.c common/err.c \
-	    common/cron.c common/sys.c common/log.c -linih
+	    common/cron.c common/sys.c common/log.c common/buf.c -linih
 fuzz-run: fuzz
 	@for t in http config; do \
 	    mkdir -p build/fuzz/corpus-$$t; \

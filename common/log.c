@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 
 #define LOG_LINE_MAX 16384
@@ -89,99 +90,24 @@ nd_log_set_level(enum nd_log_level min)
     g_log.min = min;
 }
 
-size_t
-nd_log_utf8_len(const char *str, size_t avail)
+/* ,"key":"value" with both escaped. A value that does not fit is cut (the
+ * line stays valid JSON: room for '"', '}' and '\n' is kept); a field whose
+ * key does not fit is left out. */
+static void
+put_field(struct nd_buf *b, const char *key, const char *value)
 {
-    const unsigned char *s = (const unsigned char *) str;
-    unsigned char        c = s[0];
-    unsigned char        lo = 0x80, hi = 0xBF;
-    size_t               n, i;
+    size_t start = b->len;
 
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        lo = c == 0xE0 ? 0xA0 : 0x80;
-        hi = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        lo = c == 0xF0 ? 0x90 : 0x80;
-        hi = c == 0xF4 ? 0x8F : 0xBF;
+    b->max = LOG_LINE_MAX - 3;
+    if (ND_BUF_ADDS(b, ",\"") == -1 || nd_buf_json(b, key, strlen(key)) == -1
+        || ND_BUF_ADDS(b, "\":\"") == -1) {
+        b->len = start;
     } else {
-        return 0;
+        (void) nd_buf_json(b, value, strlen(value));
+        b->max = LOG_LINE_MAX;
+        (void) ND_BUF_ADDS(b, "\"");
     }
-    if (n > avail || s[1] < lo || s[1] > hi) {
-        return 0;
-    }
-    for (i = 2; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-    }
-    return n;
-}
-
-/* Appends s as JSON string content (no quotes) to buf at *pos, capped. The
- * output is valid UTF-8 whatever s holds: each byte of an ill-formed sequence
- * (a garbage config key, a header from a client) becomes \ufffd. */
-static void
-put_escaped(char *buf, size_t size, size_t *pos, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t p = *pos;
-
-    for (; *s != '\0' && p + 7 < size; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c >= 0x80) {
-            size_t n = nd_log_utf8_len(s, 4);   /* a NUL stops it first */
-            if (n == 0) {
-                memcpy(buf + p, "\\ufffd", 6);
-                p += 6;
-            } else {
-                memcpy(buf + p, s, n);
-                p += n;
-                s += n - 1;
-            }
-            continue;
-        }
-        switch (c) {
-        case '"':  buf[p++] = '\\'; buf[p++] = '"'; break;
-        case '\\': buf[p++] = '\\'; buf[p++] = '\\'; break;
-        case '\n': buf[p++] = '\\'; buf[p++] = 'n'; break;
-        case '\r': buf[p++] = '\\'; buf[p++] = 'r'; break;
-        case '\t': buf[p++] = '\\'; buf[p++] = 't'; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                buf[p++] = '\\'; buf[p++] = 'u'; buf[p++] = '0'; buf[p++] = '0';
-                buf[p++] = hex[c >> 4]; buf[p++] = hex[c & 15];
-            } else {
-                buf[p++] = (char) c;
-            }
-        }
-    }
-    *pos = p;
-}
-
-static void
-put_raw(char *buf, size_t size, size_t *pos, const char *s)
-{
-    size_t n = strlen(s);
-
-    if (*pos + n + 3 > size) {
-        n = size > *pos + 3 ? size - *pos - 3 : 0;
-    }
-    memcpy(buf + *pos, s, n);
-    *pos += n;
-}
-
-static void
-put_field(char *buf, size_t size, size_t *pos, const char *key, const char *value)
-{
-    put_raw(buf, size, pos, ",\"");
-    put_escaped(buf, size, pos, key);
-    put_raw(buf, size, pos, "\":\"");
-    put_escaped(buf, size, pos, value);
-    put_raw(buf, size, pos, "\"");
+    b->max = LOG_LINE_MAX;
 }
 
 static void
@@ -189,10 +115,10 @@ log_write(enum nd_log_level lvl, const char *app, int err, const char *const *kv
           const char *fmt, va_list ap)
 {
     char            line[LOG_LINE_MAX], msg[8192], ts[64], head[128];
+    struct nd_buf   b;
     struct timeval  tv;
     struct tm       tm;
-    size_t          pos = 0;
-    int             saved = errno;
+    int             n, saved = errno;
 
     if (lvl < g_log.min) {
         return;
@@ -200,25 +126,25 @@ log_write(enum nd_log_level lvl, const char *app, int err, const char *const *kv
     gettimeofday(&tv, NULL);
     gmtime_r(&tv.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(head, sizeof(head), "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"pid\":%d", ts,
-             (int) (tv.tv_usec / 1000), level_names[lvl], (int) getpid());
-    put_raw(line, sizeof(line), &pos, head);
-    put_field(line, sizeof(line), &pos, "role", g_log.role);
+    n = snprintf(head, sizeof(head), "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"pid\":%d", ts,
+                 (int) (tv.tv_usec / 1000), level_names[lvl], (int) getpid());
+    nd_buf_init_fixed(&b, line, sizeof(line));
+    (void) nd_buf_add(&b, head, (size_t) n);
+    put_field(&b, "role", g_log.role);
     if (app != NULL) {
-        put_field(line, sizeof(line), &pos, "app", app);
+        put_field(&b, "app", app);
     }
     vsnprintf(msg, sizeof(msg), fmt, ap);
-    put_field(line, sizeof(line), &pos, "msg", msg);
+    put_field(&b, "msg", msg);
     if (err != 0) {
-        put_field(line, sizeof(line), &pos, "errno", strerror(err));
+        put_field(&b, "errno", strerror(err));
     }
     for (; kv != NULL && kv[0] != NULL && kv[1] != NULL; kv += 2) {
-        put_field(line, sizeof(line), &pos, kv[0], kv[1]);
+        put_field(&b, kv[0], kv[1]);
     }
-    line[pos++] = '}';
-    line[pos++] = '\n';
+    (void) ND_BUF_ADDS(&b, "}\n");
     /* One write: never interleaves with other processes' lines. */
-    while (write(g_log.fd, line, pos) == -1 && errno == EINTR) {
+    while (write(g_log.fd, b.p, b.len) == -1 && errno == EINTR) {
     }
     errno = saved;
 }

@@ -4,6 +4,9 @@
  *   {"ts":"2026-11-25T09:00:00.123Z","level":"error","pid":12,"role":"worker",
  *    "app":"blog","msg":"...","errno":"..."}
  * Extra fields are appended with nd_log_kv(). Safe in supervisor and worker.
+ * Strings are escaped by nd_buf_json() (common/buf.h), so a line is valid JSON
+ * and UTF-8 whatever it holds; a line is at most 16 KiB and allocates
+ * nothing (a longer value is cut, a field that no longer fits left out).
  */
 #ifndef ND_LOG_H
 #define ND_LOG_H
@@ -33,12 +36,5 @@ void nd_log_errno(enum nd_log_level lvl, const char *app, int err, const char *f
 /* With extra string fields: kv is {"key","value",...,NULL}; values are escaped. */
 void nd_log_kv(enum nd_log_level lvl, const char *app, const char *const *kv,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/* Bytes of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no
- * surrogate, at most U+10FFFF) that starts at s, within avail bytes; 0 when
- * s[0] is ASCII or starts an ill-formed or cut sequence. Every JSON writer
- * (this log, the access log) puts \ufffd for each byte of an ill-formed one,
- * so its lines are valid UTF-8 whatever a config or a client sent. */
-size_t nd_log_utf8_len(const char *s, size_t avail);
 
 #endif

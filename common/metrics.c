@@ -11,120 +11,35 @@
 #include "common/metrics.h"
 #include "common/sys.h"
 
-/* --- text buffer ----------------------------------------------------------- */
-
-static int
-text_reserve(struct nd_text *t, size_t n)
-{
-    size_t cap;
-    char  *p;
-
-    if (t->oom) {
-        return -1;
-    }
-    if (t->len + n + 1 <= t->cap) {
-        return 0;
-    }
-    cap = t->cap == 0 ? 4096 : t->cap;
-    while (cap < t->len + n + 1) {
-        cap *= 2;
-    }
-    p = realloc(t->p, cap);
-    if (p == NULL) {
-        t->oom = 1;
-        return -1;
-    }
-    t->p = p;
-    t->cap = cap;
-    return 0;
-}
+/* --- escapers ------------------------------------------------------------- */
 
 void
-nd_text_add(struct nd_text *t, const char *s, size_t n)
-{
-    if (text_reserve(t, n) == -1) {
-        return;
-    }
-    memcpy(t->p + t->len, s, n);
-    t->len += n;
-    t->p[t->len] = '\0';
-}
-
-void
-nd_text_printf(struct nd_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    int     n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || text_reserve(t, (size_t) n) == -1) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(t->p + t->len, (size_t) n + 1, fmt, ap);
-    va_end(ap);
-    t->len += (size_t) n;
-}
-
-void
-nd_text_json(struct nd_text *t, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    char              e[6];
-
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char) *s;
-        if (c == '"' || c == '\\') {
-            e[0] = '\\';
-            e[1] = (char) c;
-            nd_text_add(t, e, 2);
-        } else if (c < 0x20) {
-            memcpy(e, "\\u00", 4);
-            e[4] = hex[c >> 4];
-            e[5] = hex[c & 15];
-            nd_text_add(t, e, 6);
-        } else {
-            nd_text_add(t, s, 1);
-        }
-    }
-}
-
-void
-nd_text_label(struct nd_text *t, const char *s)
+nd_metrics_label(struct nd_buf *t, const char *s)
 {
     for (; *s != '\0'; s++) {
         if (*s == '"' || *s == '\\') {
-            ND_TEXT_ADDS(t, "\\");
-            nd_text_add(t, s, 1);
+            ND_BUF_ADDS(t, "\\");
+            nd_buf_add(t, s, 1);
         } else if (*s == '\n') {
-            ND_TEXT_ADDS(t, "\\n");
+            ND_BUF_ADDS(t, "\\n");
         } else {
-            nd_text_add(t, s, 1);
+            nd_buf_add(t, s, 1);
         }
     }
 }
 
 void
-nd_text_html(struct nd_text *t, const char *s)
+nd_metrics_html(struct nd_buf *t, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
-        case '<': ND_TEXT_ADDS(t, "&lt;"); break;
-        case '>': ND_TEXT_ADDS(t, "&gt;"); break;
-        case '&': ND_TEXT_ADDS(t, "&amp;"); break;
-        case '"': ND_TEXT_ADDS(t, "&quot;"); break;
-        default: nd_text_add(t, s, 1); break;
+        case '<': ND_BUF_ADDS(t, "&lt;"); break;
+        case '>': ND_BUF_ADDS(t, "&gt;"); break;
+        case '&': ND_BUF_ADDS(t, "&amp;"); break;
+        case '"': ND_BUF_ADDS(t, "&quot;"); break;
+        default: nd_buf_add(t, s, 1); break;
         }
     }
-}
-
-void
-nd_text_free(struct nd_text *t)
-{
-    free(t->p);
-    memset(t, 0, sizeof(*t));
 }
 
 /* --- sums -------------------------------------------------------------------- */
@@ -216,13 +131,13 @@ state_name(int state)
 /* --- Prometheus ---------------------------------------------------------------- */
 
 static void
-family(struct nd_text *t, const char *name, const char *type, const char *help)
+family(struct nd_buf *t, const char *name, const char *type, const char *help)
 {
-    nd_text_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    nd_buf_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 void
-nd_metrics_histogram(struct nd_text *t, const char *name, const char *labels,
+nd_metrics_histogram(struct nd_buf *t, const char *name, const char *labels,
                      const uint64_t *buckets, const int64_t *bounds, uint64_t sum_us, double div)
 {
     uint64_t cum = 0;
@@ -232,19 +147,19 @@ nd_metrics_histogram(struct nd_text *t, const char *name, const char *labels,
     for (i = 0; i < ND_SB_NBUCKETS; i++) {
         cum += buckets[i];
         if (i < ND_SB_NBUCKETS - 1) {
-            nd_text_printf(t, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
+            nd_buf_printf(t, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
                            (double) bounds[i] / div, (unsigned long long) cum);
         } else {
-            nd_text_printf(t, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+            nd_buf_printf(t, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
                            (unsigned long long) cum);
         }
     }
-    nd_text_printf(t, "%s_sum{%s} %.6f\n", name, labels, (double) sum_us / div);
-    nd_text_printf(t, "%s_count{%s} %llu\n", name, labels, (unsigned long long) cum);
+    nd_buf_printf(t, "%s_sum{%s} %.6f\n", name, labels, (double) sum_us / div);
+    nd_buf_printf(t, "%s_count{%s} %llu\n", name, labels, (unsigned long long) cum);
 }
 
 static void
-app_counter(struct nd_text *t, const struct nd_sb *sb, const struct nd_sb_app *sums,
+app_counter(struct nd_buf *t, const struct nd_sb *sb, const struct nd_sb_app *sums,
             const char *name, const char *type, const char *help, size_t off)
 {
     uint32_t ai;
@@ -254,16 +169,29 @@ app_counter(struct nd_text *t, const struct nd_sb *sb, const struct nd_sb_app *s
         const char *base = (const char *) &sums[ai];
         uint64_t    v;
         memcpy(&v, base + off, sizeof(v));
-        nd_text_printf(t, "%s{app=\"", name);
-        nd_text_label(t, app_name(sb, ai));
-        nd_text_printf(t, "\"} %lld\n", (long long) v);
+        nd_buf_printf(t, "%s{app=\"", name);
+        nd_metrics_label(t, app_name(sb, ai));
+        nd_buf_printf(t, "\"} %lld\n", (long long) v);
     }
+}
+
+/* app="NAME" into labels (cut to its size). */
+static void
+app_label(const struct nd_sb *sb, uint32_t ai, char *labels, size_t size)
+{
+    struct nd_buf l;
+
+    nd_buf_init_fixed(&l, labels, size - 1);
+    ND_BUF_ADDS(&l, "app=\"");
+    nd_metrics_label(&l, app_name(sb, ai));
+    ND_BUF_ADDS(&l, "\"");
+    labels[l.len] = '\0';
 }
 
 #define OFF(f) offsetof(struct nd_sb_app, f)
 
 void
-nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
 {
     const struct nd_sb_header *h = sb->hdr;
     struct nd_sb_app          *sums;
@@ -274,7 +202,7 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
 
     sums = calloc(h->napps > 0 ? h->napps : 1, sizeof(*sums));
     if (sums == NULL) {
-        t->oom = 1;
+        t->failed = 1;
         return;
     }
     for (ai = 0; ai < h->napps; ai++) {
@@ -287,33 +215,23 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
     family(t, "nanod_requests_total", "counter", "Requests answered, by app and status class.");
     for (ai = 0; ai < h->napps; ai++) {
         for (i = 0; i < 5; i++) {
-            ND_TEXT_ADDS(t, "nanod_requests_total{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            nd_text_printf(t, "\",code=\"%dxx\"} %llu\n", i + 1,
+            ND_BUF_ADDS(t, "nanod_requests_total{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            nd_buf_printf(t, "\",code=\"%dxx\"} %llu\n", i + 1,
                            (unsigned long long) sums[ai].status[i]);
         }
     }
     family(t, "nanod_request_duration_seconds", "histogram",
            "Time from the end of the request headers to the response, in seconds.");
     for (ai = 0; ai < h->napps; ai++) {
-        struct nd_text l = { 0 };
-        ND_TEXT_ADDS(&l, "app=\"");
-        nd_text_label(&l, app_name(sb, ai));
-        ND_TEXT_ADDS(&l, "\"");
-        snprintf(labels, sizeof(labels), "%s", l.p != NULL ? l.p : "");
-        nd_text_free(&l);
+        app_label(sb, ai, labels, sizeof(labels));
         nd_metrics_histogram(t, "nanod_request_duration_seconds", labels, sums[ai].dur,
                              nd_sb_dur_bounds_us, sums[ai].dur_sum_us, 1e6);
     }
     family(t, "nanod_request_cpu_milliseconds", "histogram",
            "JavaScript CPU time per request, in milliseconds.");
     for (ai = 0; ai < h->napps; ai++) {
-        struct nd_text l = { 0 };
-        ND_TEXT_ADDS(&l, "app=\"");
-        nd_text_label(&l, app_name(sb, ai));
-        ND_TEXT_ADDS(&l, "\"");
-        snprintf(labels, sizeof(labels), "%s", l.p != NULL ? l.p : "");
-        nd_text_free(&l);
+        app_label(sb, ai, labels, sizeof(labels));
         nd_metrics_histogram(t, "nanod_request_cpu_milliseconds", labels, sums[ai].cpu,
                              nd_sb_cpu_bounds_us, sums[ai].cpu_sum_us, 1e3);
     }
@@ -328,9 +246,9 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
     for (ai = 0; ai < h->napps; ai++) {
         uint64_t v[3] = { sums[ai].kill_cpu, sums[ai].kill_memory, sums[ai].kill_timeout };
         for (i = 0; i < 3; i++) {
-            ND_TEXT_ADDS(t, "nanod_limit_kills_total{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            nd_text_printf(t, "\",limit=\"%s\"} %llu\n", kills[i], (unsigned long long) v[i]);
+            ND_BUF_ADDS(t, "nanod_limit_kills_total{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            nd_buf_printf(t, "\",limit=\"%s\"} %llu\n", kills[i], (unsigned long long) v[i]);
         }
     }
     app_counter(t, sb, sums, "nanod_heap_builds_total", "counter",
@@ -347,9 +265,9 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
         struct nd_sb_appinfo     info;
         nd_sb_get_app_state(sb, ai, &info);
         for (i = 0; info.state > 0 && i < 3; i++) {
-            ND_TEXT_ADDS(t, "nanod_app_state{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            nd_text_printf(t, "\",state=\"%s\"} %d\n", st[i], info.state == i + 1);
+            ND_BUF_ADDS(t, "nanod_app_state{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            nd_buf_printf(t, "\",state=\"%s\"} %d\n", st[i], info.state == i + 1);
         }
     }
     app_counter(t, sb, sums, "nanod_app_load_failed_workers", "gauge",
@@ -362,9 +280,9 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
         struct nd_sb_appinfo info;
         nd_sb_get_app_state(sb, ai, &info);
         if (info.state > 0) {
-            ND_TEXT_ADDS(t, "nanod_app_last_good_build_timestamp_seconds{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            nd_text_printf(t, "\"} %.3f\n", (double) info.good_built_unix_ms / 1e3);
+            ND_BUF_ADDS(t, "nanod_app_last_good_build_timestamp_seconds{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            nd_buf_printf(t, "\"} %.3f\n", (double) info.good_built_unix_ms / 1e3);
         }
     }
     family(t, "nanod_app_error_info", "gauge",
@@ -373,11 +291,11 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
         struct nd_sb_appinfo info;
         nd_sb_get_app_state(sb, ai, &info);
         if (info.state > 1 && info.error[0] != '\0') {
-            ND_TEXT_ADDS(t, "nanod_app_error_info{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            ND_TEXT_ADDS(t, "\",error=\"");
-            nd_text_label(t, info.error);
-            ND_TEXT_ADDS(t, "\"} 1\n");
+            ND_BUF_ADDS(t, "nanod_app_error_info{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            ND_BUF_ADDS(t, "\",error=\"");
+            nd_metrics_label(t, info.error);
+            ND_BUF_ADDS(t, "\"} 1\n");
         }
     }
     family(t, "nanod_shed_requests_total", "counter",
@@ -386,9 +304,9 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
         uint64_t v[2] = { sums[ai].shed_backoff, sums[ai].shed_concurrency };
         static const char *const why[2] = { "cpu_backoff", "max_concurrent_requests" };
         for (i = 0; i < 2; i++) {
-            ND_TEXT_ADDS(t, "nanod_shed_requests_total{app=\"");
-            nd_text_label(t, app_name(sb, ai));
-            nd_text_printf(t, "\",reason=\"%s\"} %llu\n", why[i], (unsigned long long) v[i]);
+            ND_BUF_ADDS(t, "nanod_shed_requests_total{app=\"");
+            nd_metrics_label(t, app_name(sb, ai));
+            nd_buf_printf(t, "\",reason=\"%s\"} %llu\n", why[i], (unsigned long long) v[i]);
         }
     }
     app_counter(t, sb, sums, "nanod_log_lines_dropped_total", "counter",
@@ -397,25 +315,25 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
                 "App log lines cut to log_line_max.", OFF(log_truncated));
 
     family(t, "nanod_workers", "gauge", "Worker processes accepting (READY).");
-    nd_text_printf(t, "nanod_workers %d\n", nup);
+    nd_buf_printf(t, "nanod_workers %d\n", nup);
     family(t, "nanod_generation", "gauge", "Configuration generation serving.");
-    nd_text_printf(t, "nanod_generation %d\n", h->generation);
+    nd_buf_printf(t, "nanod_generation %d\n", h->generation);
     family(t, "nanod_reloads_total", "counter", "Reloads, by result.");
-    nd_text_printf(t, "nanod_reloads_total{result=\"ok\"} %lld\n", (long long) h->reloads_ok);
-    nd_text_printf(t, "nanod_reloads_total{result=\"failed\"} %lld\n",
+    nd_buf_printf(t, "nanod_reloads_total{result=\"ok\"} %lld\n", (long long) h->reloads_ok);
+    nd_buf_printf(t, "nanod_reloads_total{result=\"failed\"} %lld\n",
                    (long long) h->reloads_failed);
     family(t, "nanod_last_reload_timestamp_seconds", "gauge",
            "Unix time of the last reload (0: none).");
-    nd_text_printf(t, "nanod_last_reload_timestamp_seconds %.3f\n",
+    nd_buf_printf(t, "nanod_last_reload_timestamp_seconds %.3f\n",
                    (double) h->last_reload_unix_ms / 1e3);
     family(t, "nanod_uptime_seconds", "gauge", "Seconds since the supervisor started.");
-    nd_text_printf(t, "nanod_uptime_seconds %.3f\n",
+    nd_buf_printf(t, "nanod_uptime_seconds %.3f\n",
                    (double) (now_unix_ms - h->start_unix_ms) / 1e3);
     family(t, "nanod_worker_rss_bytes", "gauge", "Resident set size of each live worker.");
     for (s = 0; s < h->nslots; s++) {
         const struct nd_sb_slot *w = &sb->slots[s];
         if (w->state != ND_SB_FREE && w->pid > 0) {
-            nd_text_printf(t, "nanod_worker_rss_bytes{pid=\"%d\"} %lld\n", w->pid,
+            nd_buf_printf(t, "nanod_worker_rss_bytes{pid=\"%d\"} %lld\n", w->pid,
                            (long long) slot_rss(w));
         }
     }
@@ -423,7 +341,7 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t
     for (s = 0; s < h->nslots; s++) {
         const struct nd_sb_slot *w = &sb->slots[s];
         if (w->state != ND_SB_FREE && w->pid > 0) {
-            nd_text_printf(t, "nanod_worker_requests_total{pid=\"%d\"} %llu\n", w->pid,
+            nd_buf_printf(t, "nanod_worker_requests_total{pid=\"%d\"} %llu\n", w->pid,
                            (unsigned long long) w->requests);
         }
     }
@@ -449,7 +367,7 @@ iso_time(int64_t unix_ms, char *out, size_t size)
 }
 
 void
-nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
 {
     const struct nd_sb_header *h = sb->hdr;
     char                       ts[40], text[ND_SB_TEXT_MAX];
@@ -457,7 +375,7 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
     int                        first = 1;
 
     iso_time(h->start_unix_ms, ts, sizeof(ts));
-    nd_text_printf(t, "{\"start_time\":\"%s\",\"uptime_s\":%.3f,\"generation\":%d,"
+    nd_buf_printf(t, "{\"start_time\":\"%s\",\"uptime_s\":%.3f,\"generation\":%d,"
                    "\"workers_configured\":%d,\"workers_up\":%d,\"full\":%s,"
                    "\"reloads\":{\"ok\":%lld,\"failed\":%lld},", ts,
                    (double) (now_unix_ms - h->start_unix_ms) / 1e3, h->generation,
@@ -465,24 +383,24 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                    (long long) h->reloads_ok, (long long) h->reloads_failed);
     iso_time(h->last_reload_unix_ms, ts, sizeof(ts));
     reload_text(sb, text, sizeof(text));
-    nd_text_printf(t, "\"last_reload\":{\"time\":\"%s\",\"ok\":%s,\"text\":\"", ts,
+    nd_buf_printf(t, "\"last_reload\":{\"time\":\"%s\",\"ok\":%s,\"text\":\"", ts,
                    h->last_reload_unix_ms == 0 ? "null" : h->last_reload_ok ? "true" : "false");
-    nd_text_json(t, text);
-    ND_TEXT_ADDS(t, "\"},\"workers\":[");
+    nd_buf_json(t, text, strlen(text));
+    ND_BUF_ADDS(t, "\"},\"workers\":[");
     for (s = 0; s < h->nslots; s++) {
         const struct nd_sb_slot *w = &sb->slots[s];
         if (w->state == ND_SB_FREE) {
             continue;
         }
         iso_time(w->started_unix_ms, ts, sizeof(ts));
-        nd_text_printf(t, "%s{\"slot\":%u,\"pid\":%d,\"generation\":%d,\"index\":%d,"
+        nd_buf_printf(t, "%s{\"slot\":%u,\"pid\":%d,\"generation\":%d,\"index\":%d,"
                        "\"state\":\"%s\",\"started\":\"%s\",\"requests\":%llu,"
                        "\"rss_bytes\":%lld}", first ? "" : ",", s, w->pid, w->generation,
                        w->index, nd_sb_wstate_names[w->state & 3], ts,
                        (unsigned long long) w->requests, (long long) slot_rss(w));
         first = 0;
     }
-    ND_TEXT_ADDS(t, "],\"apps\":{");
+    ND_BUF_ADDS(t, "],\"apps\":{");
     for (ai = 0; ai < h->napps; ai++) {
         struct nd_sb_app     a;
         struct nd_sb_appinfo info;
@@ -493,8 +411,8 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
         for (i = 0; i < 5; i++) {
             n += a.status[i];
         }
-        nd_text_printf(t, "%s\"", ai == 0 ? "" : ",");
-        nd_text_json(t, app_name(sb, ai));
+        nd_buf_printf(t, "%s\"", ai == 0 ? "" : ",");
+        nd_buf_json(t, app_name(sb, ai), strlen(app_name(sb, ai)));
         iso_time(info.good_built_unix_ms, ts, sizeof(ts));
         if (info.state == 1 && a.load_failed > 0) {
             info.state = 3;     /* compiles, but fails to load in the workers */
@@ -502,20 +420,20 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                      "in %lld worker(s) (its top-level code threw, or ran out of time or "
                      "memory): see the error log", (long long) a.load_failed);
         }
-        nd_text_printf(t, "\":{\"state\":\"%s\",\"error\":", state_name(info.state));
+        nd_buf_printf(t, "\":{\"state\":\"%s\",\"error\":", state_name(info.state));
         if (info.error[0] != '\0') {
-            ND_TEXT_ADDS(t, "\"");
-            nd_text_json(t, info.error);
-            ND_TEXT_ADDS(t, "\"");
+            ND_BUF_ADDS(t, "\"");
+            nd_buf_json(t, info.error, strlen(info.error));
+            ND_BUF_ADDS(t, "\"");
         } else {
-            ND_TEXT_ADDS(t, "null");
+            ND_BUF_ADDS(t, "null");
         }
         if (info.good_built_unix_ms > 0) {
-            nd_text_printf(t, ",\"last_good_built\":\"%s\",", ts);
+            nd_buf_printf(t, ",\"last_good_built\":\"%s\",", ts);
         } else {
-            ND_TEXT_ADDS(t, ",\"last_good_built\":null,");
+            ND_BUF_ADDS(t, ",\"last_good_built\":null,");
         }
-        nd_text_printf(t, "\"requests\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
+        nd_buf_printf(t, "\"requests\":%llu,\"1xx\":%llu,\"2xx\":%llu,\"3xx\":%llu,"
                        "\"4xx\":%llu,\"5xx\":%llu,\"duration_ms_avg\":%.3f,"
                        "\"cpu_ms_avg\":%.3f,\"bytes_in\":%llu,\"bytes_out\":%llu,"
                        "\"exceptions\":%llu,\"kills\":{\"cpu\":%llu,\"memory\":%llu,"
@@ -532,18 +450,18 @@ nd_metrics_status_json(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                        (unsigned long long) a.heap_builds, (long long) a.loaded_heaps,
                        (unsigned long long) a.subrequests);
     }
-    ND_TEXT_ADDS(t, "}}\n");
+    ND_BUF_ADDS(t, "}}\n");
 }
 
 void
-nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_text *t)
+nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
 {
     const struct nd_sb_header *h = sb->hdr;
     char                       ts[40], text[ND_SB_TEXT_MAX];
     uint32_t                   s, ai;
 
     iso_time(h->start_unix_ms, ts, sizeof(ts));
-    nd_text_printf(t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+    nd_buf_printf(t, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
                    "<title>nanod status</title><style>body{font-family:sans-serif}"
                    "td,th{padding:2px 8px;text-align:right}</style></head><body>\n"
                    "<h1>nanod status</h1>\n<p>Started %s, up %.0f s. Generation %d: %d of %d "
@@ -553,10 +471,10 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                    (long long) h->reloads_failed);
     iso_time(h->last_reload_unix_ms, ts, sizeof(ts));
     reload_text(sb, text, sizeof(text));
-    nd_text_printf(t, "<p>Last reload: %s %s</p><pre>", h->last_reload_unix_ms == 0 ? "none"
+    nd_buf_printf(t, "<p>Last reload: %s %s</p><pre>", h->last_reload_unix_ms == 0 ? "none"
                    : h->last_reload_ok ? "ok" : "FAILED", ts);
-    nd_text_html(t, text);
-    ND_TEXT_ADDS(t, "</pre>\n<h2>Workers</h2>\n<table><tr><th>pid</th><th>gen</th><th>index</th>"
+    nd_metrics_html(t, text);
+    ND_BUF_ADDS(t, "</pre>\n<h2>Workers</h2>\n<table><tr><th>pid</th><th>gen</th><th>index</th>"
                 "<th>state</th><th>started</th><th>requests</th><th>RSS KiB</th></tr>\n");
     for (s = 0; s < h->nslots; s++) {
         const struct nd_sb_slot *w = &sb->slots[s];
@@ -564,12 +482,12 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
             continue;
         }
         iso_time(w->started_unix_ms, ts, sizeof(ts));
-        nd_text_printf(t, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td>"
+        nd_buf_printf(t, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td>"
                        "<td>%llu</td><td>%lld</td></tr>\n", w->pid, w->generation, w->index,
                        nd_sb_wstate_names[w->state & 3], ts, (unsigned long long) w->requests,
                        (long long) (slot_rss(w) / 1024));
     }
-    ND_TEXT_ADDS(t, "</table>\n<h2>Apps</h2>\n<table><tr><th>app</th><th>state</th>"
+    ND_BUF_ADDS(t, "</table>\n<h2>Apps</h2>\n<table><tr><th>app</th><th>state</th>"
                 "<th>last good build</th><th>error</th><th>requests</th>"
                 "<th>2xx</th><th>4xx</th><th>5xx</th><th>exceptions</th><th>cpu kills</th>"
                 "<th>memory kills</th><th>timeouts</th><th>heap builds</th></tr>\n");
@@ -588,13 +506,13 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
             snprintf(info.error, sizeof(info.error), "the script compiles but failed to load "
                      "in %lld worker(s): see the error log", (long long) a.load_failed);
         }
-        ND_TEXT_ADDS(t, "<tr><td style=\"text-align:left\">");
-        nd_text_html(t, app_name(sb, ai));
+        ND_BUF_ADDS(t, "<tr><td style=\"text-align:left\">");
+        nd_metrics_html(t, app_name(sb, ai));
         iso_time(info.good_built_unix_ms, ts, sizeof(ts));
-        nd_text_printf(t, "</td><td>%s</td><td>%s</td><td style=\"text-align:left\">",
+        nd_buf_printf(t, "</td><td>%s</td><td>%s</td><td style=\"text-align:left\">",
                        state_name(info.state), ts);
-        nd_text_html(t, info.error);
-        nd_text_printf(t, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
+        nd_metrics_html(t, info.error);
+        nd_buf_printf(t, "</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
                        "<td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td><td>%llu</td>"
                        "</tr>\n", (unsigned long long) n, (unsigned long long) a.status[1],
                        (unsigned long long) a.status[3], (unsigned long long) a.status[4],
@@ -602,5 +520,5 @@ nd_metrics_status_html(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_te
                        (unsigned long long) a.kill_memory, (unsigned long long) a.kill_timeout,
                        (unsigned long long) a.heap_builds);
     }
-    ND_TEXT_ADDS(t, "</table>\n</body></html>\n");
+    ND_BUF_ADDS(t, "</table>\n</body></html>\n");
 }

@@ -127,42 +127,6 @@ fail:
     return -1;
 }
 
-void *
-nd_sys_scratch(struct nd_scratch *s, size_t need)
-{
-    if (need > s->cap) {
-        size_t         cap = need < 4096 ? 4096 : need * 2;
-        unsigned char *p = realloc(s->p, cap);
-        if (p == NULL) {
-            return NULL;
-        }
-        s->p = p;
-        s->cap = cap;
-    }
-    return s->p;
-}
-
-char *
-nd_put(char *p, const void *s, size_t n)
-{
-    memcpy(p, s, n);
-    return p + n;
-}
-
-char *
-nd_put_u64(char *p, uint64_t v)
-{
-    char  tmp[24];
-    char *e = tmp + sizeof(tmp);
-    char *s = e;
-
-    do {
-        *--s = (char) ('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    return nd_put(p, s, (size_t) (e - s));
-}
-
 int64_t
 nd_sys_now_us(void)
 {

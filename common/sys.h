@@ -14,19 +14,6 @@ ssize_t nd_sys_write_full(int fd, const void *buf, size_t len);
  * ENODEV for a FIFO, socket or device, opened non-blocking so that a FIFO
  * never hangs the caller). Caller frees *out (NUL-terminated). */
 int nd_sys_read_file(const char *path, size_t cap, char **out, size_t *len);
-/* A reusable growable buffer (one per use site, kept for the process). */
-struct nd_scratch {
-    unsigned char *p;       /* owned */
-    size_t         cap;
-};
-/* At least need bytes (4 KiB minimum, doubling), or NULL; contents not kept. */
-void *nd_sys_scratch(struct nd_scratch *s, size_t need);
-
-/* Appenders for building text in a buffer the caller sized: each writes at p
- * and returns the end. */
-char *nd_put(char *p, const void *s, size_t n);
-char *nd_put_u64(char *p, uint64_t v);      /* decimal */
-#define ND_PUTS(p, lit) nd_put((p), (lit), sizeof(lit) - 1)
 
 int64_t nd_sys_now_ms(void);        /* CLOCK_MONOTONIC */
 int64_t nd_sys_now_us(void);        /* CLOCK_MONOTONIC */

@@ -14,14 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/scoreboard.h"
 #include "common/sys.h"
 #include "worker/admin.h"
 
-#define ACCESS_LINE_MAX 16384   /* > 6 * (ACCESS_PATH_MAX + 256) + fixed fields */
-#define ACCESS_PATH_MAX 2048
+#define ACCESS_LINE_MAX 16384   /* > 6 * (ACCESS_PATH_MAX + ACCESS_HOST_MAX) + fixed fields */
+#define ACCESS_PATH_MAX 2048    /* input bytes of the request target logged */
+#define ACCESS_HOST_MAX 256
 
 /* GLOBAL: the admin listener of this worker. */
 static struct {
@@ -40,19 +42,20 @@ static struct {
     /* Lines are batched: one write(2) per event-loop turn (or per 48 KiB)
      * instead of one per request, which halved throughput. */
     struct event *flush_ev;         /* 0-timeout timer, armed by the first line */
-    size_t   blen;
-    char     buf[65536];
-} g_acc = { -1, "", (time_t) -1, "", 0, 0, NULL, 0, "" };
+    struct nd_buf out;              /* fixed over mem: the lines not written yet */
+    char     mem[65536];
+} g_acc = { .fd = -1, .sec = (time_t) -1,
+            .out = { .p = g_acc.mem, .cap = sizeof(g_acc.mem), .fixed = 1 } };
 
 #define ACCESS_FLUSH_AT 49152
 
 static void
 access_flush(void)
 {
-    if (g_acc.blen > 0 && g_acc.fd != -1) {
-        (void) nd_sys_write_full(g_acc.fd, g_acc.buf, g_acc.blen);
+    if (g_acc.out.len > 0 && g_acc.fd != -1) {
+        (void) nd_sys_write_full(g_acc.fd, g_acc.out.p, g_acc.out.len);
     }
-    g_acc.blen = 0;
+    nd_buf_reset(&g_acc.out);
 }
 
 static void
@@ -262,65 +265,32 @@ nd_access_on(void)
 }
 
 
-/* v in microseconds as milliseconds with 3 decimals. */
-static char *
-put_ms(char *p, int64_t us)
+/* us as milliseconds with 3 decimals. */
+static void
+put_ms(struct nd_buf *b, int64_t us)
 {
+    char  tmp[32], *p;
+
     if (us < 0) {
         us = 0;
     }
-    p = nd_put_u64(p, (uint64_t) (us / 1000));
+    p = nd_put_u64(tmp, (uint64_t) (us / 1000));
     *p++ = '.';
     *p++ = (char) ('0' + us / 100 % 10);
     *p++ = (char) ('0' + us / 10 % 10);
     *p++ = (char) ('0' + us % 10);
-    return p;
-}
-
-/* JSON string body of s[0..n) (at most max input bytes). */
-static char *
-put_json(char *p, const char *s, size_t n, size_t max)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t            i;
-
-    if (n > max) {
-        n = max;
-    }
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char) s[i];
-        if (c >= 0x80) {
-            size_t k = nd_log_utf8_len(s + i, n - i);
-            if (k == 0) {
-                p = ND_PUTS(p, "\\ufffd");     /* never invalid UTF-8 in a JSON line */
-            } else {
-                p = nd_put(p, s + i, k);
-                i += k - 1;
-            }
-        } else if (c == '"' || c == '\\') {
-            *p++ = '\\';
-            *p++ = (char) c;
-        } else if (c < 0x20 || c == 0x7f) {
-            p = ND_PUTS(p, "\\u00");
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 15];
-        } else {
-            *p++ = (char) c;
-        }
-    }
-    return p;
+    nd_buf_add(b, tmp, (size_t) (p - tmp));
 }
 
 void
 nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_done *d,
               int64_t now_us)
 {
-    char           line[ACCESS_LINE_MAX], addr[INET6_ADDRSTRLEN];
-    char          *p = line;
-    struct timeval tv;
-    size_t         qs;
-
-    int            slow = g_slow.fd != -1 && now_us - req->start_us >= g_slow.threshold_us;
+    struct nd_buf  *b = &g_acc.out;
+    char            addr[INET6_ADDRSTRLEN], ms[4];
+    struct timeval  tv;
+    size_t          start;
+    int             slow = g_slow.fd != -1 && now_us - req->start_us >= g_slow.threshold_us;
 
     if (g_acc.fd == -1 && !slow) {
         return;
@@ -332,67 +302,69 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
         strftime(g_acc.secbuf, sizeof(g_acc.secbuf), "%Y-%m-%dT%H:%M:%S", &tm);
         g_acc.sec = tv.tv_sec;
     }
-    p = ND_PUTS(p, "{\"ts\":\"");
-    p = nd_put(p, g_acc.secbuf, strlen(g_acc.secbuf));
-    *p++ = '.';
-    *p++ = (char) ('0' + tv.tv_usec / 100000 % 10);
-    *p++ = (char) ('0' + tv.tv_usec / 10000 % 10);
-    *p++ = (char) ('0' + tv.tv_usec / 1000 % 10);
-    p = ND_PUTS(p, "Z\",\"app\":");
+    if (b->cap - b->len < ACCESS_LINE_MAX) {
+        access_flush();         /* cannot happen: flushed at ACCESS_FLUSH_AT */
+    }
+    /* Every line fits: the batch keeps ACCESS_LINE_MAX free, and a line is at
+     * most 6 bytes per byte of host and path plus the fixed fields. */
+    start = b->len;
+    ND_BUF_ADDS(b, "{\"ts\":\"");
+    nd_buf_add(b, g_acc.secbuf, strlen(g_acc.secbuf));
+    ms[0] = '.';
+    ms[1] = (char) ('0' + tv.tv_usec / 100000 % 10);
+    ms[2] = (char) ('0' + tv.tv_usec / 10000 % 10);
+    ms[3] = (char) ('0' + tv.tv_usec / 1000 % 10);
+    nd_buf_add(b, ms, 4);
+    ND_BUF_ADDS(b, "Z\",\"app\":");
     if (app != NULL) {
-        *p++ = '"';
-        p = nd_put(p, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
-        *p++ = '"';
+        ND_BUF_ADDS(b, "\"");
+        nd_buf_add(b, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
+        ND_BUF_ADDS(b, "\"");
     } else {
-        p = ND_PUTS(p, "null");
+        ND_BUF_ADDS(b, "null");
     }
-    p = ND_PUTS(p, ",\"pid\":");
-    p = nd_put_u64(p, (uint64_t) g_acc.pid);
-    p = ND_PUTS(p, ",\"request_id\":\"");
-    p = nd_put(p, req->rid, req->rid_len);
-    p = ND_PUTS(p, "\",\"method\":\"");
-    p = nd_put(p, req->method, req->method_len);
-    p = ND_PUTS(p, "\",\"host\":\"");
-    p = put_json(p, req->host != NULL ? req->host : "", req->host != NULL ? req->host_len : 0,
-                 256);
-    p = ND_PUTS(p, "\",\"path\":\"");
-    qs = req->target_len;
-    p = put_json(p, req->target, qs, ACCESS_PATH_MAX);
-    p = ND_PUTS(p, "\",\"status\":");
-    p = nd_put_u64(p, (uint64_t) d->status);
-    p = ND_PUTS(p, ",\"bytes_out\":");
-    p = nd_put_u64(p, d->bytes_out);
-    p = ND_PUTS(p, ",\"duration_ms\":");
-    p = put_ms(p, now_us - req->start_us);
-    p = ND_PUTS(p, ",\"cpu_ms\":");
-    p = put_ms(p, req->cpu_us);
-    p = ND_PUTS(p, ",\"subrequests\":");
-    p = nd_put_u64(p, req->subrequests);
-    p = ND_PUTS(p, ",\"client\":\"");
+    ND_BUF_ADDS(b, ",\"pid\":");
+    nd_buf_u64(b, (uint64_t) g_acc.pid);
+    ND_BUF_ADDS(b, ",\"request_id\":\"");
+    nd_buf_add(b, req->rid, req->rid_len);
+    ND_BUF_ADDS(b, "\",\"method\":\"");
+    nd_buf_add(b, req->method, req->method_len);
+    ND_BUF_ADDS(b, "\",\"host\":\"");
+    if (req->host != NULL) {
+        nd_buf_json(b, req->host, req->host_len < ACCESS_HOST_MAX ? req->host_len
+                                                                    : ACCESS_HOST_MAX);
+    }
+    ND_BUF_ADDS(b, "\",\"path\":\"");
+    nd_buf_json(b, req->target, req->target_len < ACCESS_PATH_MAX ? req->target_len
+                                                                   : ACCESS_PATH_MAX);
+    ND_BUF_ADDS(b, "\",\"status\":");
+    nd_buf_u64(b, (uint64_t) d->status);
+    ND_BUF_ADDS(b, ",\"bytes_out\":");
+    nd_buf_u64(b, d->bytes_out);
+    ND_BUF_ADDS(b, ",\"duration_ms\":");
+    put_ms(b, now_us - req->start_us);
+    ND_BUF_ADDS(b, ",\"cpu_ms\":");
+    put_ms(b, req->cpu_us);
+    ND_BUF_ADDS(b, ",\"subrequests\":");
+    nd_buf_u64(b, req->subrequests);
+    ND_BUF_ADDS(b, ",\"client\":\"");
     nd_ip_format(&req->client, addr, sizeof(addr));
-    p = nd_put(p, addr, strlen(addr));
-    p = ND_PUTS(p, "\"}\n");
+    nd_buf_add(b, addr, strlen(addr));
+    ND_BUF_ADDS(b, "\"}\n");
     /* Write errors: nothing sensible to do per request; the error log would flood. */
-    if (g_acc.fd != -1) {
-        size_t n = (size_t) (p - line);
-        if (g_acc.flush_ev == NULL || n > sizeof(g_acc.buf) - g_acc.blen) {
-            access_flush();
-            (void) nd_sys_write_full(g_acc.fd, line, n);
-        } else {
-            struct timeval zero = { 0, 0 };
-            memcpy(g_acc.buf + g_acc.blen, line, n);
-            if (g_acc.blen == 0) {
-                evtimer_add(g_acc.flush_ev, &zero);
-            }
-            g_acc.blen += n;
-            if (g_acc.blen >= ACCESS_FLUSH_AT) {
-                access_flush();
-                evtimer_del(g_acc.flush_ev);
-            }
-        }
-    }
     if (slow) {
-        (void) nd_sys_write_full(g_slow.fd, line, (size_t) (p - line));
+        (void) nd_sys_write_full(g_slow.fd, b->p + start, b->len - start);
+    }
+    if (g_acc.fd == -1) {
+        b->len = start;
+    } else if (g_acc.flush_ev == NULL) {
+        access_flush();
+    } else if (b->len >= ACCESS_FLUSH_AT) {
+        access_flush();
+        evtimer_del(g_acc.flush_ev);
+    } else if (start == 0) {
+        struct timeval zero = { 0, 0 };
+        evtimer_add(g_acc.flush_ev, &zero);
     }
 }
 
@@ -441,7 +413,7 @@ on_admin(struct nd_req *req, void *arg)
     const char    *t = req->target, *q = memchr(t, '?', req->target_len);
     size_t         plen = q != NULL ? (size_t) (q - t) : req->target_len;
     const char    *query = q != NULL ? q + 1 : "";
-    struct nd_text out = { 0 };
+    struct nd_buf  out = { 0 };
     int64_t        now = nd_sb_now_unix_ms();
 
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
@@ -470,12 +442,12 @@ on_admin(struct nd_req *req, void *arg)
     }
     if (plen == 8 && memcmp(t, "/metrics", 8) == 0) {
         nd_metrics_render(nd_sb_map, now, &out);
-        if (out.oom) {
+        if (out.failed) {
             answer(req, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
         } else {
             answer(req, 200, "text/plain; version=0.0.4; charset=utf-8", out.p, out.len);
         }
-        nd_text_free(&out);
+        nd_buf_free(&out);
         return;
     }
     if (plen == 7 && memcmp(t, "/status", 7) == 0) {
@@ -485,13 +457,13 @@ on_admin(struct nd_req *req, void *arg)
         } else {
             nd_metrics_status_json(nd_sb_map, now, &out);
         }
-        if (out.oom) {
+        if (out.failed) {
             answer(req, 500, "text/plain; charset=utf-8", "out of memory\n", 14);
         } else {
             answer(req, 200, html ? "text/html; charset=utf-8" : "application/json", out.p,
                    out.len);
         }
-        nd_text_free(&out);
+        nd_buf_free(&out);
         return;
     }
     answer(req, 404, "text/plain; charset=utf-8", "Not Found\n", 10);

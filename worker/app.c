@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/scoreboard.h"
 #include "common/sys.h"
@@ -62,7 +63,7 @@ nd_app_rq_log_id(struct nd_app *app, double id, char *buf, size_t size)
 }
 
 /* GLOBAL: scratch for the raw header block and the URL of one request. */
-static struct nd_scratch g_req_scratch;
+static struct nd_buf g_req_scratch;
 
 /* GLOBAL: the JS call in progress (app_call), so that a response sent from
  * inside it is charged the CPU used so far. */
@@ -1041,7 +1042,7 @@ push_url(duk_context *ctx, const struct nd_req *req)
         duk_push_lstring(ctx, req->target, req->target_len);
         return 0;
     }
-    buf = nd_sys_scratch(&g_req_scratch, 7 + hl + req->target_len + 1);
+    buf = nd_buf_scratch(&g_req_scratch, 7 + hl + req->target_len + 1);
     if (buf == NULL) {
         return -1;
     }
@@ -1092,7 +1093,7 @@ push_raw_headers(duk_context *ctx, const struct nd_req *req)
     for (i = 0; i < req->nheaders; i++) {
         need += req->headers[i].name_len + req->headers[i].value_len + 4;
     }
-    buf = nd_sys_scratch(&g_req_scratch, need + 2 * cl + hl + 80);
+    buf = nd_buf_scratch(&g_req_scratch, need + 2 * cl + hl + 80);
     if (buf == NULL) {
         return -1;
     }

@@ -61,8 +61,8 @@
 #include <event2/event_struct.h>
 #include <llhttp.h>
 
+#include "common/buf.h"
 #include "common/log.h"
-#include "common/sys.h"
 #include "worker/http.h"
 
 #if !LLHTTP_STRICT_MODE

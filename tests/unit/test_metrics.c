@@ -13,22 +13,22 @@ T_CASE(buckets)
 
 T_CASE(histogram_cumulative)
 {
-    struct nd_text t = { 0 };
+    struct nd_buf t = { 0 };
     uint64_t       b[ND_SB_NBUCKETS] = { 1, 2, 0, 3 };
 
     nd_metrics_histogram(&t, "x", "app=\"a\"", b, nd_sb_dur_bounds_us, 1500000, 1e6);
-    T_TRUE(strstr(t.p, "x_bucket{app=\"a\",le=\"0.001\"} 1\n") != NULL);
-    T_TRUE(strstr(t.p, "x_bucket{app=\"a\",le=\"0.005\"} 3\n") != NULL);
-    T_TRUE(strstr(t.p, "x_bucket{app=\"a\",le=\"0.025\"} 6\n") != NULL);
-    T_TRUE(strstr(t.p, "x_bucket{app=\"a\",le=\"+Inf\"} 6\n") != NULL);
-    T_TRUE(strstr(t.p, "x_sum{app=\"a\"} 1.500000\n") != NULL);
-    T_TRUE(strstr(t.p, "x_count{app=\"a\"} 6\n") != NULL);
-    nd_text_free(&t);
+    T_TRUE(strstr(nd_buf_str(&t), "x_bucket{app=\"a\",le=\"0.001\"} 1\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "x_bucket{app=\"a\",le=\"0.005\"} 3\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "x_bucket{app=\"a\",le=\"0.025\"} 6\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "x_bucket{app=\"a\",le=\"+Inf\"} 6\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "x_sum{app=\"a\"} 1.500000\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "x_count{app=\"a\"} 6\n") != NULL);
+    nd_buf_free(&t);
 }
 
 T_CASE(render_sums_slots)
 {
-    struct nd_text t = { 0 };
+    struct nd_buf t = { 0 };
     int            a;
 
     T_EQ_INT(nd_sb_create(4, 8), 0);
@@ -45,22 +45,22 @@ T_CASE(render_sums_slots)
     nd_sb_self = -1;
     nd_sb_slot_free(1);         /* a dead worker's counters still count */
     nd_metrics_render(nd_sb_map, nd_sb_now_unix_ms(), &t);
-    T_TRUE(strstr(t.p, "# TYPE nanod_requests_total counter\n") != NULL);
-    T_TRUE(strstr(t.p, "nanod_requests_total{app=\"blog\",code=\"2xx\"} 2\n") != NULL);
-    T_TRUE(strstr(t.p, "nanod_requests_total{app=\"blog\",code=\"5xx\"} 1\n") != NULL);
-    T_TRUE(strstr(t.p, "nanod_request_duration_seconds_count{app=\"blog\"} 3\n") != NULL);
-    T_TRUE(strstr(t.p, "nanod_sent_bytes_total{app=\"blog\"} 60\n") != NULL);
-    nd_text_free(&t);
+    T_TRUE(strstr(nd_buf_str(&t), "# TYPE nanod_requests_total counter\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "nanod_requests_total{app=\"blog\",code=\"2xx\"} 2\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "nanod_requests_total{app=\"blog\",code=\"5xx\"} 1\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "nanod_request_duration_seconds_count{app=\"blog\"} 3\n") != NULL);
+    T_TRUE(strstr(nd_buf_str(&t), "nanod_sent_bytes_total{app=\"blog\"} 60\n") != NULL);
+    nd_buf_free(&t);
     nd_sb_destroy();
 }
 
 T_CASE(label_escape)
 {
-    struct nd_text t = { 0 };
+    struct nd_buf t = { 0 };
 
-    nd_text_label(&t, "a\"b\\c\nd");
-    T_EQ_STR(t.p, "a\\\"b\\\\c\\nd");
-    nd_text_free(&t);
+    nd_metrics_label(&t, "a\"b\\c\nd");
+    T_EQ_STR(nd_buf_str(&t), "a\\\"b\\\\c\\nd");
+    nd_buf_free(&t);
 }
 
 int

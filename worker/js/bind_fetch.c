@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/sys.h"
+#include "common/buf.h"
 #include "worker/app.h"
 #include "worker/fetch.h"
 #include "worker/js/bind.h"
@@ -19,7 +19,7 @@
  * copies what it keeps). Kept across calls so that a Duktape error never
  * leaks it. */
 static struct {
-    struct nd_scratch buf;
+    struct nd_buf buf;
     const char       *hdrs[2 * MAX_REQ_HEADERS];
     size_t            lens[2 * MAX_REQ_HEADERS];
 } g_fetch_scratch;
@@ -69,7 +69,7 @@ native_fetch_start(duk_context *ctx)
             r.body = "";
         }
     }
-    buf = nd_sys_scratch(&g_fetch_scratch.buf, need);
+    buf = nd_buf_scratch(&g_fetch_scratch.buf, need);
     if (buf == NULL) {
         return duk_error(ctx, DUK_ERR_ERROR, "fetch: out of memory");
     }

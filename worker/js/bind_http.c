@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/log.h"
-#include "common/sys.h"
 #include "worker/app.h"
 #include "worker/fetch.h"
 #include "worker/http.h"
@@ -17,7 +17,7 @@
 
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
-static struct nd_scratch g_scratch;
+static struct nd_buf g_scratch;
 
 size_t
 nd_bind_utf8(const unsigned char *in, size_t len, unsigned char *out)
@@ -117,7 +117,7 @@ convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_siz
         duk_get_lstring(ctx, ri, &hd->rlen);
         need += hd->rlen;
     }
-    buf = nd_sys_scratch(&g_scratch, need + 1);
+    buf = nd_buf_scratch(&g_scratch, need + 1);
     if (buf == NULL) {
         (void) duk_error(ctx, DUK_ERR_ERROR, "out of memory while writing the response");
     }
