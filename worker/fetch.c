@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "common/buf.h"
 #include "common/idmap.h"
 #include "common/log.h"
 #include "common/sys.h"
@@ -27,11 +28,6 @@
  * it down to BUF_LOW. */
 #define BUF_HIGH            (256 * 1024)
 #define BUF_LOW             (64 * 1024)
-
-struct buf {
-    unsigned char *p;               /* owned */
-    size_t         len, cap;
-};
 
 /* FE_ENDED: the transfer is over (out of the multi, its result kept) while the
  * app still reads the streamed body; in no list. */
@@ -56,8 +52,8 @@ struct nd_fetch {
     int                    hops;
     int64_t                deadline_ms;
     int64_t                max_size;
-    struct buf             resp;    /* response body */
-    struct buf             rhdrs;   /* "name\0value\0" per header, in order */
+    struct nd_buf          resp;    /* response body */
+    struct nd_buf          rhdrs;   /* "name\0value\0" per header, in order */
     int                    nrhdrs;
     int                    hdrs_done;
     size_t                 hdr_bytes;
@@ -108,8 +104,7 @@ struct nd_fetcher {
     struct nd_idmap        ids;     /* (app, id) -> nd_fetch */
     CURL                  *easy_cache[EASY_CACHE];
     int                    neasy;
-    char                  *scratch; /* owned: header conversion */
-    size_t                 scratch_cap;
+    struct nd_buf          scratch; /* header conversion */
 };
 
 static void fetch_cancel(struct nd_app_res *res);
@@ -118,34 +113,6 @@ static void on_kick(evutil_socket_t fd, short what, void *arg);
 static void drop(struct nd_fetch *fe, int start_next);
 
 /* --- small helpers ---------------------------------------------------------------- */
-
-static int
-buf_add(struct buf *b, const void *data, size_t n)
-{
-    if (b->len + n > b->cap) {
-        size_t         cap = b->cap == 0 ? 4096 : b->cap;
-        unsigned char *p;
-        while (cap < b->len + n) {
-            cap *= 2;
-        }
-        p = realloc(b->p, cap);
-        if (p == NULL) {
-            return -1;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    return 0;
-}
-
-static void
-buf_free(struct buf *b)
-{
-    free(b->p);
-    memset(b, 0, sizeof(*b));
-}
 
 static struct nd_fetch *
 fetch_find(struct nd_fetcher *f, const struct nd_app *app, double id)
@@ -317,7 +284,7 @@ on_write(char *ptr, size_t size, size_t n, void *arg)
             fe->resp.len -= fe->roff;
             fe->roff = 0;
         }
-        if (buf_add(&fe->resp, ptr, total) == -1) {
+        if (nd_buf_add(&fe->resp, ptr, total) == -1) {
             fe->oom = 1;
             return 0;
         }
@@ -330,7 +297,7 @@ on_write(char *ptr, size_t size, size_t n, void *arg)
         fe->too_big = 1;
         return 0;
     }
-    if (buf_add(&fe->resp, ptr, total) == -1) {
+    if (nd_buf_add(&fe->resp, ptr, total) == -1) {
         fe->oom = 1;
         return 0;
     }
@@ -390,8 +357,8 @@ on_header(char *line, size_t size, size_t n, void *arg)
             s++;
         }
         fe->rhdrs.len--;        /* the value's NUL */
-        if (buf_add(&fe->rhdrs, " ", 1) == -1 || buf_add(&fe->rhdrs, line + s, len - s) == -1
-            || buf_add(&fe->rhdrs, &zero, 1) == -1) {
+        if (nd_buf_add(&fe->rhdrs, " ", 1) == -1 || nd_buf_add(&fe->rhdrs, line + s, len - s) == -1
+            || nd_buf_add(&fe->rhdrs, &zero, 1) == -1) {
             fe->oom = 1;
             return 0;
         }
@@ -410,9 +377,9 @@ on_header(char *line, size_t size, size_t n, void *arg)
         while (vs < len && (line[vs] == ' ' || line[vs] == '\t')) {
             vs++;
         }
-        if (buf_add(&fe->rhdrs, line, nlen) == -1 || buf_add(&fe->rhdrs, &zero, 1) == -1
-            || buf_add(&fe->rhdrs, line + vs, len - vs) == -1
-            || buf_add(&fe->rhdrs, &zero, 1) == -1) {
+        if (nd_buf_add(&fe->rhdrs, line, nlen) == -1 || nd_buf_add(&fe->rhdrs, &zero, 1) == -1
+            || nd_buf_add(&fe->rhdrs, line + vs, len - vs) == -1
+            || nd_buf_add(&fe->rhdrs, &zero, 1) == -1) {
             fe->oom = 1;
             return 0;
         }
@@ -645,8 +612,8 @@ fetch_free(struct nd_fetch *fe)
     free(fe->method);
     free(fe->url);
     free(fe->body);
-    buf_free(&fe->resp);
-    buf_free(&fe->rhdrs);
+    nd_buf_free(&fe->resp);
+    nd_buf_free(&fe->rhdrs);
     if (fe->kick != NULL) {
         event_free(fe->kick);
     }
@@ -954,17 +921,17 @@ push_result(duk_context *ctx, void *udata)
     }
     duk_push_null(ctx);
     duk_push_int(ctx, (duk_int_t) r->status);
-    duk_push_lstring(ctx, fe->f->scratch, isomorphic((const unsigned char *) fe->status_text,
-                                                     strlen(fe->status_text),
-                                                     (unsigned char *) fe->f->scratch));
+    duk_push_lstring(ctx, fe->f->scratch.p,
+                     isomorphic((const unsigned char *) fe->status_text, strlen(fe->status_text),
+                                (unsigned char *) fe->f->scratch.p));
     duk_push_string(ctx, fe->url);
     duk_push_boolean(ctx, fe->hops > 0);
     duk_push_array(ctx);
     while (off < fe->rhdrs.len) {
-        const unsigned char *s = fe->rhdrs.p + off;
+        const unsigned char *s = (const unsigned char *) fe->rhdrs.p + off;
         size_t               len = strlen((const char *) s);
-        n = isomorphic(s, len, (unsigned char *) fe->f->scratch);
-        duk_push_lstring(ctx, fe->f->scratch, n);
+        n = isomorphic(s, len, (unsigned char *) fe->f->scratch.p);
+        duk_push_lstring(ctx, fe->f->scratch.p, n);
         duk_put_prop_index(ctx, -2, i++);
         off += len + 1;
     }
@@ -1134,15 +1101,9 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
         need = len * 2 > need ? len * 2 : need;
         off += len + 1;
     }
-    if (need > fe->f->scratch_cap) {
-        char *sc = realloc(fe->f->scratch, need);
-        if (sc == NULL) {
-            etype = "Error";
-            emsg = "fetch: out of memory";
-        } else {
-            fe->f->scratch = sc;
-            fe->f->scratch_cap = need;
-        }
+    if (nd_buf_scratch(&fe->f->scratch, need) == NULL) {
+        etype = "Error";
+        emsg = "fetch: out of memory";
     }
     r.fe = fe;
     r.etype = etype;
@@ -1627,7 +1588,7 @@ nd_fetch_cleanup(struct nd_worker *w)
     }
     event_free(f->done_ev);
     nd_idmap_free(&f->ids);
-    free(f->scratch);
+    nd_buf_free(&f->scratch);
     free(f);
     w->fetcher = NULL;
 }

@@ -118,13 +118,6 @@ enum {
     T_STALE,
 };
 
-struct iobuf {
-    char   *data;           /* owned */
-    size_t  off;            /* consumed prefix */
-    size_t  len;
-    size_t  cap;
-};
-
 struct ireq {
     struct nd_req  req;             /* first: struct nd_req * <-> struct ireq * */
     struct ireq   *next;            /* free list */
@@ -168,8 +161,8 @@ struct nd_conn {
     struct ireq        *req;        /* owned: being parsed */
     struct ireq        *ready;      /* owned: parsed, about to go to the callback */
     struct ireq        *pending;    /* with the callback's owner until respond/stream_end */
-    struct iobuf        in;         /* unparsed input (pipelined requests) */
-    struct iobuf        out;        /* output the socket did not take yet */
+    struct nd_buf       in;         /* unparsed input (pipelined requests) */
+    struct nd_buf       out;        /* output the socket did not take yet */
     size_t              raw;        /* bytes fed outside bodies since the last headers */
     uint64_t            served;     /* requests answered */
     int                 tphase;
@@ -239,8 +232,8 @@ struct nd_http {
     struct ireq         *free_reqs;
     int                  nfree;
     struct nd_conn      *cork_conn; /* the connection in its parse loop */
-    struct iobuf         cork;      /* its answers, sent when the loop ends */
-    struct iobuf         hdr;       /* response head scratch */
+    struct nd_buf        cork;      /* its answers, sent when the loop ends */
+    struct nd_buf        hdr;       /* response head scratch */
     time_t               date_sec;
     time_t               refuse_log_sec;    /* logs about refusals: at most one a second */
     time_t               pp_log_sec;        /* logs about PROXY headers: the same */
@@ -261,65 +254,6 @@ static const char  resp_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
 static void conn_close(struct nd_conn *c);
 static void conn_update(struct nd_conn *c);
 static int conn_writev(struct nd_conn *c, const struct iovec *iov, int n);
-
-/* ---- small buffers ---------------------------------------------------- */
-
-static int
-iobuf_reserve(struct iobuf *b, size_t n)
-{
-    size_t  cap;
-    char   *p;
-
-    if (b->cap - b->len >= n) {
-        return 0;
-    }
-    if (b->off > 0) {
-        memmove(b->data, b->data + b->off, b->len - b->off);
-        b->len -= b->off;
-        b->off = 0;
-        if (b->cap - b->len >= n) {
-            return 0;
-        }
-    }
-    cap = b->cap > 0 ? b->cap * 2 : 4096;
-    while (cap - b->len < n) {
-        cap *= 2;
-    }
-    p = realloc(b->data, cap);
-    if (p == NULL) {
-        return -1;
-    }
-    b->data = p;
-    b->cap = cap;
-    return 0;
-}
-
-static int
-iobuf_append(struct iobuf *b, const void *p, size_t n)
-{
-    if (n == 0) {
-        return 0;
-    }
-    if (iobuf_reserve(b, n) == -1) {
-        return -1;
-    }
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    return 0;
-}
-
-/* Empties b; frees its memory unless small enough to keep. */
-static void
-iobuf_clear(struct iobuf *b, size_t keep)
-{
-    b->off = 0;
-    b->len = 0;
-    if (b->cap > keep) {
-        free(b->data);
-        b->data = NULL;
-        b->cap = 0;
-    }
-}
 
 static size_t
 in_pending(const struct nd_conn *c)
@@ -663,13 +597,11 @@ build_head(struct nd_http *h, const struct nd_req *req, int status, const char *
     for (i = 0; i < nhdrs; i++) {
         need += hdrs[i].name_len + hdrs[i].value_len + 4;
     }
-    h->hdr.off = 0;
-    h->hdr.len = 0;
-    if (iobuf_reserve(&h->hdr, need) == -1) {
+    if (nd_buf_scratch(&h->hdr, need) == NULL) {
         return 0;
     }
     date_refresh(h);
-    p = ND_PUTS(h->hdr.data, "HTTP/1.1 ");
+    p = ND_PUTS(h->hdr.p, "HTTP/1.1 ");
     *p++ = (char) ('0' + status / 100 % 10);
     *p++ = (char) ('0' + status / 10 % 10);
     *p++ = (char) ('0' + status % 10);
@@ -709,7 +641,7 @@ build_head(struct nd_http *h, const struct nd_req *req, int status, const char *
     } else {
         p = ND_PUTS(p, "Connection: keep-alive\r\n\r\n");
     }
-    h->hdr.len = (size_t) (p - h->hdr.data);
+    h->hdr.len = (size_t) (p - h->hdr.p);
     return h->hdr.len;
 }
 
@@ -923,7 +855,7 @@ conn_close(struct nd_conn *c)
     }
     if (h != NULL) {
         if (h->cork_conn == c) {
-            h->cork.len = 0;
+            nd_buf_reset(&h->cork);
         }
         list_unlink(&h->conns, c);
         h->nconns--;
@@ -949,8 +881,8 @@ conn_maybe_free(struct nd_conn *c)
     }
     req_release(c->http, c->req);
     req_release(c->http, c->ready);
-    free(c->in.data);
-    free(c->out.data);
+    nd_buf_free(&c->in);
+    nd_buf_free(&c->out);
     free(c);
 }
 
@@ -982,7 +914,7 @@ conn_check_close(struct nd_conn *c)
      * a while, so that closing with unread data does not reset the answer away. */
     shutdown(c->fd, SHUT_WR);
     c->lingering = 1;
-    iobuf_clear(&c->in, 0);
+    nd_buf_clear(&c->in, 0);
     conn_update(c);
 }
 
@@ -1006,12 +938,12 @@ conn_writev(struct nd_conn *c, const struct iovec *iov, int n)
     }
     corked = h != NULL && h->cork_conn == c && h->cork.len > 0;
     if (c->out.len > c->out.off) {
-        v[k].iov_base = c->out.data + c->out.off;
+        v[k].iov_base = c->out.p + c->out.off;
         v[k++].iov_len = c->out.len - c->out.off;
         first_out = 1;
     }
     if (corked) {
-        v[k].iov_base = h->cork.data;
+        v[k].iov_base = h->cork.p;
         v[k++].iov_len = h->cork.len;
     }
     for (i = 0; i < n && k < (int) (sizeof(v) / sizeof(v[0])); i++) {
@@ -1053,7 +985,7 @@ conn_writev(struct nd_conn *c, const struct iovec *iov, int n)
             skip -= v[i].iov_len;
             continue;
         }
-        if (iobuf_append(&c->out, (const char *) v[i].iov_base + skip,
+        if (nd_buf_add(&c->out, (const char *) v[i].iov_base + skip,
                          v[i].iov_len - skip) == -1) {
             nd_log(ND_LOG_ERROR, NULL, "out of memory queueing %zu bytes of a response",
                    v[i].iov_len - skip);
@@ -1063,10 +995,10 @@ conn_writev(struct nd_conn *c, const struct iovec *iov, int n)
         skip = 0;
     }
     if (corked) {
-        h->cork.len = 0;
+        nd_buf_reset(&h->cork);
     }
     if (c->out.off == c->out.len) {
-        iobuf_clear(&c->out, OUT_KEEP);
+        nd_buf_clear(&c->out, OUT_KEEP);
         if (c->wev_on) {
             event_del(&c->wev);
             c->wev_on = 0;
@@ -1100,7 +1032,7 @@ conn_send(struct nd_conn *c, const struct iovec *iov, int n)
     }
     if (h->cork_conn == c && h->cork.len + total <= CORK_MAX) {
         for (i = 0; i < n; i++) {
-            if (iobuf_append(&h->cork, iov[i].iov_base, iov[i].iov_len) == -1) {
+            if (nd_buf_add(&h->cork, iov[i].iov_base, iov[i].iov_len) == -1) {
                 conn_close(c);
                 return -1;
             }
@@ -1118,7 +1050,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 
     c->busy++;
     do {
-        w = send(fd, c->out.data + c->out.off, c->out.len - c->out.off,
+        w = send(fd, c->out.p + c->out.off, c->out.len - c->out.off,
                  MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (w == -1 && errno == EINTR);
     if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -1132,7 +1064,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
         }
     }
     if (c->out.off == c->out.len) {
-        iobuf_clear(&c->out, OUT_KEEP);
+        nd_buf_clear(&c->out, OUT_KEEP);
         event_del(&c->wev);
         c->wev_on = 0;
     }
@@ -1171,7 +1103,7 @@ conn_fail(struct nd_conn *c, int status, const char *msg)
         conn_close(c);
         return;
     }
-    iov[0].iov_base = c->http->hdr.data;
+    iov[0].iov_base = c->http->hdr.p;
     iov[0].iov_len = hlen;
     iov[1].iov_base = (void *) msg;
     iov[1].iov_len = mlen;
@@ -1691,11 +1623,11 @@ conn_parse(struct nd_conn *c, const char *data, size_t len, int from_in)
                 c->linger = 1;  /* unread requests: do not reset our last answer away */
             }
             if (from_in) {
-                iobuf_clear(&c->in, 0);
+                nd_buf_clear(&c->in, 0);
             }
         } else if (from_in) {
-            c->in.off = (size_t) (data - c->in.data);
-        } else if (iobuf_append(&c->in, data, len) == -1) {
+            c->in.off = (size_t) (data - c->in.p);
+        } else if (nd_buf_add(&c->in, data, len) == -1) {
             conn_close(c);
         }
     }
@@ -1703,7 +1635,7 @@ conn_parse(struct nd_conn *c, const char *data, size_t len, int from_in)
         conn_writev(c, NULL, 0);
     }
     h->cork_conn = NULL;
-    h->cork.len = 0;
+    nd_buf_reset(&h->cork);
     c->in_parse = 0;
     conn_check_close(c);
     c->busy--;
@@ -1739,16 +1671,16 @@ pp_read(struct nd_conn *c)
     ssize_t             n;
     int                 used;
 
-    if (iobuf_reserve(&c->in, room) == -1) {
+    if (nd_buf_reserve(&c->in, room) == -1) {
         conn_close(c);
         return -2;
     }
-    n = recv(c->fd, c->in.data + c->in.len, room, MSG_DONTWAIT);
+    n = recv(c->fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
     if (n <= 0) {
         return n;
     }
     c->in.len += (size_t) n;
-    used = nd_proxy_parse((const uint8_t *) c->in.data + c->in.off, in_pending(c), &ph, msg,
+    used = nd_proxy_parse((const uint8_t *) c->in.p + c->in.off, in_pending(c), &ph, msg,
                           sizeof(msg));
     if (used == 0 && in_pending(c) >= PP_MAX) {
         snprintf(msg, sizeof(msg), "PROXY header longer than %d bytes", PP_MAX);
@@ -1782,9 +1714,9 @@ pp_read(struct nd_conn *c)
         c->peer = ss;
     }
     if (in_pending(c) > 0) {
-        conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+        conn_parse(c, c->in.p + c->in.off, in_pending(c), 1);
     } else {
-        iobuf_clear(&c->in, 0);
+        nd_buf_clear(&c->in, 0);
     }
     return n;
 }
@@ -1820,15 +1752,15 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
         if (room == 0) {
             goto out;
         }
-        if (iobuf_reserve(&c->in, room) == -1) {
+        if (nd_buf_reserve(&c->in, room) == -1) {
             conn_close(c);
             goto out;
         }
-        n = recv(fd, c->in.data + c->in.len, room, MSG_DONTWAIT);
+        n = recv(fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
         if (n > 0) {
             c->in.len += (size_t) n;
             if (can_parse(c)) {
-                conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+                conn_parse(c, c->in.p + c->in.off, in_pending(c), 1);
             }
         }
     }
@@ -1854,7 +1786,7 @@ conn_kick_cb(evutil_socket_t fd, short what, void *arg)
             c->on_writable(&c->pending->req, c->wr_arg);
         }
     } else if (can_parse(c) && in_pending(c) > 0) {
-        conn_parse(c, c->in.data + c->in.off, in_pending(c), 1);
+        conn_parse(c, c->in.p + c->in.off, in_pending(c), 1);
     }
     conn_leave(c);
 }
@@ -2277,7 +2209,7 @@ nd_http_respond_reason(struct nd_req *req, int status, const char *reason, size_
         conn_maybe_free(c);
         return -1;
     }
-    iov[0].iov_base = h->hdr.data;
+    iov[0].iov_base = h->hdr.p;
     iov[0].iov_len = hlen;
     if (!nobody && len > 0) {
         iov[1].iov_base = (void *) body;
@@ -2350,7 +2282,7 @@ nd_http_stream_begin_ex(struct nd_req *req, int status, const char *reason, size
         conn_close(c);
         return -1;
     }
-    iov.iov_base = h->hdr.data;
+    iov.iov_base = h->hdr.p;
     iov.iov_len = hlen;
     return conn_send(c, &iov, 1);
 }
@@ -2565,7 +2497,7 @@ nd_http_free(struct nd_http *http)
         http->free_reqs = r->next;
         free(r);
     }
-    free(http->cork.data);
-    free(http->hdr.data);
+    nd_buf_free(&http->cork);
+    nd_buf_free(&http->hdr);
     free(http);
 }
