@@ -93,6 +93,157 @@ function dynamicImport(api) {
     };
 }
 
+/*
+ * Babel assumptions: lowered code an interpreter runs fast, where the
+ * difference from the spec cannot show in working code. Each one was kept
+ * because the profile of a hono app or tests/compat showed it (README
+ * "Performance"); tests/compat checks the apps still answer as in Node.
+ * - privateFieldsAsProperties: `#x` -> a non-enumerable property with a
+ *   unique key, not a WeakMap (hono touches 11 on every request). A
+ *   non-instance still gets a TypeError (the key is checked with hasOwn).
+ * - setPublicClassFields: `x = 1` in a class body is an assignment, not
+ *   Object.defineProperty (differs only when a parent class has a setter x).
+ * - noClassCalls: no _classCallCheck per `new` (calling a class without new
+ *   is a bug either way; it no longer throws).
+ * - noDocumentAll: `a ?? b`, `a?.b` test `!= null` (there is no document.all).
+ * - ignoreFunctionLength: default parameters read their own name, not
+ *   `arguments` (f.length then counts them).
+ * - ignoreToPrimitiveHint: template literals use `+`, not String.prototype.concat.
+ * - objectRestNoSymbols, setSpreadProperties: `{...o}` is Object.assign (own
+ *   symbol keys of a rest are not copied; spread sets instead of defining).
+ * - skipForOfIteratorClosing: for-of over an iterator that is left early
+ *   does not call its return() (arrays, Maps and Sets have none).
+ */
+var ASSUMPTIONS = {
+    privateFieldsAsProperties: true,
+    setPublicClassFields: true,
+    noClassCalls: true,
+    noDocumentAll: true,
+    ignoreFunctionLength: true,
+    ignoreToPrimitiveHint: true,
+    objectRestNoSymbols: true,
+    setSpreadProperties: true,
+    skipForOfIteratorClosing: true
+};
+
+/*
+ * async/await: babel-plugin-transform-async-to-promises turns an async
+ * function into calls on promises (`_await(x, function (v) {...})`) instead
+ * of regenerator's state machine, which ran every `await` of hono's
+ * middleware chain through a switch, a context object and
+ * asyncGeneratorStep (the profile: over half of a hono request). A pass of
+ * its own, before preset-env. It has a bug: a for-of with an `await` in the
+ * `else` of an `if` nested in an `if` gets its `_exitN` flag declared in the
+ * wrong function (hono's basicAuth: "_exit6 is not defined"). So its output
+ * is checked: a function where it left an `_exitN`/`_interruptN` unbound is
+ * compiled again, that function through regenerator instead.
+ * NANOD_BUILD_REGENERATOR=1 uses regenerator everywhere (to compare).
+ */
+var ASYNC_TO_PROMISES = process.env.NANOD_BUILD_REGENERATOR !== "1";
+var ATP_FLAG = /^_(exit|interrupt)\d*$/;
+
+/* transform-async-to-promises without async generators (`async function*`:
+ * it fails on jose's `yield await` inside try in a for-of, "Path was
+ * expected to have a container"): preset-env lowers those as before. */
+function atpNoGenerators(api, opts) {
+    var plugin = require("babel-plugin-transform-async-to-promises")(api, opts), v = plugin.visitor;
+
+    ["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression", "ClassMethod",
+     "ObjectMethod"].forEach(function (k) {
+        var h = v[k];
+        if (typeof h !== "function") {
+            throw new Error("transform-async-to-promises: unexpected visitor for " + k);
+        }
+        v[k] = function (p) {
+            if (p.node.async && p.node.generator) {
+                return undefined;
+            }
+            return h.apply(this, arguments);
+        };
+    });
+    return plugin;
+}
+
+function asyncToPromises(code, map, filename) {
+    var remap = require("@babel/helper-remap-async-to-generator");
+    var asyncFns = [], broken = {}, res, attempt, nBroken;
+
+    function pos(loc) {
+        return loc.line * 1e6 + loc.column;
+    }
+
+    /* Before transform-async-to-promises on the same node: records every
+     * async function's range, and hands the flagged ones to regenerator. */
+    function guard(api) {
+        return {
+            name: "nanod-async-guard",
+            visitor: {
+                Function: function (p, state) {
+                    var n = p.node;
+                    if (!n.async || n.generator || !n.loc) {
+                        return;
+                    }
+                    if (broken[pos(n.loc.start)]) {
+                        remap.default(p, { wrapAsync: state.addHelper("asyncToGenerator") },
+                                      true, true);
+                        return;
+                    }
+                    asyncFns.push([pos(n.loc.start), pos(n.loc.end)]);
+                }
+            }
+        };
+    }
+
+    for (attempt = 0; attempt < 3; attempt++) {
+        asyncFns = [];
+        res = babel.transformSync(code, {
+            babelrc: false,
+            configFile: false,
+            filename: filename,
+            sourceType: "script",
+            compact: false,
+            comments: false,
+            sourceMaps: true,
+            inputSourceMap: map,
+            ast: true,
+            assumptions: ASSUMPTIONS,
+            plugins: [guard, [atpNoGenerators, { inlineHelpers: false, externalHelpers: false }]]
+        });
+        nBroken = 0;
+        babel.traverse.cache.clear();   /* the plugin's moves left stale scopes */
+        babel.traverse(res.ast, {
+            ReferencedIdentifier: function (p) {
+                var at, k, best = null, i;
+                if (!ATP_FLAG.test(p.node.name) || p.scope.hasBinding(p.node.name)) {
+                    return;
+                }
+                at = p.findParent(function (q) {
+                    return q.node.loc !== undefined && q.node.loc !== null;
+                });
+                k = at ? pos(at.node.loc.start) : -1;
+                for (i = 0; i < asyncFns.length; i++) {   /* the innermost one around k */
+                    if (asyncFns[i][0] <= k && k <= asyncFns[i][1]
+                        && (best === null || asyncFns[i][0] >= best[0])) {
+                        best = asyncFns[i];
+                    }
+                }
+                if (best === null) {
+                    throw new Error("transform-async-to-promises left " + p.node.name
+                                    + " unbound outside any async function (a nanod-build bug)");
+                }
+                if (!broken[best[0]]) {
+                    broken[best[0]] = true;
+                    nBroken++;
+                }
+            }
+        });
+        if (nBroken === 0) {
+            return res;
+        }
+    }
+    throw new Error("transform-async-to-promises: unbound flags left after 3 passes");
+}
+
 function usage() {
     process.stderr.write("usage: scripts/nanod-build SRC OUT\n"
                          + "       scripts/nanod-build -c apps.ini   (every app with source =)\n");
@@ -178,7 +329,10 @@ function build(src, out, base) {
             mainFields: ["browser", "module", "main"],
             keepNames: true,
             define: { "process.env.NODE_ENV": "\"production\"" },
-            target: "es2020",
+            /* es2022: class fields and #private reach Babel, which lowers
+             * them with ASSUMPTIONS (esbuild's own lowering of #x is a
+             * WeakMap per field: core-js's polyfill on every access). */
+            target: "es2022",
             resolveExtensions: [".ts", ".mjs", ".js", ".json"],
             charset: "utf8",
             write: false,
@@ -206,6 +360,11 @@ function build(src, out, base) {
     map.mappings = new Array(PRELUDE.split("\n").length).join(";") + map.mappings;
     code = PRELUDE + js + "\nmodule.exports = " + GLOBAL + " && " + GLOBAL
         + ".default !== undefined ? " + GLOBAL + ".default : " + GLOBAL + ";\n";
+    if (ASYNC_TO_PROMISES) {
+        res = asyncToPromises(code, map, path.basename(out));
+        code = res.code;
+        map = res.map;
+    }
     res = babel.transformSync(code, {
         babelrc: false,
         configFile: false,
@@ -215,6 +374,7 @@ function build(src, out, base) {
         comments: false,
         sourceMaps: true,
         inputSourceMap: map,
+        assumptions: ASSUMPTIONS,
         presets: [[require.resolve("@babel/preset-env"), {
             targets: { ie: "11" },
             modules: false,
