@@ -32,6 +32,12 @@ DUK_OBJ := $(B)/duk/duktape.o
 LLHTTP_OBJS := $(B)/llhttp/llhttp.o $(B)/llhttp/api.o $(B)/llhttp/http.o
 GEN_OBJ := $(B)/gen/bootstrap.o $(B)/gen/bootstrap_lazy.o
 LIB     := $(B)/libnd.a
+# The engine alone (common/ + worker/js/ + Duktape + the bootstrap): what a
+# program that runs heaps without the worker links (tests/js, js-hot-path,
+# heap-cost). It has nothing of worker/*.c, so an engine call past its host
+# ops table (worker/js/host.h) fails their link.
+JS_OBJS := $(filter $(B)/common/% $(B)/worker/js/%,$(OBJS))
+JSLIB   := $(B)/libnd_js.a
 BIN     := $(B)/nanod
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -105,13 +111,12 @@ ifeq ($(PGO),1)
 PGO_DIR := build/pgo
 DUK_CC  := $(CC) -std=gnu11 -g $(OPT) -I. -Ibuild/duk -w
 $(PGO_DIR)/duktape.gcda: build/duk/duktape.c build/duk/duk_config.h build/duk/duktape.h \
-                         scripts/bench/js-hot-path.c | $(OBJS) $(LLHTTP_OBJS) $(GEN_OBJ)
+                         scripts/bench/js-hot-path.c | $(JS_OBJS) $(GEN_OBJ)
 	@mkdir -p $(PGO_DIR)
 	rm -f $@
 	$(DUK_CC) -fprofile-generate -fprofile-update=single -c $< -o $(PGO_DIR)/duktape.o
-	$(CC) $(CFLAGS_ALL) -o $(PGO_DIR)/train scripts/bench/js-hot-path.c $(OBJS) \
-	    $(LLHTTP_OBJS) $(GEN_OBJ) $(PGO_DIR)/duktape.o $(LDLIBS) -fprofile-generate \
-	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+	$(CC) $(CFLAGS_ALL) -o $(PGO_DIR)/train scripts/bench/js-hot-path.c $(JS_OBJS) \
+	    $(GEN_OBJ) $(PGO_DIR)/duktape.o $(LDLIBS) -fprofile-generate
 	$(PGO_DIR)/train 20000 > $(PGO_DIR)/train.log 2>&1 || \
 	    { cat $(PGO_DIR)/train.log; echo "PGO training run failed (PGO=0 skips it)"; exit 1; }
 	test -f $@
@@ -158,6 +163,9 @@ $(B)/%.o: %.c | build/duk/duktape.h build/duk/duk_config.h
 $(LIB): $(OBJS) $(DUK_OBJ) $(LLHTTP_OBJS) $(GEN_OBJ)
 	rm -f $@
 	ar rcs $@ $^
+$(JSLIB): $(JS_OBJS) $(DUK_OBJ) $(GEN_OBJ)
+	rm -f $@
+	ar rcs $@ $^
 
 $(BIN): $(B)/supervisor/main.o $(LIB)
 	$(CC) $(LDSAN) -o $@ $^ $(LDLIBS)
@@ -166,18 +174,19 @@ $(B)/tests/%: tests/unit/%.c $(LIB) tests/unit/t.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(WARN) -Wno-unused-function $(LDSAN) -o $@ $< $(LIB) $(LDLIBS)
 
-# --- JS hot-path microbenchmark (scripts/bench/js-hot-path): a real heap,
-# native.respond's C side wrapped so that nothing is written to a socket.
-$(B)/js-hot-path: scripts/bench/js-hot-path.c $(LIB)
+# --- JS hot-path microbenchmark (scripts/bench/js-hot-path): a real heap
+# with its own host ops, so that nothing is written to a socket.
+$(B)/js-hot-path: scripts/bench/js-hot-path.c $(JSLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
-	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(JSLIB) $(LDLIBS)
 
 # --- tests/js: the bootstrap's classes in a real heap (conformance vectors) ---
-$(B)/tests/test_js_conformance: tests/js/runner.c $(LIB)
+# Linked with the whole engine archive: every object of worker/js/ must link
+# without worker/*.c (the engine boundary, worker/js/host.h).
+$(B)/tests/test_js_conformance: tests/js/runner.c $(JSLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
-	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< -Wl,--whole-archive $(JSLIB) \
+	    -Wl,--no-whole-archive $(LDLIBS)
 
 # --- fuzzing (issue 11): libFuzzer targets in tests/fuzz/, seed corpora in
 # tests/fuzz/corpus/. `make fuzz` builds them with clang; `make fuzz-run
@@ -301,7 +310,6 @@ install: $(INSTALL_BIN)
 .PHONY: heap-cost
 heap-cost:
 	$(MAKE) MODE=release build/release/heap-cost
-$(B)/heap-cost: tools/heap-cost.c $(LIB)
+$(B)/heap-cost: tools/heap-cost.c $(JSLIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(LIB) $(LDLIBS) \
-	    -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(JSLIB) $(LDLIBS)

@@ -2,7 +2,9 @@
 # checksrc.sh: house rules the compiler does not check (STYLE.md section 3).
 #  - banned calls: sprintf strcpy strcat atoi system alloca
 #  - module boundaries: common/ uses no libevent/curl/Duktape/llhttp;
-#    supervisor/ sees only worker/worker.h of worker/; worker/ never sees supervisor/
+#    supervisor/ sees only worker/worker.h of worker/; worker/ never sees supervisor/;
+#    worker/js/ (the engine) includes no worker-level header: what it needs from
+#    above goes through its host ops table (worker/js/host.h)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 bad=0
@@ -28,6 +30,12 @@ done
 for f in $(find worker -name '*.[ch]'); do
     if grep -nE '#include "supervisor/' "$f"; then
         echo "$f: worker/ never includes supervisor/" >&2
+        bad=1
+    fi
+done
+for f in $(find worker/js -name '*.[ch]' -o -name '*.inc'); do
+    if grep -nE '#[[:space:]]*include[[:space:]]*"worker/[^/"]*"' "$f"; then
+        echo "$f: worker/js/ includes no worker/*.h (call up through worker/js/host.h)" >&2
         bad=1
     fi
 done

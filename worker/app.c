@@ -18,6 +18,7 @@
 #include "common/scoreboard.h"
 #include "common/sys.h"
 #include "worker/app.h"
+#include "worker/host.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/srcmap.h"
@@ -909,7 +910,7 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
         return app->js;
     }
     *status = 500;
-    js = nd_js_new((size_t) app->conf->limits.memory_limit, app, msg, size);
+    js = nd_js_new((size_t) app->conf->limits.memory_limit, &nd_worker_js_host, app, msg, size);
     if (js == NULL) {
         *status = 503;
         return NULL;

@@ -12,6 +12,7 @@
 
 #include "common/config.h"
 #include "worker/http.h"
+#include "worker/js/host.h"     /* struct nd_app_res: pending work of a heap */
 
 struct event;
 struct event_base;
@@ -39,18 +40,6 @@ struct nd_rq {
      * when the connection drained (gone = 0) or the client left (gone = 1). */
     void          (*on_stream)(struct nd_rq *rq, int gone, void *arg);
     void           *stream_arg;
-};
-
-/*
- * Something a heap has pending outside JS (a timer, a transfer). Registered
- * with nd_app_res_add(); cancel() is called when the heap is discarded, or when
- * its request (rq_id >= 0) hits request_timeout. cancel() must release the
- * resource and call nd_app_res_remove(). Never call JS from cancel().
- */
-struct nd_app_res {
-    void             (*cancel)(struct nd_app_res *res);
-    double             rq_id;       /* the request it belongs to, or -1 */
-    struct nd_app_res *prev, *next;
 };
 
 struct nd_worker {

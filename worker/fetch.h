@@ -22,26 +22,7 @@
 
 #include "duktape.h"
 #include "worker/app.h"
-
-enum nd_fetch_redirect {
-    ND_REDIRECT_FOLLOW,
-    ND_REDIRECT_MANUAL,
-    ND_REDIRECT_ERROR
-};
-
-/* What native.fetchStart hands over; strings are UTF-8, header values bytes. */
-struct nd_fetch_req {
-    double                  id;         /* JS-visible, per heap */
-    double                  io;         /* the invocation */
-    const char             *method;
-    const char             *url;
-    const char *const      *hdrs;       /* name, value, name, value... (names lowercase) */
-    const size_t           *hdr_lens;
-    int                     nhdrs;      /* pairs */
-    const void             *body;       /* NULL: none */
-    size_t                  body_len;
-    enum nd_fetch_redirect  redirect;
-};
+#include "worker/js/host.h"     /* struct nd_fetch_req */
 
 /*
  * Starts (or queues) a transfer. -1 when it cannot even start: *is_type_error

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "common/hdr.h"
 #include "common/realip.h"
 
 struct event_base;
@@ -62,13 +63,6 @@ struct nd_http_conf {
     int             ntrusted;
     nd_http_done_cb on_done;        /* or NULL */
     void           *done_arg;
-};
-
-struct nd_hdr {
-    const char *name;               /* as received (case kept), not NUL-terminated */
-    size_t      name_len;
-    const char *value;              /* trimmed of surrounding OWS */
-    size_t      value_len;
 };
 
 /* One request. Owned by the layer; valid from the callback until

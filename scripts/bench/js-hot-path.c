@@ -7,7 +7,7 @@
  *   (scripts/bench/js-hot-path runs it; with an index, only that handler runs:
  *   `perf stat -e instructions:u` then gives a load-independent measure)
  *
- * Linked with -Wl,--wrap=nd_app_respond,--wrap=nd_app_fail,--wrap=nd_app_log:
+ * Its heaps get a small host (worker/js/host.h) and link only the engine (libnd_js.a):
  * native.respond does all its work (header list, body to UTF-8) and then
  * lands here instead of in an HTTP connection.
  */
@@ -18,11 +18,10 @@
 
 #include "common/log.h"
 #include "common/sys.h"
-#include "worker/app.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 
-/* GLOBAL: what the wrapped natives saw (single-threaded benchmark). */
+/* GLOBAL: what the host's ops saw (single-threaded benchmark). */
 static struct {
     long   responses, failures;
     int    last_status;
@@ -30,16 +29,10 @@ static struct {
     char   last_fail[256];
 } g_seen;
 
-int __wrap_nd_app_respond(struct nd_app *app, double id, int status, const char *reason,
-                          size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
-                          size_t len);
-void __wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack);
-void __wrap_nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id);
-
-int
-__wrap_nd_app_respond(struct nd_app *app, double id, int status, const char *reason,
-                      size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
-                      size_t len)
+static int
+host_respond(struct nd_app *app, double id, int status, const char *reason,
+             size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
+             size_t len)
 {
     g_seen.responses++;
     g_seen.last_status = status;
@@ -47,17 +40,24 @@ __wrap_nd_app_respond(struct nd_app *app, double id, int status, const char *rea
     return 0;
 }
 
-void
-__wrap_nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
+static void
+host_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 {
     g_seen.failures++;
     snprintf(g_seen.last_fail, sizeof(g_seen.last_fail), "%s", msg);
 }
 
-void
-__wrap_nd_app_log(struct nd_app *app, int level, const char *msg, double rq_id)
+static void
+host_log(struct nd_app *app, int level, const char *msg, double rq_id)
 {
 }
+
+/* No app behind the heap: responses are counted, the rest is not available. */
+static const struct nd_js_host g_host = {
+    .respond = host_respond,
+    .fail = host_fail,
+    .log = host_log,
+};
 
 static const char *const RAW_HEADERS =
     "Host: hello.localhost\r\nUser-Agent: wrk/4.2.0\r\nAccept: */*\r\n";
@@ -211,7 +211,7 @@ bench_handler(const struct handler *h, long n)
     if (src == NULL) {
         return -1;
     }
-    js = nd_js_new(0, NULL, msg, sizeof(msg));
+    js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
     if (js == NULL) {
         fprintf(stderr, "nd_js_new: %s\n", msg);
         free(src);
@@ -270,7 +270,7 @@ bench_heaps(int n)
         return -1;
     }
     /* The first heap compiles the bootstrap (once per process): not counted. */
-    heaps[0] = nd_js_new(0, NULL, msg, sizeof(msg));
+    heaps[0] = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
     if (heaps[0] == NULL) {
         fprintf(stderr, "nd_js_new: %s\n", msg);
         free(heaps);
@@ -280,7 +280,7 @@ bench_heaps(int n)
     rss0 = nd_sys_rss(getpid());
     t0 = nd_sys_now_us();
     for (i = 0; i < n; i++) {
-        heaps[i] = nd_js_new(0, NULL, msg, sizeof(msg));
+        heaps[i] = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
         if (heaps[i] == NULL) {
             fprintf(stderr, "nd_js_new: %s\n", msg);
             break;

@@ -4,6 +4,7 @@
  */
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
+#include "worker/js/heap.h"
 #include "worker/js/regexp.h"
 
 void
@@ -35,4 +36,19 @@ nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry 
                              : funcs->nargs, 0);
         duk_put_prop_string(ctx, obj, funcs->key);
     }
+}
+
+void
+nd_js_host_missing(duk_context *ctx, const char *op)
+{
+    (void) duk_error(ctx, DUK_ERR_ERROR, "%s: not available in this heap (no host op)", op);
+}
+
+const struct nd_app_conf *
+nd_bind_app_conf(const struct nd_js *js)
+{
+    if (js->owner == NULL || js->host->conf == NULL || js->host->state_dir == NULL) {
+        return NULL;
+    }
+    return js->host->conf(js->owner);
 }

@@ -7,7 +7,10 @@
 
 #include <stddef.h>
 
+#include "common/config.h"
 #include "duktape.h"
+
+struct nd_js;
 
 /* -> [ ... native ] with every binding installed (bind.c). */
 void nd_bind_push_natives(duk_context *ctx);
@@ -20,6 +23,10 @@ void nd_bind_fetch(duk_context *ctx, duk_idx_t native);     /* bind_fetch.c */
 /* Like duk_put_function_list, but as lightfuncs (a tagged value: no object
  * per native per heap; ~5 KB a heap). nargs <= 14 or DUK_VARARGS. */
 void nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry *funcs);
+
+/* The config of the heap's app (its host's conf op), or NULL for a heap
+ * without an app or a host that has no conf and state_dir ops. */
+const struct nd_app_conf *nd_bind_app_conf(const struct nd_js *js);
 
 /* Converts a Duktape string (CESU-8-ish internal form) to UTF-8: surrogate
  * pairs become 4-byte sequences, lone surrogates U+FFFD. out must hold

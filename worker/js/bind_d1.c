@@ -25,7 +25,6 @@
 #include <sqlite3.h>
 
 #include "common/sys.h"
-#include "worker/app.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/crypto_job.h"
@@ -364,9 +363,9 @@ d1_push(duk_context *ctx, void *arg)
 static const struct nd_job_ops d1_ops = { d1_run, d1_push, d1_free, "d1Done" };
 
 static char *
-db_path(const struct nd_app *app, int b)
+db_path(const char *dir, const struct nd_app_conf *conf, int b)
 {
-    const char *dir = app->w->conf->server.state_dir, *v = app->conf->d1[b].value;
+    const char *v = conf->d1[b].value;
     size_t      n = strlen(dir) + strlen(v) + 2;
     char       *p = malloc(n);
 
@@ -446,7 +445,7 @@ static duk_ret_t
 native_d1(duk_context *ctx)
 {
     struct nd_js  *js = nd_js_of(ctx);
-    struct nd_app *app = js != NULL ? js->owner : NULL;
+    const struct nd_app_conf *conf = nd_bind_app_conf(js);
     double         id = duk_require_number(ctx, 0), io = duk_require_number(ctx, 1);
     int            b = duk_require_int(ctx, 2);
     const char    *mode = duk_require_string(ctx, 3);
@@ -456,7 +455,7 @@ native_d1(duk_context *ctx)
     int            rc;
 
     duk_set_top(ctx, 5);
-    if (app == NULL || b < 0 || b >= app->conf->nd1) {
+    if (conf == NULL || b < 0 || b >= conf->nd1) {
         return duk_error(ctx, DUK_ERR_ERROR, "D1_ERROR: no such binding");
     }
     duk_require_object(ctx, 4);
@@ -473,7 +472,7 @@ native_d1(duk_context *ctx)
     }
     j->mode = strcmp(mode, "batch") == 0 ? D1_BATCH : strcmp(mode, "exec") == 0 ? D1_EXEC
         : D1_ONE;
-    j->path = db_path(app, b);
+    j->path = db_path(js->host->state_dir(js->owner), conf, b);
     j->stmts = calloc(n > 0 ? n : 1, sizeof(*j->stmts));
     if (j->path == NULL || j->stmts == NULL) {
         snprintf(err, sizeof(err), "D1_ERROR: out of memory");

@@ -8,8 +8,6 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "worker/app.h"
-#include "worker/fetch.h"
 #include "worker/js/bind.h"
 #include "worker/js/heap.h"
 
@@ -102,7 +100,7 @@ native_fetch_start(duk_context *ctx)
         r.body = p;
         r.body_len = nd_bind_utf8(sbody, blen, p);
     }
-    if (nd_fetch_start(js->owner, &r, &te, msg, sizeof(msg)) == -1) {
+    if (ND_JS_HOST(ctx, js, fetch_start)(js->owner, &r, &te, msg, sizeof(msg)) == -1) {
         return duk_error(ctx, te ? DUK_ERR_TYPE_ERROR : DUK_ERR_ERROR, "%s", msg);
     }
     return 0;
@@ -114,7 +112,7 @@ native_fetch_abort(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    duk_push_boolean(ctx, nd_fetch_abort(js->owner, duk_require_number(ctx, 0)));
+    duk_push_boolean(ctx, ND_JS_HOST(ctx, js, fetch_abort)(js->owner, duk_require_number(ctx, 0)));
     return 1;
 }
 
@@ -124,7 +122,8 @@ native_fetch_pending(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    duk_push_boolean(ctx, nd_fetch_pending(js->owner, duk_require_number(ctx, 0)));
+    duk_push_boolean(ctx, ND_JS_HOST(ctx, js, fetch_pending)(js->owner,
+                                                             duk_require_number(ctx, 0)));
     return 1;
 }
 
@@ -135,7 +134,8 @@ native_fetch_read(duk_context *ctx)
     struct nd_js *js = nd_js_of(ctx);
     double        max = duk_require_number(ctx, 1);
 
-    nd_fetch_read(js->owner, duk_require_number(ctx, 0), max >= 1 ? (size_t) max : 1, ctx);
+    ND_JS_HOST(ctx, js, fetch_read)(js->owner, duk_require_number(ctx, 0),
+                                    max >= 1 ? (size_t) max : 1, ctx);
     return 1;
 }
 

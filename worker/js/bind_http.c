@@ -1,15 +1,13 @@
 /*
  * native.respond / native.fail / native.log: the request side of the bridge.
- * The answer goes straight to nd_app_respond(), which writes it (one writev).
+ * The answer goes straight to the host's respond (the worker's nd_app_respond,
+ * which writes it: one writev).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/log.h"
-#include "worker/app.h"
-#include "worker/fetch.h"
-#include "worker/http.h"
 #include "worker/js/bind.h"
 #include "worker/js/heap.h"
 
@@ -188,7 +186,8 @@ native_respond(duk_context *ctx)
         blen = nd_bind_utf8(s, blen, p);
         body = p;
     }
-    rc = nd_app_respond(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs, hd.n, body, blen);
+    rc = ND_JS_HOST(ctx, js, respond)(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs, hd.n,
+                                      body, blen);
     duk_push_boolean(ctx, rc == 0);
     return 1;
 }
@@ -207,8 +206,9 @@ native_stream_begin(duk_context *ctx)
 
     convert_head(ctx, 2, 3, 4, 0, &hd);
     duk_push_int(ctx, js->owner == NULL ? -1
-                      : nd_app_stream_begin(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs,
-                                            hd.n, len >= 0 ? (int64_t) len : -1));
+                      : ND_JS_HOST(ctx, js, stream_begin)(js->owner, id, status, hd.reason,
+                                                          hd.rlen, hd.hdrs, hd.n,
+                                                          len >= 0 ? (int64_t) len : -1));
     return 1;
 }
 
@@ -227,8 +227,9 @@ native_stream_fetch(duk_context *ctx)
 
     convert_head(ctx, 3, 4, 5, 0, &hd);
     duk_push_boolean(ctx, js->owner != NULL
-                          && nd_fetch_splice(js->owner, fid, id, status, hd.reason, hd.rlen,
-                                             hd.hdrs, hd.n, len >= 0 ? (int64_t) len : -1)
+                          && ND_JS_HOST(ctx, js, fetch_splice)(js->owner, fid, id, status,
+                                                               hd.reason, hd.rlen, hd.hdrs, hd.n,
+                                                               len >= 0 ? (int64_t) len : -1)
                              == 0);
     return 1;
 }
@@ -243,7 +244,8 @@ native_stream_write(duk_context *ctx)
     const void   *data = duk_require_buffer_data(ctx, 1, &len);
 
     duk_push_int(ctx, js->owner == NULL ? -1
-                      : nd_app_stream_write(js->owner, duk_require_number(ctx, 0), data, len));
+                      : ND_JS_HOST(ctx, js, stream_write)(js->owner,
+                                                          duk_require_number(ctx, 0), data, len));
     return 1;
 }
 
@@ -254,7 +256,8 @@ native_stream_end(duk_context *ctx)
     struct nd_js *js = nd_js_of(ctx);
 
     if (js->owner != NULL) {
-        nd_app_stream_end(js->owner, duk_require_number(ctx, 0), duk_to_boolean(ctx, 1));
+        ND_JS_HOST(ctx, js, stream_end)(js->owner, duk_require_number(ctx, 0),
+                                        duk_to_boolean(ctx, 1));
     }
     return 0;
 }
@@ -265,8 +268,8 @@ native_fail(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    nd_app_fail(js->owner, duk_require_number(ctx, 0), duk_safe_to_string(ctx, 1),
-                duk_is_string(ctx, 2) ? duk_get_string(ctx, 2) : "");
+    ND_JS_HOST(ctx, js, fail)(js->owner, duk_require_number(ctx, 0), duk_safe_to_string(ctx, 1),
+                              duk_is_string(ctx, 2) ? duk_get_string(ctx, 2) : "");
     return 0;
 }
 
@@ -280,8 +283,8 @@ native_log(duk_context *ctx)
     if (level < ND_LOG_DEBUG || level > ND_LOG_ERROR) {
         level = ND_LOG_INFO;
     }
-    nd_app_log(js->owner, level, duk_safe_to_string(ctx, 1),
-               duk_is_number(ctx, 2) ? duk_get_number(ctx, 2) : -1);
+    ND_JS_HOST(ctx, js, log)(js->owner, level, duk_safe_to_string(ctx, 1),
+                             duk_is_number(ctx, 2) ? duk_get_number(ctx, 2) : -1);
     return 0;
 }
 

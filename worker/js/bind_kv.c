@@ -28,7 +28,6 @@
 
 #include <sqlite3.h>
 
-#include "worker/app.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/crypto_job.h"
@@ -278,13 +277,12 @@ kv_push(duk_context *ctx, void *arg)
 
 static const struct nd_job_ops kv_ops = { kv_run, kv_push, kv_free, "kvDone" };
 
-/* The database path of binding b of app (malloc'd) or NULL. */
+/* The database path of binding b of the app of conf (malloc'd) or NULL. */
 static char *
-db_path(const struct nd_app *app, int b)
+db_path(const char *dir, const struct nd_app_conf *conf, int b)
 {
-    const char *dir = app->w->conf->server.state_dir;
-    const char *spec = app->conf->kv[b].value;
-    size_t      n = strlen(dir) + strlen(app->conf->name) + strlen(app->conf->kv[b].key)
+    const char *spec = conf->kv[b].value;
+    size_t      n = strlen(dir) + strlen(conf->name) + strlen(conf->kv[b].key)
                     + strlen(spec) + 32;
     char       *p = malloc(n);
 
@@ -294,7 +292,7 @@ db_path(const struct nd_app *app, int b)
     if (spec[6] == ':') {
         snprintf(p, n, "%s/kv/shared-%s.sqlite", dir, spec + 7);
     } else {
-        snprintf(p, n, "%s/kv/app-%s-%s.sqlite", dir, app->conf->name, app->conf->kv[b].key);
+        snprintf(p, n, "%s/kv/app-%s-%s.sqlite", dir, conf->name, conf->kv[b].key);
     }
     return p;
 }
@@ -329,7 +327,7 @@ static duk_ret_t
 native_kv(duk_context *ctx)
 {
     struct nd_js  *js = nd_js_of(ctx);
-    struct nd_app *app = js != NULL ? js->owner : NULL;
+    const struct nd_app_conf *conf = nd_bind_app_conf(js);
     const char    *op = duk_require_string(ctx, 0);
     double         id = duk_require_number(ctx, 1), io = duk_require_number(ctx, 2);
     int            b = duk_require_int(ctx, 3), kind;
@@ -350,7 +348,7 @@ native_kv(duk_context *ctx)
     } else {
         return duk_error(ctx, DUK_ERR_TYPE_ERROR, "kv: unknown op %s", op);
     }
-    if (app == NULL || b < 0 || b >= app->conf->nkv) {
+    if (conf == NULL || b < 0 || b >= conf->nkv) {
         return duk_error(ctx, DUK_ERR_ERROR, "KV: no such binding");
     }
     key = duk_require_lstring(ctx, 4, &klen);
@@ -402,7 +400,7 @@ native_kv(duk_context *ctx)
         return duk_error(ctx, DUK_ERR_ERROR, "KV: out of memory");
     }
     j->op = kind;
-    j->path = db_path(app, b);
+    j->path = db_path(js->host->state_dir(js->owner), conf, b);
     j->key = strdup(key);
     if (j->path == NULL || j->key == NULL) {
         goto oom;

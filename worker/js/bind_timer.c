@@ -2,10 +2,8 @@
  * native.timerStart/timerClear/timerPending, native.waitBegin/waitEnd: the C
  * half of setTimeout/setInterval and ctx.waitUntil (bootstrap/lazy/timers.js).
  */
-#include "worker/app.h"
 #include "worker/js/bind.h"
 #include "worker/js/heap.h"
-#include "worker/timer.h"
 
 /* native.timerStart(id, ms, repeat, invocation, level) */
 static duk_ret_t
@@ -18,12 +16,13 @@ native_timer_start(duk_context *ctx)
     if (!(ms >= 0)) {
         d = 0;                  /* negative, NaN */
     } else if (ms > 9.0e15) {
-        d = INT64_MAX / 2000;   /* clamped by nd_timer_start */
+        d = INT64_MAX / 2000;   /* clamped by the host (nd_timer_start) */
     } else {
         d = (int64_t) ms;
     }
-    if (nd_timer_start(js->owner, duk_require_number(ctx, 0), duk_require_number(ctx, 3), d,
-                       duk_to_boolean(ctx, 2), duk_to_int(ctx, 4)) == -1) {
+    if (ND_JS_HOST(ctx, js, timer_start)(js->owner, duk_require_number(ctx, 0),
+                                         duk_require_number(ctx, 3), d, duk_to_boolean(ctx, 2),
+                                         duk_to_int(ctx, 4)) == -1) {
         return duk_error(ctx, DUK_ERR_ERROR, "setTimeout: out of memory");
     }
     return 0;
@@ -35,7 +34,7 @@ native_timer_clear(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    duk_push_boolean(ctx, nd_timer_clear(js->owner, duk_require_number(ctx, 0)));
+    duk_push_boolean(ctx, ND_JS_HOST(ctx, js, timer_clear)(js->owner, duk_require_number(ctx, 0)));
     return 1;
 }
 
@@ -45,7 +44,8 @@ native_timer_pending(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    duk_push_boolean(ctx, nd_timer_pending(js->owner, duk_require_number(ctx, 0)));
+    duk_push_boolean(ctx, ND_JS_HOST(ctx, js, timer_pending)(js->owner,
+                                                             duk_require_number(ctx, 0)));
     return 1;
 }
 
@@ -55,7 +55,7 @@ native_wait_begin(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    if (nd_ioctx_wait_begin(js->owner, duk_require_number(ctx, 0)) == -1) {
+    if (ND_JS_HOST(ctx, js, wait_begin)(js->owner, duk_require_number(ctx, 0)) == -1) {
         return duk_error(ctx, DUK_ERR_ERROR, "ctx.waitUntil: out of memory");
     }
     return 0;
@@ -67,7 +67,7 @@ native_wait_end(duk_context *ctx)
 {
     struct nd_js *js = nd_js_of(ctx);
 
-    nd_ioctx_wait_end(js->owner, duk_require_number(ctx, 0));
+    ND_JS_HOST(ctx, js, wait_end)(js->owner, duk_require_number(ctx, 0));
     return 0;
 }
 

@@ -7,7 +7,9 @@
  *   native.cryptoJob -> job (inputs copied) -> queue -> thread runs it,
  *   measuring its own CPU clock, polling keep_going() (cancelled? budget
  *   used up?) -> done list + a byte on the pipe -> on_wake on the loop ->
- *   the CPU is charged to the request -> lib.cryptoDone via nd_app_enter.
+ *   the CPU is charged to the request -> lib.cryptoDone via the host's enter
+ *   (nd_app_enter). Everything about the app goes through the heap's host
+ *   (worker/js/host.h).
  *
  * A job is an nd_app_res of its invocation: when the heap is discarded or the
  * request times out, cancel() marks it cancelled (the thread stops at its
@@ -26,10 +28,8 @@
 #include <openssl/crypto.h>
 
 #include "common/sys.h"
-#include "worker/app.h"
 #include "worker/js/crypto_job.h"
 #include "worker/js/heap.h"
-#include "worker/timer.h"
 
 #define INLINE_WORK 2048    /* PBKDF2 HMAC calls done inline (~1 ms at most) */
 #define MAX_OUT (1u << 20)  /* bytes a PBKDF2 may derive */
@@ -39,6 +39,7 @@ enum { OP_PBKDF2, OP_RSA, OP_RSA_PRIVATE, OP_EXTERN };
 struct job {
     struct nd_app_res  res;         /* in app->res while JS waits for it */
     struct nd_app     *app;         /* borrowed: apps live as long as the worker */
+    const struct nd_js_host *host;  /* borrowed (static): app's host */
     double             id;          /* JS-visible, per heap */
     double             io;          /* the invocation */
     int                op;
@@ -75,7 +76,6 @@ static struct {
     struct job       *done;                 /* back to the loop (any order) */
     int               fds[2];               /* wake-up pipe: thread -> loop */
     struct event     *ev;                   /* owned: fds[0] on the worker's base */
-    struct nd_worker *w;
 } g_pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
              .fds = { -1, -1 } };
 
@@ -243,14 +243,15 @@ push_done_args(duk_context *ctx, void *udata)
 static void
 job_settle(struct job *j)
 {
-    struct nd_app *app = j->app;
-    struct nd_js  *js = app->js;
-    duk_context   *ctx;
+    struct nd_app           *app = j->app;
+    const struct nd_js_host *h = j->host;
+    struct nd_js            *js = h->heap(app);
+    duk_context             *ctx;
 
-    if (js == NULL || !nd_ioctx_live(app, j->io)) {
+    if (js == NULL || !h->io_live(app, j->io)) {
         return;
     }
-    if (nd_app_charge(app, j->io, j->cpu_us, j->over) == -1) {
+    if (h->charge(app, j->io, j->cpu_us, j->over) == -1) {
         return;                 /* cpu_limit: the request got 503, the heap is gone */
     }
     if (nd_js_push_lib_fn(js, j->op == OP_EXTERN ? j->ops->done : "cryptoDone") == -1) {
@@ -265,8 +266,8 @@ job_settle(struct job *j)
         duk_push_string(ctx, "OperationError|the result does not fit in memory_limit");
         duk_push_undefined(ctx);
     }
-    nd_app_enter(app, j->io, 3);
-    nd_ioctx_release(nd_ioctx_find(app, j->io));
+    h->enter(app, j->io, 3);
+    h->io_release(app, j->io);
 }
 
 static void
@@ -282,13 +283,16 @@ on_wake(evutil_socket_t fd, short what, void *arg)
     g_pool.done = NULL;
     pthread_mutex_unlock(&g_pool.mu);
     while ((j = list) != NULL) {
+        struct nd_app           *app = j->app;
+        const struct nd_js_host *h = j->host;
+
         list = j->next;
         if (!j->cancelled) {
-            nd_app_res_remove(j->app, &j->res);
+            h->res_remove(app, &j->res);
             job_settle(j);
         }
         job_free(j);
-        nd_worker_release(g_pool.w);
+        h->release(app);
     }
 }
 
@@ -299,12 +303,12 @@ job_cancel(struct nd_app_res *res)
     struct job *j = (struct job *) res;
 
     __atomic_store_n(&j->cancelled, 1, __ATOMIC_RELAXED);
-    nd_app_res_remove(j->app, res);
+    j->host->res_remove(j->app, res);
 }
 
-/* Starts the thread on the worker of app. 0 or -1. */
+/* Starts the thread on the loop of j's app. 0 or -1. */
 static int
-pool_start(struct nd_app *app)
+pool_start(const struct job *j)
 {
     sigset_t all, old;
     int      rc;
@@ -315,8 +319,8 @@ pool_start(struct nd_app *app)
     if (pipe2(g_pool.fds, O_NONBLOCK | O_CLOEXEC) == -1) {
         return -1;
     }
-    g_pool.w = app->w;
-    g_pool.ev = event_new(app->w->base, g_pool.fds[0], EV_READ | EV_PERSIST, on_wake, NULL);
+    g_pool.ev = event_new(j->host->base(j->app), g_pool.fds[0], EV_READ | EV_PERSIST, on_wake,
+                          NULL);
     if (g_pool.ev == NULL || event_add(g_pool.ev, NULL) == -1) {
         goto fail;
     }
@@ -362,7 +366,7 @@ duk_ret_t
 nd_crypto_job_native(duk_context *ctx)
 {
     struct nd_js  *js = nd_js_of(ctx);
-    struct nd_app *app = js != NULL ? js->owner : NULL;
+    struct nd_app *app = js->owner;
     const char    *op = duk_require_string(ctx, 2);
     struct job    *j;
     const char    *hash = NULL, *err;
@@ -414,6 +418,7 @@ nd_crypto_job_native(duk_context *ctx)
         return duk_error(ctx, DUK_ERR_ERROR, "OperationError|out of memory");
     }
     j->app = app;
+    j->host = js->host;
     j->id = duk_get_number(ctx, 0);
     j->io = duk_get_number(ctx, 1);
     j->op = kind;
@@ -466,7 +471,8 @@ nd_crypto_job_native(duk_context *ctx)
 static int
 enqueue(struct nd_js *js, struct job *j)
 {
-    struct nd_app *app = j->app;
+    struct nd_app           *app = j->app;
+    const struct nd_js_host *h = j->host;
 
     if (js->budget_us > 0) {
         j->budget_us = js->budget_us - (nd_sys_cpu_us() - js->t0_cpu_us);
@@ -474,14 +480,14 @@ enqueue(struct nd_js *js, struct job *j)
             j->budget_us = 1000;
         }
     }
-    if (pool_start(app) == -1) {
+    if (pool_start(j) == -1) {
         job_free(j);
         return -1;
     }
     j->res.cancel = job_cancel;
     j->res.rq_id = j->io;
-    nd_app_res_add(app, &j->res);
-    nd_worker_hold(app->w);
+    h->res_add(app, &j->res);
+    h->hold(app);
     pthread_mutex_lock(&g_pool.mu);
     if (g_pool.q_tail != NULL) {
         g_pool.q_tail->next = j;
@@ -498,7 +504,7 @@ int
 nd_job_submit(duk_context *ctx, double id, double io, const struct nd_job_ops *ops, void *arg)
 {
     struct nd_js  *js = nd_js_of(ctx);
-    struct nd_app *app = js != NULL ? js->owner : NULL;
+    struct nd_app *app = js->owner;
     struct job    *j = calloc(1, sizeof(*j));
 
     if (j == NULL) {
@@ -509,6 +515,7 @@ nd_job_submit(duk_context *ctx, double id, double io, const struct nd_job_ops *o
     j->ops = ops;
     j->arg = arg;
     j->app = app;
+    j->host = js->host;
     j->id = id;
     j->io = io;
     if (app == NULL) {

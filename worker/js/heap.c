@@ -583,8 +583,11 @@ fail:
 }
 
 struct nd_js *
-nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size)
+nd_js_new(size_t mem_limit, const struct nd_js_host *host, void *owner, char *msg, size_t size)
 {
+    /* A heap without a host: every op is missing (natives that need one throw). */
+    static const struct nd_js_host no_host;
+
     struct nd_js *js;
     duk_context  *ctx;
     int           i, rc;
@@ -598,6 +601,7 @@ nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size)
         return NULL;
     }
     js->mem_limit = mem_limit;
+    js->host = host != NULL ? host : &no_host;
     js->owner = owner;
     js->gc_room_us = -1;
     ctx = duk_create_heap(js_alloc, js_realloc, js_free, js, js_fatal);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "duktape.h"
+#include "worker/js/host.h"
 
 struct nd_js {
     duk_context *ctx;
@@ -36,7 +37,8 @@ struct nd_js {
     int          codegen;       /* eval/new Function allowed (app code: never) */
     int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
     jmp_buf     *jb;            /* the active nd_js_pcall's recovery point, or NULL */
-    void        *owner;         /* borrowed: struct nd_app * */
+    const struct nd_js_host *host; /* borrowed: the ops natives call (worker/js/host.h) */
+    void        *owner;         /* borrowed: struct nd_app *, passed to host's ops */
     void        *dispatch;      /* heap pointers kept alive by the stash */
     void        *drain;
     void        *lib;
@@ -59,8 +61,11 @@ int nd_js_watchdog_start(void);
  * of CPU instead of 10 ms. 0, or -1 (out of memory). */
 int nd_js_profile_start(struct nd_js *js, const char *dir, const char *app);
 
-/* A heap with natives and the bootstrap installed, or NULL with msg. */
-struct nd_js *nd_js_new(size_t mem_limit, void *owner, char *msg, size_t size);
+/* A heap with natives and the bootstrap installed, or NULL with msg. host
+ * (static, outlives the heap; NULL: none) and owner (NULL: no app) are what
+ * its natives call up into (worker/js/host.h). */
+struct nd_js *nd_js_new(size_t mem_limit, const struct nd_js_host *host, void *owner,
+                        char *msg, size_t size);
 /* Destroys the heap; after a fatal error it may be corrupt, so it is kept
  * (reachable, never reused) instead: nd_js_graveyard_bytes() says how much.
  * A worker whose graveyard grows large should be replaced. */
