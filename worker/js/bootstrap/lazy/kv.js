@@ -124,7 +124,7 @@ function (native, global, lib) {
                     if (opt.expiration !== undefined) {
                         exp = seconds("expiration", opt.expiration);
                     } else if (opt.expirationTtl !== undefined) {
-                        exp = Math.floor(Date.now() / 1000)
+                        exp = Math.ceil(Date.now() / 1000)
                             + seconds("expirationTtl", opt.expirationTtl);
                     }
                     if (opt.metadata !== undefined && opt.metadata !== null) {
