@@ -35,6 +35,7 @@
 #include "common/config.h"
 #include "common/sys.h"
 #include "common/cron.h"
+#include "common/redis_url.h"
 
 #define CONF_LINE_MAX   8192                    /* bytes per line, without CR LF */
 #define APP_NAME_MAX    64
@@ -1263,7 +1264,47 @@ add_env(struct load *ld, const char *name, const char *value)
     lines[app->nenv++] = ld->line;
 }
 
-/* kv.NAME = sqlite | sqlite:SHARED (a database that apps naming the same SHARED share). */
+/* Redis binding key of the current app with URL u: -1 (failed) when its key
+ * prefix and another Redis binding's on the same database nest without being
+ * equal (one app would read the other's keys: "a:" + "b:x" is "a:b:" + "x"). */
+static int
+redis_nested(struct load *ld, const char *name, const char *key, const struct nd_redis_url *u)
+{
+    char mine[ND_REDIS_PREFIX_MAX + 260], theirs[ND_REDIS_PREFIX_MAX + 260];
+    char why[256];
+    int  a, j;
+
+    if (nd_redis_url_prefix(u, ld->conf->apps[ld->app].name, key, mine, sizeof(mine)) == -1) {
+        return 0;
+    }
+    for (a = 0; a <= ld->app; a++) {
+        const struct nd_app_conf *o = &ld->conf->apps[a];
+        for (j = 0; j < o->nkv; j++) {
+            struct nd_redis_url ou;
+            size_t              n1, n2;
+            if (!nd_redis_url_is(o->kv[j].value)
+                || nd_redis_url_parse(o->kv[j].value, &ou, why, sizeof(why)) == -1
+                || !nd_redis_url_same_db(u, &ou)
+                || nd_redis_url_prefix(&ou, o->name, o->kv[j].key, theirs, sizeof(theirs))
+                   == -1) {
+                continue;
+            }
+            n1 = strlen(mine);
+            n2 = strlen(theirs);
+            if (n1 != n2 && strncmp(mine, theirs, n1 < n2 ? n1 : n2) == 0) {
+                fail_at(ld, ld->line, "%s: key prefix \"%s\" and \"%s\" of kv.%s in [app:%s] "
+                        "nest on the same Redis database (one would read the other's keys): "
+                        "use the same prefix to share, or prefixes that do not start one "
+                        "another", name, mine, theirs, o->kv[j].key, o->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* kv.NAME = sqlite | sqlite:SHARED (a database that apps naming the same SHARED share)
+ * | redis://... | redis+unix://... (common/redis_url.h). */
 static void
 add_kv(struct load *ld, const char *name, const char *value)
 {
@@ -1278,13 +1319,23 @@ add_kv(struct load *ld, const char *name, const char *value)
                 "[A-Za-z_][A-Za-z0-9_]*)", name);
         return;
     }
-    if (strncmp(value, "sqlite", 6) != 0 || (value[6] != '\0' && value[6] != ':')
-        || (value[6] == ':' && value[7] == '\0')) {
-        fail_at(ld, ld->line, "%s: unsupported store \"%s\" (use sqlite or sqlite:SHARED)",
-                name, value);
+    if (nd_redis_url_is(value)) {
+        struct nd_redis_url u;
+        char                why[256];
+        if (nd_redis_url_parse(value, &u, why, sizeof(why)) == -1) {
+            fail_at(ld, ld->line, "%s: bad Redis URL \"%s\": %s", name, value, why);
+            return;
+        }
+        if (redis_nested(ld, name, key, &u) == -1) {
+            return;
+        }
+    } else if (strncmp(value, "sqlite", 6) != 0 || (value[6] != '\0' && value[6] != ':')
+               || (value[6] == ':' && value[7] == '\0')) {
+        fail_at(ld, ld->line, "%s: unsupported store \"%s\" (use sqlite, sqlite:SHARED or "
+                "redis://host:port/db?prefix=P)", name, value);
         return;
     }
-    for (p = value[6] == ':' ? value + 7 : ""; *p != '\0'; p++) {
+    for (p = value[6] == ':' && !nd_redis_url_is(value) ? value + 7 : ""; *p != '\0'; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit((unsigned char) *p)
               || *p == '_' || *p == '-')) {
             fail_at(ld, ld->line, "%s: bad shared name in \"%s\" (use [A-Za-z0-9_-]+)", name,

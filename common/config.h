@@ -136,7 +136,7 @@ struct nd_app_conf {
     struct nd_kv    *env;           /* owned: env.KEY = value, in file order */
     int              nenv;
     struct nd_kv    *kv;            /* owned: kv.NAME = store, in file order (value:
-                                       "sqlite" or "sqlite:SHARED"; worker/js/bind_kv.c) */
+                                       "sqlite", "sqlite:SHARED" or a Redis URL; bind_kv.c) */
     int              nkv;
     struct nd_kv    *d1;            /* owned: d1.NAME = path as written (relative: under
                                        state_dir; worker/js/bind_d1.c) */

@@ -190,6 +190,105 @@ app_label(const struct nd_sb *sb, uint32_t ai, char *labels, size_t size)
 
 #define OFF(f) offsetof(struct nd_sb_app, f)
 
+static int
+bind_cmp(const void *a, const void *b)
+{
+    const struct nd_sb_bind *x = a, *y = b;
+    int                      c = x->ai - y->ai;
+
+    if (c == 0) {
+        c = strcmp(x->name, y->name);
+    }
+    return c != 0 ? c : x->kind - y->kind;
+}
+
+/* nanod_binding_*: each binding's entries summed over the used slots. */
+static void
+binding_metrics(const struct nd_sb *sb, struct nd_buf *t)
+{
+    const struct nd_sb_header *h = sb->hdr;
+    struct nd_sb_bind         *all = NULL, *tmp;
+    size_t                     n = 0, cap = 0, i, k;
+    uint32_t                   s;
+    int                        b;
+
+    for (s = 0; sb->binds != NULL && s < h->nslots; s++) {
+        const struct nd_sb_bind *tb = &sb->binds[(size_t) s * ND_SB_BINDS];
+        if (!sb->slots[s].used) {
+            continue;
+        }
+        for (k = 0; k < ND_SB_BINDS && __atomic_load_n(&tb[k].used, __ATOMIC_ACQUIRE); k++) {
+            const struct nd_sb_bind *e = &tb[k];
+            if (e->ai < 0 || (uint32_t) e->ai >= h->napps || e->kind < 0
+                || e->kind >= ND_SB_BIND_NKINDS || memchr(e->name, 0, sizeof(e->name)) == NULL) {
+                continue;
+            }
+            for (i = 0; i < n; i++) {
+                if (all[i].ai == e->ai && all[i].kind == e->kind
+                    && strcmp(all[i].name, e->name) == 0) {
+                    break;
+                }
+            }
+            if (i == n) {
+                if (n == cap) {
+                    cap = cap > 0 ? cap * 2 : 16;
+                    tmp = realloc(all, cap * sizeof(*all));
+                    if (tmp == NULL) {
+                        free(all);
+                        t->failed = 1;
+                        return;
+                    }
+                    all = tmp;
+                }
+                memset(&all[n], 0, sizeof(all[n]));
+                all[n].ai = e->ai;
+                all[n].kind = e->kind;
+                memcpy(all[n].name, e->name, sizeof(e->name));
+                n++;
+            }
+            all[i].ops += e->ops;
+            all[i].errors += e->errors;
+            all[i].dur_sum_us += e->dur_sum_us;
+            for (b = 0; b < ND_SB_NBUCKETS; b++) {
+                all[i].dur[b] += e->dur[b];
+            }
+        }
+    }
+    if (n > 1) {
+        qsort(all, n, sizeof(*all), bind_cmp);
+    }
+    family(t, "nanod_binding_operations_total", "counter",
+           "Binding calls (KV, D1) that ended, by app, binding, kind and store.");
+    for (i = 0; i < n; i++) {
+        ND_BUF_ADDS(t, "nanod_binding_operations_total{app=\"");
+        nd_metrics_label(t, app_name(sb, (uint32_t) all[i].ai));
+        nd_buf_printf(t, "\",binding=\"%s\",kind=\"%s\",store=\"%s\"} %llu\n", all[i].name,
+                       nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind],
+                       (unsigned long long) all[i].ops);
+    }
+    family(t, "nanod_binding_errors_total", "counter",
+           "Binding calls that failed (the app saw an error), by app, binding, kind and store.");
+    for (i = 0; i < n; i++) {
+        ND_BUF_ADDS(t, "nanod_binding_errors_total{app=\"");
+        nd_metrics_label(t, app_name(sb, (uint32_t) all[i].ai));
+        nd_buf_printf(t, "\",binding=\"%s\",kind=\"%s\",store=\"%s\"} %llu\n", all[i].name,
+                       nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind],
+                       (unsigned long long) all[i].errors);
+    }
+    family(t, "nanod_binding_duration_seconds", "histogram",
+           "Time from a binding call to its result on the event loop, in seconds.");
+    for (i = 0; i < n; i++) {
+        char labels[ND_SB_NAME_MAX * 2 + ND_SB_BIND_NAME_MAX + 64];
+        app_label(sb, (uint32_t) all[i].ai, labels, sizeof(labels) - ND_SB_BIND_NAME_MAX - 48);
+        snprintf(labels + strlen(labels), ND_SB_BIND_NAME_MAX + 48,
+                 ",binding=\"%s\",kind=\"%s\",store=\"%s\"", all[i].name,
+                 nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind]);
+        nd_metrics_histogram(t, "nanod_binding_duration_seconds", labels, all[i].dur,
+                             nd_sb_cpu_bounds_us, all[i].dur_sum_us, 1e6);
+    }
+    free(all);
+}
+
 void
 nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
 {
@@ -313,6 +412,7 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
                 "App log lines dropped by log_rate.", OFF(log_dropped));
     app_counter(t, sb, sums, "nanod_log_lines_truncated_total", "counter",
                 "App log lines cut to log_line_max.", OFF(log_truncated));
+    binding_metrics(sb, t);
 
     family(t, "nanod_workers", "gauge", "Worker processes accepting (READY).");
     nd_buf_printf(t, "nanod_workers %d\n", nup);

@@ -19,6 +19,8 @@ const int64_t nd_sb_cpu_bounds_us[ND_SB_NBUCKETS - 1] = {
     100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 500000, 1000000
 };
 const char *const nd_sb_wstate_names[] = { "free", "starting", "ready", "draining" };
+const char *const nd_sb_bind_kind_names[] = { "kv", "kv", "d1" };
+const char *const nd_sb_bind_store_names[] = { "sqlite", "redis", "sqlite" };
 
 /* GLOBAL: the scoreboard map, shared by all processes (STYLE.md). */
 struct nd_sb *nd_sb_map;
@@ -46,14 +48,15 @@ nd_sb_now_unix_ms(void)
 int
 nd_sb_create(uint32_t nslots, uint32_t app_cap)
 {
-    size_t o_slots, o_names, o_info, o_apps, size;
+    size_t o_slots, o_names, o_info, o_apps, o_binds, size;
     char  *p;
 
     o_slots = align64(sizeof(struct nd_sb_header));
     o_names = align64(o_slots + (size_t) nslots * sizeof(struct nd_sb_slot));
     o_info = align64(o_names + (size_t) app_cap * ND_SB_NAME_MAX);
     o_apps = align64(o_info + (size_t) app_cap * sizeof(struct nd_sb_appinfo));
-    size = o_apps + (size_t) nslots * app_cap * sizeof(struct nd_sb_app);
+    o_binds = align64(o_apps + (size_t) nslots * app_cap * sizeof(struct nd_sb_app));
+    size = o_binds + (size_t) nslots * ND_SB_BINDS * sizeof(struct nd_sb_bind);
     p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) {
         return -1;
@@ -63,6 +66,7 @@ nd_sb_create(uint32_t nslots, uint32_t app_cap)
     g_sb.names = p + o_names;
     g_sb.info = (struct nd_sb_appinfo *) (void *) (p + o_info);
     g_sb.apps = (struct nd_sb_app *) (void *) (p + o_apps);
+    g_sb.binds = (struct nd_sb_bind *) (void *) (p + o_binds);
     g_sb.size = size;
     g_sb.hdr->magic = SB_MAGIC;
     g_sb.hdr->start_unix_ms = nd_sb_now_unix_ms();
@@ -262,4 +266,42 @@ nd_sb_request(int ai, int status, int64_t dur_us, int64_t cpu_us, uint64_t bytes
     a->cpu_sum_us += (uint64_t) cpu_us;
     a->bytes_in += bytes_in;
     a->bytes_out += bytes_out;
+}
+
+struct nd_sb_bind *
+nd_sb_my_binding(int ai, int kind, const char *name)
+{
+    struct nd_sb_bind *t;
+    size_t             n = strlen(name);
+    int                i;
+
+    if (nd_sb_map == NULL || nd_sb_self < 0 || ai < 0 || n >= ND_SB_BIND_NAME_MAX) {
+        return NULL;
+    }
+    t = &nd_sb_map->binds[(size_t) nd_sb_self * ND_SB_BINDS];
+    for (i = 0; i < ND_SB_BINDS; i++) {
+        if (!__atomic_load_n(&t[i].used, __ATOMIC_ACQUIRE)) {
+            t[i].ai = ai;
+            t[i].kind = kind;
+            memcpy(t[i].name, name, n + 1);
+            __atomic_store_n(&t[i].used, 1, __ATOMIC_RELEASE);
+            return &t[i];
+        }
+        if (t[i].ai == ai && t[i].kind == kind && strcmp(t[i].name, name) == 0) {
+            return &t[i];
+        }
+    }
+    return NULL;
+}
+
+void
+nd_sb_binding_record(struct nd_sb_bind *b, int64_t dur_us, int failed)
+{
+    if (dur_us < 0) {
+        dur_us = 0;
+    }
+    b->dur[nd_sb_bucket(nd_sb_cpu_bounds_us, dur_us)]++;
+    b->dur_sum_us += (uint64_t) dur_us;
+    b->errors += failed != 0;
+    b->ops++;
 }

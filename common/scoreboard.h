@@ -96,6 +96,31 @@ struct nd_sb_app {
     uint64_t log_truncated;         /* app log lines cut (log_line_max) */
 };
 
+/*
+ * A binding's counters (KV, D1) in one slot: ND_SB_BINDS entries per slot,
+ * claimed in order by the slot's worker on a binding's first call (name and
+ * kind written, then used set); a worker that takes the slot later finds
+ * and keeps adding to the same entry. Readers stop at the first unused one.
+ * Durations use nd_sb_cpu_bounds_us (100 us .. 1 s).
+ */
+#define ND_SB_BINDS         512
+#define ND_SB_BIND_NAME_MAX 64
+enum { ND_SB_BIND_KV_SQLITE, ND_SB_BIND_KV_REDIS, ND_SB_BIND_D1, ND_SB_BIND_NKINDS };
+extern const char *const nd_sb_bind_kind_names[];      /* "kv", "kv", "d1" */
+extern const char *const nd_sb_bind_store_names[];     /* "sqlite", "redis", "sqlite" */
+
+struct nd_sb_bind {
+    int32_t  used;                  /* set last (release) once ai, kind, name are written */
+    int32_t  ai;                    /* app index */
+    int32_t  kind;                  /* ND_SB_BIND_* */
+    int32_t  pad;
+    char     name[ND_SB_BIND_NAME_MAX];
+    uint64_t ops;                   /* calls that ended (answered or failed) */
+    uint64_t errors;                /* of which failed */
+    uint64_t dur[ND_SB_NBUCKETS];   /* per bucket, not cumulative */
+    uint64_t dur_sum_us;
+};
+
 #define ND_SB_ERROR_MAX  600
 
 /* An app's state in the serving config (supervisor-written, seqlock). */
@@ -112,6 +137,7 @@ struct nd_sb {
     struct nd_sb_slot   *slots;     /* nslots */
     char                *names;     /* app_cap * ND_SB_NAME_MAX */
     struct nd_sb_app    *apps;      /* nslots * app_cap */
+    struct nd_sb_bind   *binds;     /* nslots * ND_SB_BINDS */
     size_t               size;
 };
 
@@ -156,6 +182,13 @@ nd_sb_my_slot(void)
 
 /* Bucket index of v for bounds (the last one is +Inf). */
 int nd_sb_bucket(const int64_t *bounds, int64_t v);
+
+/* This slot's entry for binding name of kind of app ai, claimed when new; NULL
+ * when there is no slot, the name is too long or the slot's table is full.
+ * Worker only (the slot's writer). */
+struct nd_sb_bind *nd_sb_my_binding(int ai, int kind, const char *name);
+/* One ended call: dur_us, failed or not. */
+void nd_sb_binding_record(struct nd_sb_bind *b, int64_t dur_us, int failed);
 
 /* Accounts one finished request of app ai. Worker only. */
 void nd_sb_request(int ai, int status, int64_t dur_us, int64_t cpu_us, uint64_t bytes_in,

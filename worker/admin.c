@@ -347,6 +347,8 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     put_ms(b, req->cpu_us);
     ND_BUF_ADDS(b, ",\"subrequests\":");
     nd_buf_u64(b, req->subrequests);
+    ND_BUF_ADDS(b, ",\"binding_calls\":");
+    nd_buf_u64(b, req->binding_calls);
     ND_BUF_ADDS(b, ",\"client\":\"");
     nd_ip_format(&req->client, addr, sizeof(addr));
     nd_buf_add(b, addr, strlen(addr));

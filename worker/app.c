@@ -1404,6 +1404,16 @@ nd_app_subrequest(struct nd_app *app, double rq_id)
     }
 }
 
+void
+nd_app_binding_call(struct nd_app *app, double rq_id)
+{
+    struct nd_rq *rq = rq_id >= 0 ? rq_find(app->w, rq_id) : NULL;
+
+    if (rq != NULL && rq->app == app) {
+        rq->req->binding_calls++;
+    }
+}
+
 /* --- app log lines: log_rate, log_line_max ---------------------------------------- */
 
 /* The drops of the window that ended, in one line. */

@@ -165,6 +165,8 @@ int nd_app_log_admit(struct nd_app *app);
 void nd_app_rq_log_id(struct nd_app *app, double id, char *buf, size_t size);
 /* A fetch() started for request rq_id (or background work, -1): metrics. */
 void nd_app_subrequest(struct nd_app *app, double rq_id);
+/* A binding call (KV, D1) started for request rq_id: its access-log count. */
+void nd_app_binding_call(struct nd_app *app, double rq_id);
 
 /* Plain-text answer from the worker itself ("404 Not Found: ..."). */
 void nd_worker_respond_text(struct nd_req *req, int status, const char *fmt, ...)

@@ -4,6 +4,7 @@
  * ones the engine must not see the structs of (struct nd_app, nd_worker).
  */
 #include "worker/app.h"
+#include "worker/binding.h"
 #include "worker/fetch.h"
 #include "worker/host.h"
 #include "worker/js/heap.h"
@@ -80,4 +81,6 @@ const struct nd_js_host nd_worker_js_host = {
     .release = app_release,
     .conf = app_conf,
     .state_dir = state_dir,
+    .binding_call = nd_app_binding_call,
+    .binding_done = nd_binding_done,
 };

@@ -90,6 +90,7 @@ struct nd_req {
     void                *udata;         /* for the callback's owner */
     int64_t              cpu_us;        /* the owner's: JS CPU, for on_done */
     uint32_t             subrequests;   /* the owner's: fetch() calls, for on_done */
+    uint32_t             binding_calls; /* the owner's: KV/D1 calls, for on_done */
     uint8_t              rid_len;       /* > 0: "x-request-id: rid" is added to the response
                                            (one the owner set in hdrs is dropped) */
     char                 rid[65];       /* the owner's: request id, NUL-terminated */

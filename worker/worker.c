@@ -21,9 +21,11 @@
 #include "duktape.h"
 #include "worker/admin.h"
 #include "worker/app.h"
+#include "worker/binding.h"
 #include "worker/fetch.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/heap.h"
+#include "worker/js/kv_redis.h"
 #include "worker/js/loader.h"
 #include "worker/router.h"
 #include "worker/srcmap.h"
@@ -521,6 +523,8 @@ cleanup:
     for (i = 0; w->apps != NULL && i < w->napps; i++) {
         nd_app_cleanup(&w->apps[i]);
     }
+    nd_kv_redis_shutdown();     /* after the apps: their calls are cancelled by now */
+    nd_binding_free();
     nd_fetch_cleanup(w);
     nd_timers_cleanup(w);
     if (w->http != NULL) {

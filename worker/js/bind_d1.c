@@ -24,6 +24,7 @@
 
 #include <sqlite3.h>
 
+#include "common/scoreboard.h"
 #include "common/sys.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
@@ -58,6 +59,10 @@ struct out {
 };
 
 struct d1_job {
+    const struct nd_js_host *host;  /* borrowed (static): metrics */
+    struct nd_app *app;         /* borrowed: metrics (NULL: none) */
+    int           b;            /* the binding */
+    int64_t       t0_us;        /* queued at (monotonic); 0: not queued */
     int           mode;
     char         *path;         /* owned */
     struct stmt  *stmts;        /* owned */
@@ -77,6 +82,10 @@ d1_free(void *arg)
 
     if (j == NULL) {
         return;
+    }
+    if (j->app != NULL && j->t0_us != 0 && j->host->binding_done != NULL) {
+        j->host->binding_done(j->app, ND_SB_BIND_D1, j->b, nd_sys_now_us() - j->t0_us,
+                              j->err[0] != '\0');
     }
     for (i = 0; i < j->nstmts; i++) {
         for (k = 0; k < j->stmts[i].nparams; k++) {
@@ -495,6 +504,13 @@ native_d1(duk_context *ctx)
         if (rc == -1) {
             goto fail;
         }
+    }
+    j->host = js->host;
+    j->app = js->owner;
+    j->b = b;
+    j->t0_us = nd_sys_now_us();
+    if (js->host->binding_call != NULL) {
+        js->host->binding_call(js->owner, io);
     }
     rc = nd_job_submit(ctx, id, io, &d1_ops, j);
     if (rc == 1) {

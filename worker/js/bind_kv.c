@@ -18,6 +18,9 @@
  * request's cpu_limit (the job thread charges it; sqlite3_progress_handler
  * stops a query past it). Expired entries are invisible at once and deleted
  * a few per put.
+ *
+ * A binding whose store is a Redis URL goes to kv_redis.c instead, after the
+ * same checks, with the same result shapes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,10 +31,14 @@
 
 #include <sqlite3.h>
 
+#include "common/redis_url.h"
+#include "common/scoreboard.h"
+#include "common/sys.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/crypto_job.h"
 #include "worker/js/heap.h"
+#include "worker/js/kv_redis.h"
 #include "worker/js/sqlite_db.h"
 
 #define MAX_KEY   512                   /* bytes, as on Workers */
@@ -42,6 +49,10 @@
 enum { KV_GET, KV_PUT, KV_DELETE, KV_LIST };
 
 struct kv_job {
+    const struct nd_js_host *host;  /* borrowed (static): metrics */
+    struct nd_app *app;         /* borrowed: metrics (NULL: none) */
+    int            b;           /* the binding */
+    int64_t        t0_us;       /* queued at (monotonic); 0: not queued */
     int            op;
     char          *path;        /* owned: the database */
     char          *key;         /* owned: key, or prefix (list) */
@@ -71,6 +82,10 @@ kv_free(void *arg)
 
     if (j == NULL) {
         return;
+    }
+    if (j->app != NULL && j->t0_us != 0 && j->host->binding_done != NULL) {
+        j->host->binding_done(j->app, ND_SB_BIND_KV_SQLITE, j->b, nd_sys_now_us() - j->t0_us,
+                              j->err[0] != '\0');
     }
     free(j->path);
     free(j->key);
@@ -393,6 +408,39 @@ native_kv(duk_context *ctx)
     if (kind == KV_LIST && !duk_is_null_or_undefined(ctx, 7)) {
         (void) duk_require_string(ctx, 7);
     }
+    if (kind == KV_LIST) {
+        int lim = duk_get_int_default(ctx, 5, MAX_LIST);
+        if (lim < 1 || lim > MAX_LIST) {
+            return duk_error(ctx, DUK_ERR_RANGE_ERROR, "KV list: limit must be 1..%d",
+                             MAX_LIST);
+        }
+    }
+    if (js->host->binding_call != NULL) {
+        js->host->binding_call(js->owner, io);
+    }
+    if (nd_redis_url_is(conf->kv[b].value)) {
+        struct nd_kv_call c = { 0 };
+        char              msg[400];
+        duk_size_t        vlen = 0;
+        c.op = kind == KV_GET ? ND_KV_GET : kind == KV_PUT ? ND_KV_PUT
+            : kind == KV_DELETE ? ND_KV_DELETE : ND_KV_LIST;
+        c.key = key;
+        c.klen = klen;
+        if (kind == KV_PUT) {
+            c.val = duk_is_string(ctx, 5) ? (const void *) duk_get_lstring(ctx, 5, &vlen)
+                                          : duk_get_buffer_data(ctx, 5, &vlen);
+            c.vlen = vlen;
+            c.expiration = duk_get_number_default(ctx, 6, 0);
+            c.meta = duk_get_string(ctx, 7);
+        } else if (kind == KV_LIST) {
+            c.limit = duk_get_int_default(ctx, 5, MAX_LIST);
+            c.cursor = duk_get_string(ctx, 7);
+        }
+        if (nd_kv_redis_call(js, b, id, io, &c, msg, sizeof(msg)) == -1) {
+            return duk_error(ctx, DUK_ERR_ERROR, "%s", msg);
+        }
+        return 0;
+    }
 
     /* No Duktape call may throw from here until the job is submitted or freed. */
     j = calloc(1, sizeof(*j));
@@ -400,6 +448,9 @@ native_kv(duk_context *ctx)
         return duk_error(ctx, DUK_ERR_ERROR, "KV: out of memory");
     }
     j->op = kind;
+    j->host = js->host;
+    j->app = js->owner;
+    j->b = b;
     j->path = db_path(js->host->state_dir(js->owner), conf, b);
     j->key = strdup(key);
     if (j->path == NULL || j->key == NULL) {
@@ -425,6 +476,7 @@ native_kv(duk_context *ctx)
             goto oom;
         }
     }
+    j->t0_us = nd_sys_now_us();
     rc = nd_job_submit(ctx, id, io, &kv_ops, j);
     if (rc == 1) {
         kv_free(j);         /* no app: unreachable (checked above) */

@@ -109,6 +109,11 @@ struct nd_js_host {
     /* bind_kv.c, bind_d1.c: the app's config and the server's state_dir */
     const struct nd_app_conf *(*conf)(struct nd_app *app);
     const char *(*state_dir)(struct nd_app *app);
+    /* bind_kv.c, bind_d1.c, kv_redis.c: a binding call started for invocation io (the
+     * access log's binding_calls), and one ended: kind ND_SB_BIND_*, binding b of the
+     * app's conf->kv or conf->d1, failed or not (the metrics) [worker/binding.h] */
+    void (*binding_call)(struct nd_app *app, double io);
+    void (*binding_done)(struct nd_app *app, int kind, int b, int64_t dur_us, int failed);
 };
 
 /* The op of js's host, or throws Error "<op>: not available in this heap"
