@@ -17,32 +17,35 @@
 
 #define LOG_LINE_MAX 16384
 
-/* GLOBAL: the log sink is process-wide (signal-free reopen from the loop). */
+/* GLOBAL: the error log is process-wide (signal-free reopen from the loop). */
 static struct {
-    int               fd;
-    char              path[1024];   /* "" for stderr/stdout */
-    const char       *role;
-    enum nd_log_level min;
-} g_log = { 2, "", "nanod", ND_LOG_DEBUG };  /* apps filter their own (log_level) */
+    struct nd_log_sink sink;
+    const char        *role;
+    enum nd_log_level  min;
+} g_log = { { "error log", 2, "", NULL, NULL }, "nanod", ND_LOG_DEBUG };
+                                    /* apps filter their own (log_level) */
+
+/* GLOBAL: every sink this process opened, for nd_log_reopen(); error log first. */
+static struct nd_log_sink *g_sinks = &g_log.sink;
 
 static const char *level_names[] = { "debug", "info", "warn", "error" };
 
 int
-nd_log_open(const char *target, const char *role)
+nd_log_sink_open(struct nd_log_sink *s, const char *target)
 {
-    int fd;
+    struct nd_log_sink **pp;
+    int                  fd, file = 0;
 
-    if (role != NULL) {
-        g_log.role = role;
+    if (target == NULL) {
+        nd_log_sink_close(s);
+        return 0;
     }
-    if (target == NULL || strcmp(target, "stderr") == 0) {
+    if (strcmp(target, "stderr") == 0) {
         fd = 2;
-        g_log.path[0] = '\0';
     } else if (strcmp(target, "stdout") == 0) {
         fd = 1;
-        g_log.path[0] = '\0';
     } else {
-        if (strlen(target) >= sizeof(g_log.path)) {
+        if (strlen(target) >= sizeof(s->path)) {
             errno = ENAMETOOLONG;
             return -1;
         }
@@ -50,32 +53,66 @@ nd_log_open(const char *target, const char *role)
         if (fd == -1) {
             return -1;
         }
-        snprintf(g_log.path, sizeof(g_log.path), "%s", target);
+        file = 1;
     }
-    if (g_log.fd > 2 && g_log.fd != fd) {
-        close(g_log.fd);
+    snprintf(s->path, sizeof(s->path), "%s", file ? target : "");
+    if (s->fd > 2 && s->fd != fd) {
+        close(s->fd);
     }
-    g_log.fd = fd;
+    s->fd = fd;
+    for (pp = &g_sinks; *pp != NULL && *pp != s; pp = &(*pp)->next) {
+    }
+    if (*pp == NULL) {
+        *pp = s;                    /* appended: reopened after the error log */
+    }
     return 0;
+}
+
+void
+nd_log_sink_close(struct nd_log_sink *s)
+{
+    if (s->fd > 2) {
+        close(s->fd);
+    }
+    s->fd = -1;
+    s->path[0] = '\0';
 }
 
 int
 nd_log_reopen(void)
 {
-    int fd;
+    struct nd_log_sink *s;
+    int                 fd, rc = 0;
 
-    if (g_log.path[0] == '\0') {
-        return 0;
+    for (s = g_sinks; s != NULL; s = s->next) {
+        if (s->fd == -1 || s->path[0] == '\0') {
+            continue;               /* off, or a standard stream */
+        }
+        if (s->flush != NULL) {
+            s->flush();             /* what was written for the old file goes there */
+        }
+        fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        if (fd == -1) {
+            nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the %s %s", s->name,
+                         s->path);
+            rc = -1;
+            continue;               /* it keeps writing to the old file */
+        }
+        if (s->fd > 2) {
+            close(s->fd);
+        }
+        s->fd = fd;
     }
-    fd = open(g_log.path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (fd == -1) {
-        return -1;
+    return rc;
+}
+
+int
+nd_log_open(const char *target, const char *role)
+{
+    if (role != NULL) {
+        g_log.role = role;
     }
-    if (g_log.fd > 2) {
-        close(g_log.fd);
-    }
-    g_log.fd = fd;
-    return 0;
+    return nd_log_sink_open(&g_log.sink, target != NULL ? target : "stderr");
 }
 
 void
@@ -144,7 +181,7 @@ log_write(enum nd_log_level lvl, const char *app, int err, const char *const *kv
     }
     (void) ND_BUF_ADDS(&b, "}\n");
     /* One write: never interleaves with other processes' lines. */
-    while (write(g_log.fd, b.p, b.len) == -1 && errno == EINTR) {
+    while (write(g_log.sink.fd, b.p, b.len) == -1 && errno == EINTR) {
     }
     errno = saved;
 }

@@ -490,7 +490,7 @@ close_fd(int *fd)
 }
 
 /*
- * Files the workers reopen themselves on SIGUSR1 (error and access logs)
+ * Files the workers reopen themselves on SIGUSR1 (error, access and slow logs)
  * must belong to the user they run as: create them here, as root, and hand
  * them over. No-op unless [server] user/group is set and we are root.
  */
@@ -1165,9 +1165,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         nd_sv_request_reload(sv, sig == SIGHUP ? "SIGHUP" : "SIGUSR2");
         break;
     case SIGUSR1:
-        if (nd_log_reopen() == -1) {
-            nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the error log");
-        }
+        (void) nd_log_reopen();         /* failures logged */
         if (sv->cur != NULL) {
             own_logs_for_workers(sv->cur->conf);
         }

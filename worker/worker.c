@@ -19,6 +19,7 @@
 #include "common/scoreboard.h"
 #include "common/sys.h"
 #include "duktape.h"
+#include "worker/access.h"
 #include "worker/admin.h"
 #include "worker/app.h"
 #include "worker/binding.h"
@@ -294,12 +295,7 @@ on_ipc(evutil_socket_t fd, short what, void *arg)
         if (msg.type == ND_IPC_DRAIN) {
             start_drain(p);
         } else if (msg.type == ND_IPC_REOPEN) {
-            if (nd_log_reopen() == -1) {
-                nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the error log");
-            }
-            if (nd_access_reopen() == -1) {
-                nd_log_errno(ND_LOG_ERROR, NULL, errno, "cannot reopen the access log");
-            }
+            (void) nd_log_reopen();     /* every log file; failures logged */
         }
     }
     if (r == 0) {
@@ -323,8 +319,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         start_drain(p);
         break;
     case SIGUSR1:
-        nd_log_reopen();
-        nd_access_reopen();
+        (void) nd_log_reopen();
         break;
     default:
         break;          /* SIGHUP/SIGUSR2 are the supervisor's */

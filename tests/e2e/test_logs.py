@@ -77,3 +77,51 @@ def test_slowlog():
         time.sleep(0.3)
         assert s.get("/slow", host="a.test").status == 200
         lib.wait_until(lambda: os.path.exists(slow), 5, "a new slowlog after SIGUSR1")
+
+
+def test_sigusr1_reopens_access_log_and_slowlog():
+    """logrotate on all three log files: every line written before SIGUSR1 is in
+    the moved file (the access log's batch is flushed first), every line after
+    it in the new one. A sink whose path cannot be reopened says so in the error
+    log and keeps writing to its old file, and the others are reopened anyway."""
+    app = lib.App("a", source=CONSOLE_APP, hosts="a.test")
+    sx = {"access_log": "access.log", "slowlog": "slow.log", "slowlog_threshold": "200ms"}
+    with lib.Nanod([app], workers=1, server_extra=sx) as s:
+        acc, slow = os.path.join(s.dir, "access.log"), os.path.join(s.dir, "slow.log")
+        s.wait_workers(1)
+        assert s.get("/before", host="a.test").status == 200
+        assert s.get("/slow", host="a.test").status == 200
+        lib.wait_until(lambda: os.path.exists(slow) and open(slow).read().strip(), 5,
+                       "a slowlog line")
+        for p in (acc, slow, s.log_path):
+            os.rename(p, p + ".1")
+        s.send_signal(signal.SIGUSR1)
+        lib.wait_until(lambda: os.path.exists(acc) and os.path.exists(slow), 5,
+                       "new access.log and slow.log after SIGUSR1")
+        assert s.get("/after", host="a.test").status == 200
+        assert s.get("/slow", host="a.test").status == 200
+        lib.wait_until(lambda: len(lib.read_json_lines(acc)[0]) >= 2
+                       and len(lib.read_json_lines(slow)[0]) >= 1, 5, "lines in the new files")
+        old_acc, bad1 = lib.read_json_lines(acc + ".1")
+        new_acc, bad2 = lib.read_json_lines(acc)
+        assert not bad1 and not bad2, (bad1, bad2)
+        assert [o["path"] for o in old_acc] == ["/before", "/slow"], old_acc
+        assert [o["path"] for o in new_acc] == ["/after", "/slow"], new_acc
+        assert [o["path"] for o in lib.read_json_lines(slow + ".1")[0]] == ["/slow"]
+        assert [o["path"] for o in lib.read_json_lines(slow)[0]] == ["/slow"]
+
+        # The slowlog's path now names a directory: its reopen fails, the access
+        # log's and the error log's do not.
+        os.rename(slow, slow + ".2")
+        os.mkdir(slow)
+        os.rename(acc, acc + ".2")
+        s.send_signal(signal.SIGUSR1)
+        s.wait_log(lambda o: "cannot reopen the slowlog slow.log" in str(o.get("msg"))
+                   and o.get("role") == "worker", what="the worker's failed reopen")
+        lib.wait_until(lambda: os.path.exists(acc), 5, "a new access.log")
+        assert s.get("/kept", host="a.test").status == 200
+        assert s.get("/slow", host="a.test").status == 200
+        lib.wait_until(lambda: [o["path"] for o in lib.read_json_lines(acc)[0]]
+                       == ["/kept", "/slow"], 5, "the new access log's lines")
+        lib.wait_until(lambda: len(lib.read_json_lines(slow + ".2")[0]) == 2, 5,
+                       "the slow line in the slowlog's old file")

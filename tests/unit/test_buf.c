@@ -1,8 +1,6 @@
 /* nd_buf: growth, caps, allocation failure, and the JSON escaper. */
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 /* Every allocation of buf.c goes through here: it can be made to fail, and
  * sizes no allocator could serve fail without asking one (ASan aborts). */
@@ -20,8 +18,6 @@ t_realloc(void *p, size_t n)
 #define realloc t_realloc
 #include "common/buf.c"
 #undef realloc
-#include "common/log.c"
-#include "common/sys.h"
 #include "tests/unit/t.h"
 
 /* s[0..n) through nd_buf_json, as a C string (static). */
@@ -268,39 +264,6 @@ T_CASE(json_cut_never_splits)
     T_TRUE(b.len == 4 && memcmp(mem, "ab\\\"", 4) == 0);
 }
 
-/* The error log's lines stay valid JSON when cut at LOG_LINE_MAX (the old
- * escaper could leave the cut value's closing quote out). */
-T_CASE(log_line_cut_is_valid)
-{
-    char        path[] = "/tmp/nd-test-buf-XXXXXX", msg[8000], *text = NULL;
-    const char *kv[] = { "extra", "v", NULL };
-    size_t      len = 0, i;
-    int         fd = mkstemp(path);
-
-    T_TRUE(fd != -1);
-    close(fd);
-    T_EQ_INT(nd_log_open(path, "worker"), 0);
-    memset(msg, '\x01', sizeof(msg) - 1);
-    msg[sizeof(msg) - 1] = '\0';
-    nd_log_kv(ND_LOG_ERROR, "app", kv, "%s", msg);      /* 6 bytes out per byte in */
-    nd_log(ND_LOG_INFO, NULL, "tab\there \"q\" \xe2\x80\xa8 \xff");
-    T_EQ_INT(nd_log_open("stderr", NULL), 0);
-    T_EQ_INT(nd_sys_read_file(path, 1 << 20, &text, &len), 0);
-    unlink(path);
-    T_TRUE(text != NULL && memchr(text, '\n', len) != NULL);
-    if (text == NULL) {
-        return;
-    }
-    i = (size_t) ((char *) memchr(text, '\n', len) - text);
-    T_TRUE(i + 1 <= LOG_LINE_MAX);
-    T_TRUE(i + 1 > LOG_LINE_MAX - 8);                   /* cut near the limit */
-    T_TRUE(memcmp(text + i - 8, "\\u0001\"}", 8) == 0);    /* whole escape, closed */
-    T_TRUE(strstr(text, "\"extra\"") == NULL);          /* no room: field left out */
-    T_TRUE(strstr(text + i + 1, ",\"msg\":\"tab\\there \\\"q\\\" \xe2\x80\xa8 \\ufffd\"}\n")
-           != NULL);
-    free(text);
-}
-
 int
 main(void)
 {
@@ -315,6 +278,5 @@ main(void)
     T_RUN(json_quotes_backslash_controls);
     T_RUN(json_utf8_kept_ill_formed_replaced);
     T_RUN(json_cut_never_splits);
-    T_RUN(log_line_cut_is_valid);
     return T_DONE();
 }
