@@ -5,7 +5,7 @@
 MODE    ?= release
 B       := build/$(MODE)
 CC      ?= cc
-PKGS    := libevent libcurl inih libcrypto libidn2 zlib sqlite3 libpcre2-16 hiredis
+PKGS    := libevent libcurl inih libcrypto libidn2 zlib sqlite3 libpcre2-32 hiredis
 DUK_SRC := /usr/share/duktape
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp

@@ -17,12 +17,14 @@
  *   - named groups become plain numbered groups (PCRE2 names are ASCII
  *     only; ours are kept in the bytecode); \k<name> becomes \g{N};
  *   - an unset backreference matches empty (PCRE2_MATCH_UNSET_BACKREF);
- *   - the subject is UTF-16 code units: without 'u' each unit is a char
- *     (no UTF mode), with 'u' PCRE2_UTF pairs them, lone surrogates never
- *     match (PCRE2_MATCH_INVALID_UTF);
+ *   - the subject is 32-bit elements, never in PCRE2's UTF mode: without
+ *     'u' each UTF-16 unit is one, with 'u' each code point (a pair joined,
+ *     a lone surrogate kept: JavaScript matches it as a code point, which
+ *     PCRE2_UTF cannot; PCRE2_UCP gives \p{...} and Unicode case folding
+ *     over any value); indices are mapped back to UTF-16 units;
  *   - \p{...} names are JavaScript's exact spellings, mapped to PCRE2's.
  */
-#define PCRE2_CODE_UNIT_WIDTH 16
+#define PCRE2_CODE_UNIT_WIDTH 32
 #include <pcre2.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -98,6 +100,92 @@ to_units(const unsigned char *p, size_t len, uint16_t *out, int *has4, uint32_t 
             out[n++] = cp > 0xFFFF ? 0xFFFD : (uint16_t) cp;
         }
         ch++;
+    }
+    if (map != NULL) {
+        map[n] = (uint32_t) ch;
+    }
+    return n;
+}
+
+/*
+ * The subject for PCRE2 (32-bit code units, no UTF mode): without 'u' one
+ * element per UTF-16 unit; with 'u' one per code point, a surrogate pair
+ * joined, a lone surrogate kept as its own value (JavaScript matches it as
+ * a code point; PCRE2's UTF mode could only skip it as invalid). Sets
+ * *mapped when an element's index differs from its Duktape char offset
+ * somewhere (a joined pair, or a 4-byte char split without 'u'); map (NULL,
+ * or len + 1 entries): map[element] = Duktape char offset. Returns the
+ * number of elements.
+ */
+static size_t
+to_subject(const unsigned char *p, size_t len, uint32_t *out, int u, int *mapped, uint32_t *map)
+{
+    size_t   i = 0, n = 0, ch = 0, hich = 0;
+    uint32_t cp, hi = 0;
+    int      k, need;
+
+    *mapped = 0;
+    while (i < len) {
+        unsigned char c = p[i];
+
+        if (c < 0x80) {
+            cp = c;
+            i++;
+        } else if (c < 0xC0) {          /* stray continuation: not a char for Duktape */
+            i++;
+            continue;
+        } else {
+            need = c < 0xE0 ? 1 : c < 0xF0 ? 2 : c < 0xF8 ? 3 : c < 0xFC ? 4 : c < 0xFE ? 5 : 6;
+            cp = c & (0x3F >> need);
+            i++;
+            for (k = 0; k < need && i < len && (p[i] & 0xC0) == 0x80; k++, i++) {
+                cp = (cp << 6) | (p[i] & 0x3F);
+            }
+            if (cp > 0x10FFFF) {
+                cp = 0xFFFD;
+            }
+        }
+        if (hi != 0) {                  /* u: a high surrogate waits for its pair */
+            if (map != NULL) {
+                map[n] = (uint32_t) hich;
+            }
+            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                out[n++] = 0x10000 + ((hi - 0xD800) << 10) + (cp - 0xDC00);
+                hi = 0;
+                *mapped = 1;
+                ch++;
+                continue;
+            }
+            *mapped |= n != hich;
+            out[n++] = hi;
+            hi = 0;
+        }
+        if (u && cp >= 0xD800 && cp <= 0xDBFF) {
+            hi = cp;
+            hich = ch++;
+            continue;
+        }
+        if (map != NULL) {
+            map[n] = (uint32_t) ch;
+        }
+        *mapped |= n != ch;
+        if (cp >= 0x10000 && !u) {
+            out[n++] = 0xD800 + ((cp - 0x10000) >> 10);
+            if (map != NULL) {
+                map[n] = (uint32_t) ch;
+            }
+            cp = 0xDC00 + ((cp - 0x10000) & 0x3FF);
+            *mapped = 1;
+        }
+        out[n++] = cp;
+        ch++;
+    }
+    if (hi != 0) {
+        if (map != NULL) {
+            map[n] = (uint32_t) hich;
+        }
+        *mapped |= n != hich;
+        out[n++] = hi;
     }
     if (map != NULL) {
         map[n] = (uint32_t) ch;
@@ -907,10 +995,8 @@ parse_class(struct tr *t)
                     (void) tr_fail(t, "range out of order in character class");
                 }
                 t->olen = save_o;
-                if (!(t->u && ((lo >= 0xD800 && lo <= 0xDFFF) || (hi >= 0xD800 && hi <= 0xDFFF)))) {
-                    emit_range(t, (uint32_t) lo, (uint32_t) hi);
-                    members++;
-                }
+                emit_range(t, (uint32_t) lo, (uint32_t) hi);
+                members++;
                 continue;
             }
             if (t->u) {
@@ -920,10 +1006,8 @@ parse_class(struct tr *t)
             t->i = save_i;
         }
         if (lo_set) {
-            if (!(t->u && lo >= 0xD800 && lo <= 0xDFFF)) {
-                emit_cp(t, (uint32_t) lo);
-                members++;
-            }
+            emit_cp(t, (uint32_t) lo);
+            members++;
         } else {
             members++;
         }
@@ -1255,27 +1339,12 @@ parse_term(struct tr *t)
             }
             break;
         }
-        {
-            int32_t v = char_escape(t, 0);
-
-            if (t->u && v >= 0xD800 && v <= 0xDFFF) {
-                emit(t, "(?!)");        /* a lone surrogate: never in valid UTF */
-            } else {
-                emit_atom_cp(t, (uint32_t) v);
-            }
-        }
+        emit_atom_cp(t, (uint32_t) char_escape(t, 0));
         break;
     }
-    default: {
-        uint32_t cp = next_cp(t);
-
-        if (t->u && cp >= 0xD800 && cp <= 0xDFFF) {
-            emit(t, "(?!)");
-        } else {
-            emit_atom_cp(t, cp);
-        }
+    default:
+        emit_atom_cp(t, next_cp(t));
         break;
-    }
     }
     parse_quantifier(t, at, 1, 0);
     return 1;
@@ -1444,6 +1513,85 @@ nd_re_compile(duk_context *ctx)
     duk_set_top(ctx, base + 2);
 }
 
+/* The flags string of a bytecode's flag bits ([[OriginalFlags]]). */
+static void
+push_flags(duk_context *ctx, int bits)
+{
+    static const struct {
+        int  bit;
+        char c;
+    } order[] = { { ND_RE_INDICES, 'd' }, { ND_RE_GLOBAL, 'g' }, { ND_RE_ICASE, 'i' },
+                  { ND_RE_MULTI, 'm' }, { ND_RE_DOTALL, 's' }, { ND_RE_UNICODE, 'u' },
+                  { ND_RE_STICKY, 'y' } };
+    char   b[8];
+    size_t k, n = 0;
+
+    for (k = 0; k < NR(order); k++) {
+        if (bits & order[k].bit) {
+            b[n++] = order[k].c;
+        }
+    }
+    duk_push_lstring(ctx, b, n);
+}
+
+int
+nd_re_ctor_args(duk_context *ctx, int is_new)
+{
+    int is_re = 0, matcher = 0, same;
+
+    /* [ pattern flags ] */
+    if (duk_is_object(ctx, 0)) {
+        matcher = duk_get_prop_literal(ctx, 0, KEY_BYTECODE) && duk_is_string(ctx, -1);
+        duk_pop(ctx);
+        duk_push_literal(ctx, "\x81" "Symbol.match" "\xff");
+        duk_get_prop(ctx, 0);
+        is_re = duk_is_undefined(ctx, -1) ? matcher : (int) duk_to_boolean(ctx, -1);
+        duk_pop(ctx);
+    }
+    if (!is_new && is_re && duk_is_undefined(ctx, 1)) {
+        duk_get_prop_literal(ctx, 0, "constructor");
+        duk_push_current_function(ctx);
+        same = duk_strict_equals(ctx, -1, -2);
+        duk_pop_2(ctx);
+        if (same) {
+            duk_dup(ctx, 0);
+            return 1;
+        }
+    }
+    if (matcher) {
+        duk_get_prop_literal(ctx, 0, "\x82" "Source");
+        if (duk_is_undefined(ctx, 1)) {
+            duk_get_prop_literal(ctx, 0, KEY_BYTECODE);
+            push_flags(ctx, (unsigned char) duk_get_string(ctx, -1)[0]);
+            duk_remove(ctx, -2);
+        } else {
+            duk_dup(ctx, 1);
+        }
+    } else if (is_re) {
+        duk_get_prop_literal(ctx, 0, "source");
+        if (duk_is_undefined(ctx, 1)) {
+            duk_get_prop_literal(ctx, 0, "flags");
+        } else {
+            duk_dup(ctx, 1);
+        }
+    } else {
+        duk_dup(ctx, 0);
+        duk_dup(ctx, 1);
+    }
+    /* [ pattern flags P F ]: undefined is "" (ToString rejects Symbols) */
+    if (duk_is_undefined(ctx, -2)) {
+        duk_push_literal(ctx, "");
+        duk_replace(ctx, -3);
+    }
+    if (duk_is_undefined(ctx, -1)) {
+        duk_push_literal(ctx, "");
+        duk_replace(ctx, -2);
+    }
+    duk_to_string(ctx, -2);
+    duk_to_string(ctx, -1);
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Compiled code cache (per process)                                   */
 /* ------------------------------------------------------------------ */
@@ -1479,11 +1627,12 @@ static pcre2_match_context *g_mctx;
 static pcre2_jit_stack     *g_jstack;
 static pcre2_match_data    *g_mdata;
 static uint32_t             g_mdata_pairs;
-static uint16_t            *g_subj;     /* the last subject's units */
+static uint32_t            *g_subj;     /* the last subject's elements */
 static size_t               g_subj_cap;
 static void                *g_subj_key; /* its Duktape string (NULL: none cached) */
 static struct nd_js        *g_subj_js;  /* in that heap */
-static size_t               g_subj_n;   /* units */
+static size_t               g_subj_n;   /* elements */
+static int                  g_subj_u;   /* converted with 'u' (code points) */
 
 static void
 entry_free(struct re_code *e)
@@ -1623,15 +1772,11 @@ entry_new(const char *key, size_t len, uint32_t hash, char *msg, size_t msgsize)
     for (k = 0; k < plen; k++) {
         pat[k] = (unsigned char) nl[1 + k];
     }
+    /* never UTF mode: the subject holds code points under 'u' (see
+     * to_subject), so a lone surrogate is one like any other */
     opts = PCRE2_MATCH_UNSET_BACKREF | PCRE2_NEVER_BACKSLASH_C | PCRE2_DOLLAR_ENDONLY;
-    if (e->flags & ND_RE_UNICODE) {
-        opts |= PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
-    }
     if (e->flags & ND_RE_ICASE) {
-        opts |= PCRE2_CASELESS;
-        if (!(e->flags & ND_RE_UNICODE)) {
-            opts |= PCRE2_UCP;          /* Unicode case folding without UTF */
-        }
+        opts |= PCRE2_CASELESS | PCRE2_UCP;     /* Unicode case folding */
     }
     e->code = pcre2_compile(pat, plen, opts, &err, &eoff, NULL);
     if (e->code == NULL && err == PCRE2_ERROR_PATTERN_TOO_LARGE) {
@@ -1855,7 +2000,7 @@ nd_re_exec(duk_context *ctx, int mode)
     const char     *s;
     double          li;
     size_t          n, start, k;
-    int             global, sticky, has4, rc, g;
+    int             global, sticky, mapped, uflag, rc, g;
     uint32_t       *map = NULL;
     PCRE2_SIZE     *ov, *ovc;
 
@@ -1880,21 +2025,22 @@ nd_re_exec(duk_context *ctx, int mode)
         li = 0;
     }
 
-    /* the subject as UTF-16 units, in a per-process buffer. An allocation
-     * in this heap may run a finalizer (JS, maybe another exec): so the
-     * buffers pushed here come first, and the ovector is copied out. */
+    /* the subject as UTF-16 units (code points under 'u'), in a
+     * per-process buffer. An allocation in this heap may run a finalizer
+     * (JS, maybe another exec): so the buffers pushed here come first, and
+     * the ovector is copied out. */
     ovc = duk_push_fixed_buffer(ctx, 2 * ((size_t) e->ncaps + 1) * sizeof(PCRE2_SIZE));
     s = duk_get_lstring(ctx, in, &blen);
-    if (blen >= SUBJ_CACHE_MIN && subject_cached(ctx, in)) {
+    uflag = (e->flags & ND_RE_UNICODE) != 0;
+    if (blen >= SUBJ_CACHE_MIN && g_subj_u == uflag && subject_cached(ctx, in)) {
         n = g_subj_n;                   /* a global replace/split/match loop */
-        has4 = 0;
     } else {
         if (blen >= SUBJ_CACHE_MIN) {
             subject_keep(ctx, in);      /* before converting: it may allocate */
         }
         if (blen + 1 > g_subj_cap) {
             size_t    cap = blen + 1 < 256 ? 256 : blen + 1;
-            uint16_t *nb = malloc(cap * sizeof(uint16_t));
+            uint32_t *nb = malloc(cap * sizeof(uint32_t));
 
             if (nb == NULL) {
                 (void) duk_error(ctx, DUK_ERR_ERROR, "out of memory (regexp subject)");
@@ -1904,22 +2050,23 @@ nd_re_exec(duk_context *ctx, int mode)
             g_subj_cap = cap;
         }
         g_subj_key = NULL;
-        n = to_units((const unsigned char *) s, blen, g_subj, &has4, NULL);
-        if (has4) {
-            /* a 4-byte char is one Duktape char but two units: map them */
+        n = to_subject((const unsigned char *) s, blen, g_subj, uflag, &mapped, NULL);
+        if (mapped) {
+            /* elements and Duktape chars differ somewhere: map them */
             map = duk_push_fixed_buffer(ctx, (n + 1) * sizeof(uint32_t));
-            (void) to_units((const unsigned char *) s, blen, g_subj, &has4, map);
+            (void) to_subject((const unsigned char *) s, blen, g_subj, uflag, &mapped, map);
         } else if (blen >= SUBJ_CACHE_MIN) {
             g_subj_key = duk_get_heapptr(ctx, in);
             g_subj_js = nd_js_of(ctx);
             g_subj_n = n;
+            g_subj_u = uflag;
         }
     }
-    /* lastIndex (Duktape chars) -> units */
+    /* lastIndex (Duktape chars) -> the element holding it */
     if (map != NULL && li <= (double) map[n]) {
         size_t u = 0;
 
-        while (u < n && map[u] < li) {
+        while (u < n && map[u + 1] <= li) {
             u++;
         }
         start = u;

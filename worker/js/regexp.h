@@ -1,8 +1,8 @@
 /*
- * RegExp on PCRE2 (16-bit library, JIT): JavaScript patterns (ES2022: flags
+ * RegExp on PCRE2 (32-bit library, JIT): JavaScript patterns (ES2022: flags
  * dgimsuy, named groups, lookbehind, \p{...}) are translated into PCRE2
  * syntax with JavaScript's meaning, and matched over the subject as UTF-16
- * code units, so that indices are JavaScript's. Duktape's own regexp
+ * code units (code points under 'u'), indices mapped back to JavaScript's. Duktape's own regexp
  * compiler and executor are routed here by worker/js/duk-patches/
  * 10-regexp-pcre2.patch. Worker only (one thread); any heap.
  *
@@ -40,6 +40,12 @@ void nd_re_exec(duk_context *ctx, int mode);
 /* Called after Duktape made a RegExp instance: loads lazy/regexp.js (the
  * prototype's ES2015+ members) into this heap the first time. */
 void nd_re_instance_made(duk_context *ctx);
+
+/* RegExp(pattern, flags), ES2022 22.2.3.1 steps 1-6, for Duktape's
+ * constructor (duk-patches/31): [ pattern flags ] -> 1 and [ ... pattern ]
+ * when the call returns the pattern itself, else 0 and [ ... P F ] (the
+ * source and flags strings to compile). May throw (getters run). */
+int nd_re_ctor_args(duk_context *ctx, int is_new);
 
 /* The natives of lazy/regexp.js, put on native: reSymbol(name),
  * reFlags(re) (the flag bits, -1 if not a RegExp), reInfo(re)

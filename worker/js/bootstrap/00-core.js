@@ -143,7 +143,8 @@ function (native, global, lib) {
                      "CompressionStream", "DecompressionStream"]);
     /* RegExp's ES2015+ members (worker/js/regexp.c loads the file on a
      * heap's first RegExp too); before es-stubs, which skips what exists */
-    native.lazyDefine(Symbol, "regexp", ["match", "matchAll", "replace", "search", "split"]);
+    native.lazyDefine(Symbol, "regexp", ["match", "matchAll", "replace", "search", "split",
+                                         "species"]);
     native.lazyDefine(String.prototype, "regexp", ["matchAll", "replaceAll"]);
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
      * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;

@@ -24,7 +24,7 @@ function (native, global, lib) {
     var F_G = 0x01, F_Y = 0x20, F_U = 0x10, F_NAMED = 0x100;
     var MAX_LENGTH = 9007199254740991;
     var syms = {};
-    var names = ["match", "matchAll", "replace", "search", "split"];
+    var names = ["match", "matchAll", "replace", "search", "split", "species"];
     var i, d;
 
     function define(o, k, v) {
@@ -142,8 +142,22 @@ function (native, global, lib) {
         if (c === null || (typeof c !== "object" && typeof c !== "function")) {
             throw new TypeError("object.constructor is not an object");
         }
-        s = Symbol.species !== undefined ? c[Symbol.species] : undefined;
-        return s === undefined || s === null ? RegExp : s;
+        s = c[syms.species];
+        if (s === undefined || s === null) {
+            return RegExp;
+        }
+        if (typeof s !== "function") {
+            throw new TypeError("object.constructor[Symbol.species] is not a constructor");
+        }
+        return s;
+    }
+    /* get RegExp[Symbol.species]: this (subclasses inherit it) */
+    d = Object.getOwnPropertyDescriptor(RegExp, syms.species);
+    if (d === undefined) {
+        d = function () { return this; };
+        Object.defineProperty(d, "name", { value: "get [Symbol.species]" });
+        Object.defineProperty(RegExp, syms.species, { get: d, configurable: true,
+                                                      enumerable: false });
     }
 
     function flagGetter(bit, name) {
