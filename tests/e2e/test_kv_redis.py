@@ -452,3 +452,64 @@ def test_kv_redis_config_errors():
         assert ":18:" not in res.stderr, res      # the same prefix: shared on purpose
         assert '%s:23: kv.M: key prefix "t:" and "t:x:" of kv.K in [app:a] nest' % path \
             in res.stderr, res
+
+
+def test_kv_redis_stopped_then_continued():
+    """A Redis that stops answering mid-run (SIGSTOP: connected, silent) fails calls after the
+    timeout, the worker serving meanwhile; once it runs again (SIGCONT) calls work and the
+    data is still there."""
+    need_redis()
+    with Redis() as r:
+        apps = [kv_app("a", r.url(query="timeout=1500")),
+                lib.App("h", source=lib.const_app("hi"), hosts="h.test")]
+        with lib.Nanod(apps) as s:
+            assert call(s, "a.test", "/put", k="k", v="kept")[0] == 200
+            os.kill(r.proc.pid, signal.SIGSTOP)
+            try:
+                res = {}
+
+                def slow():
+                    t0 = time.monotonic()
+                    res["r"] = call(s, "a.test", "/get", k="k")
+                    res["t"] = time.monotonic() - t0
+                t = threading.Thread(target=slow)
+                t.start()
+                assert lib.request(s.port, "GET", "/", host="h.test").text == "hi"
+                t.join(lib.timeout(15))
+                st, body = res["r"]
+                assert st == 500 and "did not answer within 1500 ms" in body["error"], body
+                assert 1.4 <= res["t"] < lib.timeout(8), res
+            finally:
+                os.kill(r.proc.pid, signal.SIGCONT)
+            lib.wait_until(lambda: call(s, "a.test", "/get", k="k") == (200, {"value": "kept"}),
+                           lib.timeout(10), "a get once Redis runs again")
+
+
+BIG_APP = r"""
+module.exports = { fetch: function (request, env) {
+    var n = 20 * 1024 * 1024, v = new Uint8Array(n), i;
+    for (i = 0; i < n; i += 4096) { v[i] = i / 4096 & 255; }
+    return env.KV.put("big", v, { metadata: { n: n } }).then(function () {
+        return env.KV.getWithMetadata("big", "arrayBuffer");
+    }).then(function (r) {
+        var b = new Uint8Array(r.value), ok = b.length === n, j;
+        for (j = 0; ok && j < n; j += 4096) { ok = b[j] === (j / 4096 & 255); }
+        return new Response(JSON.stringify({ len: b.length, ok: ok, meta: r.metadata }));
+    });
+} };
+"""
+
+
+def test_kv_redis_big_value():
+    """A 20 MiB binary value goes through the put script and back intact."""
+    need_redis()
+    with Redis() as r:
+        app = lib.App("a", source=BIG_APP, hosts="a.test",
+                      extra={"kv.KV": r.url(query="timeout=20000"), "memory_limit": "256m",
+                             "cpu_limit": "10s"})
+        with lib.Nanod([app], server_extra={"request_timeout": "60s"}) as s:
+            rsp = lib.request(s.port, "GET", "/", host="a.test", timeout_s=lib.timeout(60))
+            assert rsp.status == 200, rsp
+            assert rsp.json() == {"len": 20 * 1024 * 1024, "ok": True,
+                                  "meta": {"n": 20 * 1024 * 1024}}, rsp.text[:200]
+            assert r.cmd("HSTRLEN", "nanod:a:KV:big", "v") == 20 * 1024 * 1024
