@@ -513,3 +513,40 @@ def test_kv_redis_big_value():
             assert rsp.json() == {"len": 20 * 1024 * 1024, "ok": True,
                                   "meta": {"n": 20 * 1024 * 1024}}, rsp.text[:200]
             assert r.cmd("HSTRLEN", "nanod:a:KV:big", "v") == 20 * 1024 * 1024
+
+
+def test_kv_redis_auth_and_select():
+    """Credentials in the URL go out as AUTH; a wrong password or a database Redis does not
+    have fails the calls with Redis' reason (and the binding works with the right ones)."""
+    need_redis()
+    with Redis() as r:
+        r.cmd("CONFIG", "SET", "requirepass", "s3cret")
+
+        def auth_cmd(db, *args):
+            with socket.create_connection(("127.0.0.1", r.port), timeout=lib.timeout(5)) as c:
+                f = c.makefile("rb")
+                for cmd in (("AUTH", "s3cret"), ("SELECT", db), args):
+                    out = b"*%d\r\n" % len(cmd)
+                    for a in cmd:
+                        a = str(a).encode()
+                        out += b"$%d\r\n%s\r\n" % (len(a), a)
+                    c.sendall(out)
+                    rep = resp_read(f)
+                return rep
+        base = "127.0.0.1:%d" % r.port
+        apps = [kv_app("good", "redis://:s3cret@%s/3" % base),
+                kv_app("bad", "redis://:wrong@%s/0" % base),
+                kv_app("nodb", "redis://:s3cret@%s/99" % base)]
+        with lib.Nanod(apps) as s:
+            assert call(s, "good.test", "/put", k="k", v="v")[0] == 200
+            assert call(s, "good.test", "/get", k="k") == (200, {"value": "v"})
+            assert auth_cmd(3, "HGET", "nanod:good:KV:k", "v") == "v"     # in database 3
+            assert auth_cmd(0, "EXISTS", "nanod:good:KV:k") == 0
+            st, body = call(s, "bad.test", "/get", k="k")
+            assert st == 500 and "refused the connection's set-up" in body["error"], body
+            assert "WRONGPASS" in body["error"] or "invalid" in body["error"], body
+            st, body = call(s, "nodb.test", "/get", k="k")
+            assert st == 500 and "refused the connection's set-up" in body["error"], body
+            assert "DB index is out of range" in body["error"], body
+            # the good binding is not affected (its own connection)
+            assert call(s, "good.test", "/get", k="k") == (200, {"value": "v"})
