@@ -380,8 +380,16 @@ function build(src, out, base) {
             modules: false,
             bugfixes: false,
             /* function-name: esbuild's keepNames already names every
-             * function (and it took 91% of a 1 MB bundle's build time). */
-            exclude: ["transform-typeof-symbol", "transform-function-name"]
+             * function (and it took 91% of a 1 MB bundle's build time).
+             * The regexp plugins: nanod's RegExp (PCRE2, worker/js/regexp.c)
+             * runs named groups, the s/y/u flags and \p{...} itself, so
+             * literals stay as written (lowered, a named group became a
+             * _wrapRegExp helper and \p{L} hundreds of ranges). The v flag,
+             * duplicate names and modifiers, which it lacks, are lowered. */
+            exclude: ["transform-typeof-symbol", "transform-function-name",
+                      "transform-named-capturing-groups-regex", "transform-dotall-regex",
+                      "transform-sticky-regex", "transform-unicode-regex",
+                      "transform-unicode-property-regex"]
         }]],
         plugins: [dynamicImport]
     });

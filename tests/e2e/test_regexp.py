@@ -160,3 +160,54 @@ def test_catastrophic_regexp_stopped_at_cpu_limit():
         assert s.worker_pids() == [pid], "the worker was replaced"
         s.wait_log(lambda o: o.get("app") == "modern" and "cpu_limit exceeded" in o["msg"],
                    what="cpu_limit log line")
+
+
+# Regexp literals of every feature nanod's RegExp runs, in an ES module that
+# scripts/nanod-build bundles: they must come out as written (not lowered to
+# helpers and range lists), pass `nanod -t`, and give Node's answers.
+BUILT_SRC = r"""
+const re = { named: /(?<y>\d{4})-(?<m>\d\d)/u, dot: /a.b/s, sticky: /\d/y, prop: /\p{Lu}+/u,
+             behind: /(?<=\$)\d+/, nbehind: /(?<!\$)\b\d+/, idx: /b(c)/d, astral: /\u{1F600}/u };
+export default {
+  fetch(request) {
+    const out = {
+      named: "on 2024-05".match(re.named).groups.m,
+      dot: re.dot.test("a\nb"),
+      sticky: (re.sticky.lastIndex = 1, re.sticky.test("a1")),
+      prop: "abCDe".match(re.prop)[0],
+      behind: "cost $42".match(re.behind)[0],
+      nbehind: "$42 17".match(re.nbehind)[0],
+      idx: re.idx.exec("abc").indices[1],
+      astral: re.astral.test("\u{1F600}"),
+      src: [re.named.source, re.prop.flags]
+    };
+    return new Response(JSON.stringify(out));
+  }
+};
+"""
+
+
+def test_built_regexp_literals_are_not_lowered():
+    from test_modern import SourceApp, nanod_build, need_node
+    need_node()
+    app = SourceApp("lit", "lit.mjs", hosts="lit.test")
+    with lib.Nanod([app], start=False) as s:
+        with open(os.path.join(s.dir, "lit.mjs"), "w") as f:
+            f.write(BUILT_SRC)
+        ini = s.write_config()
+        nanod_build("-c", ini)
+        with open(os.path.join(s.dir, ".nanod-build", "lit.js")) as f:
+            out = f.read()
+        for lit in (r"/(?<y>\d{4})-(?<m>\d\d)/u", "/a.b/s", r"/\d/y", r"/\p{Lu}+/u",
+                    r"/(?<=\$)\d+/", r"/b(c)/d", r"/\u{1F600}/u"):
+            assert lit in out, "%s lowered by nanod-build" % lit
+        assert "_wrapRegExp" not in out
+        r = lib.check_config(ini)
+        assert r.rc == 0, r
+        s.start()
+        r = s.get("/", host="lit.test")
+        # Node 20 answers the same for this module
+        assert r.status == 200 and r.json() == {
+            "named": "05", "dot": True, "sticky": True, "prop": "CD", "behind": "42",
+            "nbehind": "17", "idx": [2, 3], "astral": True,
+            "src": ["(?<y>\\d{4})-(?<m>\\d\\d)", "u"]}, r
