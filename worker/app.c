@@ -778,6 +778,17 @@ over_budget(struct nd_app *app, double rq_id, struct nd_rq *rq)
     fair_cpu_kill(app);
 }
 
+/* After a macrotask and its microtasks: the heap's housekeeping collection,
+ * if one is due (heap.h), outside every request's CPU. */
+static void
+app_idle_gc(struct nd_app *app)
+{
+    if (app->js != NULL && nd_js_idle_gc(app->js) == -1) {
+        heap_broken(app, "the app's engine failed", "Duktape fatal error in a collection",
+                    NULL);
+    }
+}
+
 /* CPU used since t0 by invocation rq_id after its response: its tail budget. */
 static void
 charge_tail(struct nd_app *app, double rq_id, int64_t t0)
@@ -825,6 +836,7 @@ nd_app_enter(struct nd_app *app, double rq_id, int nargs)
     duk_push_undefined(js->ctx);
     rc = app_call(app, 0, budget < 0 ? 0 : budget, rq);
     charge_tail(app, rq_id, t0);
+    app_idle_gc(app);
     return rc;
 }
 
@@ -1220,6 +1232,7 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
         duk_push_undefined(ctx);
     }
     app_call(app, 5, app->conf->limits.cpu_limit_ms * 1000, rq);
+    app_idle_gc(app);
 }
 
 int

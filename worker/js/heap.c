@@ -281,17 +281,58 @@ hk_end(struct nd_js *js)
 void
 nd_js_gc_begin(void *udata)
 {
-    if (udata != NULL) {
-        hk_begin(udata, 1);
+    struct nd_js *js = udata;
+
+    if (js != NULL && js->magic == ND_JS_MAGIC) {
+        hk_begin(js, 1);
     }
 }
 
 void
 nd_js_gc_end(void *udata)
 {
-    if (udata != NULL) {
-        hk_end(udata);
+    struct nd_js *js = udata;
+
+    if (js != NULL && js->magic == ND_JS_MAGIC) {
+        hk_end(js);
+        js->gc_live = js->mem_used;
     }
+}
+
+static duk_ret_t
+idle_gc(duk_context *ctx)
+{
+    duk_gc(ctx, 0);
+    return 0;
+}
+
+int
+nd_js_idle_gc(struct nd_js *js)
+{
+    size_t allow;
+    int    rc;
+
+    if (js == NULL || js->ctx == NULL || js->jb != NULL || js->fatal) {
+        return 0;
+    }
+    allow = js->gc_live / 2;
+    if (allow < ND_JS_GC_MIN_GROWTH) {
+        allow = ND_JS_GC_MIN_GROWTH;
+    }
+    if (js->mem_used <= js->gc_live + allow) {
+        return 0;
+    }
+    /* A protected call (a fatal error in a finalizer jumps back to it), no
+     * deadline: the budget and credits of the last call stay as they were. */
+    duk_push_c_lightfunc(js->ctx, idle_gc, 0, 0, 0);
+    duk_push_undefined(js->ctx);
+    rc = nd_js_pcall(js, 0, 0);
+    if (rc == -2) {
+        return -1;
+    }
+    duk_pop(js->ctx);
+    js->gc_idle_runs++;
+    return 0;
 }
 
 void
@@ -600,6 +641,7 @@ nd_js_new(size_t mem_limit, const struct nd_js_host *host, void *owner, char *ms
         snprintf(msg, size, "out of memory");
         return NULL;
     }
+    js->magic = ND_JS_MAGIC;
     js->mem_limit = mem_limit;
     js->host = host != NULL ? host : &no_host;
     js->owner = owner;

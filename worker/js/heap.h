@@ -13,7 +13,12 @@
 #include "duktape.h"
 #include "worker/js/host.h"
 
+/* struct nd_js's first member: Duktape's GC hooks get every heap's udata,
+ * and other heaps (nd_loader_check's) carry structs of their own. */
+#define ND_JS_MAGIC 0x736a646eu
+
 struct nd_js {
+    uint32_t     magic;         /* ND_JS_MAGIC */
     duk_context *ctx;
     size_t       mem_used;      /* bytes held by the heap (malloc_usable_size) */
     size_t       mem_peak;
@@ -46,6 +51,8 @@ struct nd_js {
     struct nd_js *next_dead;    /* the graveyard list (after a fatal error) */
     struct nd_prof *prof;       /* owned or NULL: the JS sampling profiler (profile = DIR) */
     volatile int prof_due;      /* set by the CPU watchdog: take a sample at the next interrupt */
+    size_t       gc_live;       /* mem_used after the last mark-and-sweep, bytes */
+    size_t       gc_idle_runs;  /* collections nd_js_idle_gc ran */
 };
 
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
@@ -99,6 +106,19 @@ void nd_js_gc_begin(void *udata);
 void nd_js_gc_end(void *udata);
 void nd_js_housekeeping_begin(struct nd_js *js);
 void nd_js_housekeeping_end(struct nd_js *js);
+
+/*
+ * Between calls (the heap runs nothing): if the heap grew by more than its
+ * garbage allowance since the last mark-and-sweep (half of what it held
+ * after it, at least ND_JS_GC_MIN_GROWTH), collect now, so that the garbage
+ * only mark-and-sweep frees (reference cycles: every closure and its
+ * prototype, a function and the scope it is declared in) never piles up to
+ * a long collection inside a request. Not charged to any request. Worker
+ * only, never inside a call or a callback of one. 0, or -1 after a Duktape
+ * fatal error (drop the heap, as after nd_js_pcall's -2).
+ */
+#define ND_JS_GC_MIN_GROWTH (512 * 1024)
+int nd_js_idle_gc(struct nd_js *js);
 
 /* A built-in's deadline poll (ND_NATIVE_POLL): 1 when the current call's
  * deadline passed (where: the built-in, for the 503), else 0 (and the
