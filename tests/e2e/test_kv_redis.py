@@ -550,3 +550,21 @@ def test_kv_redis_auth_and_select():
             assert "DB index is out of range" in body["error"], body
             # the good binding is not affected (its own connection)
             assert call(s, "good.test", "/get", k="k") == (200, {"value": "v"})
+
+
+def test_kv_redis_expired_names_leave_the_index_without_list():
+    """An app that only writes short-lived keys and never lists: each put drops dead names it
+    samples, so the name index does not grow with every key ever written."""
+    need_redis()
+    with Redis() as r, lib.Nanod([kv_app("a", r.url())]) as s:
+        for i in range(20):
+            assert call(s, "a.test", "/put", k="tmp:%02d" % i, v="x", ttl=1)[0] == 200
+        time.sleep(2.3)
+        assert r.cmd("ZCARD", "nanod:a:KV:") == 20          # expired, still named
+        for i in range(40):
+            assert call(s, "a.test", "/put", k="live:%02d" % i, v="y")[0] == 200
+        left = r.cmd("ZCARD", "nanod:a:KV:")
+        assert 40 <= left < 50, left                        # most dead names are gone
+        assert call(s, "a.test", "/count", prefix="live:")[1]["n"] == 40
+        assert call(s, "a.test", "/count", prefix="")[1]["n"] == 40
+        assert r.cmd("ZCARD", "nanod:a:KV:") == 40          # the list dropped the rest

@@ -85,7 +85,12 @@ static struct {
     size_t          napps, cap;
 } g;
 
-/* put: KEYS = hash, index; ARGV = name, value, metadata ("" none), expiration ("0"). */
+/* put: KEYS = hash, index (= the prefix); ARGV = name, value, metadata ("" none),
+ * expiration ("0"). Then two random names of the index whose hash is gone
+ * (expired) leave it: with every put removing 2f dead names on average (f the
+ * dead fraction) and adding at most one, the index stays under about twice
+ * the live keys even for an app that never lists (ZRANDMEMBER: Redis 6.2+;
+ * older servers skip this, pcall). */
 static const char PUT_LUA[] =
     "redis.call('DEL', KEYS[1])\n"
     "local a = {'v', ARGV[2]}\n"
@@ -94,6 +99,12 @@ static const char PUT_LUA[] =
     "redis.call('HSET', KEYS[1], unpack(a))\n"
     "if ARGV[4] ~= '0' then redis.call('EXPIREAT', KEYS[1], ARGV[4]) end\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
+    "local s = redis.pcall('ZRANDMEMBER', KEYS[2], 2)\n"
+    "if type(s) == 'table' and s.err == nil then\n"
+    "  for i = 1, #s do\n"
+    "    if redis.call('EXISTS', KEYS[2] .. s[i]) == 0 then redis.call('ZREM', KEYS[2], s[i]) end\n"
+    "  end\n"
+    "end\n"
     "return 1\n";
 
 /* delete: KEYS = hash, index; ARGV = name. */

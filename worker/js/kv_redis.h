@@ -9,7 +9,8 @@
  *              Redis TTL (EXPIREAT) when it expires
  *   P          a sorted set of the names (all scores 0: ZRANGEBYLEX gives
  *              Workers' byte order for list); a name whose hash expired is
- *              dropped from it by the next list that passes it
+ *              dropped from it by the next list that passes it, or by a put
+ *              that samples it (two random names per put)
  * put and delete are Lua scripts (atomic: no lost or half write with many
  * writers); get is one HMGET.
  *
