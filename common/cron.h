@@ -1,6 +1,6 @@
 /*
  * Cron expressions (pure: libc only, no clock of its own). Used by the config
- * loader to validate `cron = ...` and by the worker's scheduler (timer.c).
+ * loader to validate `cron = ...` and by the worker's scheduler (worker/scheduler.c).
  *
  * Standard 5 fields, UTC: minute hour day-of-month month day-of-week.
  * Each field: `*`, a number, a range `a-b`, a step (`*` then `/n`, `a-b/n`, `a/n`),

@@ -22,7 +22,7 @@
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
 #include "worker/srcmap.h"
-#include "worker/timer.h"
+#include "worker/invocation.h"
 
 #define SLOT_BITS     20
 #define MAX_SLOTS     (1u << SLOT_BITS)
@@ -30,7 +30,6 @@
 #define RQ_POOL_MAX   256           /* finished rqs kept for reuse */
 #define LOG_CUT_MAX   8000          /* common/log.c keeps 8 KB of a message: cut below it */
 
-static void cancel_res(struct nd_app *app, double rq_id);
 static const char *log_cut(struct nd_app *app, const char *s, char *buf, size_t size);
 static struct nd_rq *rq_find(struct nd_worker *w, double id);
 static void shed_answer(struct nd_app *app, struct nd_req *req, int reason);
@@ -234,7 +233,7 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
     rq_account(rq);
     if (rq->streaming) {
         nd_http_stream_abort(rq->req);
-        /* Released: a splice that cancel_res drops below must not end it again. */
+        /* Released: a splice that nd_app_res_cancel drops below must not end it again. */
         rq->streaming = 0;
         rq->on_stream = NULL;
         rq->stream_arg = NULL;
@@ -243,7 +242,7 @@ on_rq_timeout(evutil_socket_t fd, short what, void *arg)
                                "request_timeout (%lld ms)",
                                (long long) rq->app->conf->limits.request_timeout_ms);
     }
-    cancel_res(rq->app, rq->id);
+    nd_app_res_cancel(rq->app, rq->id);
     rq_finish(rq);
 }
 
@@ -317,34 +316,25 @@ rq_new(struct nd_app *app, struct nd_req *req)
 
 /* --- heaps ------------------------------------------------------------------- */
 
-/* What invocation id (a request, id >= 0, or a scheduled event, id <= -2)
- * still has pending: its timers, transfers, waitUntil hold. */
+/* Cancels the resources of invocation rq_id, or all of them. */
 static void
-cancel_invocation(struct nd_app *app, double id)
+res_cancel(struct nd_app *app, double rq_id, int all)
 {
     struct nd_app_res *r = app->res, *next;
 
     while (r != NULL) {
         next = r->next;
-        if (r->rq_id == id) {
-            r->cancel(r);       /* removes itself */
+        if (all || r->rq_id == rq_id) {
+            r->cancel(r);       /* removes itself; frees nothing else in the list */
         }
         r = next;
     }
 }
 
-static void
-cancel_res(struct nd_app *app, double rq_id)
+void
+nd_app_res_cancel(struct nd_app *app, double rq_id)
 {
-    struct nd_app_res *r = app->res, *next;
-
-    while (r != NULL) {
-        next = r->next;
-        if (rq_id < 0 || r->rq_id == rq_id) {
-            r->cancel(r);       /* removes itself */
-        }
-        r = next;
-    }
+    res_cancel(app, rq_id, 0);
 }
 
 void
@@ -428,7 +418,7 @@ lru_touch(struct nd_app *app)
 static void
 discard_heap(struct nd_app *app)
 {
-    cancel_res(app, -1);
+    res_cancel(app, -1, 1);
     if (app->js != NULL) {
         struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
         if (m != NULL) {
@@ -774,7 +764,7 @@ over_budget(struct nd_app *app, double rq_id, struct nd_rq *rq)
                   "by work after the response (timers, callbacks, ctx.waitUntil()): it is "
                   "cancelled", lim);
     }
-    cancel_invocation(app, rq_id);
+    nd_app_res_cancel(app, rq_id);
     fair_cpu_kill(app);
 }
 

@@ -64,7 +64,9 @@ struct nd_worker {
     void                  (*idle_cb)(void *arg); /* drain: called when holds drop to 0 */
     void                   *idle_arg;
     uint64_t                requests;
-    struct nd_timers       *timers;  /* owned: timer.c (timers, waitUntil, cron) */
+    struct nd_timers       *timers;  /* owned: timer.c (setTimeout/setInterval) */
+    struct nd_invocations  *invocations; /* owned: invocation.c (nd_ioctx, waitUntil) */
+    struct nd_scheduler    *scheduler; /* owned or NULL: scheduler.c (cron triggers) */
     struct nd_fetcher      *fetcher; /* owned: fetch.c, created on the first fetch() */
 };
 
@@ -126,6 +128,10 @@ void nd_app_rq_pool_free(struct nd_worker *w);
 
 void nd_app_res_add(struct nd_app *app, struct nd_app_res *res);
 void nd_app_res_remove(struct nd_app *app, struct nd_app_res *res);
+/* Cancels what invocation rq_id (a request, >= 0, a scheduled event, <= -2,
+ * or background work, -1) still has pending: its timers, transfers, jobs,
+ * waitUntil hold. */
+void nd_app_res_cancel(struct nd_app *app, double rq_id);
 
 /* Background work that a graceful drain must wait for (bounded by the
  * supervisor's graceful_timeout). */

@@ -17,7 +17,7 @@
 #include "common/sys.h"
 #include "worker/fetch.h"
 #include "worker/js/heap.h"
-#include "worker/timer.h"
+#include "worker/invocation.h"
 
 #define MAX_REDIRECTS       20
 #define MAX_HEADER_BYTES    (256 * 1024)    /* response header block, each hop */
@@ -1093,7 +1093,7 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
             return;
         }
         fetch_free(fe);         /* the invocation is over: nobody waits */
-        nd_ioctx_release(nd_ioctx_find(app, io));
+        nd_ioctx_done(app, io);
         return;
     }
     for (off = 0; off < fe->rhdrs.len;) {
@@ -1127,7 +1127,7 @@ settle(struct nd_fetch *fe, const char *etype, const char *emsg, long status)
     }
     fetch_free(fe);
     nd_app_enter(app, io, 10);
-    nd_ioctx_release(nd_ioctx_find(app, io));
+    nd_ioctx_done(app, io);
 }
 
 /* Deferred: finished hops, out of any curl callback. */
@@ -1346,7 +1346,7 @@ drop(struct nd_fetch *fe, int start_next)
     }
     fetch_free(fe);
     if (start_next) {
-        nd_ioctx_release(nd_ioctx_find(app, io));
+        nd_ioctx_done(app, io);
     }
 }
 

@@ -7,6 +7,7 @@
 #include "worker/binding.h"
 #include "worker/fetch.h"
 #include "worker/host.h"
+#include "worker/invocation.h"
 #include "worker/js/heap.h"
 #include "worker/timer.h"
 
@@ -20,12 +21,6 @@ static struct nd_js *
 app_heap(struct nd_app *app)
 {
     return app->js;
-}
-
-static void
-io_release(struct nd_app *app, double io)
-{
-    nd_ioctx_release(nd_ioctx_find(app, io));
 }
 
 static void
@@ -72,7 +67,7 @@ const struct nd_js_host nd_worker_js_host = {
     .base = app_base,
     .heap = app_heap,
     .io_live = nd_ioctx_live,
-    .io_release = io_release,
+    .io_release = nd_ioctx_done,
     .charge = nd_app_charge,
     .enter = nd_app_enter,
     .res_add = nd_app_res_add,

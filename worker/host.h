@@ -1,7 +1,7 @@
 /*
  * The worker's side of the engine boundary: the ops table (worker/js/host.h)
  * that every app heap gets (nd_js_new in app.c), mapping each op onto
- * app.c, fetch.c, timer.c and the invocations. Worker only.
+ * app.c, fetch.c, timer.c and invocation.c. Worker only.
  */
 #ifndef ND_HOST_H
 #define ND_HOST_H

@@ -30,6 +30,8 @@
 #include "worker/js/loader.h"
 #include "worker/router.h"
 #include "worker/srcmap.h"
+#include "worker/invocation.h"
+#include "worker/scheduler.h"
 #include "worker/timer.h"
 #include "worker/worker.h"
 
@@ -270,7 +272,7 @@ start_drain(struct worker_proc *p)
         nd_sb_my_slot()->state = ND_SB_DRAINING;
     }
     nd_admin_drain();
-    nd_timers_drain(&p->w);
+    nd_scheduler_drain(&p->w);
     nd_log(ND_LOG_INFO, NULL, "draining: finishing requests in flight");
     if (p->rss_ev != NULL) {
         event_del(p->rss_ev);
@@ -414,7 +416,7 @@ nd_worker_main(const struct nd_worker_args *args)
     if (build_router(w, msg, sizeof(msg)) == -1 || nd_js_boot_init(msg, sizeof(msg)) == -1) {
         goto fail;
     }
-    if (nd_timers_init(w) == -1) {
+    if (nd_invocations_init(w) == -1 || nd_timers_init(w) == -1 || nd_scheduler_init(w) == -1) {
         snprintf(msg, sizeof(msg), "cannot set up timers");
         goto fail;
     }
@@ -522,6 +524,8 @@ cleanup:
     nd_binding_free();
     nd_fetch_cleanup(w);
     nd_timers_cleanup(w);
+    nd_scheduler_cleanup(w);
+    nd_invocations_cleanup(w);
     if (w->http != NULL) {
         nd_http_free(w->http);
     }
@@ -646,7 +650,7 @@ nd_worker_global_init(void)
 {
     char msg[1024];
 
-    if (nd_timers_global_init() == -1) {
+    if (nd_scheduler_global_init() == -1) {
         return -1;
     }
     /* Compile the bootstrap (eager and lazy files) once, here, before the

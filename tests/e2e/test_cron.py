@@ -1,7 +1,7 @@
 """[app:x] cron = ...: the scheduled handler, in exactly one worker.
 
 Time is sped up for these tests: the worker reads ND_TEST_CRON_MINUTE_MS (a
-test-only hook, see worker/timer.c) and lets a cron "minute" last that many
+test-only hook, see worker/scheduler.c) and lets a cron "minute" last that many
 real milliseconds, so `* * * * *` fires about every 400 ms here. Parsing and
 matching of expressions are unit-tested in tests/unit/test_cron.c.
 """

@@ -1,5 +1,5 @@
 /*
- * Cron: worker/timer.c calls lib.runScheduled(id, cron, scheduledTime) as a
+ * Cron: worker/scheduler.c calls lib.runScheduled(id, cron, scheduledTime) as a
  * macrotask; the app's scheduled(controller, env, ctx) handler (found by
  * 90-dispatch.js as lib.scheduledHandler) runs as invocation id, and its
  * result is waited for like ctx.waitUntil(). Errors are logged.
