@@ -13,12 +13,11 @@
 #include "common/config.h"
 #include "worker/http.h"
 #include "worker/js/host.h"     /* struct nd_app_res: pending work of a heap */
+#include "worker/worker.h"      /* struct nd_worker */
 
 struct event;
-struct event_base;
 struct nd_js;
 struct nd_app;
-struct nd_router;
 
 enum { ND_SHED_NONE, ND_SHED_BACKOFF, ND_SHED_CONCURRENCY };
 
@@ -40,34 +39,6 @@ struct nd_rq {
      * when the connection drained (gone = 0) or the client left (gone = 1). */
     void          (*on_stream)(struct nd_rq *rq, int gone, void *arg);
     void           *stream_arg;
-};
-
-struct nd_worker {
-    struct event_base      *base;
-    const struct nd_config *conf;   /* borrowed: inherited from the supervisor */
-    struct nd_http         *http;
-    struct nd_router       *router;
-    struct nd_app          *apps;   /* owned array, conf order */
-    int                     napps;
-    struct nd_rq          **slots;  /* owned: id -> rq */
-    struct nd_rq           *rq_pool; /* owned: finished rqs (with their timer), reused */
-    int                     rq_pooled;
-    uint32_t                nslots;
-    uint32_t                free_hint;
-    uint64_t                seq;
-    int                     loaded; /* apps with a heap */
-    struct nd_app          *lru_head, *lru_tail; /* loaded apps, most recent first */
-    uint64_t                evictions;
-    int                     generation, index;
-    int                     draining;
-    int                     holds;  /* background work (waitUntil...) delaying exit */
-    void                  (*idle_cb)(void *arg); /* drain: called when holds drop to 0 */
-    void                   *idle_arg;
-    uint64_t                requests;
-    struct nd_timers       *timers;  /* owned: timer.c (setTimeout/setInterval) */
-    struct nd_invocations  *invocations; /* owned: invocation.c (nd_ioctx, waitUntil) */
-    struct nd_scheduler    *scheduler; /* owned or NULL: scheduler.c (cron triggers) */
-    struct nd_fetcher      *fetcher; /* owned: fetch.c, created on the first fetch() */
 };
 
 struct nd_app {

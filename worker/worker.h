@@ -1,11 +1,54 @@
 /*
- * The worker: the supervisor's only way into worker/ (scripts/checkdeps.sh).
+ * The worker: the supervisor's only way into worker/ (scripts/checkdeps.sh),
+ * and struct nd_worker, the state of one worker process that every worker/
+ * module hangs off (its members' types stay opaque here).
  */
 #ifndef ND_WORKER_H
 #define ND_WORKER_H
 
+#include <stdint.h>
+
 #include "common/config.h"
 #include "common/err.h"
+
+struct event_base;
+struct nd_app;
+struct nd_fetcher;
+struct nd_http;
+struct nd_invocations;
+struct nd_router;
+struct nd_rq;
+struct nd_scheduler;
+struct nd_timers;
+
+/* One worker process. Worker only. */
+struct nd_worker {
+    struct event_base      *base;
+    const struct nd_config *conf;   /* borrowed: inherited from the supervisor */
+    struct nd_http         *http;
+    struct nd_router       *router;
+    struct nd_app          *apps;   /* owned array, conf order */
+    int                     napps;
+    struct nd_rq          **slots;  /* owned: id -> rq */
+    struct nd_rq           *rq_pool; /* owned: finished rqs (with their timer), reused */
+    int                     rq_pooled;
+    uint32_t                nslots;
+    uint32_t                free_hint;
+    uint64_t                seq;
+    int                     loaded; /* apps with a heap */
+    struct nd_app          *lru_head, *lru_tail; /* loaded apps, most recent first */
+    uint64_t                evictions;
+    int                     generation, index;
+    int                     draining;
+    int                     holds;  /* background work (waitUntil...) delaying exit */
+    void                  (*idle_cb)(void *arg); /* drain: called when holds drop to 0 */
+    void                   *idle_arg;
+    uint64_t                requests;
+    struct nd_timers       *timers;  /* owned: timer.c (setTimeout/setInterval) */
+    struct nd_invocations  *invocations; /* owned: invocation.c (nd_ioctx, waitUntil) */
+    struct nd_scheduler    *scheduler; /* owned or NULL: scheduler.c (cron triggers) */
+    struct nd_fetcher      *fetcher; /* owned: fetch.c, created on the first fetch() */
+};
 
 struct nd_worker_args {
     const struct nd_config *conf;   /* borrowed: inherited through fork, read-only */
