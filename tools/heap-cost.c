@@ -18,32 +18,6 @@
 #include "common/sys.h"
 #include "worker/js/heap.h"
 
-static int
-host_respond(struct nd_app *app, double id, int status, const char *reason,
-             size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
-             size_t len)
-{
-    return -1;
-}
-
-static void
-host_fail(struct nd_app *app, double id, const char *msg, const char *stack)
-{
-}
-
-static void
-host_log(struct nd_app *app, int level, const char *msg, double rq_id)
-{
-}
-
-/* No app behind the heaps (worker/js/host.h): what a snippet answers or logs
- * goes nowhere; fetch(), timers... are not available. */
-static const struct nd_js_host g_host = {
-    .respond = host_respond,
-    .fail = host_fail,
-    .log = host_log,
-};
-
 static long
 rss_kb(void)
 {
@@ -76,7 +50,7 @@ main(int argc, char **argv)
     }
     js = calloc((size_t) n, sizeof(*js));
     /* Warm-up: the first heap compiles the lazy files. */
-    nd_js_free(nd_js_new(0, &g_host, NULL, msg, sizeof(msg)));
+    nd_js_free(nd_js_new(0, &nd_js_host_quiet, NULL, msg, sizeof(msg)));
     printf("| snippet | RSS/heap KB | alloc/heap KB | create ms/heap | snippet ms/heap |\n"
            "|---|---|---|---|---|\n");
     for (; a < argc; a++) {
@@ -85,7 +59,7 @@ main(int argc, char **argv)
         size_t  used = 0;
 
         for (i = 0; i < n; i++) {
-            js[i] = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+            js[i] = nd_js_new(0, &nd_js_host_quiet, NULL, msg, sizeof(msg));
             if (js[i] == NULL) {
                 fprintf(stderr, "nd_js_new: %s\n", msg);
                 return 1;

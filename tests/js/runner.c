@@ -37,14 +37,6 @@
 
 #define MAX_FILE (64u << 20)
 
-static int
-host_respond(struct nd_app *app, double id, int status, const char *reason,
-             size_t reason_len, const struct nd_hdr *hdrs, int n, const void *body,
-             size_t len)
-{
-    return -1;
-}
-
 static void
 host_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 {
@@ -57,11 +49,9 @@ host_log(struct nd_app *app, int level, const char *msg, double rq_id)
     fprintf(stderr, "[log %d] %s\n", level, msg);
 }
 
-static const struct nd_js_host g_host = {
-    .respond = host_respond,
-    .fail = host_fail,
-    .log = host_log,
-};
+/* GLOBAL: the heap's host (no app behind it): nd_js_host_quiet printing
+ * failures and console lines; set in main. */
+static struct nd_js_host g_host;
 
 /* print(s): a line of UTF-8 (the internal form keeps surrogate pairs apart). */
 static duk_ret_t
@@ -260,6 +250,9 @@ main(int argc, char **argv)
     };
 
     nd_log_set_level(ND_LOG_WARN);
+    g_host = nd_js_host_quiet;
+    g_host.fail = host_fail;
+    g_host.log = host_log;
     memset(&g, 0, sizeof(g));
     if (argc > 1) {
         files = argv + 1;

@@ -38,6 +38,29 @@ nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry 
     }
 }
 
+static int
+quiet_respond(struct nd_app *app, double id, int status, const char *reason, size_t reason_len,
+              const struct nd_hdr *hdrs, int n, const void *body, size_t len)
+{
+    return -1;
+}
+
+static void
+quiet_fail(struct nd_app *app, double id, const char *msg, const char *stack)
+{
+}
+
+static void
+quiet_log(struct nd_app *app, int level, const char *msg, double rq_id)
+{
+}
+
+const struct nd_js_host nd_js_host_quiet = {
+    .respond = quiet_respond,
+    .fail = quiet_fail,
+    .log = quiet_log,
+};
+
 void
 nd_js_host_missing(duk_context *ctx, const char *op)
 {

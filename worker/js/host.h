@@ -124,4 +124,9 @@ struct nd_js_host {
 /* Throws (never returns). */
 void nd_js_host_missing(duk_context *ctx, const char *op);
 
+/* For heaps without an app (tools, benches, tests; start from a copy to
+ * override ops): respond refuses (-1), fail and log drop what they get;
+ * every other op is missing. */
+extern const struct nd_js_host nd_js_host_quiet;
+
 #endif
