@@ -42,7 +42,7 @@ BIN     := $(B)/nanod
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
 BOOT_JS := $(sort $(wildcard worker/js/bootstrap/*.js))
-LAZY_JS := $(sort $(wildcard worker/js/bootstrap/lazy/*.js))
+LAZY_JS := $(sort $(wildcard worker/js/bootstrap/lazy/*.js worker/js/bootstrap/lazy/generated/*.js))
 
 .PHONY: all asan test run deps test-deps unit clean check bench
 all: $(BIN) $(UNIT_BINS) $(B)/js-hot-path $(B)/tests/test_js_conformance
@@ -146,11 +146,13 @@ build/gen/bootstrap.c: scripts/embed-js $(BOOT_JS)
 	@mkdir -p build/gen
 	sh scripts/embed-js $(BOOT_JS) > $@.tmp
 	mv $@.tmp $@
-# bootstrap/lazy/*.js: loaded by a heap on first use (worker/js/boot_lazy.c)
-build/gen/bootstrap_lazy.c: scripts/embed-js $(LAZY_JS)
+# bootstrap/lazy/[generated/]*.js: loaded by a heap on first use
+# (worker/js/boot_lazy.c), with the registry of what each file provides; fails
+# on a file without a `provides:` line, a provided name the file never
+# mentions, or more files than ND_LAZY_MAX (worker/js/bootstrap.h)
+build/gen/bootstrap_lazy.c: scripts/gen-lazy worker/js/bootstrap.h $(LAZY_JS)
 	@mkdir -p build/gen
-	sh scripts/embed-js $(LAZY_JS) | sed -e 's/nd_boot_files/nd_boot_lazy_files/' \
-	    -e 's/nd_boot_nfiles/nd_boot_lazy_nfiles/' > $@.tmp
+	python3 scripts/gen-lazy worker/js/bootstrap.h $(LAZY_JS) > $@.tmp
 	mv $@.tmp $@
 $(B)/gen/%.o: build/gen/%.c
 	@mkdir -p $(dir $@)

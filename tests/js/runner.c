@@ -207,9 +207,6 @@ t_get(duk_context *ctx, const char *key)
     return v;
 }
 
-extern const struct nd_boot_file nd_boot_lazy_files[];    /* build/gen/bootstrap_lazy.c */
-extern const int                 nd_boot_lazy_nfiles;
-
 /* A new heap holds the core only: every lazy file waits for its first touch
  * (a regexp literal in code that runs at heap creation once loaded
  * lazy/regexp.js into every heap: +45 KB each). Returns the failures. */
@@ -218,12 +215,175 @@ check_new_heap_loads_nothing(const struct nd_js *js)
 {
     int i, bad = 0;
 
-    for (i = 0; i < nd_boot_lazy_nfiles && i < 32; i++) {
+    for (i = 0; i < nd_boot_lazy_nfiles; i++) {
         /* es-stubs runs in every heap by design and keeps nothing (00-core.js) */
         if ((js->lazy_loaded & ((uint32_t) 1 << i)) != 0
             && strcmp(nd_boot_lazy_files[i].name, "es-stubs") != 0) {
             printf("FAIL new heap: lazy/%s.js ran at heap creation\n", nd_boot_lazy_files[i].name);
             bad++;
+        }
+    }
+    return bad;
+}
+
+/* -> [ ... obj ]: a registry target ("global", "lib.Response.prototype",
+ * "~global.X", "require": lib) in this heap; 0, or -1 (not an object). */
+static int
+push_target(struct nd_js *js, const char *target)
+{
+    duk_context *ctx = js->ctx;
+    const char  *p = target[0] == '~' ? target + 1 : target;
+    size_t       len;
+
+    if (strcmp(p, "require") == 0 || strncmp(p, "lib", 3) == 0) {
+        duk_push_heapptr(ctx, js->lib);
+        p += strcmp(p, "require") == 0 ? strlen(p) : 3;
+    } else {
+        duk_push_global_object(ctx);
+        p += strlen("global");
+    }
+    while (*p == '.' && duk_is_object(ctx, -1)) {
+        p++;
+        len = strcspn(p, ".");
+        duk_get_prop_lstring(ctx, -1, p, len);
+        duk_remove(ctx, -2);
+        p += len;
+    }
+    return duk_is_object(ctx, -1) ? 0 : -1;
+}
+
+/* -> [ ... key ]: a registry name ("@@x": Symbol.x, maybe undefined). */
+static void
+push_name(duk_context *ctx, const char *name, size_t len)
+{
+    if (len > 2 && name[0] == '@' && name[1] == '@') {
+        duk_get_global_literal(ctx, "Symbol");
+        duk_get_prop_lstring(ctx, -1, name + 2, len - 2);
+        duk_remove(ctx, -2);
+    } else {
+        duk_push_lstring(ctx, name, len);
+    }
+}
+
+/* What is obj[key] ([ ... obj key ] -> [ ... obj key ])? 0: absent, 1: a
+ * lazy accessor (still the stub), 2: defined by something else. The first
+ * descriptor on obj's prototype chain counts (core-js defines Int8Array.from
+ * on %TypedArray%, as ES2015 does), without running any getter. */
+static int
+own_state(duk_context *ctx)
+{
+    duk_idx_t key = duk_normalize_index(ctx, -1);
+    int       state = 0, depth;
+
+    duk_dup(ctx, -2);                                   /* -> [ ... obj key o ] */
+    for (depth = 0; depth < 16 && duk_is_object(ctx, -1); depth++) {
+        duk_dup(ctx, key);
+        duk_get_prop_desc(ctx, key + 1, 0);             /* -> [ ... obj key o desc ] */
+        if (duk_is_object(ctx, -1)) {
+            if (duk_get_prop_literal(ctx, -1, "get")) {
+                state = nd_boot_lazy_is_stub(ctx, -1) ? 1 : 2;
+            } else {
+                duk_pop(ctx);
+                duk_get_prop_literal(ctx, -1, "value");
+                state = duk_is_undefined(ctx, -1) ? 0 : 2;
+            }
+            duk_pop_2(ctx);
+            break;
+        }
+        duk_pop(ctx);
+        duk_get_prototype(ctx, -1);
+        duk_remove(ctx, -2);                            /* -> [ ... obj key proto ] */
+    }
+    duk_pop(ctx);
+    return state;
+}
+
+/* The lazy registry (each bootstrap/lazy file's `provides:` lines) against
+ * the files: in a new heap per file, every name that native.lazyProvide
+ * installs is a lazy accessor, and once lib.require(file) ran, every name
+ * the file provides is defined by it (a name it forgot would read as
+ * undefined). Returns the failures; prints one line per file. */
+static int
+check_lazy_registry(void)
+{
+    int  f, k, bad = 0, nnames;
+    char msg[512];
+
+    for (f = 0; f < nd_boot_lazy_nfiles; f++) {
+        const struct nd_lazy_file *lf = &nd_boot_lazy_files[f];
+        struct nd_js              *js = NULL;
+        duk_context               *ctx;
+        int                        before = bad, phase;
+
+        for (k = 0; k < nd_lazy_nprovides && nd_lazy_provides[k].file != f; k++) {
+        }
+        if (k == nd_lazy_nprovides) {
+            continue;                   /* provides: none */
+        }
+        js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+        if (js == NULL) {
+            printf("FAIL lazy registry %s: nd_js_new: %s\n", lf->path, msg);
+            return bad + 1;
+        }
+        ctx = js->ctx;
+        nnames = 0;
+        for (phase = 0; phase < 2; phase++) {
+            if (phase == 1) {
+                duk_push_heapptr(ctx, js->lib);
+                duk_push_literal(ctx, "require");
+                duk_push_string(ctx, lf->name);
+                if (duk_pcall_prop(ctx, -3, 1) != DUK_EXEC_SUCCESS) {
+                    printf("FAIL lazy registry %s: lib.require: %s\n", lf->path,
+                           duk_safe_to_string(ctx, -1));
+                    bad++;
+                    duk_set_top(ctx, 0);
+                    break;
+                }
+                duk_set_top(ctx, 0);
+            }
+            for (k = 0; k < nd_lazy_nprovides; k++) {
+                const struct nd_lazy_provide *e = &nd_lazy_provides[k];
+                const char                   *p, *end;
+                int                           st;
+
+                /* before loading: only the accessors lazyProvide installs */
+                if (e->file != f || (phase == 0 && (e->installer != NULL
+                                                    || strcmp(e->target, "require") == 0))) {
+                    continue;
+                }
+                if (push_target(js, e->target) == -1) {
+                    printf("FAIL lazy registry %s: %s is not an object\n", lf->path, e->target);
+                    bad++;
+                    duk_set_top(ctx, 0);
+                    continue;
+                }
+                for (p = e->names; *p != '\0'; p = *end == '\0' ? end : end + 1) {
+                    end = p + strcspn(p, " ");
+                    push_name(ctx, p, (size_t) (end - p));
+                    if (duk_is_undefined(ctx, -1)) {
+                        duk_pop(ctx);
+                        continue;
+                    }
+                    st = own_state(ctx);
+                    duk_pop(ctx);
+                    nnames += phase;
+                    if (phase == 0 && st != 1) {
+                        printf("FAIL lazy registry %s: %s.%.*s is no lazy accessor in a new "
+                               "heap\n", lf->path, e->target, (int) (end - p), p);
+                        bad++;
+                    } else if (phase == 1 && st != 2) {
+                        printf("FAIL lazy registry %s: provides %s.%.*s but %s it\n", lf->path,
+                               e->target, (int) (end - p), p,
+                               st == 0 ? "does not define" : "left the lazy accessor for");
+                        bad++;
+                    }
+                }
+                duk_set_top(ctx, 0);
+            }
+        }
+        nd_js_free(js);
+        if (bad == before) {
+            printf("ok lazy registry %s: %d names defined\n", lf->path, nnames);
         }
     }
     return bad;
@@ -275,6 +435,9 @@ main(int argc, char **argv)
     }
     ctx = js->ctx;
     errors += check_new_heap_loads_nothing(js);
+    if (argc == 1) {
+        errors += check_lazy_registry();
+    }
     duk_push_global_object(ctx);
     duk_put_function_list(ctx, -1, funcs);
     duk_pop(ctx);

@@ -30,4 +30,8 @@ void nd_bind_d1(duk_context *ctx, duk_idx_t native);       /* bind_d1.c: D1 on S
  * share the result. 0, or -1 with msg (the first error). Not thread-safe. */
 int nd_boot_lazy_init(char *msg, size_t size);
 
+/* 1 if the function at idx is a lazy accessor's getter or setter (the file
+ * that should have replaced it did not): for tests/js's registry check. */
+int nd_boot_lazy_is_stub(duk_context *ctx, duk_idx_t idx);
+
 #endif

@@ -1,9 +1,13 @@
 /*
- * Bootstrap files loaded on first use: worker/js/bootstrap/lazy/NAME.js,
- * embedded as nd_boot_lazy_files (Makefile: build/gen/bootstrap_lazy.c).
- * An eager bootstrap file installs globals (URL, crypto, Blob...) as
- * accessors that call native.lazyLoad("NAME") the first time they are
- * touched and run the returned function (native, global, lib).
+ * Bootstrap files loaded on first use: worker/js/bootstrap/lazy/NAME.js (and
+ * lazy/generated/NAME.js, the output of scripts/gen-polyfills and
+ * gen-streams), embedded as nd_boot_lazy_files with their registry
+ * nd_lazy_provides (scripts/gen-lazy, from the `provides:` line of each
+ * file; worker/js/bootstrap.h). The eager bootstrap files call
+ * native.lazyProvide(obj, TARGET), which installs accessors for every name
+ * the registry says a file provides on TARGET; the first touch of one loads
+ * the file (native.lazyLoad("NAME")) and runs the returned function
+ * (native, global, lib).
  *
  * Each file is compiled once per process, in a scratch heap so the tenant's
  * memory and CPU limits do not pay for it (all of them when the process's
@@ -30,26 +34,22 @@
 #include "worker/js/collections.h"
 #include "worker/js/heap.h"
 
-extern const struct nd_boot_file nd_boot_lazy_files[];
-extern const int nd_boot_lazy_nfiles;
-
-#define MAX_LAZY 32
-#define SHARED   MAX_LAZY              /* magic of the shared accessor pair */
+#define SHARED ND_LAZY_MAX             /* magic of the shared accessor pair */
 
 /* GLOBAL: bytecode per lazy file, compiled on first use in this process;
  * read-only once set (the worker is single-threaded). */
 static struct {
     void  *code;
     size_t len;
-} g_lazy[MAX_LAZY];
+} g_lazy[ND_LAZY_MAX];
 
 /* Compiles file i into g_lazy[i]; 0, or -1 with msg. */
 static int
 compile(int i, char *msg, size_t size)
 {
-    const struct nd_boot_file *f = &nd_boot_lazy_files[i];
+    const struct nd_lazy_file *f = &nd_boot_lazy_files[i];
     duk_context               *scratch = duk_create_heap_default();
-    char                       name[128];
+    const char                *name = f->path;
     void                      *buf;
     duk_size_t                 len;
 
@@ -57,7 +57,6 @@ compile(int i, char *msg, size_t size)
         snprintf(msg, size, "cannot create a Duktape heap");
         return -1;
     }
-    snprintf(name, sizeof(name), "bootstrap/lazy/%s.js", f->name);
     duk_push_string(scratch, name);
     if (duk_pcompile_lstring_filename(scratch, DUK_COMPILE_FUNCTION | DUK_COMPILE_STRICT, f->src,
                                       f->len) != 0) {
@@ -85,7 +84,7 @@ file_index(duk_context *ctx, const char *name)
 {
     int i;
 
-    for (i = 0; i < nd_boot_lazy_nfiles && i < MAX_LAZY; i++) {
+    for (i = 0; i < nd_boot_lazy_nfiles; i++) {
         if (strcmp(nd_boot_lazy_files[i].name, name) == 0) {
             return i;
         }
@@ -222,7 +221,7 @@ lazy_get(duk_context *ctx)
     if (i == SHARED) {
         i = key_file(ctx, 0);
     }
-    if (i < 0 || i >= nd_boot_lazy_nfiles || i >= MAX_LAZY || js == NULL || js->lib == NULL
+    if (i < 0 || i >= nd_boot_lazy_nfiles || js == NULL || js->lib == NULL
         || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
         return 0;
     }
@@ -276,7 +275,7 @@ lazy_proxy_get(duk_context *ctx)
         }
         duk_pop(ctx);
     }
-    if (i < 0 || i >= nd_boot_lazy_nfiles || i >= MAX_LAZY || js == NULL || js->lib == NULL
+    if (i < 0 || i >= nd_boot_lazy_nfiles || js == NULL || js->lib == NULL
         || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
         return 0;
     }
@@ -306,7 +305,7 @@ native_lazy_interpose(duk_context *ctx)
 
     duk_require_object(ctx, 0);
     i = file_index(ctx, duk_require_string(ctx, 1));
-    if (i < 0 || i >= MAX_LAZY || i > 127) {
+    if (i < 0 || i > 127) {
         return duk_range_error(ctx, "lazyInterpose: unknown file");
     }
     duk_push_global_object(ctx);
@@ -377,8 +376,24 @@ push_accessors(duk_context *ctx, int m)
     duk_remove(ctx, -3);
 }
 
+/* Defines the accessor of the key on top for file i on obj: the shared pair
+ * at shared, or file i's own. [ ... key ] -> [ ... ] */
+static void
+define_key(duk_context *ctx, duk_idx_t obj, int i, duk_idx_t shared)
+{
+    if (key_claim(ctx, -1, i)) {
+        duk_dup(ctx, shared);
+        duk_dup(ctx, shared + 1);
+    } else {
+        push_accessors(ctx, i);
+    }                                                   /* -> [ ... key get set ] */
+    duk_def_prop(ctx, obj, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER
+                 | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+}
+
 /* native.lazyDefine(obj, file, keys): non-enumerable, configurable accessors
- * for obj[keys[j]] (strings or symbols) that load lazy/FILE.js on first read. */
+ * for obj[keys[j]] (strings or symbols) that load lazy/FILE.js on first read
+ * (es-stubs.js: the accessors of the files it installs). */
 static duk_ret_t
 native_lazy_define(duk_context *ctx)
 {
@@ -393,16 +408,67 @@ native_lazy_define(duk_context *ctx)
     push_accessors(ctx, SHARED);                        /* -> [ obj file keys get set ] */
     for (j = 0; j < n; j++) {
         duk_get_prop_index(ctx, 2, (duk_uarridx_t) j);  /* -> [ ... key ] */
-        if (key_claim(ctx, 5, i)) {
-            duk_dup(ctx, 3);
-            duk_dup(ctx, 4);
-        } else {
-            push_accessors(ctx, i);
-        }                                               /* -> [ ... key get set ] */
-        duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_HAVE_SETTER
-                     | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+        define_key(ctx, 0, i, 3);
     }
     return 0;
+}
+
+/* Pushes the property key of a registry name: "@@x" is Symbol.x (undefined
+ * when this engine has none), anything else the string. */
+static void
+push_key(duk_context *ctx, const char *name, size_t len)
+{
+    if (len > 2 && name[0] == '@' && name[1] == '@') {
+        duk_get_global_literal(ctx, "Symbol");
+        duk_get_prop_lstring(ctx, -1, name + 2, len - 2);
+        duk_remove(ctx, -2);
+        return;
+    }
+    duk_push_lstring(ctx, name, len);
+}
+
+/* native.lazyProvide(obj, target): lazyDefine for every name that the
+ * registry says a file provides on target ("global", "lib",
+ * "lib.Response.prototype"...), in file order, leaving out the files whose
+ * installer is another (es-stubs.js). */
+static duk_ret_t
+native_lazy_provide(duk_context *ctx)
+{
+    const char *target, *p, *end;
+    int         k;
+
+    duk_require_object(ctx, 0);
+    target = duk_require_string(ctx, 1);
+    duk_set_top(ctx, 2);
+    push_accessors(ctx, SHARED);                        /* -> [ obj target get set ] */
+    for (k = 0; k < nd_lazy_nprovides; k++) {
+        const struct nd_lazy_provide *e = &nd_lazy_provides[k];
+
+        if (e->installer != NULL || strcmp(e->target, target) != 0) {
+            continue;
+        }
+        for (p = e->names; *p != '\0'; p = *end == '\0' ? end : end + 1) {
+            end = strchr(p, ' ');
+            if (end == NULL) {
+                end = p + strlen(p);
+            }
+            push_key(ctx, p, (size_t) (end - p));       /* -> [ ... key ] */
+            if (duk_is_undefined(ctx, -1)) {
+                duk_pop(ctx);
+                continue;
+            }
+            define_key(ctx, 0, e->file, 2);
+        }
+    }
+    return 0;
+}
+
+int
+nd_boot_lazy_is_stub(duk_context *ctx, duk_idx_t idx)
+{
+    duk_c_function fn = duk_get_c_function(ctx, idx);
+
+    return fn == lazy_get || fn == lazy_set;
 }
 
 int
@@ -410,7 +476,7 @@ nd_boot_lazy_init(char *msg, size_t size)
 {
     int i, rc = 0;
 
-    for (i = 0; i < nd_boot_lazy_nfiles && i < MAX_LAZY; i++) {
+    for (i = 0; i < nd_boot_lazy_nfiles; i++) {
         if (g_lazy[i].code == NULL && compile(i, msg, size) == -1) {
             rc = -1;
         }
@@ -436,6 +502,8 @@ nd_bind_lazy(duk_context *ctx, duk_idx_t native)
     duk_put_prop_string(ctx, native, "lazyLoad");
     duk_push_c_function(ctx, native_lazy_define, 3);
     duk_put_prop_string(ctx, native, "lazyDefine");
+    duk_push_c_function(ctx, native_lazy_provide, 2);
+    duk_put_prop_string(ctx, native, "lazyProvide");
     duk_push_c_function(ctx, native_lazy_interpose, 2);
     duk_put_prop_string(ctx, native, "lazyInterpose");
 }

@@ -2197,8 +2197,6 @@ nd_re_exec(duk_context *ctx, int mode)
 /* Lazy JS side and natives                                            */
 /* ------------------------------------------------------------------ */
 
-extern const struct nd_boot_file nd_boot_lazy_files[];
-extern const int                 nd_boot_lazy_nfiles;
 static int g_re_file = -1;              /* GLOBAL: index of lazy/regexp.js (-2: none) */
 
 void
@@ -2219,7 +2217,7 @@ nd_re_instance_made(duk_context *ctx)
     }
     /* lazy_loaded's bit is set as the file starts to run: a regexp made by
      * lazy/regexp.js itself does not come back here */
-    if (js == NULL || js->lib == NULL || g_re_file < 0 || g_re_file >= 32
+    if (js == NULL || js->lib == NULL || g_re_file < 0 || g_re_file >= ND_LAZY_MAX
         || (js->lazy_loaded & ((uint32_t) 1 << g_re_file)) != 0) {
         return;
     }

@@ -11,8 +11,10 @@
  * one calls lib.require("NAME") and then uses lib.URL, lib.Blob... Promise,
  * Headers, console, timers, fetch() and cron are lazy too, and so are the
  * lib members their files define (lib.Promise, lib.waitUntil, lib.runTimer...):
- * reading one, from JS or from C, loads the file. The accessors are
- * native.lazyDefine's (worker/js/boot_lazy.c): no function object each.
+ * reading one, from JS or from C, loads the file. Which file provides which
+ * name is the `provides:` line of each file (scripts/gen-lazy builds the
+ * registry); the accessors are native.lazyProvide's (worker/js/boot_lazy.c):
+ * no function object each.
  */
 function (native, global, lib) {
     "use strict";
@@ -91,7 +93,7 @@ function (native, global, lib) {
         native.log(3, context + ": " + msg);
     };
 
-    /* Loads bootstrap/lazy/NAME.js once; returns lib. For an es-* file,
+    /* Loads bootstrap/lazy/[generated/]NAME.js once; returns lib. For an es-* file,
      * es-stubs.js first removes the accessors of the file's group. */
     lib.require = function (name) {
         if (loaded[name] !== true) {
@@ -104,53 +106,24 @@ function (native, global, lib) {
         return lib;
     };
 
-    /* Globals names[i] (and lib members libNames[i]) come from
-     * bootstrap/lazy/file.js, loaded on first read. Assigning one first
-     * replaces it without loading anything. */
-    function lazy(file, names, libNames) {
-        native.lazyDefine(global, file, names);
-        if (libNames !== undefined) {
-            native.lazyDefine(lib, file, libNames);
-        }
-    }
-    /* Captured before encoding.js may replace them. */
+    /* Captured before encoding.js's accessors replace them. */
     lib.TextEncoder = global.TextEncoder;
     lib.TextDecoder = global.TextDecoder;
-    lazy("promise", ["Promise", "AggregateError"],
-         ["Promise", "isPromise", "subscribe", "newPromise", "resolvePromise", "rejectPromise",
-          "afterDrain"]);
-    lazy("headers", ["Headers"],
-         ["Headers", "arrayIterator", "iterToArray", "headersFromRaw", "headersFromList",
-          "checkHeaderName", "checkHeaderValue"]);
-    lazy("console", ["console"]);
-    lazy("timers", ["setTimeout", "setInterval", "clearTimeout", "clearInterval"],
-         ["runTimer", "waitUntil"]);
-    lazy("fetch", ["fetch"], ["fetch", "fetchDone"]);
-    lazy("scheduled", [], ["runScheduled"]);
-    lazy("url", ["URL", "URLSearchParams"]);
-    lazy("events", ["Event", "EventTarget", "AbortController", "AbortSignal", "CustomEvent"]);
-    lazy("domexception", ["DOMException"]);
-    lazy("encoding", ["TextEncoder", "TextDecoder"]);
-    lazy("blob", ["Blob", "File", "FormData"]);
-    lazy("crypto", ["crypto", "Crypto", "SubtleCrypto", "CryptoKey"]);
-    lazy("clone", ["structuredClone"]);
-    lazy("core-globals", ["queueMicrotask", "atob", "btoa", "navigator", "BigInt"]);
-    /* The readers and controllers (ReadableStreamDefaultReader...) become
-     * globals when the file loads: nobody gets one without touching these. */
-    lazy("streams", ["ReadableStream", "WritableStream", "TransformStream",
-                     "ByteLengthQueuingStrategy", "CountQueuingStrategy", "TextEncoderStream",
-                     "TextDecoderStream", "IdentityTransformStream", "FixedLengthStream",
-                     "CompressionStream", "DecompressionStream"]);
+    /* The globals and lib members of bootstrap/lazy/*.js: accessors that load
+     * the file on first read (the registry: each file's `provides:` lines,
+     * scripts/gen-lazy). Assigning one first replaces it without loading
+     * anything. Other targets: 30-fetch-classes.js. */
+    native.lazyProvide(global, "global");
+    native.lazyProvide(lib, "lib");
     /* RegExp's ES2015+ members (worker/js/regexp.c loads the file on a
      * heap's first RegExp too); before es-stubs, which skips what exists */
-    native.lazyDefine(Symbol, "regexp", ["match", "matchAll", "replace", "search", "split",
-                                         "species"]);
-    native.lazyDefine(String.prototype, "regexp", ["matchAll", "replaceAll"]);
+    native.lazyProvide(Symbol, "global.Symbol");
+    native.lazyProvide(String.prototype, "global.String.prototype");
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
-     * lazy/es-stubs.js, generated with lazy/es-*.js by scripts/gen-polyfills;
-     * it keeps nothing in the heap (lib.require runs it again to unstub). */
+     * lazy/generated/es-stubs.js, generated with lazy/generated/es-*.js by
+     * scripts/gen-polyfills; it keeps nothing in the heap (lib.require runs
+     * it again to unstub). */
     native.lazyLoad("es-stubs")(native, global, lib);
-    lib.lazy = lazy;
 
     /* A DOMException (lazily loaded class). */
     lib.domException = function (message, name) {

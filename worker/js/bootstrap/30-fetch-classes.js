@@ -26,9 +26,6 @@ function (native, global, lib) {
      * read): looked up where used, never captured here. */
     var TEXT = "text/plain;charset=UTF-8";
     var nativeRespond = native.respond, nativeFail = native.fail;
-    /* Members of both prototypes that lazy/fetch-classes.js defines. */
-    var BODY = ["text", "json", "arrayBuffer", "bytes", "blob", "formData", "bodyUsed",
-                "headers", "body", "clone", Symbol.toStringTag];
 
     /* The slots' defaults (C and the hot path read them). */
     function slots(proto) {
@@ -188,15 +185,11 @@ function (native, global, lib) {
                       r._statusText);
     };
 
-    native.lazyDefine(IncomingRequest.prototype, "fetch-classes",
-                      BODY.concat(["constructor", "method", "url", "redirect", "signal", "cf",
-                                   "keepalive", "integrity"]));
-    native.lazyDefine(Response.prototype, "fetch-classes",
-                      BODY.concat(["status", "statusText", "ok", "redirected", "url", "type",
-                                   "cf", "webSocket"]));
-    native.lazyDefine(Response, "fetch-classes", ["redirect", "error"]);
-    native.lazyDefine(global, "fetch-classes", ["Request"]);
-    native.lazyDefine(lib, "fetch-classes", ["Request", "takeBody", "extractBody"]);
+    /* lazy/fetch-classes.js's members of these (its `provides:` lines; global
+     * Request and lib's members: 00-core.js) */
+    native.lazyProvide(IncomingRequest.prototype, "lib.IncomingRequest.prototype");
+    native.lazyProvide(Response.prototype, "lib.Response.prototype");
+    native.lazyProvide(Response, "lib.Response");
     lib.define(global, "Response", Response);
     lib.Response = Response;
 }

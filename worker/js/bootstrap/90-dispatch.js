@@ -14,10 +14,6 @@ function (native, global, lib) {
     var respond = lib.respond, jobs = lib.jobs, unhandled = lib.unhandled;
     var handler = null, handlerThis = null;
 
-    native.lazyDefine(global, "dispatch", ["addEventListener"]);
-    native.lazyDefine(lib, "dispatch", ["listenerHandler", "findScheduled", "settle", "fail"]);
-    native.lazyDefine(lib, "kv", ["kvNamespace", "kvDone"]);
-    native.lazyDefine(lib, "d1", ["d1Database", "d1Done"]);
     var module = { exports: {} };
     lib.define(global, "module", module);
     lib.define(global, "exports", module.exports);

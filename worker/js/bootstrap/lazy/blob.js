@@ -3,6 +3,8 @@
  * multipart/form-data and urlencoded bodies behind Request/Response
  * formData() and a FormData body. A Blob's bytes are one Uint8Array that is
  * never mutated (slices and bodies share it).
+ *
+ * provides: global: Blob File FormData
  */
 function (native, global, lib) {
     "use strict";

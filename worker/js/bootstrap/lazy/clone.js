@@ -3,6 +3,8 @@
  * typed arrays, DataView, arrays, plain objects, errors, Map/Set when the
  * engine has them, Blob/File; cycles and shared references kept. Anything
  * else (functions, symbols, other platform objects) is a DataCloneError.
+ *
+ * provides: global: structuredClone
  */
 function (native, global, lib) {
     "use strict";

@@ -1,4 +1,8 @@
-/* console.*: to the JSON error log, tagged with the app (never stdout). */
+/*
+ * console.*: to the JSON error log, tagged with the app (never stdout).
+ *
+ * provides: global: console
+ */
 function (native, global, lib) {
     "use strict";
     function fmt(args) {

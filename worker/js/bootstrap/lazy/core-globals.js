@@ -2,6 +2,8 @@
  * atob, btoa, queueMicrotask, navigator and BigInt: globals of
  * bootstrap/00-core.js, loaded on first touch (few apps use them; eager,
  * they cost every heap ~2 KB).
+ *
+ * provides: global: queueMicrotask atob btoa navigator BigInt
  */
 function (native, global, lib) {
     "use strict";

@@ -2,6 +2,8 @@
  * crypto, loaded on first use: Crypto (getRandomValues, randomUUID),
  * SubtleCrypto and CryptoKey. The SubtleCrypto methods load lazy/subtle.js
  * (the Web Crypto implementation, ~80 KB per heap) on their first call.
+ *
+ * provides: global: crypto Crypto SubtleCrypto CryptoKey
  */
 function (native, global, lib) {
     "use strict";

@@ -4,6 +4,8 @@
  * (worker/js/bind_d1.c), whose statements run on the worker's job thread;
  * each call's promise settles through lib.d1Done with the results as JSON.
  * lib.d1Database(binding) builds one database object (app.c, per heap).
+ *
+ * provides: lib: d1Database d1Done
  */
 function (native, global, lib) {
     "use strict";

@@ -5,6 +5,9 @@
  * (lib.settle: the handler returned no Response; lib.fail: it threw).
  * lib.listeners (a plain member, not an accessor) says whether any listener
  * API was touched.
+ *
+ * provides: global: addEventListener
+ * provides: lib: listenerHandler findScheduled settle fail
  */
 function (native, global, lib) {
     "use strict";

@@ -1,4 +1,8 @@
-/* DOMException (WebIDL), loaded on first use. */
+/*
+ * DOMException (WebIDL), loaded on first use.
+ *
+ * provides: global: DOMException
+ */
 function (native, global, lib) {
     "use strict";
     var NAMES = ["IndexSizeError", "DOMStringSizeError", "HierarchyRequestError",

@@ -2,6 +2,8 @@
  * TextEncoder/TextDecoder: Duktape's built-ins (UTF-8, fatal, ignoreBOM,
  * stream) behind constructors that check the encoding label (only UTF-8 is
  * supported: other labels are a RangeError) and with encodeInto().
+ *
+ * provides: global: TextEncoder TextDecoder
  */
 function (native, global, lib) {
     "use strict";

@@ -6,6 +6,9 @@
  * (worker/js/boot_lazy.c), never this function.
  * Loaded on first touch of Map, Set, WeakMap, WeakSet (es-stubs.js, whose
  * table tools/gen-polyfills.js keeps; it does not write this file).
+ *
+ * provides: global: Map Set WeakMap WeakSet
+ * installed-by: es-stubs
  */
 function (native, global, lib) {
     "use strict";

@@ -3,6 +3,8 @@
  * standard, no tree: events go to their target only), loaded on first use.
  * fetch() relies on signal.aborted, signal.reason and
  * signal.addEventListener("abort", fn).
+ *
+ * provides: global: Event EventTarget AbortController AbortSignal CustomEvent
  */
 function (native, global, lib) {
     "use strict";

@@ -10,6 +10,16 @@
  * A body that is a stream (r._stream: new Response(readable), .body read,
  * an upstream's streamed body) is lazy/streams.js's business: these
  * functions hand it over there.
+ *
+ * provides: lib.IncomingRequest.prototype: text json arrayBuffer bytes blob formData bodyUsed
+ * provides: lib.IncomingRequest.prototype: headers body clone @@toStringTag constructor method url
+ * provides: lib.IncomingRequest.prototype: redirect signal cf keepalive integrity
+ * provides: lib.Response.prototype: text json arrayBuffer bytes blob formData bodyUsed headers body
+ * provides: lib.Response.prototype: clone @@toStringTag status statusText ok redirected url type cf
+ * provides: lib.Response.prototype: webSocket
+ * provides: lib.Response: redirect error
+ * provides: global: Request
+ * provides: lib: Request takeBody extractBody
  */
 function (native, global, lib) {
     "use strict";

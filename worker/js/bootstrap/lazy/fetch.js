@@ -7,6 +7,9 @@
  * first. A body that is a stream is read whole before the upload starts
  * (within memory_limit). Of the AbortSignal it uses only signal.aborted,
  * signal.reason and signal.addEventListener("abort", fn).
+ *
+ * provides: global: fetch
+ * provides: lib: fetch fetchDone
  */
 function (native, global, lib) {
     "use strict";

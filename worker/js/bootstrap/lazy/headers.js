@@ -5,6 +5,9 @@
  * checked in C (native.hdrName/hdrValue/hdrRecord: no regex, one call).
  * `_guard`: "" or "immutable" (the incoming request's, Response.error()'s,
  * Response.redirect()'s and fetch() responses' headers).
+ *
+ * provides: global: Headers
+ * provides: lib: Headers arrayIterator iterToArray headersFromRaw headersFromList checkHeaderName checkHeaderValue
  */
 function (native, global, lib) {
     "use strict";

@@ -3,6 +3,8 @@
  * Workers KV API on native.kv (worker/js/bind_kv.c), whose work runs on the
  * worker's job thread; each call's promise settles through lib.kvDone.
  * lib.kvNamespace(binding) builds one namespace object (app.c, per heap).
+ *
+ * provides: lib: kvNamespace kvDone
  */
 function (native, global, lib) {
     "use strict";

@@ -7,6 +7,9 @@
  * object ~0.3 us. So the resolving functions are bound functions over one
  * record, then() and Promise.resolve/reject build no closures, and a native
  * promise resolved with a native promise is adopted without calling then().
+ *
+ * provides: global: Promise AggregateError
+ * provides: lib: Promise isPromise subscribe newPromise resolvePromise rejectPromise afterDrain
  */
 function (native, global, lib) {
     "use strict";

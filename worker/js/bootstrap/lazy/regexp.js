@@ -14,6 +14,9 @@
  * String.prototype.match/replace/split natives instead, which call the same
  * PCRE2 exec from C, per match, with no JS frame (measured: 2-4x faster on
  * regex-heavy handlers than the JS loops).
+ *
+ * provides: global.Symbol: match matchAll replace search split species
+ * provides: global.String.prototype: matchAll replaceAll
  */
 function (native, global, lib) {
     "use strict";

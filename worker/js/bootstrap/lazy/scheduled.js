@@ -3,6 +3,8 @@
  * macrotask; the app's scheduled(controller, env, ctx) handler (found by
  * 90-dispatch.js as lib.scheduledHandler) runs as invocation id, and its
  * result is waited for like ctx.waitUntil(). Errors are logged.
+ *
+ * provides: lib: runScheduled
  */
 function (native, global, lib) {
     "use strict";

@@ -28,6 +28,11 @@
  *               while nobody reads. Returned untouched from a handler, it is
  *               spliced to the client in C (native.streamFetch) with no JS per
  *               chunk.
+ *
+ * provides: global: ReadableStream WritableStream TransformStream ByteLengthQueuingStrategy
+ * provides: global: CountQueuingStrategy TextEncoderStream TextDecoderStream
+ * provides: global: IdentityTransformStream FixedLengthStream CompressionStream
+ * provides: global: DecompressionStream
  */
 function (native, global, lib) {
     "use strict";

@@ -16,6 +16,8 @@
  * operation. Natives throw Error("DOMName|text"): domify() makes it the
  * DOMException. RSA key generation and PBKDF2 past ~1 ms run on the worker's
  * crypto thread (crypto_job.c) and settle through lib.cryptoDone.
+ *
+ * provides: require: subtleImpl
  */
 function (native, global, lib) {
     "use strict";

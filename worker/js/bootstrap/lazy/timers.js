@@ -5,6 +5,9 @@
  * the invocation (request or scheduled event) whose code set it:
  * lib.currentRequest (00-core.js), set by dispatch and by every macrotask
  * entry. Loaded on first use (00-core.js: lazy globals and lib members).
+ *
+ * provides: global: setTimeout setInterval clearTimeout clearInterval
+ * provides: lib: runTimer waitUntil
  */
 function (native, global, lib) {
     "use strict";

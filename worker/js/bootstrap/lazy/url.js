@@ -9,6 +9,8 @@
  * Code points are percent-encoded a run at a time (a buffer of raw code
  * points encoded when it is flushed): encoding is per code point, so this is
  * the same as the standard's one at a time.
+ *
+ * provides: global: URL URLSearchParams
  */
 function (native, global, lib) {
     "use strict";
