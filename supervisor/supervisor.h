@@ -1,5 +1,7 @@
 /*
  * The supervisor: configuration generations, worker processes, signals.
+ * supervisor.c: shared state, stop, signals, nd_sv_run(); spawn.c: worker
+ * processes; roll.c: reload R1..R4; pidfile.c.
  *
  * Generation N is the config that is serving. A reload builds N+1 (R1 load
  * and check, R2 fork its workers, R3 wait until every one is READY) and only
@@ -14,6 +16,7 @@
 #include <sys/types.h>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "supervisor/listen.h"
 
 struct event;
@@ -100,5 +103,41 @@ int nd_sv_run(const char *conf_path, const char *pid_file);
 /* Starts a reload now, or after the one in progress (coalesced: any number of
  * requests during a reload make exactly one more reload after it). */
 void nd_sv_request_reload(struct nd_sv *sv, const char *why);
+
+/* --- shared by the supervisor/ files (supervisor process, in loop callbacks) --- */
+
+struct nd_errs;
+
+/* Logs every error of errs at lvl (one line each). */
+void nd_sv_log_errs(const struct nd_errs *errs, enum nd_log_level lvl);
+
+/* The scoreboard header from sv's state (/healthz, /status, metrics). */
+void nd_sv_sb_update(struct nd_sv *sv);
+
+/* The last reload's result for /status: why, then errs (NULL: none). */
+void nd_sv_sb_reload(struct nd_sv *sv, int ok, const char *why, const struct nd_errs *errs);
+
+/* Publishes the serving config's app states for /status and /metrics. */
+void nd_sv_sb_apps(const struct nd_config *conf);
+
+/* R1, after the compile check: which version each app of conf runs (its
+ * own, its last good one from prev or state_dir, or none: 503). */
+void nd_sv_resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_config *prev);
+
+/* A generation for conf (which it owns from then on) with its listeners
+ * acquired; NULL with errs filled (conf still the caller's). */
+struct nd_gen *nd_sv_gen_new(struct nd_sv *sv, struct nd_config *conf, struct nd_errs *errs);
+
+/* Drops g's listener references (once). */
+void nd_sv_gen_release(struct nd_sv *sv, struct nd_gen *g);
+
+/* Frees g when no process, sv->cur nor sv->next_gen uses it. */
+void nd_sv_gen_maybe_free(struct nd_sv *sv, struct nd_gen *g);
+
+/* Graceful (1) or fast (0) stop of every worker; the loop ends when none is left. */
+void nd_sv_stop(struct nd_sv *sv, int graceful);
+
+/* Arms the timer ev to fire in ms milliseconds. */
+void nd_sv_timer_ms(struct event *ev, int64_t ms);
 
 #endif
