@@ -252,19 +252,6 @@ push_target(struct nd_js *js, const char *target)
     return duk_is_object(ctx, -1) ? 0 : -1;
 }
 
-/* -> [ ... key ]: a registry name ("@@x": Symbol.x, maybe undefined). */
-static void
-push_name(duk_context *ctx, const char *name, size_t len)
-{
-    if (len > 2 && name[0] == '@' && name[1] == '@') {
-        duk_get_global_literal(ctx, "Symbol");
-        duk_get_prop_lstring(ctx, -1, name + 2, len - 2);
-        duk_remove(ctx, -2);
-    } else {
-        duk_push_lstring(ctx, name, len);
-    }
-}
-
 /* What is obj[key] ([ ... obj key ] -> [ ... obj key ])? 0: absent, 1: a
  * lazy accessor (still the stub), 2: defined by something else. The first
  * descriptor on obj's prototype chain counts (core-js defines Int8Array.from
@@ -359,7 +346,7 @@ check_lazy_registry(void)
                 }
                 for (p = e->names; *p != '\0'; p = *end == '\0' ? end : end + 1) {
                     end = p + strcspn(p, " ");
-                    push_name(ctx, p, (size_t) (end - p));
+                    nd_boot_lazy_push_key(ctx, p, (size_t) (end - p));
                     if (duk_is_undefined(ctx, -1)) {
                         duk_pop(ctx);
                         continue;

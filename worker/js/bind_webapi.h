@@ -34,4 +34,8 @@ int nd_boot_lazy_init(char *msg, size_t size);
  * that should have replaced it did not): for tests/js's registry check. */
 int nd_boot_lazy_is_stub(duk_context *ctx, duk_idx_t idx);
 
+/* -> [ ... key ]: the property key of a registry name (nd_lazy_provides):
+ * "@@x" is Symbol.x (undefined when this engine has none), else the string. */
+void nd_boot_lazy_push_key(duk_context *ctx, const char *name, size_t len);
+
 #endif

@@ -413,10 +413,8 @@ native_lazy_define(duk_context *ctx)
     return 0;
 }
 
-/* Pushes the property key of a registry name: "@@x" is Symbol.x (undefined
- * when this engine has none), anything else the string. */
-static void
-push_key(duk_context *ctx, const char *name, size_t len)
+void
+nd_boot_lazy_push_key(duk_context *ctx, const char *name, size_t len)
 {
     if (len > 2 && name[0] == '@' && name[1] == '@') {
         duk_get_global_literal(ctx, "Symbol");
@@ -452,7 +450,7 @@ native_lazy_provide(duk_context *ctx)
             if (end == NULL) {
                 end = p + strlen(p);
             }
-            push_key(ctx, p, (size_t) (end - p));       /* -> [ ... key ] */
+            nd_boot_lazy_push_key(ctx, p, (size_t) (end - p));     /* -> [ ... key ] */
             if (duk_is_undefined(ctx, -1)) {
                 duk_pop(ctx);
                 continue;
