@@ -5,7 +5,7 @@
 MODE    ?= release
 B       := build/$(MODE)
 CC      ?= cc
-PKGS    := libevent libcurl inih libcrypto libidn2 zlib sqlite3 libpcre2-32 hiredis
+PKGS    := libevent libcurl libcrypto libidn2 zlib sqlite3 libpcre2-32 hiredis
 DUK_SRC := /usr/share/duktape
 LLHTTP_SRC := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
@@ -21,8 +21,7 @@ else
 OPT     := -O2
 LDSAN   :=
 endif
-CFLAGS_ALL := $(BASEFLAGS) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null) \
-              -DND_INIH_VERSION=\"$(shell pkg-config --modversion inih 2>/dev/null)\"
+CFLAGS_ALL := $(BASEFLAGS) $(OPT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 SRCS    := $(wildcard common/*.c supervisor/*.c worker/*.c worker/js/*.c)
@@ -199,18 +198,19 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) $(LLHTTP_FLAGS
 .PHONY: fuzz fuzz-run
 fuzz: build/fuzz/fuzz_http build/fuzz/fuzz_config
 build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c common/sys.c \
-                      common/realip.c common/buf.c \
-                      Makefile
+                      common/realip.c common/buf.c common/config.c common/parse.c \
+                      common/manifest.c Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c common/sys.c common/realip.c \
 	    common/buf.c \
-	    common/config.c common/cron.c common/err.c -linih \
+	    common/config.c common/parse.c common/manifest.c common/cron.c common/err.c \
 	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
 build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c \
-                        common/cron.c common/buf.c
+                        common/cron.c common/buf.c common/parse.c common/manifest.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c common/config.c common/err.c \
-	    common/cron.c common/sys.c common/log.c common/buf.c -linih
+	    common/parse.c common/manifest.c \
+	    common/cron.c common/sys.c common/log.c common/buf.c
 fuzz-run: fuzz
 	@for t in http config; do \
 	    mkdir -p build/fuzz/corpus-$$t; \

@@ -1,19 +1,20 @@
 /*
  * apps.ini -> struct nd_config.
  *
- * inih splits "key = value" and strips inline comments; our reader feeds it
- * one physical line at a time and does the rest, because Debian's libinih 55
- * calls the handler without a line number, splits lines longer than its
- * buffer into junk lines, truncates section names to 49 bytes, never reports
- * a section without keys, treats indented lines as continuations of the
- * previous key, and returns only the first error. So the reader:
- *   - counts lines (the handler is always called for the line it returned last),
- *   - rejects over-long lines, NUL bytes and lines that are neither a comment,
- *     a section header nor "key = value", with a located error,
- *   - handles "[section]" lines itself,
- *   - strips a UTF-8 BOM, CR before LF and leading whitespace (indentation is
- *     cosmetic: there are no multi-line values),
- * and hands inih a blank line in place of each line it consumed or rejected.
+ * Our own reader, not inih: Debian's libinih 55 is built with multi-line
+ * continuation on (an indented line silently extends the previous key's
+ * value), calls the handler without a line number, splits lines longer than
+ * its buffer into junk lines, truncates section names to 49 bytes, never
+ * reports a section without keys and returns only the first error. Working
+ * around all of that left inih one job: splitting "key = value". So the
+ * reader (read_line) does it all, one physical line at a time:
+ *   - counts lines, so every error carries file:line, and goes on after an
+ *     error so that all of them are reported in one pass,
+ *   - rejects over-long lines, NUL bytes, indented continuation lines and
+ *     lines that are neither a comment, a section header nor "key = value",
+ *   - strips a UTF-8 BOM, CR before LF and leading whitespace,
+ *   - splits "key = value" (or "key: value") and strips an inline "; comment"
+ *     (a ';' after whitespace), as INI files and inih do.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,16 +31,14 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
-#include <ini.h>
-
 #include "common/config.h"
+#include "common/manifest.h"
 #include "common/sys.h"
 #include "common/cron.h"
 #include "common/redis_url.h"
 
 #define CONF_LINE_MAX   8192                    /* bytes per line, without CR LF */
 #define APP_NAME_MAX    64
-#define HOST_MAX        253
 #define SCRIPT_MAX      (16 * 1024 * 1024)      /* bytes per app script */
 #define DURATION_MAX_MS (24LL * 3600 * 1000)
 #define SIZE_MAX_BYTES  (1024LL * 1024 * 1024 * 1024)
@@ -97,22 +96,6 @@ static const struct key_def server_keys[] = {
     { "max_url_size",          K_SIZE,     SV(max_url_size),             1 },
     { "max_connections",       K_COUNT,    SV(max_connections),          1 },
     { "max_loaded_apps",       K_COUNT,    SV(max_loaded_apps),          1 },
-    { "cpu_limit",             K_DURATION, SV(limits.cpu_limit_ms),      0 },
-    { "memory_limit",          K_SIZE,     SV(limits.memory_limit),      0 },
-    { "request_timeout",       K_DURATION, SV(limits.request_timeout_ms), 1 },
-    { "max_body_size",         K_SIZE,     SV(limits.max_body_size),     0 },
-    { "fetch_timeout",         K_DURATION, SV(limits.fetch_timeout_ms),  1 },
-    { "fetch_max_response_size", K_SIZE,   SV(limits.fetch_max_response_size), 0 },
-    { "max_subrequests",       K_COUNT64,  SV(limits.max_subrequests),   0 },
-    { "max_concurrent_subrequests", K_COUNT64, SV(limits.max_concurrent_subrequests), 1 },
-    { "wait_until_timeout",    K_DURATION, SV(limits.wait_until_timeout_ms), 1 },
-    { "max_concurrent_requests", K_COUNT64, SV(limits.max_concurrent_requests), 0 },
-    { "cpu_backoff_after",     K_COUNT64,  SV(limits.cpu_backoff_after), 0 },
-    { "cpu_backoff",           K_DURATION, SV(limits.cpu_backoff_ms),    1 },
-    { "cpu_backoff_max",       K_DURATION, SV(limits.cpu_backoff_max_ms), 1 },
-    { "shed_delay",            K_DURATION, SV(limits.shed_delay_ms),     0 },
-    { "log_rate",              K_COUNT64,  SV(limits.log_rate),          0 },
-    { "log_line_max",          K_SIZE,     SV(limits.log_line_max),      64 },
     { "fetch_allow",           K_CIDRS,    0,                            0 },
     { "fetch_ca_file",         K_STRING,   SV(fetch_ca_file),            0 },
     { "admin_listen",          K_STRING,   SV(admin_listen),             0 },
@@ -128,9 +111,8 @@ static const struct key_def server_keys[] = {
     { NULL,                    K_STRING,   0,                            0 }
 };
 
-/* The limits come last, in struct nd_limits order (resolve_limits relies on it). */
 enum { APP_SCRIPT, APP_HOSTS, APP_DEFAULT, APP_FETCH_ALLOW, APP_CRON, APP_SOURCE, APP_LOG_LEVEL,
-       APP_PROFILE, APP_LIMITS };
+       APP_PROFILE, APP_NKEYS };
 
 static const struct key_def app_keys[] = {
     { "script",          K_SCRIPT,   0,                            0 },
@@ -141,28 +123,42 @@ static const struct key_def app_keys[] = {
     { "source",          K_SOURCE,   0,                            0 },
     { "log_level",       K_STRING,   AP(log_level_name),           0 },
     { "profile",         K_STRING,   AP(profile_dir),              0 },
-    { "cpu_limit",       K_DURATION, AP(limits.cpu_limit_ms),      0 },
-    { "memory_limit",    K_SIZE,     AP(limits.memory_limit),      0 },
-    { "request_timeout", K_DURATION, AP(limits.request_timeout_ms), 1 },
-    { "max_body_size",   K_SIZE,     AP(limits.max_body_size),     0 },
-    { "fetch_timeout",   K_DURATION, AP(limits.fetch_timeout_ms),  1 },
-    { "fetch_max_response_size", K_SIZE, AP(limits.fetch_max_response_size), 0 },
-    { "max_subrequests", K_COUNT64,  AP(limits.max_subrequests),   0 },
-    { "max_concurrent_subrequests", K_COUNT64, AP(limits.max_concurrent_subrequests), 1 },
-    { "wait_until_timeout", K_DURATION, AP(limits.wait_until_timeout_ms), 1 },
-    { "max_concurrent_requests", K_COUNT64, AP(limits.max_concurrent_requests), 0 },
-    { "cpu_backoff_after", K_COUNT64, AP(limits.cpu_backoff_after), 0 },
-    { "cpu_backoff",     K_DURATION, AP(limits.cpu_backoff_ms),    1 },
-    { "cpu_backoff_max", K_DURATION, AP(limits.cpu_backoff_max_ms), 1 },
-    { "shed_delay",      K_DURATION, AP(limits.shed_delay_ms),     0 },
-    { "log_rate",        K_COUNT64,  AP(limits.log_rate),          0 },
-    { "log_line_max",    K_SIZE,     AP(limits.log_line_max),      64 },
     { NULL,              K_STRING,   0,                            0 }
 };
-_Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) <= KEYS_MAX,
-               "raise KEYS_MAX: server_key_line[] is indexed by server_keys[]");
-_Static_assert(sizeof(app_keys) / sizeof(app_keys[0]) <= KEYS_MAX,
-               "raise KEYS_MAX: key_line[] is indexed by app_keys[]");
+_Static_assert(sizeof(app_keys) / sizeof(app_keys[0]) == APP_NKEYS + 1, "APP_* and app_keys[]");
+
+/* The limits (struct nd_limits): keys of [server], where they are the
+ * defaults, and of [app:x], where they override them. After the keys of
+ * server_keys[] / app_keys[] in the key_line indexes (find_key). */
+#define LM(f) offsetof(struct nd_limits, f)
+
+static const struct key_def limit_keys[] = {
+    { "cpu_limit",       K_DURATION, LM(cpu_limit_ms),      0 },
+    { "memory_limit",    K_SIZE,     LM(memory_limit),      0 },
+    { "request_timeout", K_DURATION, LM(request_timeout_ms), 1 },
+    { "max_body_size",   K_SIZE,     LM(max_body_size),     0 },
+    { "fetch_timeout",   K_DURATION, LM(fetch_timeout_ms),  1 },
+    { "fetch_max_response_size", K_SIZE, LM(fetch_max_response_size), 0 },
+    { "max_subrequests", K_COUNT64,  LM(max_subrequests),   0 },
+    { "max_concurrent_subrequests", K_COUNT64, LM(max_concurrent_subrequests), 1 },
+    { "wait_until_timeout", K_DURATION, LM(wait_until_timeout_ms), 1 },
+    { "max_concurrent_requests", K_COUNT64, LM(max_concurrent_requests), 0 },
+    { "cpu_backoff_after", K_COUNT64, LM(cpu_backoff_after), 0 },
+    { "cpu_backoff",     K_DURATION, LM(cpu_backoff_ms),    1 },
+    { "cpu_backoff_max", K_DURATION, LM(cpu_backoff_max_ms), 1 },
+    { "shed_delay",      K_DURATION, LM(shed_delay_ms),     0 },
+    { "log_rate",        K_COUNT64,  LM(log_rate),          0 },
+    { "log_line_max",    K_SIZE,     LM(log_line_max),      64 },
+    { NULL,              K_STRING,   0,                     0 }
+};
+#define NLIMITS ((int) (sizeof(limit_keys) / sizeof(limit_keys[0])) - 1)
+_Static_assert(NLIMITS * sizeof(int64_t) == sizeof(struct nd_limits),
+               "every field of struct nd_limits has its key in limit_keys[]");
+_Static_assert(sizeof(server_keys) / sizeof(server_keys[0]) - 1 + sizeof(limit_keys)
+               / sizeof(limit_keys[0]) - 1 <= KEYS_MAX,
+               "raise KEYS_MAX: server_key_line[] is indexed by server_keys[] + limit_keys[]");
+_Static_assert(APP_NKEYS + sizeof(limit_keys) / sizeof(limit_keys[0]) - 1 <= KEYS_MAX,
+               "raise KEYS_MAX: key_line[] is indexed by app_keys[] + limit_keys[]");
 
 
 /* A string -> (app index, line) hash set; keys are borrowed from the config. */
@@ -190,7 +186,7 @@ struct load {
     struct nd_config *conf;
     struct nd_errs   *errs;
     FILE             *fp;
-    int               line;     /* the line most recently handed to inih */
+    int               line;     /* the line being handled (1-based) */
     int               sect;     /* SECT_* of the current section */
     int               app;      /* current app index in SECT_APP */
     int               apps_cap;
@@ -264,18 +260,6 @@ is_space(int c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static int
-is_digit(int c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int
-to_lower(int c)
-{
-    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-}
-
 static char *
 lskip(char *s)
 {
@@ -319,360 +303,6 @@ dup_n(const char *s, size_t n)
         p[n] = '\0';
     }
     return p;
-}
-
-/* Decimal digits -> *v; *sp moves past them. -1 when none or overflow. */
-static int
-parse_digits(const char **sp, int64_t *v)
-{
-    const char *s = *sp;
-    int64_t     n = 0;
-
-    if (!is_digit((unsigned char) *s)) {
-        return -1;
-    }
-    while (is_digit((unsigned char) *s)) {
-        int d = *s++ - '0';
-        if (n > (INT64_MAX - d) / 10) {
-            return -1;
-        }
-        n = n * 10 + d;
-    }
-    *sp = s;
-    *v = n;
-    return 0;
-}
-
-/* --- pure parsers ----------------------------------------------------------- */
-
-int
-nd_parse_size(const char *s, int64_t *bytes)
-{
-    int64_t v, mult;
-
-    if (parse_digits(&s, &v) == -1) {
-        return -1;
-    }
-    switch (to_lower((unsigned char) *s)) {
-    case '\0': mult = 1; break;
-    case 'k':  mult = 1024; break;
-    case 'm':  mult = 1024 * 1024; break;
-    case 'g':  mult = 1024 * 1024 * 1024; break;
-    default:   return -1;
-    }
-    if (*s != '\0' && s[1] != '\0') {
-        return -1;
-    }
-    if (v > INT64_MAX / mult) {
-        return -1;
-    }
-    *bytes = v * mult;
-    return 0;
-}
-
-int
-nd_parse_duration(const char *s, int64_t *ms)
-{
-    int64_t v, mult;
-
-    if (parse_digits(&s, &v) == -1) {
-        return -1;
-    }
-    if (*s == '\0' || strcasecmp(s, "s") == 0) {
-        mult = 1000;
-    } else if (strcasecmp(s, "ms") == 0) {
-        mult = 1;
-    } else if (strcasecmp(s, "m") == 0) {
-        mult = 60 * 1000;
-    } else if (strcasecmp(s, "h") == 0) {
-        mult = 3600 * 1000;
-    } else {
-        return -1;
-    }
-    if (v > INT64_MAX / mult) {
-        return -1;
-    }
-    *ms = v * mult;
-    return 0;
-}
-
-int
-nd_parse_bool(const char *s, int *b)
-{
-    static const char *const yes[] = { "yes", "on", "true", "1" };
-    static const char *const no[] = { "no", "off", "false", "0" };
-    size_t                   i;
-
-    for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-        if (strcasecmp(s, yes[i]) == 0) {
-            *b = 1;
-            return 0;
-        }
-        if (strcasecmp(s, no[i]) == 0) {
-            *b = 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* "1".."65535": digits only. */
-static int
-parse_port(const char *s, const char *end, int min, int *port)
-{
-    int v = 0;
-
-    if (s == end || end - s > 5) {
-        return -1;
-    }
-    for (; s < end; s++) {
-        if (!is_digit((unsigned char) *s)) {
-            return -1;
-        }
-        v = v * 10 + (*s - '0');
-    }
-    if (v < min || v > 65535) {
-        return -1;
-    }
-    *port = v;
-    return 0;
-}
-
-int
-nd_parse_listen(const char *s, struct nd_listen_spec *spec, char *msg, size_t msgsize)
-{
-    char        host[INET6_ADDRSTRLEN];
-    const char *colon, *port_s, *end = s + strlen(s);
-    size_t      hlen;
-    int         port;
-
-    memset(&spec->addr, 0, sizeof(spec->addr));
-    spec->addrlen = 0;
-    if (*s == '[') {
-        const char          *close = strchr(s, ']');
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *) &spec->addr;
-
-        if (close == NULL) {
-            snprintf(msg, msgsize, "missing \"]\" after the IPv6 address");
-            return -1;
-        }
-        hlen = (size_t) (close - s - 1);
-        if (close[1] == '\0') {
-            snprintf(msg, msgsize, "missing port (use e.g. [::1]:8080)");
-            return -1;
-        }
-        if (close[1] != ':') {
-            snprintf(msg, msgsize, "expected \":PORT\" after \"]\"");
-            return -1;
-        }
-        if (hlen == 0 || hlen >= sizeof(host)) {
-            snprintf(msg, msgsize, "bad IPv6 address");
-            return -1;
-        }
-        memcpy(host, s + 1, hlen);
-        host[hlen] = '\0';
-        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) {
-            snprintf(msg, msgsize, "bad IPv6 address \"%s\"", host);
-            return -1;
-        }
-        port_s = close + 2;
-        sin6->sin6_family = AF_INET6;
-        spec->addrlen = sizeof(*sin6);
-    } else {
-        struct sockaddr_in *sin = (struct sockaddr_in *) &spec->addr;
-        size_t              i;
-
-        colon = strrchr(s, ':');
-        if (colon == NULL) {
-            snprintf(msg, msgsize, "missing port (use e.g. 127.0.0.1:8080)");
-            return -1;
-        }
-        if (memchr(s, ':', (size_t) (colon - s)) != NULL) {
-            snprintf(msg, msgsize, "IPv6 addresses need brackets (use e.g. [::1]:8080)");
-            return -1;
-        }
-        hlen = (size_t) (colon - s);
-        if (hlen == 0 || (hlen == 1 && s[0] == '*')) {
-            sin->sin_addr.s_addr = htonl(INADDR_ANY);
-        } else {
-            int letters = 0;
-
-            for (i = 0; i < hlen; i++) {
-                letters |= (to_lower((unsigned char) s[i]) >= 'a' &&
-                            to_lower((unsigned char) s[i]) <= 'z');
-            }
-            if (hlen >= sizeof(host)) {
-                hlen = sizeof(host) - 1;
-            }
-            memcpy(host, s, hlen);
-            host[hlen] = '\0';
-            if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) {
-                if (letters) {
-                    snprintf(msg, msgsize, "host names are not allowed (use an IP address, "
-                             "e.g. 127.0.0.1:8080)");
-                } else {
-                    snprintf(msg, msgsize, "bad IPv4 address \"%s\"", host);
-                }
-                return -1;
-            }
-        }
-        port_s = colon + 1;
-        sin->sin_family = AF_INET;
-        spec->addrlen = sizeof(*sin);
-    }
-    if (*port_s == '\0') {
-        snprintf(msg, msgsize, "missing port after \":\"");
-        return -1;
-    }
-    if (parse_port(port_s, end, 1, &port) == -1) {
-        snprintf(msg, msgsize, "bad port \"%s\" (use 1-65535)", port_s);
-        return -1;
-    }
-    if (spec->addr.ss_family == AF_INET6) {
-        ((struct sockaddr_in6 *) &spec->addr)->sin6_port = htons((uint16_t) port);
-    } else {
-        ((struct sockaddr_in *) &spec->addr)->sin_port = htons((uint16_t) port);
-    }
-    spec->text = strdup(s);
-    if (spec->text == NULL) {
-        snprintf(msg, msgsize, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-size_t
-nd_host_normalize(const char *in, size_t len, char *out, size_t outsize)
-{
-    const char *end = in + len, *colon = NULL, *p;
-    size_t      n = 0;
-    int         ncolons = 0, port;
-
-    while (in < end && (*in == ' ' || *in == '\t')) {
-        in++;
-    }
-    while (end > in && (end[-1] == ' ' || end[-1] == '\t')) {
-        end--;
-    }
-    if (in == end || outsize == 0) {
-        return 0;
-    }
-    if (*in == '[') {
-        const char *close = memchr(in, ']', (size_t) (end - in));
-
-        if (close == NULL) {
-            return 0;
-        }
-        if (close + 1 < end && (close[1] != ':' || parse_port(close + 2, end, 0, &port) == -1)) {
-            return 0;
-        }
-        in++;
-        end = close;
-    } else {
-        for (p = in; p < end; p++) {
-            if (*p == ':') {
-                ncolons++;
-                colon = p;
-            }
-        }
-        if (ncolons == 1) {
-            if (parse_port(colon + 1, end, 0, &port) == -1) {
-                return 0;
-            }
-            end = colon;
-        }
-    }
-    if (end > in && end[-1] == '.') {
-        end--;
-    }
-    if (end == in || end - in > HOST_MAX || (size_t) (end - in) >= outsize) {
-        return 0;
-    }
-    for (p = in; p < end; p++) {
-        int c = to_lower((unsigned char) *p);
-
-        if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '.' || c == '-' || c == '_' ||
-              c == '*' || c == ':')) {
-            return 0;
-        }
-        out[n++] = (char) c;
-    }
-    out[n] = '\0';
-    return n;
-}
-
-int
-nd_parse_cidr(const char *s, struct nd_cidr *out, char *msg, size_t msgsize)
-{
-    char        addr[INET6_ADDRSTRLEN + 3];
-    const char *slash = strchr(s, '/');
-    size_t      alen = slash != NULL ? (size_t) (slash - s) : strlen(s);
-    int64_t     bits;
-    int         max, i;
-
-    memset(out, 0, sizeof(*out));
-    if (alen >= 2 && s[0] == '[' && s[alen - 1] == ']') {
-        s++;
-        alen -= 2;
-    }
-    if (alen == 0 || alen >= sizeof(addr)) {
-        snprintf(msg, msgsize, "bad address \"%s\" (use e.g. 127.0.0.1, 10.0.0.0/8, ::1, "
-                 "fc00::/7)", s);
-        return -1;
-    }
-    memcpy(addr, s, alen);
-    addr[alen] = '\0';
-    if (inet_pton(AF_INET, addr, out->addr) == 1) {
-        out->family = AF_INET;
-        max = 32;
-    } else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
-        out->family = AF_INET6;
-        max = 128;
-    } else {
-        snprintf(msg, msgsize, "bad address \"%s\" (use e.g. 127.0.0.1, 10.0.0.0/8, ::1, "
-                 "fc00::/7; host names are not allowed)", addr);
-        return -1;
-    }
-    bits = max;
-    if (slash != NULL) {
-        const char *p = slash + 1;
-        if (parse_digits(&p, &bits) == -1 || *p != '\0' || bits > max) {
-            snprintf(msg, msgsize, "bad prefix length \"%s\" (use 0-%d)", slash + 1, max);
-            return -1;
-        }
-    }
-    out->bits = (int) bits;
-    for (i = 0; i < max / 8; i++) {         /* clear the host bits */
-        int keep = (int) bits - i * 8;
-        if (keep <= 0) {
-            out->addr[i] = 0;
-        } else if (keep < 8) {
-            out->addr[i] &= (uint8_t) (0xFF00u >> keep);
-        }
-    }
-    return 0;
-}
-
-int
-nd_cidr_match(const struct nd_cidr *c, int family, const uint8_t *addr)
-{
-    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF };
-    int                  i, bits = c->bits;
-
-    if (family == AF_INET6 && c->family == AF_INET && memcmp(addr, mapped, 12) == 0) {
-        family = AF_INET;
-        addr += 12;
-    }
-    if (family != c->family) {
-        return 0;
-    }
-    for (i = 0; bits > 0; i++, bits -= 8) {
-        uint8_t mask = bits >= 8 ? 0xFF : (uint8_t) (0xFF00u >> bits);
-        if ((addr[i] & mask) != c->addr[i]) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /* --- hash set ------------------------------------------------------------------ */
@@ -742,12 +372,27 @@ table_put(struct table *t, const char *key, int app, int line)
 
 /* --- values ------------------------------------------------------------------ */
 
+/* The key name of keys[] or of limit_keys[]; *index: its key_line index (keys[]
+ * first, then limit_keys[]), *limit: 1 for a limit (its field is in struct
+ * nd_limits). NULL when unknown. */
 static const struct key_def *
-find_key(const struct key_def *keys, const char *name)
+find_key(const struct key_def *keys, const char *name, int *index, int *limit)
 {
-    for (; keys->name != NULL; keys++) {
-        if (strcmp(keys->name, name) == 0) {
-            return keys;
+    const struct key_def *k;
+    int                   n;
+
+    for (k = keys, n = 0; k->name != NULL; k++, n++) {
+        if (strcmp(k->name, name) == 0) {
+            *index = n;
+            *limit = 0;
+            return k;
+        }
+    }
+    for (k = limit_keys; k->name != NULL; k++, n++) {
+        if (strcmp(k->name, name) == 0) {
+            *index = n;
+            *limit = 1;
+            return k;
         }
     }
     return NULL;
@@ -801,7 +446,7 @@ set_scalar(struct load *ld, const struct key_def *k, const char *value, char *ba
 
         if (k->type == K_WORKERS && strcasecmp(value, "auto") == 0) {
             *(int *) field = nd_sys_ncpu();
-        } else if (parse_digits(&s, &v) == -1 || *s != '\0' || v < k->min ||
+        } else if (nd_parse_digits(&s, &v) == -1 || *s != '\0' || v < k->min ||
                    v > (k->type == K_WORKERS ? WORKERS_MAX : COUNT_MAX)) {
             fail_at(ld, ld->line, "bad number \"%s\" for %s (use %san integer from %lld to %d)",
                     value, k->name, k->type == K_WORKERS ? "auto or " : "",
@@ -926,14 +571,14 @@ static void
 add_host(struct load *ld, char *item)
 {
     struct nd_app_conf *app = &ld->conf->apps[ld->app];
-    char                norm[HOST_MAX + 1], **hosts;
+    char                norm[ND_HOST_MAX + 1], **hosts;
     int                *lines;
     const char         *why;
     struct slot        *dup;
 
     if (nd_host_normalize(item, strlen(item), norm, sizeof(norm)) == 0) {
         fail_at(ld, ld->line, "bad host \"%s\" (use letters, digits, \"-\", \"_\", \".\", "
-                "at most %d characters)", item, HOST_MAX);
+                "at most %d characters)", item, ND_HOST_MAX);
         return;
     }
     why = check_host(norm);
@@ -1055,84 +700,9 @@ set_script(struct load *ld, const char *value)
     read_script(ld);
 }
 
-/*
- * source = src/index.ts: nanod never runs node. The build output is
- * DIR/.nanod-build/APP.js (scripts/nanod-build -c apps.ini writes it), with
- * APP.js.manifest: "size mtime_ms path" per input, paths relative to the
- * manifest. The app runs that output, refused when missing or stale (an input
- * changed, or the manifest does not list the source).
- */
+/* source = src/index.ts: the app runs DIR/.nanod-build/APP.js, built by
+ * scripts/nanod-build, when its manifest is current (common/manifest.h). */
 #define BUILD_DIR ".nanod-build"
-
-/* 1 when the manifest at mpath is current and lists src; else 0 with why. */
-static int
-build_current(const char *mpath, const char *src, char *why, size_t whysize)
-{
-    char        line[4096], *rel, *path, *end, mdir[4096], *slash;
-    const char *shown;
-    char        real_src[4096], real_in[4096];
-    FILE       *fp = fopen(mpath, "r");
-    int         lists_src = 0, ok = 1;
-    struct stat st;
-
-    if (fp == NULL) {
-        snprintf(why, whysize, "no %s", mpath);
-        return 0;
-    }
-    snprintf(mdir, sizeof(mdir), "%s", mpath);
-    slash = strrchr(mdir, '/');
-    if (slash != NULL) {
-        *slash = '\0';
-    } else {
-        snprintf(mdir, sizeof(mdir), ".");
-    }
-    if (realpath(src, real_src) == NULL) {
-        snprintf(real_src, sizeof(real_src), "%s", src);
-    }
-    while (ok && fgets(line, sizeof(line), fp) != NULL) {
-        long long size, mtime_ms;
-
-        line[strcspn(line, "\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0') {
-            continue;
-        }
-        size = strtoll(line, &end, 10);
-        mtime_ms = strtoll(end, &rel, 10);
-        if (end == line || rel == end || *rel != ' ') {
-            snprintf(why, whysize, "%s: bad line \"%.80s\"", mpath, line);
-            ok = 0;
-            break;
-        }
-        path = join_path(mdir, rel + 1);
-        /* Named as the user knows it: the manifest sits in <apps.ini dir>/
-         * .nanod-build/, so "../src/x.ts" is src/x.ts (not
-         * .nanod-build/../src/x.ts). */
-        shown = strncmp(rel + 1, "../", 3) == 0 ? rel + 4 : path;
-        if (path == NULL) {
-            snprintf(why, whysize, "out of memory");
-            ok = 0;
-            break;
-        }
-        if (stat(path, &st) == -1) {
-            snprintf(why, whysize, "%s: %s", shown, strerror(errno));
-            ok = 0;
-        } else if ((long long) st.st_size != size
-                   || (long long) st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000
-                      != mtime_ms) {
-            snprintf(why, whysize, "%s changed", shown);
-            ok = 0;
-        } else if (realpath(path, real_in) != NULL && strcmp(real_in, real_src) == 0) {
-            lists_src = 1;
-        }
-        free(path);
-    }
-    fclose(fp);
-    if (ok && !lists_src) {
-        snprintf(why, whysize, "%s was built from another source", mpath);
-        ok = 0;
-    }
-    return ok;
-}
 
 static void
 set_source(struct load *ld, const char *value)
@@ -1169,7 +739,7 @@ set_source(struct load *ld, const char *value)
     } else if (stat(app->script, &st) == -1) {
         app_fail(ld, app, ld->line, "[app:%s] source %s is not built (no %s): run "
                  "scripts/nanod-build -c %s", app->name, value, app->script, ld->path);
-    } else if (!build_current(mpath, src, why, sizeof(why))) {
+    } else if (!nd_manifest_current(mpath, src, why, sizeof(why))) {
         app_fail(ld, app, ld->line, "[app:%s] source %s is newer than its build (%s): run "
                  "scripts/nanod-build -c %s", app->name, value, why, ld->path);
     } else {
@@ -1213,7 +783,7 @@ valid_env_name(const char *s)
     }
     for (s++; *s != '\0'; s++) {
         if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || *s == '_' ||
-              is_digit((unsigned char) *s))) {
+              nd_is_digit((unsigned char) *s))) {
             return 0;
         }
     }
@@ -1336,7 +906,7 @@ add_kv(struct load *ld, const char *name, const char *value)
         return;
     }
     for (p = value[6] == ':' && !nd_redis_url_is(value) ? value + 7 : ""; *p != '\0'; p++) {
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || is_digit((unsigned char) *p)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || nd_is_digit((unsigned char) *p)
               || *p == '_' || *p == '-')) {
             fail_at(ld, ld->line, "%s: bad shared name in \"%s\" (use [A-Za-z0-9_-]+)", name,
                     value);
@@ -1434,14 +1004,13 @@ add_d1(struct load *ld, const char *name, const char *value)
 static void
 server_key(struct load *ld, const char *name, const char *value)
 {
-    const struct key_def *k = find_key(server_keys, name);
-    int                   i;
+    int                   i, limit;
+    const struct key_def *k = find_key(server_keys, name, &i, &limit);
 
     if (k == NULL) {
         fail_at(ld, ld->line, "unknown key \"%s\" in [server]", name);
         return;
     }
-    i = (int) (k - server_keys);
     if (ld->server_key_line[i] != 0) {
         fail_at(ld, ld->line, "duplicate key \"%s\" in [server] (first at line %d)", name,
                 ld->server_key_line[i]);
@@ -1459,7 +1028,8 @@ server_key(struct load *ld, const char *name, const char *value)
         each_item(ld, name, value, add_cidr);
         ld->cidr_key_trusted = 0;
     } else {
-        set_scalar(ld, k, value, (char *) &ld->conf->server);
+        set_scalar(ld, k, value, limit ? (char *) &ld->conf->server.limits
+                                       : (char *) &ld->conf->server);
     }
 }
 
@@ -1469,7 +1039,7 @@ app_key(struct load *ld, const char *name, const char *value)
     struct nd_app_conf   *app = &ld->conf->apps[ld->app];
     struct app_extra     *x = &ld->extra[ld->app];
     const struct key_def *k;
-    int                   i;
+    int                   i, limit;
 
     if (strncmp(name, "env.", 4) == 0) {
         add_env(ld, name, value);
@@ -1483,12 +1053,11 @@ app_key(struct load *ld, const char *name, const char *value)
         add_d1(ld, name, value);
         return;
     }
-    k = find_key(app_keys, name);
+    k = find_key(app_keys, name, &i, &limit);
     if (k == NULL) {
         fail_at(ld, ld->line, "unknown key \"%s\" in [app:%s]", name, app->name);
         return;
     }
-    i = (int) (k - app_keys);
     if (x->key_line[i] != 0) {
         fail_at(ld, ld->line, "duplicate key \"%s\" in [app:%s] (first at line %d)", name,
                 app->name, x->key_line[i]);
@@ -1534,16 +1103,14 @@ app_key(struct load *ld, const char *name, const char *value)
         }
         break;
     default:
-        set_scalar(ld, k, value, (char *) app);
+        set_scalar(ld, k, value, limit ? (char *) &app->limits : (char *) app);
         break;
     }
 }
 
-static int
-on_key(void *user, const char *section, const char *name, const char *value)
+static void
+on_key(struct load *ld, const char *name, const char *value)
 {
-    struct load *ld = user;
-
     switch (ld->sect) {
     case SECT_NONE:
         fail_at(ld, ld->line, "key \"%s\" outside of any section (put it under [server] or "
@@ -1558,7 +1125,6 @@ on_key(void *user, const char *section, const char *name, const char *value)
     default:
         break;      /* a section already reported as bad */
     }
-    return 1;
 }
 
 static int
@@ -1571,7 +1137,7 @@ valid_app_name(const char *s)
     }
     for (i = 0; i < n; i++) {
         int c = (unsigned char) s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || is_digit(c) || c == '_' ||
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || nd_is_digit(c) || c == '_' ||
               c == '-')) {
             return 0;
         }
@@ -1660,22 +1226,17 @@ on_section(struct load *ld, const char *name)
 /* --- the reader ---------------------------------------------------------------- */
 
 /*
- * inih's fgets-style reader. Returns one physical line (without indentation,
- * CR, BOM) or a blank line when the line was a section header, a comment or
- * an error, so that inih calls on_key only for good "key = value" lines and
- * its line count stays ours. NULL at end of file or on a read error.
+ * Reads and handles one physical line: a section header (on_section), a
+ * "key = value" (on_key), a comment or blank line, or a located error.
+ * 0, or -1 at end of file or on a read error (ferror).
  */
-static char *
-reader(char *str, int num, void *stream)
+static int
+read_line(struct load *ld)
 {
-    struct load *ld = stream;
-    size_t       len = 0, max, n;
-    int          c, over = 0, nul = 0, indented;
-    char        *s, *end;
+    size_t len = 0;
+    int    c, over = 0, nul = 0, indented;
+    char  *s, *end, *name, *value;
 
-    if (num < 3) {
-        return NULL;
-    }
     while ((c = getc(ld->fp)) != EOF && c != '\n') {
         if (len < sizeof(ld->buf) - 1) {
             ld->buf[len++] = (char) c;
@@ -1685,23 +1246,20 @@ reader(char *str, int num, void *stream)
         nul |= c == '\0';
     }
     if (c == EOF && len == 0 && !over) {
-        return NULL;
+        return -1;
     }
     ld->line++;
     ld->buf[len] = '\0';
     if (len > 0 && ld->buf[len - 1] == '\r') {
         ld->buf[--len] = '\0';
     }
-    str[0] = '\n';              /* what inih gets unless the line is a key */
-    str[1] = '\0';
-    max = (size_t) num - 2 < CONF_LINE_MAX ? (size_t) num - 2 : CONF_LINE_MAX;
-    if (over || len > max) {
-        fail_at(ld, ld->line, "line too long (max %zu bytes)", max);
-        return str;
+    if (over || len > CONF_LINE_MAX) {
+        fail_at(ld, ld->line, "line too long (max %d bytes)", CONF_LINE_MAX);
+        return 0;
     }
     if (nul) {
         fail_at(ld, ld->line, "line contains a NUL byte");
-        return str;
+        return 0;
     }
     s = ld->buf;
     if (ld->line == 1 && len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
@@ -1710,22 +1268,22 @@ reader(char *str, int num, void *stream)
     indented = *s == ' ' || *s == '\t';
     s = rstrip(lskip(s));
     if (*s == '\0' || *s == ';' || *s == '#') {
-        return str;
+        return 0;
     }
     if (*s == '[') {
         end = find_chars_or_comment(s + 1, "]");
         if (*end != ']') {
             fail_at(ld, ld->line, "section header without \"]\"");
-            return str;
+            return 0;
         }
         *end++ = '\0';
         end = lskip(end);
         if (*end != '\0' && *end != ';' && *end != '#') {
             fail_at(ld, ld->line, "unexpected text after \"]\"");
-            return str;
+            return 0;
         }
         on_section(ld, s + 1);
-        return str;
+        return 0;
     }
     end = find_chars_or_comment(s, "=:");
     if (*end != '=' && *end != ':') {
@@ -1735,17 +1293,19 @@ reader(char *str, int num, void *stream)
         } else {
             fail_at(ld, ld->line, "expected \"key = value\", \"[section]\" or a comment");
         }
-        return str;
+        return 0;
     }
     if (end == s) {
         fail_at(ld, ld->line, "missing key before \"%c\"", *end);
-        return str;
+        return 0;
     }
-    n = strlen(s);
-    memcpy(str, s, n);
-    str[n] = '\n';
-    str[n + 1] = '\0';
-    return str;
+    *end = '\0';
+    name = rstrip(s);
+    value = end + 1;
+    *find_chars_or_comment(value, "") = '\0';
+    value = rstrip(lskip(value));
+    on_key(ld, name, value);
+    return 0;
 }
 
 /* --- load / free --------------------------------------------------------------- */
@@ -1852,23 +1412,26 @@ check_escape(struct load *ld, struct nd_app_conf *app, int line)
              "allow_symlink_escape = yes in [server] to allow it)", app->script, real, rbase);
 }
 
+/* Line of [server] key name, 0 when not set. */
+static int
+server_line_of(const struct load *ld, const char *name)
+{
+    int i, limit;
+
+    return find_key(server_keys, name, &i, &limit) != NULL ? ld->server_key_line[i] : 0;
+}
+
 /* user/group: resolved now, so that -t reports an unknown name; the
  * supervisor drops each worker to them after fork (when it runs as root). */
 static void
 finish_user(struct load *ld)
 {
     struct nd_server_conf *sv = &ld->conf->server;
-    int                    k, uline = 0, gline = 0;
+    int                    uline = server_line_of(ld, "user");
+    int                    gline = server_line_of(ld, "group");
 
     sv->uid = -1;
     sv->gid = -1;
-    for (k = 0; server_keys[k].name != NULL; k++) {
-        if (strcmp(server_keys[k].name, "user") == 0) {
-            uline = ld->server_key_line[k];
-        } else if (strcmp(server_keys[k].name, "group") == 0) {
-            gline = ld->server_key_line[k];
-        }
-    }
     if (sv->user != NULL) {
         struct passwd *pw = getpwnam(sv->user);
         if (pw == NULL) {
@@ -1896,13 +1459,8 @@ finish_ca_file(struct load *ld)
 {
     struct nd_server_conf *sv = &ld->conf->server;
     char                   path[PATH_MAX], *abs;
-    int                    k, line = 0;
+    int                    line = server_line_of(ld, "fetch_ca_file");
 
-    for (k = 0; server_keys[k].name != NULL; k++) {
-        if (strcmp(server_keys[k].name, "fetch_ca_file") == 0) {
-            line = ld->server_key_line[k];
-        }
-    }
     if (sv->fetch_ca_file == NULL || strcmp(sv->fetch_ca_file, "system") == 0) {
         free(sv->fetch_ca_file);
         sv->fetch_ca_file = NULL;
@@ -1939,13 +1497,8 @@ finish_admin(struct load *ld)
 {
     struct nd_server_conf *sv = &ld->conf->server;
     char                   msg[256];
-    int                    i, k, line = 0;
+    int                    i, line = server_line_of(ld, "admin_listen");
 
-    for (k = 0; server_keys[k].name != NULL; k++) {
-        if (strcmp(server_keys[k].name, "admin_listen") == 0) {
-            line = ld->server_key_line[k];
-        }
-    }
     if (sv->access_log != NULL && strcmp(sv->access_log, "off") == 0) {
         free(sv->access_log);
         sv->access_log = NULL;
@@ -1970,20 +1523,6 @@ finish_admin(struct load *ld)
                     "the admin listener needs its own", sv->admin_listen, sv->listen[i].line);
         }
     }
-}
-
-/* Line of [server] key name, 0 when not set. */
-static int
-server_line_of(const struct load *ld, const char *name)
-{
-    int k;
-
-    for (k = 0; server_keys[k].name != NULL; k++) {
-        if (strcmp(server_keys[k].name, name) == 0) {
-            return ld->server_key_line[k];
-        }
-    }
-    return 0;
 }
 
 /* state_dir: the default, or relative to the config's directory. */
@@ -2023,11 +1562,7 @@ finish(struct load *ld)
         ld->line = 0;
         add_listen(ld, deflt);
     }
-    for (i = 0; server_keys[i].name != NULL; i++) {
-        if (strcmp(server_keys[i].name, "max_connections") == 0) {
-            conf->server.max_connections_line = ld->server_key_line[i];
-        }
-    }
+    conf->server.max_connections_line = server_line_of(ld, "max_connections");
     finish_admin(ld);
     for (i = 0; i < ld->conf->server.nlisten; i++) {
         const struct nd_listen_spec *l = &ld->conf->server.listen[i];
@@ -2043,11 +1578,10 @@ finish(struct load *ld)
         struct nd_app_conf *app = &conf->apps[i];
         struct app_extra   *x = &ld->extra[i];
 
-        for (j = 0; app_keys[APP_LIMITS + j].name != NULL; j++) {
-            int64_t *dst = (int64_t *) ((char *) app + app_keys[APP_LIMITS + j].off);
-            int64_t *src = (int64_t *) ((char *) &conf->server.limits +
-                                        (app_keys[APP_LIMITS + j].off - AP(limits)));
-            if (x->key_line[APP_LIMITS + j] == 0) {
+        for (j = 0; j < NLIMITS; j++) {
+            int64_t *dst = (int64_t *) ((char *) &app->limits + limit_keys[j].off);
+            int64_t *src = (int64_t *) ((char *) &conf->server.limits + limit_keys[j].off);
+            if (x->key_line[APP_NKEYS + j] == 0) {
                 *dst = *src;
             }
         }
@@ -2123,7 +1657,7 @@ nd_config_load(const char *path, struct nd_errs *errs)
 {
     struct load      *ld = NULL;
     struct nd_config *conf;
-    int               before = errs->n + errs->dropped, rc;
+    int               before = errs->n + errs->dropped;
 
     ld = calloc(1, sizeof(*ld));
     if (ld == NULL || (ld->conf = calloc(1, sizeof(*ld->conf))) == NULL) {
@@ -2147,16 +1681,10 @@ nd_config_load(const char *path, struct nd_errs *errs)
         nd_errs_add(errs, path, 0, "cannot open: %s", strerror(errno));
         goto fail;
     }
-    /* GLOBAL: inih option (Debian's .so exports it): room for our longest line,
-     * CR LF and NUL, so that inih never splits a line. */
-    ini_max_line = CONF_LINE_MAX + 3;
-    rc = ini_parse_stream(reader, ld, on_key, ld);
+    while (read_line(ld) == 0) {
+    }
     if (ferror(ld->fp)) {
         nd_errs_add(errs, path, 0, "read error: %s", strerror(errno));
-    } else if (rc == -2) {
-        nd_errs_add(errs, path, 0, "out of memory");
-    } else if (rc != 0) {
-        nd_errs_add(errs, path, rc, "cannot parse this line");
     }
     finish(ld);
     if (errs->n + errs->dropped - ld->app_errs != before) {

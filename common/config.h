@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "common/err.h"
+#include "common/parse.h"
 
 /* Limits, in [server] as defaults, overridable per [app:x]. */
 struct nd_limits {
@@ -36,22 +37,6 @@ struct nd_limits {
     int64_t shed_delay_ms;          /* a refused request's 503 is held this long; 100ms */
     int64_t log_rate;               /* app log lines per second per worker; 0 = off; 100 */
     int64_t log_line_max;           /* bytes of one app log message, more is cut; 8k */
-};
-
-/* One fetch_allow entry: addresses fetch() may connect to despite the SSRF guard. */
-struct nd_cidr {
-    int     family;                 /* AF_INET or AF_INET6 */
-    uint8_t addr[16];               /* network byte order; host bits cleared */
-    int     bits;                   /* prefix length: 0-32 or 0-128 */
-};
-
-struct nd_listen_spec {
-    char                   *text;   /* owned: as written, e.g. "[::1]:8080" */
-    struct sockaddr_storage addr;
-    socklen_t               addrlen;
-    int                     line;   /* apps.ini line */
-    int                     proxy_protocol; /* "ADDR proxy_protocol": a PROXY v1/v2 header
-                                               first, from trusted_proxies only */
 };
 
 struct nd_kv {
@@ -179,20 +164,5 @@ struct nd_config {
  * runs its last good version or marks it failed. Caller owns the result. */
 struct nd_config *nd_config_load(const char *path, struct nd_errs *errs);
 void nd_config_free(struct nd_config *conf);
-
-/* Pure parsers, 0 on success, -1 on bad input. */
-int nd_parse_size(const char *s, int64_t *bytes);     /* "123", "1k", "32K", "1m", "2g" (1024-based) */
-int nd_parse_duration(const char *s, int64_t *ms);    /* "250ms", "30s", "5m", "1h"; bare number = seconds */
-int nd_parse_bool(const char *s, int *b);             /* yes/no, on/off, true/false, 1/0 */
-/* "127.0.0.1:8080", "[::1]:8080", "*:8080" (= 0.0.0.0), ":8080"; msg filled on error. */
-int nd_parse_listen(const char *s, struct nd_listen_spec *spec, char *msg, size_t msgsize);
-/* Normalizes a host name or pattern in place semantics: lowercase, strip ":port"
- * (not for bare IPv6), strip "[...]" brackets, one trailing dot. Returns length
- * written to out (NUL-terminated) or 0 when empty/invalid/too long. */
-size_t nd_host_normalize(const char *in, size_t len, char *out, size_t outsize);
-/* "10.0.0.0/8", "127.0.0.1", "::1", "fc00::/7" (host bits are cleared); msg on error. */
-int nd_parse_cidr(const char *s, struct nd_cidr *out, char *msg, size_t msgsize);
-/* 1 when addr (4 or 16 bytes of family) is inside c. IPv4-mapped IPv6 matches IPv4. */
-int nd_cidr_match(const struct nd_cidr *c, int family, const uint8_t *addr);
 
 #endif

@@ -17,7 +17,7 @@ for f in $(git ls-files '*.c' '*.h' 2>/dev/null || find common supervisor worker
 done
 for f in common/*.[ch]; do
     if grep -nE '#include [<"](event2/|curl/|duktape|llhttp)' "$f"; then
-        echo "$f: common/ must use libc and inih only" >&2
+        echo "$f: common/ must use libc only" >&2
         bad=1
     fi
 done

@@ -37,10 +37,6 @@
 
 #define ND_VERSION "0.1.0"
 
-#ifndef ND_INIH_VERSION
-#define ND_INIH_VERSION "?"
-#endif
-
 #define RSS_CHECK_MS 1000
 #define SB_RSS_MS    2000           /* scoreboard RSS refresh */
 #define FD_RESERVE   1024           /* descriptors beyond max_connections: listeners, logs,
@@ -668,9 +664,9 @@ nd_worker_versions(void)
 {
     static char buf[256];
 
-    snprintf(buf, sizeof(buf), "nanod/%s duktape/%ld.%ld.%ld libevent/%s libcurl/%s llhttp/%d.%d.%d "
-             "inih/%s", ND_VERSION, (long) DUK_VERSION / 10000, (long) DUK_VERSION / 100 % 100,
+    snprintf(buf, sizeof(buf), "nanod/%s duktape/%ld.%ld.%ld libevent/%s libcurl/%s llhttp/%d.%d.%d",
+             ND_VERSION, (long) DUK_VERSION / 10000, (long) DUK_VERSION / 100 % 100,
              (long) DUK_VERSION % 100, event_get_version(), curl_version_info(CURLVERSION_NOW)->version,
-             LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH, ND_INIH_VERSION);
+             LLHTTP_VERSION_MAJOR, LLHTTP_VERSION_MINOR, LLHTTP_VERSION_PATCH);
     return buf;
 }

@@ -1,5 +1,5 @@
 /*
- * Fuzz target: apps.ini parsing and validation (common/config.c on inih).
+ * Fuzz target: apps.ini parsing and validation (common/config.c).
  * The input is written to a memfd and loaded by path; errors are fine,
  * crashes, leaks and sanitizer reports are not. Every error must carry the
  * file name, and a line number within the file.
