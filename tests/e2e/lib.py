@@ -303,6 +303,14 @@ def check_config(path, cwd=None):
 # --------------------------------------------------------------------------
 # /proc
 
+def thread_cpu_ms(pid):
+    """CPU time of the process's main thread so far, in ms (schedstat: ns, not
+    ticks). A worker runs JavaScript on its main thread, so the difference
+    around one request is what that request cost, however loaded the box."""
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0]) / 1e6
+
+
 def _stat(pid):
     """(state, ppid, starttime) or None."""
     try:

@@ -11,12 +11,6 @@ import lib
 LIMIT_MS = 50
 
 
-def worker_cpu_ms(pid):
-    """The worker's CPU time so far in ms (schedstat: nanoseconds, not ticks)."""
-    with open("/proc/%d/schedstat" % pid) as f:
-        return int(f.read().split()[0]) / 1e6
-
-
 def access_lines(s):
     objs, _ = lib.read_json_lines(os.path.join(s.dir, "access.log"))
     return [o for o in objs if "status" in o]
@@ -41,11 +35,11 @@ def run_bomb(s, path, where):
     pid = s.worker_pids()[0]
     r = s.get("/", host="bomb.test")
     assert r.status == 200, r
-    c0 = worker_cpu_ms(pid)
+    c0 = lib.thread_cpu_ms(pid)
     t0 = time.monotonic()
     r = lib.request(s.port, "GET", path, host="bomb.test", timeout_s=lib.timeout(60))
     wall = (time.monotonic() - t0) * 1000
-    cpu = worker_cpu_ms(pid) - c0
+    cpu = lib.thread_cpu_ms(pid) - c0
     assert r.status == 503, (path, r)
     assert "cpu_limit exceeded" in r.text and where in r.text, (path, r.text)
     assert "swallowed" not in r.text, (path, r.text)
@@ -143,9 +137,9 @@ def gc_cpu_ms(s, n):
     assert s.get("/", host="gc.test").status == 200
     took = []
     for _ in range(n):
-        c0 = worker_cpu_ms(pid)
+        c0 = lib.thread_cpu_ms(pid)
         r = s.get("/gc", host="gc.test")
-        took.append(worker_cpu_ms(pid) - c0)
+        took.append(lib.thread_cpu_ms(pid) - c0)
         assert r.status == 200, r
     return took
 
@@ -170,9 +164,9 @@ def test_gc_not_charged_to_an_innocent_request():
         took = gc_cpu_ms(s, 5)
         lib.note("with cpu_limit %d ms: %s ms" % (limit, ", ".join("%.1f" % t for t in took)))
         pid = s.worker_pids()[0]
-        c0 = worker_cpu_ms(pid)
+        c0 = lib.thread_cpu_ms(pid)
         r = s.get("/gcloop", host="gc.test")
-        spent = worker_cpu_ms(pid) - c0
+        spent = lib.thread_cpu_ms(pid) - c0
         lib.note("a Duktape.gc() loop: %s after %.0f ms of worker CPU" % (r.status, spent))
         assert r.status == 503 and "cpu_limit exceeded" in r.text, r
         # cpu_limit + at most cpu_limit of credit + the collection in progress

@@ -92,17 +92,24 @@ def test_limit_rebuilds_heap():
 
 
 def test_cpu_limit_precision():
-    """A loop under cpu_limit = 100ms is stopped near 100 ms, not much later."""
+    """A loop under cpu_limit = 100ms is stopped near 100 ms of CPU, not much
+    later. Measured as the worker thread's CPU time around each request, not
+    wall time, which a loaded box stretches however precise the limit is."""
     with bad_and_good(bad_extra={"cpu_limit": "100ms"}) as s:
         s.get("/", host="bad.test")
-        took = []
+        pid = s.worker_pids()[0]
+        took, wall = [], []
         for _ in range(5):
-            t0 = time.monotonic()
+            c0, t0 = lib.thread_cpu_ms(pid), time.monotonic()
             r = s.get("/loop", host="bad.test")
-            took.append((time.monotonic() - t0) * 1000)
+            wall.append((time.monotonic() - t0) * 1000)
+            took.append(lib.thread_cpu_ms(pid) - c0)
             assert r.status == 503, r
         took.sort()
-        lib.note("cpu_limit 100 ms: measured %s ms" % ", ".join("%.0f" % t for t in took))
+        lib.note("cpu_limit 100 ms: worker CPU %s ms (wall %s ms)" % (
+            ", ".join("%.0f" % t for t in took), ", ".join("%.0f" % t for t in sorted(wall))))
+        # The heap is rebuilt on the request after a kill: that compile is
+        # part of the next /loop's CPU too, well under the 150 ms of slack.
         assert 95 <= took[len(took) // 2] < 250, took
 
 
