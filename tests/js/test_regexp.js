@@ -409,6 +409,20 @@
         return [parts, made, all, RegExp[Symbol.species] === RegExp,
                 Object.getOwnPropertyDescriptor(RegExp, Symbol.species).get.name];
     }, "[[\"a\",\"b\",\"c\"],[\"gy\",\"g\"],[1],true,\"get [Symbol.species]\"]");
+    /* ES2024 (test262; Node 20 still reads .global and .unicode) */
+    c("Symbol.match/replace read flags; a Symbol is no string", function () {
+        var calls = [], e = [];
+        var fake = { get flags() { calls.push("flags"); return "g"; },
+                     get global() { calls.push("global"); return false; },
+                     lastIndex: 0, n: 0,
+                     exec: function () { return this.n++ < 2 ? ["x"] : null; } };
+        var r = RegExp.prototype[Symbol.match].call(fake, "xx");
+        fake.n = 0;
+        r.push(RegExp.prototype[Symbol.replace].call(fake, "xx", "y"));
+        try { RegExp.prototype[Symbol.search].call(/a/, Symbol()); } catch (x) { e.push(x.name); }
+        try { RegExp.prototype[Symbol.split].call(/a/, Symbol()); } catch (x) { e.push(x.name); }
+        return [r, calls, e];
+    }, "[[\"x\",\"x\",\"yx\"],[\"flags\",\"flags\"],[\"TypeError\",\"TypeError\"]]");
     /* nanod-specific (Node answers these): the known gaps fail loudly */
     T.check("regexp: variable-length lookbehind is a SyntaxError at first use",
             thrown(function () { new RegExp("(?<=a+)b").test("aab"); }), "SyntaxError");

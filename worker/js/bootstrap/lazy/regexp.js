@@ -50,6 +50,13 @@ function (native, global, lib) {
                                                   enumerable: false, configurable: false });
     }
 
+    /* ToString: a Symbol is a TypeError (String(sym) is not) */
+    function toStr(v) {
+        if (typeof v === "symbol") {
+            throw new TypeError("cannot convert a Symbol to a string");
+        }
+        return String(v);
+    }
     function toLength(v) {
         v = Number(v);
         if (!(v > 0)) {
@@ -263,14 +270,15 @@ function (native, global, lib) {
 
     define(RP, syms.match, function (string) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.match]");
-        var s = String(string), f = plain(rx), a, n, result, str, unicode;
+        var s = toStr(string), f = plain(rx), a, n, result, str, unicode, flags;
         if (f >= 0 && !(f & F_U)) {
             return nativeMatch.call(s, rx);
         }
-        if (!rx.global) {
+        flags = toStr(rx.flags);
+        if (flags.indexOf("g") < 0) {
             return regExpExec(rx, s);
         }
-        unicode = !!rx.unicode;
+        unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
         rx.lastIndex = 0;
         a = [];
         n = 0;
@@ -290,7 +298,7 @@ function (native, global, lib) {
 
     define(RP, syms.replace, function (string, replaceValue) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.replace]");
-        var s = String(string), len = s.length, f = plain(rx);
+        var s = toStr(string), len = s.length, f = plain(rx), flags;
         var fn = typeof replaceValue === "function", glob, unicode = false;
         var results = [], result, str, acc = "", next = 0, k, n, ncap, matched, position;
         var captures, named, replacement, args;
@@ -301,9 +309,10 @@ function (native, global, lib) {
             && !((f & F_NAMED) && (fn || replaceValue.indexOf("$<") >= 0))) {
             return nativeReplace.call(s, rx, replaceValue);
         }
-        glob = !!rx.global;
+        flags = toStr(rx.flags);
+        glob = flags.indexOf("g") >= 0;
         if (glob) {
-            unicode = !!rx.unicode;
+            unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
             rx.lastIndex = 0;
         }
         for (;;) {
@@ -354,7 +363,7 @@ function (native, global, lib) {
 
     define(RP, syms.search, function (string) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.search]");
-        var s = String(string), prev = rx.lastIndex, result, cur;
+        var s = toStr(string), prev = rx.lastIndex, result, cur;
         if (!(prev === 0 && 1 / prev > 0)) {
             rx.lastIndex = 0;
         }
@@ -369,12 +378,12 @@ function (native, global, lib) {
 
     define(RP, syms.split, function (string, limit) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.split]");
-        var s = String(string), C = speciesConstructor(rx), f = plain(rx);
+        var s = toStr(string), C = speciesConstructor(rx), f = plain(rx);
         var flags, unicode, splitter, a = [], n = 0, lim, size, p, q, z, e, ncap, k;
         if (C === RegExp && f >= 0 && !(f & (F_Y | F_U))) {
             return nativeSplit.call(s, rx, limit);
         }
-        flags = String(rx.flags);
+        flags = toStr(rx.flags);
         unicode = flags.indexOf("u") >= 0;
         splitter = new C(rx, flags.indexOf("y") >= 0 ? flags : flags + "y");
         lim = limit === undefined ? 4294967295 : limit >>> 0;
@@ -453,7 +462,7 @@ function (native, global, lib) {
 
     define(RP, syms.matchAll, function (string) {
         var r = requireObject(this, "RegExp.prototype[Symbol.matchAll]");
-        var s = String(string), C = speciesConstructor(r), flags = String(r.flags);
+        var s = toStr(string), C = speciesConstructor(r), flags = toStr(r.flags);
         var matcher = new C(r, flags), it;
         matcher.lastIndex = toLength(r.lastIndex);
         it = Object.create(IterProto);
