@@ -507,7 +507,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
             nd_sv_log_errs(&errs, ND_LOG_ERROR);
             nd_log(ND_LOG_ERROR, NULL, "cannot listen on admin_listen; not starting");
             code = 1;
-            goto out_base;
+            goto out_gens;
         }
     }
     if (g->conf->server.watch) {
@@ -521,6 +521,7 @@ nd_sv_run(const char *conf_path, const char *pid_file)
 
     code = sv.exit_code;
     nd_log(ND_LOG_INFO, NULL, "stopped");
+out_gens:                           /* a start that failed after the first generation */
     nd_watch_free(sv.watch);
     while (sv.procs != NULL) {
         kill(sv.procs->pid, SIGKILL);
