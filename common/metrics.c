@@ -202,15 +202,36 @@ bind_cmp(const void *a, const void *b)
     return c != 0 ? c : x->kind - y->kind;
 }
 
+/* app="A",binding="B",kind="K",store="S" of a binding's row. */
+static void
+bind_labels(struct nd_buf *t, const struct nd_sb *sb, const struct nd_sb_bind *r)
+{
+    ND_BUF_ADDS(t, "app=\"");
+    nd_metrics_label(t, app_name(sb, (uint32_t) r->ai));
+    nd_buf_printf(t, "\",binding=\"%s\",kind=\"%s\",store=\"%s\"", r->name,
+                  nd_sb_bind_kind_names[r->kind], nd_sb_bind_store_names[r->kind]);
+}
+
 /* nanod_binding_*: each binding's entries summed over the used slots. */
 static void
 binding_metrics(const struct nd_sb *sb, struct nd_buf *t)
 {
+    static const struct {
+        const char *name, *help;
+        size_t      off;
+    } counters[2] = {
+        { "nanod_binding_operations_total",
+          "Binding calls (KV, D1) that ended, by app, binding, kind and store.",
+          offsetof(struct nd_sb_bind, ops) },
+        { "nanod_binding_errors_total",
+          "Binding calls that failed (the app saw an error), by app, binding, kind and store.",
+          offsetof(struct nd_sb_bind, errors) },
+    };
     const struct nd_sb_header *h = sb->hdr;
     struct nd_sb_bind         *all = NULL, *tmp;
     size_t                     n = 0, cap = 0, i, k;
     uint32_t                   s;
-    int                        b;
+    int                        b, c;
 
     for (s = 0; sb->binds != NULL && s < h->nslots; s++) {
         const struct nd_sb_bind *tb = &sb->binds[(size_t) s * ND_SB_BINDS];
@@ -257,32 +278,24 @@ binding_metrics(const struct nd_sb *sb, struct nd_buf *t)
     if (n > 1) {
         qsort(all, n, sizeof(*all), bind_cmp);
     }
-    family(t, "nanod_binding_operations_total", "counter",
-           "Binding calls (KV, D1) that ended, by app, binding, kind and store.");
-    for (i = 0; i < n; i++) {
-        ND_BUF_ADDS(t, "nanod_binding_operations_total{app=\"");
-        nd_metrics_label(t, app_name(sb, (uint32_t) all[i].ai));
-        nd_buf_printf(t, "\",binding=\"%s\",kind=\"%s\",store=\"%s\"} %llu\n", all[i].name,
-                       nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind],
-                       (unsigned long long) all[i].ops);
-    }
-    family(t, "nanod_binding_errors_total", "counter",
-           "Binding calls that failed (the app saw an error), by app, binding, kind and store.");
-    for (i = 0; i < n; i++) {
-        ND_BUF_ADDS(t, "nanod_binding_errors_total{app=\"");
-        nd_metrics_label(t, app_name(sb, (uint32_t) all[i].ai));
-        nd_buf_printf(t, "\",binding=\"%s\",kind=\"%s\",store=\"%s\"} %llu\n", all[i].name,
-                       nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind],
-                       (unsigned long long) all[i].errors);
+    for (c = 0; c < 2; c++) {
+        family(t, counters[c].name, "counter", counters[c].help);
+        for (i = 0; i < n; i++) {
+            uint64_t v;
+            memcpy(&v, (const char *) &all[i] + counters[c].off, sizeof(v));
+            nd_buf_printf(t, "%s{", counters[c].name);
+            bind_labels(t, sb, &all[i]);
+            nd_buf_printf(t, "} %llu\n", (unsigned long long) v);
+        }
     }
     family(t, "nanod_binding_duration_seconds", "histogram",
            "Time from a binding call to its result on the event loop, in seconds.");
     for (i = 0; i < n; i++) {
-        char labels[ND_SB_NAME_MAX * 2 + ND_SB_BIND_NAME_MAX + 64];
-        app_label(sb, (uint32_t) all[i].ai, labels, sizeof(labels) - ND_SB_BIND_NAME_MAX - 48);
-        snprintf(labels + strlen(labels), ND_SB_BIND_NAME_MAX + 48,
-                 ",binding=\"%s\",kind=\"%s\",store=\"%s\"", all[i].name,
-                 nd_sb_bind_kind_names[all[i].kind], nd_sb_bind_store_names[all[i].kind]);
+        char          labels[ND_SB_NAME_MAX * 2 + ND_SB_BIND_NAME_MAX + 64];
+        struct nd_buf l;
+        nd_buf_init_fixed(&l, labels, sizeof(labels) - 1);
+        bind_labels(&l, sb, &all[i]);
+        labels[l.len] = '\0';
         nd_metrics_histogram(t, "nanod_binding_duration_seconds", labels, all[i].dur,
                              nd_sb_cpu_bounds_us, all[i].dur_sum_us, 1e6);
     }
