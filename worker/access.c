@@ -163,20 +163,27 @@ nd_access_close(void)
 
 
 /* us as milliseconds with 3 decimals. */
-static void
-put_ms(struct nd_buf *b, int64_t us)
+static char *
+put_ms(char *p, int64_t us)
 {
-    char  tmp[32], *p;
-
     if (us < 0) {
         us = 0;
     }
-    p = nd_put_u64(tmp, (uint64_t) (us / 1000));
+    p = nd_put_u64(p, (uint64_t) (us / 1000));
     *p++ = '.';
     *p++ = (char) ('0' + us / 100 % 10);
     *p++ = (char) ('0' + us / 10 % 10);
     *p++ = (char) ('0' + us % 10);
-    nd_buf_add(b, tmp, (size_t) (p - tmp));
+    return p;
+}
+
+/* s[0..min(n, max)) escaped (nd_buf_json) at p, the end of b's data. */
+static char *
+put_json(struct nd_buf *b, char *p, const char *s, size_t n, size_t max)
+{
+    b->len = (size_t) (p - b->p);
+    (void) nd_buf_json(b, s, n < max ? n : max);
+    return b->p + b->len;
 }
 
 void
@@ -184,7 +191,7 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
               int64_t now_us)
 {
     struct nd_buf  *b = &g_acc.out;
-    char            addr[INET6_ADDRSTRLEN], ms[4];
+    char            addr[INET6_ADDRSTRLEN], *p;
     struct timeval  tv;
     size_t          start;
     int             slow = g_slow.sink.fd != -1 && now_us - req->start_us >= g_slow.threshold_us;
@@ -202,54 +209,52 @@ nd_access_log(const struct nd_req *req, const char *app, const struct nd_http_do
     if (b->cap - b->len < ACCESS_LINE_MAX) {
         access_flush();         /* cannot happen: flushed at ACCESS_FLUSH_AT */
     }
-    /* Every line fits: the batch keeps ACCESS_LINE_MAX free, and a line is at
+    /* Written in place: the batch keeps ACCESS_LINE_MAX free, and a line is at
      * most 6 bytes per byte of host and path plus the fixed fields. */
     start = b->len;
-    ND_BUF_ADDS(b, "{\"ts\":\"");
-    nd_buf_add(b, g_acc.secbuf, strlen(g_acc.secbuf));
-    ms[0] = '.';
-    ms[1] = (char) ('0' + tv.tv_usec / 100000 % 10);
-    ms[2] = (char) ('0' + tv.tv_usec / 10000 % 10);
-    ms[3] = (char) ('0' + tv.tv_usec / 1000 % 10);
-    nd_buf_add(b, ms, 4);
-    ND_BUF_ADDS(b, "Z\",\"app\":");
+    p = ND_PUTS(b->p + start, "{\"ts\":\"");
+    p = nd_put(p, g_acc.secbuf, strlen(g_acc.secbuf));
+    *p++ = '.';
+    *p++ = (char) ('0' + tv.tv_usec / 100000 % 10);
+    *p++ = (char) ('0' + tv.tv_usec / 10000 % 10);
+    *p++ = (char) ('0' + tv.tv_usec / 1000 % 10);
+    p = ND_PUTS(p, "Z\",\"app\":");
     if (app != NULL) {
-        ND_BUF_ADDS(b, "\"");
-        nd_buf_add(b, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
-        ND_BUF_ADDS(b, "\"");
+        *p++ = '"';
+        p = nd_put(p, app, strlen(app));       /* [A-Za-z0-9_-] only (config.c) */
+        *p++ = '"';
     } else {
-        ND_BUF_ADDS(b, "null");
+        p = ND_PUTS(p, "null");
     }
-    ND_BUF_ADDS(b, ",\"pid\":");
-    nd_buf_u64(b, (uint64_t) g_acc.pid);
-    ND_BUF_ADDS(b, ",\"request_id\":\"");
-    nd_buf_add(b, req->rid, req->rid_len);
-    ND_BUF_ADDS(b, "\",\"method\":\"");
-    nd_buf_add(b, req->method, req->method_len);
-    ND_BUF_ADDS(b, "\",\"host\":\"");
+    p = ND_PUTS(p, ",\"pid\":");
+    p = nd_put_u64(p, (uint64_t) g_acc.pid);
+    p = ND_PUTS(p, ",\"request_id\":\"");
+    p = nd_put(p, req->rid, req->rid_len);
+    p = ND_PUTS(p, "\",\"method\":\"");
+    p = nd_put(p, req->method, req->method_len);
+    p = ND_PUTS(p, "\",\"host\":\"");
     if (req->host != NULL) {
-        nd_buf_json(b, req->host, req->host_len < ACCESS_HOST_MAX ? req->host_len
-                                                                    : ACCESS_HOST_MAX);
+        p = put_json(b, p, req->host, req->host_len, ACCESS_HOST_MAX);
     }
-    ND_BUF_ADDS(b, "\",\"path\":\"");
-    nd_buf_json(b, req->target, req->target_len < ACCESS_PATH_MAX ? req->target_len
-                                                                   : ACCESS_PATH_MAX);
-    ND_BUF_ADDS(b, "\",\"status\":");
-    nd_buf_u64(b, (uint64_t) d->status);
-    ND_BUF_ADDS(b, ",\"bytes_out\":");
-    nd_buf_u64(b, d->bytes_out);
-    ND_BUF_ADDS(b, ",\"duration_ms\":");
-    put_ms(b, now_us - req->start_us);
-    ND_BUF_ADDS(b, ",\"cpu_ms\":");
-    put_ms(b, req->cpu_us);
-    ND_BUF_ADDS(b, ",\"subrequests\":");
-    nd_buf_u64(b, req->subrequests);
-    ND_BUF_ADDS(b, ",\"binding_calls\":");
-    nd_buf_u64(b, req->binding_calls);
-    ND_BUF_ADDS(b, ",\"client\":\"");
+    p = ND_PUTS(p, "\",\"path\":\"");
+    p = put_json(b, p, req->target, req->target_len, ACCESS_PATH_MAX);
+    p = ND_PUTS(p, "\",\"status\":");
+    p = nd_put_u64(p, (uint64_t) d->status);
+    p = ND_PUTS(p, ",\"bytes_out\":");
+    p = nd_put_u64(p, d->bytes_out);
+    p = ND_PUTS(p, ",\"duration_ms\":");
+    p = put_ms(p, now_us - req->start_us);
+    p = ND_PUTS(p, ",\"cpu_ms\":");
+    p = put_ms(p, req->cpu_us);
+    p = ND_PUTS(p, ",\"subrequests\":");
+    p = nd_put_u64(p, req->subrequests);
+    p = ND_PUTS(p, ",\"binding_calls\":");
+    p = nd_put_u64(p, req->binding_calls);
+    p = ND_PUTS(p, ",\"client\":\"");
     nd_ip_format(&req->client, addr, sizeof(addr));
-    nd_buf_add(b, addr, strlen(addr));
-    ND_BUF_ADDS(b, "\"}\n");
+    p = nd_put(p, addr, strlen(addr));
+    p = ND_PUTS(p, "\"}\n");
+    b->len = (size_t) (p - b->p);
     /* Write errors: nothing sensible to do per request; the error log would flood. */
     if (slow) {
         (void) nd_sys_write_full(g_slow.sink.fd, b->p + start, b->len - start);
