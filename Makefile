@@ -199,17 +199,18 @@ FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -I. -I$(LLHTTP_INC) $(LLHTTP_FLAGS
 fuzz: build/fuzz/fuzz_http build/fuzz/fuzz_config
 build/fuzz/fuzz_http: tests/fuzz/fuzz_http.c worker/http.c worker/http.h common/log.c common/sys.c \
                       common/realip.c common/buf.c common/config.c common/parse.c \
-                      common/manifest.c Makefile
+                      common/manifest.c common/redis_url.c Makefile
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_http.c common/log.c common/sys.c common/realip.c \
 	    common/buf.c \
-	    common/config.c common/parse.c common/manifest.c common/cron.c common/err.c \
-	    $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
+	    common/config.c common/parse.c common/manifest.c common/redis_url.c common/cron.c \
+	    common/err.c $(LLHTTP_SRC)/llhttp.c $(LLHTTP_SRC)/api.c $(LLHTTP_SRC)/http.c -levent
 build/fuzz/fuzz_config: tests/fuzz/fuzz_config.c common/config.c common/config.h common/err.c \
-                        common/cron.c common/buf.c common/parse.c common/manifest.c
+                        common/cron.c common/buf.c common/parse.c common/manifest.c \
+                        common/redis_url.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_config.c common/config.c common/err.c \
-	    common/parse.c common/manifest.c \
+	    common/parse.c common/manifest.c common/redis_url.c \
 	    common/cron.c common/sys.c common/log.c common/buf.c
 fuzz-run: fuzz
 	@for t in http config; do \
