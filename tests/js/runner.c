@@ -226,6 +226,56 @@ check_new_heap_loads_nothing(const struct nd_js *js)
     return bad;
 }
 
+static int
+lazy_index(const char *name)
+{
+    int i;
+
+    for (i = 0; i < nd_boot_lazy_nfiles; i++) {
+        if (strcmp(nd_boot_lazy_files[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* In a heap of its own: what a hono app touches while it loads (Babel's
+ * for-of helper reads [][@@iterator], then Object.hasOwn, [].at, flatMap...)
+ * loads es-natives (worker/js/builtins.c) and not core-js's es-builtins
+ * (735 KB per heap). Returns the failures. */
+static int
+check_natives_skip_builtins(void)
+{
+    static const char src[] =
+        "var a = [1, [2]], it = a[Symbol.iterator](), s = ''[Symbol.iterator]();"
+        "Object.hasOwn({}, 'x') || a.at(-1) && a.flat() && a.flatMap(function (x) { return x; })"
+        " && a.includes(1) && Object.values(a) && Object.entries(a) && a.keys() && a.entries()"
+        " && 'x'.at(0) && it.next() && s.next();";
+    char          msg[512];
+    struct nd_js *js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+    int           nat = lazy_index("es-natives"), bi = lazy_index("es-builtins"), bad = 0;
+
+    if (js == NULL || nat == -1 || bi == -1) {
+        printf("FAIL natives heap: %s\n", js == NULL ? msg : "no es-natives/es-builtins file");
+        if (js != NULL) {
+            nd_js_free(js);
+        }
+        return 1;
+    }
+    if (duk_peval_string(js->ctx, src) != 0) {
+        printf("FAIL natives heap: %s\n", duk_safe_to_string(js->ctx, -1));
+        bad++;
+    } else if ((js->lazy_loaded & ((uint32_t) 1 << nat)) == 0
+               || (js->lazy_loaded & ((uint32_t) 1 << bi)) != 0) {
+        printf("FAIL natives heap: es-natives loaded %d, es-builtins loaded %d (want 1, 0)\n",
+               (js->lazy_loaded & ((uint32_t) 1 << nat)) != 0,
+               (js->lazy_loaded & ((uint32_t) 1 << bi)) != 0);
+        bad++;
+    }
+    nd_js_free(js);
+    return bad;
+}
+
 /* -> [ ... obj ]: a registry target ("global", "lib.Response.prototype",
  * "~global.X", "require": lib) in this heap; 0, or -1 (not an object). */
 static int
@@ -422,6 +472,7 @@ main(int argc, char **argv)
     }
     ctx = js->ctx;
     errors += check_new_heap_loads_nothing(js);
+    errors += check_natives_skip_builtins();
     if (argc == 1) {
         errors += check_lazy_registry();
     }

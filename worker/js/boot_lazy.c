@@ -31,6 +31,7 @@
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 #include "worker/js/bootstrap.h"
+#include "worker/js/builtins.h"
 #include "worker/js/collections.h"
 #include "worker/js/heap.h"
 
@@ -196,6 +197,10 @@ native_lazy_load(duk_context *ctx)
      * (not a `native` member: that cost every heap 0.2 KB). */
     if (strcmp(nd_boot_lazy_files[i].name, "es-collections") == 0) {
         duk_push_c_lightfunc(ctx, nd_collections_install, 3, 3, 0);
+        return 1;
+    }
+    if (strcmp(nd_boot_lazy_files[i].name, "es-natives") == 0) {
+        duk_push_c_lightfunc(ctx, nd_builtins_install, 3, 3, 0);
         return 1;
     }
     if (g_lazy[i].code == NULL && compile(i, msg, sizeof(msg)) == -1) {

@@ -1,6 +1,6 @@
 /*
  * ES2015+ built-ins on first touch: accessors standing for the properties
- * of the table (es-collections, es-builtins, es-typed, es-modern). bootstrap/00-core.js runs this once
+ * of the table (es-collections, es-natives, es-builtins, es-typed, es-modern). bootstrap/00-core.js runs this once
  * per heap to install them; the first read of any of them loads the
  * group's lazy/FILE.js through lib.require, which first runs this again
  * with unstub = FILE to remove the group's accessors (the built-ins are
@@ -18,7 +18,7 @@
  */
 function (native, global, lib, unstub) {
     "use strict";
-    var groups = "es-collections|:Map,Set,WeakMap,WeakSet;es-builtins|Array:from,of|Array.prototype:find,findIndex,findLast,findLastIndex,includes,fill,flat,flatMap,copyWithin,entries,keys,values,at,@@iterator|String:raw|String.prototype:padStart,padEnd,trimStart,trimEnd,trimLeft,trimRight,at,replaceAll,@@iterator|Object:entries,values,fromEntries,getOwnPropertyDescriptors,hasOwn|Math:fround,expm1,log1p,sinh,cosh,tanh,asinh,acosh,atanh|Symbol:asyncIterator;es-typed|~Uint8Array.prototype.__proto__:at,copyWithin,every,fill,filter,find,findIndex,findLast,findLastIndex,forEach,includes,indexOf,join,lastIndexOf,map,reduce,reduceRight,reverse,slice,some,sort,toLocaleString,toReversed,toSorted,with,entries,keys,values,@@iterator,toString|Int8Array:from,of|Uint8Array:from,of|Uint8ClampedArray:from,of|Int16Array:from,of|Uint16Array:from,of|Int32Array:from,of|Uint32Array:from,of|Float32Array:from,of|Float64Array:from,of;es-modern|Array.prototype:toReversed,toSorted,toSpliced,with|Object:groupBy|Symbol:matchAll|String.prototype:matchAll,isWellFormed,toWellFormed".split(";");
+    var groups = "es-collections|:Map,Set,WeakMap,WeakSet;es-natives|Array.prototype:includes,flat,flatMap,entries,keys,values,at,@@iterator|String.prototype:at,@@iterator|Object:entries,values,hasOwn;es-builtins|Array:from,of|Array.prototype:find,findIndex,findLast,findLastIndex,fill,copyWithin|String:raw|String.prototype:padStart,padEnd,trimStart,trimEnd,trimLeft,trimRight,replaceAll|Object:fromEntries,getOwnPropertyDescriptors|Math:fround,expm1,log1p,sinh,cosh,tanh,asinh,acosh,atanh|Symbol:asyncIterator;es-typed|~Uint8Array.prototype.__proto__:at,copyWithin,every,fill,filter,find,findIndex,findLast,findLastIndex,forEach,includes,indexOf,join,lastIndexOf,map,reduce,reduceRight,reverse,slice,some,sort,toLocaleString,toReversed,toSorted,with,entries,keys,values,@@iterator,toString|Int8Array:from,of|Uint8Array:from,of|Uint8ClampedArray:from,of|Int16Array:from,of|Uint16Array:from,of|Int32Array:from,of|Uint32Array:from,of|Float32Array:from,of|Float64Array:from,of;es-modern|Array.prototype:toReversed,toSorted,toSpliced,with|Object:groupBy|Symbol:matchAll|String.prototype:matchAll,isWellFormed,toWellFormed".split(";");
     var g, parts, file, p, owner, path, names, o, keys, i, k, d;
 
     for (g = 0; g < groups.length; g++) {
