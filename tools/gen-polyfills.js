@@ -48,11 +48,12 @@ var GROUPS = [
          * hand-written; their core-js modules stay in es-builtins, which
          * other modules of it need (a later load keeps or replaces these). */
         file: "es-natives",
-        what: "Object.hasOwn/values/entries, Array.prototype at/includes/flat/flatMap and "
-            + "iterators, String.prototype at/@@iterator",
+        what: "Object.hasOwn/values/entries, Array.from, Array.prototype at/includes/flat/"
+            + "flatMap and iterators, String.prototype at/@@iterator",
         native: true,
         modules: [],
         props: {
+            "Array": ["from"],
             "Array.prototype": ["includes", "flat", "flatMap", "entries", "keys", "values", "at",
                                 "@@iterator"],
             "String.prototype": ["at", "@@iterator"],
@@ -77,7 +78,7 @@ var GROUPS = [
             "es.symbol.async-iterator"
         ],
         props: {
-            "Array": ["from", "of"],
+            "Array": ["of"],
             "Array.prototype": ["find", "findIndex", "findLast", "findLastIndex", "fill",
                                 "copyWithin"],
             "String": ["raw"],

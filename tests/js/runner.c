@@ -250,7 +250,7 @@ check_natives_skip_builtins(void)
         "var a = [1, [2]], it = a[Symbol.iterator](), s = ''[Symbol.iterator]();"
         "Object.hasOwn({}, 'x') || a.at(-1) && a.flat() && a.flatMap(function (x) { return x; })"
         " && a.includes(1) && Object.values(a) && Object.entries(a) && a.keys() && a.entries()"
-        " && 'x'.at(0) && it.next() && s.next();";
+        " && 'x'.at(0) && it.next() && s.next() && Array.from('ab');";
     char          msg[512];
     struct nd_js *js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
     int           nat = lazy_index("es-natives"), bi = lazy_index("es-builtins"), bad = 0;

@@ -73,7 +73,10 @@
     eq("values skip inherited and non-enumerable",
        Object.values(Object.defineProperty(Object.create({ p: 1 }), "h", { value: 2 })), []);
     var g = {};
-    Object.defineProperty(g, "a", { enumerable: true, get: function () { delete this.b; return 1; } });
+    Object.defineProperty(g, "a", {
+        enumerable: true,
+        get: function () { delete this.b; return 1; }
+    });
     g.b = 2;
     g.c = 3;
     eq("a getter deleting a later key", Object.entries(g), [["a", 1], ["c", 3]]);
@@ -94,13 +97,15 @@
     var reads = 0, getters = {};
     Object.defineProperty(getters, "length", { get: function () { reads++; return 1; } });
     Object.defineProperty(getters, "0", { get: function () { return "g"; } });
-    eq("at runs getters, reads length once", [Array.prototype.at.call(getters, 0), reads], ["g", 1]);
+    eq("at runs getters, reads length once", [Array.prototype.at.call(getters, 0), reads],
+       ["g", 1]);
     eq("at of a hole", [[, 1].at(0)], [undefined]);
     throwsType("at on null", function () { Array.prototype.at.call(null, 0); });
 
     /* --- Array.prototype.includes --- */
     eq("includes", [[1, 2, 3].includes(2), [1, 2, 3].includes(4), [NaN].includes(NaN),
-                    [-0].includes(0), [0].includes(-0), ["1"].includes(1), [, 1].includes(undefined),
+                    [-0].includes(0), [0].includes(-0), ["1"].includes(1),
+                    [, 1].includes(undefined),
                     [1, 2, 3].includes(1, 1), [1, 2, 3].includes(3, -1), [1, 2, 3].includes(1, -10),
                     [1].includes(1, Infinity), [1].includes(1, -Infinity), [].includes(undefined)],
        [true, false, true, true, true, false, true, false, true, true, false, true, false]);
@@ -109,14 +114,18 @@
                                    Array.prototype.includes.call({ length: 3 }, undefined)],
        [true, true, true]);
     var objKey = {};
-    eq("includes objects by identity", [[objKey].includes(objKey), [{}].includes({})], [true, false]);
-    throwsType("includes on undefined", function () { Array.prototype.includes.call(undefined, 1); });
+    eq("includes objects by identity", [[objKey].includes(objKey), [{}].includes({})],
+       [true, false]);
+    throwsType("includes on undefined", function () {
+        Array.prototype.includes.call(undefined, 1);
+    });
 
     /* --- flat / flatMap --- */
     eq("flat", [[1, [2, [3, [4]]]].flat(), [1, [2, [3, [4]]]].flat(2),
                 [1, [2, [3, [4]]]].flat(Infinity), [1, [2]].flat(0), [1, [2]].flat(-1),
                 [1, [2, [3]]].flat("1"), [1, , [2, , 3]].flat()],
-       [[1, 2, [3, [4]]], [1, 2, 3, [4]], [1, 2, 3, 4], [1, [2]], [1, [2]], [1, 2, [3]], [1, 2, 3]]);
+       [[1, 2, [3, [4]]], [1, 2, 3, [4]], [1, 2, 3, 4], [1, [2]], [1, [2]], [1, 2, [3]],
+        [1, 2, 3]]);
     eq("flat keeps array-likes whole", [[{ length: 1, 0: "x" }].flat().length, ["ab"].flat()],
        [1, ["ab"]]);
     eq("flat on an array-like", Array.prototype.flat.call({ length: 2, 0: [1, 2], 1: 3 }),
@@ -196,7 +205,8 @@
         drain("\ude00\ud83d"[Symbol.iterator]()), drain(""[Symbol.iterator]())],
        [["a", "\ud83d\ude00", "b"], ["\ud83d"], ["\ude00", "\ud83d"], []]);
     var si = "x"[Symbol.iterator]();
-    eq("string iterator protocol", [Object.prototype.toString.call(si), si[Symbol.iterator]() === si,
+    eq("string iterator protocol", [Object.prototype.toString.call(si),
+                                    si[Symbol.iterator]() === si,
                                     String.prototype[Symbol.iterator].call(12).next().value],
        ["[object String Iterator]", true, "1"]);
     throwsType("string next on an array iterator", function () { si.next.call([].values()); });
@@ -204,11 +214,52 @@
         String.prototype[Symbol.iterator].call(undefined);
     });
 
+    /* --- Array.from --- */
+    eq("from iterables", [Array.from([1, 2].values()), Array.from("a\ud83d\ude00"),
+                          Array.from(new Set([1, 1, 2])), Array.from(new Map([[1, 2]])),
+                          Array.from([, 1])],
+       [[1, 2], ["a", "\ud83d\ude00"], [1, 2], [[1, 2]], [undefined, 1]]);
+    eq("from array-likes", [Array.from({ length: 2, 0: "x" }), Array.from({ length: -1 }),
+                            Array.from(5), Array.from({ length: "2", 1: 1 })],
+       [["x", undefined], [], [], [undefined, 1]]);
+    eq("from with a mapper and thisArg",
+       [Array.from([1, 2], function (v, i) { return v * 10 + i + this.d; }, { d: 100 }),
+        Array.from({ length: 2 }, function (v, i) { return i; })], [[110, 121], [0, 1]]);
+    throwsType("from(null)", function () { Array.from(null); });
+    throwsType("from with a non-callable mapper", function () { Array.from([], {}); });
+    throwsType("from with a non-callable @@iterator", function () {
+        var x = {};
+        x[Symbol.iterator] = 1;
+        Array.from(x);
+    });
+    var closed = 0, src = {}, n2 = 0;
+    src[Symbol.iterator] = function () {
+        return {
+            next: function () { n2++; return { value: n2, done: n2 > 5 }; },
+            "return": function () { closed++; return {}; }
+        };
+    };
+    try {
+        Array.from(src, function (v) { if (v === 2) { throw new RangeError("m"); } return v; });
+        T.fail("from: a throwing mapper", "no exception");
+    } catch (e) {
+        T.check("from: a throwing mapper's error, the iterator closed",
+                [e instanceof RangeError, closed, n2].join(), "true,1,2");
+    }
+    n2 = 0;
+    eq("from an iterable, no close when it ends", [Array.from(src), closed], [[1, 2, 3, 4, 5], 1]);
+    function Ctor(len) { this.args = arguments.length; this.len = len; }
+    var fromC = Array.from.call(Ctor, [7, 8]), fromL = Array.from.call(Ctor, { length: 1, 0: 9 });
+    eq("from with a constructor as this",
+       [fromC instanceof Ctor, fromC.args, fromC.length, fromC[1], fromL.len, fromL[0]],
+       [true, 0, 2, 8, 1, 9]);
+    eq("from with a non-constructor this", Array.isArray(Array.from.call({}, [1])), true);
+
     /* core-js's es-builtins, loaded later, keeps working beside these */
     eq("es-builtins loads after", [[1, 2, 3].find(function (x) { return x > 1; }),
-                                   Array.from([1, 2].values()), Array.from("ab"),
-                                   Array.from(new Set([1, 1, 2])), "ab".padStart(4, "-")],
-       [2, [1, 2], ["a", "b"], [1, 2], "--ab"]);
+                                   Array.of(1, 2), "ab".padStart(4, "-"),
+                                   Object.fromEntries([["a", 1]])],
+       [2, [1, 2], "--ab", { a: 1 }]);
     eq("and the natives still answer", [[1, [2]].flat(), Object.hasOwn({ a: 1 }, "a"), [5].at(-1),
                                         drain([1].entries())], [[1, 2], true, 5, [[0, 1]]]);
 })();

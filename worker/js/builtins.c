@@ -1,20 +1,23 @@
 /*
  * The ES2015-ES2022 built-ins real libraries touch first, in C: Object.hasOwn,
- * Object.values, Object.entries, Array.prototype at/includes/flat/flatMap,
+ * Object.values, Object.entries, Array.from, Array.prototype at/includes/flat/flatMap,
  * Array.prototype keys/values/entries/@@iterator (the Array Iterator),
  * String.prototype at/@@iterator (the String Iterator). Installed on a heap's
  * first touch of any of them (native.lazyLoad("es-natives") returns
  * nd_builtins_install, boot_lazy.c). They were part of core-js's es-builtins
  * group, whose first touch costs ~735 KB and 9-14 ms per heap: a hono app
  * touches these while it loads (Babel's for-of helper reads [][@@iterator]),
- * so it paid for the whole group. The rest of es-builtins (Array.from,
- * padStart, replaceAll, Math...) stays core-js and lazy.
+ * so it paid for the whole group (and Array.from, for spreading a Set). The
+ * rest of es-builtins (Array.of, find, padStart, replaceAll, Math...) stays
+ * core-js and lazy.
  *
  * Semantics are the spec's (ES2023 23.1.3, 20.1.2, 22.1.3): ToObject of
  * this, LengthOfArrayLike (ToLength: negative -> 0, capped at 2^53 - 1),
  * ToIntegerOrInfinity, Get that runs getters, holes skipped by flat and read
  * as undefined by includes (SameValueZero: NaN is found, -0 equals +0),
- * ArraySpeciesCreate for flat/flatMap, live array iterators that read the
+ * ArraySpeciesCreate for flat/flatMap, Array.from over the iteration protocol
+ * (closing the iterator when the mapper or a define throws) or array-likes,
+ * with a subclass's constructor as this, live array iterators that read the
  * length on every step (typed arrays too), code-point string iteration.
  *
  * Worker only; called from JavaScript through the natives.
@@ -323,6 +326,136 @@ array_flat_map(duk_context *ctx)
     return 1;
 }
 
+/* Array.from's step: [ items mapfn thisArg A ... value k ] -> A[k] = mapped
+ * value (CreateDataPropertyOrThrow); run under duk_safe_call so that an
+ * error closes the iterator first. */
+static duk_ret_t
+from_step(duk_context *ctx, void *udata)
+{
+    duk_idx_t v = duk_get_top(ctx) - 2;
+
+    (void) udata;
+    if (!duk_is_undefined(ctx, 1)) {
+        duk_dup(ctx, 1);
+        duk_dup(ctx, 2);
+        duk_dup(ctx, v);
+        duk_dup(ctx, v + 1);
+        duk_call_method(ctx, 2);                        /* -> [ ... value k mapped ] */
+        duk_replace(ctx, v);
+    }
+    duk_dup(ctx, v + 1);
+    duk_dup(ctx, v);
+    duk_def_prop(ctx, 3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
+                 | DUK_DEFPROP_SET_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    return 0;
+}
+
+/* -> [ ... A ]: new C(len) (len < 0: new C()) if this is a constructor other
+ * than Array, else a new Array. */
+static void
+push_from_target(duk_context *ctx, double len)
+{
+    int plain;
+
+    duk_push_global_object(ctx);
+    duk_get_prop_literal(ctx, -1, "Array");
+    duk_push_this(ctx);
+    plain = duk_strict_equals(ctx, -1, -2) || !duk_is_constructable(ctx, -1);
+    duk_remove(ctx, -2);
+    duk_remove(ctx, -2);                                /* -> [ ... C ] */
+    if (plain) {
+        duk_pop(ctx);
+        duk_push_array(ctx);
+        return;
+    }
+    if (len < 0) {
+        duk_new(ctx, 0);
+    } else {
+        duk_push_number(ctx, len);
+        duk_new(ctx, 1);
+    }
+}
+
+/* Array.from(items, mapfn, thisArg) */
+static duk_ret_t
+array_from(duk_context *ctx)
+{
+    double k, len;
+
+    duk_set_top(ctx, 3);                                /* -> [ items mapfn this ] */
+    if (!duk_is_undefined(ctx, 1) && !duk_is_callable(ctx, 1)) {
+        return duk_type_error(ctx, "Array.from: mapper is not a function");
+    }
+    if (duk_is_null_or_undefined(ctx, 0)) {
+        return duk_type_error(ctx, "Array.from: %s is not iterable",
+                              duk_is_null(ctx, 0) ? "null" : "undefined");
+    }
+    duk_push_literal(ctx, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"));
+    duk_get_prop(ctx, 0);                               /* GetMethod(items, @@iterator) */
+    if (!duk_is_null_or_undefined(ctx, -1)) {
+        if (!duk_is_callable(ctx, -1)) {
+            return duk_type_error(ctx, "Array.from: items[Symbol.iterator] is not a function");
+        }
+        push_from_target(ctx, -1);                      /* -> [ i f t method A ] */
+        duk_swap_top(ctx, -2);
+        duk_dup(ctx, 0);
+        duk_call_method(ctx, 0);                        /* -> [ i f t A iterator ] */
+        if (!duk_is_object(ctx, 4)) {
+            return duk_type_error(ctx, "Array.from: the iterator is not an object");
+        }
+        duk_get_prop_literal(ctx, 4, "next");           /* -> [ i f t A it next ] */
+        for (k = 0;; k++) {
+            duk_dup(ctx, 5);
+            duk_dup(ctx, 4);
+            duk_call_method(ctx, 0);                    /* -> [ ... res ] */
+            if (!duk_is_object(ctx, -1)) {
+                return duk_type_error(ctx, "iterator result is not an object");
+            }
+            duk_get_prop_literal(ctx, -1, "done");
+            if (duk_to_boolean(ctx, -1)) {
+                duk_pop_2(ctx);
+                break;
+            }
+            duk_pop(ctx);
+            duk_get_prop_literal(ctx, -1, "value");
+            duk_remove(ctx, -2);                        /* -> [ ... value ] */
+            if (k >= MAX_LEN) {
+                return duk_type_error(ctx, "Array.from: too many elements");
+            }
+            duk_push_number(ctx, k);
+            if (duk_safe_call(ctx, from_step, NULL, 2, 1) != DUK_EXEC_SUCCESS) {
+                /* IteratorClose: the error wins over one from return() */
+                duk_get_prop_literal(ctx, 4, "return");
+                if (duk_is_callable(ctx, -1)) {
+                    duk_dup(ctx, 4);
+                    (void) duk_pcall_method(ctx, 0);
+                }
+                duk_pop(ctx);
+                return duk_throw(ctx);
+            }
+            duk_pop(ctx);
+        }
+        duk_push_number(ctx, k);
+        duk_put_prop_literal(ctx, 3, "length");
+        duk_dup(ctx, 3);
+        return 1;
+    }
+    duk_pop(ctx);
+    duk_to_object(ctx, 0);                              /* array-like */
+    len = length_of(ctx, 0);
+    push_from_target(ctx, len);                         /* -> [ i f t A ] */
+    for (k = 0; k < len; k++) {
+        get_index(ctx, 0, k);
+        duk_push_number(ctx, k);
+        (void) from_step(ctx, NULL);
+        duk_pop_2(ctx);
+    }
+    duk_push_number(ctx, len);
+    duk_put_prop_literal(ctx, 3, "length");
+    duk_dup(ctx, 3);
+    return 1;
+}
+
 /* Array.prototype keys/values/entries/@@iterator (magic IT_*) and
  * String.prototype[@@iterator] (IT_STRING): a new iterator whose prototype
  * the running function holds. */
@@ -544,6 +677,7 @@ nd_builtins_install(duk_context *ctx)
         { NULL, NULL, 0, 0, 0 }
     };
     static const struct method string_at_m = { "at", string_at, 1, 1, 0 };
+    static const struct method array_from_m = { "from", array_from, 3, 1, 0 };
     const struct method      *m;
 
     duk_require_object(ctx, 1);
@@ -551,6 +685,10 @@ nd_builtins_install(duk_context *ctx)
     for (m = object_methods; m->name != NULL; m++) {
         def_fn(ctx, -1, m->name, m);
     }
+    duk_pop(ctx);
+
+    push_owner(ctx, 1, "Array", 0);                     /* -> [ n g l Array ] */
+    def_fn(ctx, -1, "from", &array_from_m);
     duk_pop(ctx);
 
     push_owner(ctx, 1, "Array", 1);                     /* -> [ n g l AP ] */

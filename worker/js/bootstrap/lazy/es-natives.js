@@ -1,5 +1,5 @@
 /*
- * Object.hasOwn/values/entries, Array.prototype at/includes/flat/flatMap/
+ * Object.hasOwn/values/entries, Array.from, Array.prototype at/includes/flat/flatMap/
  * keys/values/entries/@@iterator, String.prototype at/@@iterator: native, in
  * C (worker/js/builtins.c; they were in core-js's es-builtins group, whose
  * first touch costs ~735 KB and 9-14 ms per heap). This file only names the
@@ -8,6 +8,7 @@
  * Loaded on first touch of any of them (es-stubs.js, whose table
  * tools/gen-polyfills.js keeps; it does not write this file).
  *
+ * provides: global.Array: from
  * provides: global.Array.prototype: includes flat flatMap entries keys values at @@iterator
  * provides: global.String.prototype: at @@iterator
  * provides: global.Object: entries values hasOwn
