@@ -255,7 +255,13 @@
        [true, 0, 2, 8, 1, 9]);
     eq("from with a non-constructor this", Array.isArray(Array.from.call({}, [1])), true);
 
-    /* core-js's es-builtins, loaded later, keeps working beside these */
+    /* core-js's es-builtins, loaded later, keeps these and works beside them */
+    var kept = [[].values, Object.hasOwn, Array.from, ""[Symbol.iterator]];
+    [].find(function () { return false; });
+    eq("es-builtins keeps the natives", [[].values === kept[0], Object.hasOwn === kept[1],
+                                         Array.from === kept[2], ""[Symbol.iterator] === kept[3],
+                                         [][Symbol.iterator] === kept[0]],
+       [true, true, true, true, true]);
     eq("es-builtins loads after", [[1, 2, 3].find(function (x) { return x > 1; }),
                                    Array.of(1, 2), "ab".padStart(4, "-"),
                                    Object.fromEntries([["a", 1]])],
