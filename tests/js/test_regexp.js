@@ -423,6 +423,13 @@
         try { RegExp.prototype[Symbol.split].call(/a/, Symbol()); } catch (x) { e.push(x.name); }
         return [r, calls, e];
     }, "[[\"x\",\"x\",\"yx\"],[\"flags\",\"flags\"],[\"TypeError\",\"TypeError\"]]");
+    c("\\p{...} with i closes over case like any class", function () {
+        return [/\p{Lu}/iu.test("a"), /\p{Lu}/u.test("a"), /\p{Lu}/iu.test("\u0138"),
+                /\P{Lu}/iu.test("A"), /[^\p{Lu}]/iu.test("a"), /^\p{Ll}+$/iu.test("ABC\u212a"),
+                /\p{Script=Greek}/iu.test("\u03c9"), /[\p{ASCII}]/iu.test("\u212a"),
+                /\p{Lu}/iu.test("\u{10428}"), new RegExp("^[\\p{Lu}\\d]+$", "iu").test("ab1"),
+                /\p{Lu}/iu.test("1")];
+    }, "[true,false,false,true,false,true,true,true,true,true,false]");
     /* nanod-specific (Node answers these): the known gaps fail loudly */
     T.check("regexp: variable-length lookbehind is a SyntaxError at first use",
             thrown(function () { new RegExp("(?<=a+)b").test("aab"); }), "SyntaxError");

@@ -671,7 +671,7 @@ binprop_index(const char *v)
 /* After "\p" or "\P" (u mode): emits the property as a class member
  * (in_class) or an atom. */
 static void
-parse_property(struct tr *t, int negate, int in_class)
+parse_property_raw(struct tr *t, int negate, int in_class)
 {
     char   name[64], value[64], b[160];
     size_t nl = 0, vl = 0;
@@ -761,6 +761,178 @@ gc:
     snprintf(b, sizeof(b), "\\%c{%s}", negate ? 'P' : 'p',
              strcmp(GC[k][0], "LC") == 0 ? "L&" : GC[k][0]);
     emit(t, b);
+}
+
+/*
+ * Under 'i' JavaScript matches \p{X} case-insensitively like any class
+ * (/\p{Lu}/iu matches "a"), PCRE2 never does (its \p ignores caseless). So
+ * the property just emitted at output offset at is replaced by its code
+ * points as explicit ranges, which PCRE2 does close over case: found by
+ * matching it over every code point once (a few ms; the compiled pattern is
+ * cached). Left as it is if that fails (no memory).
+ */
+#define CP_END 0x110000
+
+/* GLOBAL: the last fold's ranges (lo, hi pairs), kept between calls so that
+ * nothing malloc'd is held while Duktape may throw; grows as needed. */
+static uint32_t *g_fold;
+static size_t    g_fold_cap;
+
+/* GLOBAL: the ranges of the last FOLD_CACHE properties folded (a handler
+ * calling new RegExp("\\p{L}", "iu") per request pays the sweep once). */
+#define FOLD_CACHE 16
+static struct {
+    PCRE2_UCHAR pat[256];
+    size_t      plen;
+    uint32_t   *ranges;                 /* owned */
+    long        nr;
+} g_fold_cache[FOLD_CACHE];
+static int g_fold_next;                 /* GLOBAL: the slot replaced next */
+
+static long class_ranges(const PCRE2_UCHAR *pat, size_t plen);
+
+/* class_ranges() through g_fold_cache. */
+static long
+class_ranges_cached(const PCRE2_UCHAR *pat, size_t plen)
+{
+    long      nr;
+    uint32_t *copy;
+    int       k;
+
+    for (k = 0; k < FOLD_CACHE; k++) {
+        if (g_fold_cache[k].ranges != NULL && g_fold_cache[k].plen == plen
+            && memcmp(g_fold_cache[k].pat, pat, plen * sizeof(*pat)) == 0) {
+            nr = g_fold_cache[k].nr;
+            if (2 * (size_t) nr > g_fold_cap) {
+                uint32_t *nb = realloc(g_fold, 2 * (size_t) nr * sizeof(*nb));
+
+                if (nb == NULL) {
+                    return -1;
+                }
+                g_fold = nb;
+                g_fold_cap = 2 * (size_t) nr;
+            }
+            memcpy(g_fold, g_fold_cache[k].ranges, 2 * (size_t) nr * sizeof(*g_fold));
+            return nr;
+        }
+    }
+    nr = class_ranges(pat, plen);
+    if (nr < 0 || plen > NR(g_fold_cache[0].pat)
+        || (copy = malloc(2 * (size_t) nr * sizeof(*copy) + 1)) == NULL) {
+        return nr;
+    }
+    memcpy(copy, g_fold, 2 * (size_t) nr * sizeof(*copy));
+    k = g_fold_next;
+    g_fold_next = (g_fold_next + 1) % FOLD_CACHE;
+    free(g_fold_cache[k].ranges);
+    memcpy(g_fold_cache[k].pat, pat, plen * sizeof(*pat));
+    g_fold_cache[k].plen = plen;
+    g_fold_cache[k].ranges = copy;
+    g_fold_cache[k].nr = nr;
+    return nr;
+}
+
+/* The code points of class pat (plen units, "[...]") as ranges into g_fold;
+ * the number of ranges, or -1 (no memory, bad pattern). Never throws. */
+static long
+class_ranges(const PCRE2_UCHAR *pat, size_t plen)
+{
+    uint32_t         *all = malloc((size_t) CP_END * sizeof(*all));
+    pcre2_code       *code = NULL;
+    pcre2_match_data *md = NULL;
+    PCRE2_SIZE        eoff, pos = 0, *ov;
+    long              nr = -1;
+    int               err;
+    size_t            k;
+
+    code = all == NULL ? NULL : pcre2_compile(pat, plen, 0, &err, &eoff, NULL);
+    md = code == NULL ? NULL : pcre2_match_data_create(1, NULL);
+    if (md == NULL) {
+        goto done;
+    }
+    (void) pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+    for (k = 0; k < CP_END; k++) {
+        all[k] = (uint32_t) k;
+    }
+    nr = 0;
+    while (pos < CP_END && pcre2_match(code, all, CP_END, pos, 0, md, NULL) > 0) {
+        ov = pcre2_get_ovector_pointer(md);
+        if (2 * (size_t) nr + 2 > g_fold_cap) {
+            size_t    ncap = g_fold_cap * 2 + 512;
+            uint32_t *nb = realloc(g_fold, ncap * sizeof(*nb));
+
+            if (nb == NULL) {
+                nr = -1;
+                goto done;
+            }
+            g_fold = nb;
+            g_fold_cap = ncap;
+        }
+        g_fold[2 * nr] = (uint32_t) ov[0];
+        g_fold[2 * nr + 1] = (uint32_t) ov[1] - 1;
+        nr++;
+        pos = ov[1];
+    }
+done:
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+    free(all);
+    return nr;
+}
+
+static void
+fold_property(struct tr *t, size_t at, int in_class)
+{
+    PCRE2_UCHAR pat[256];
+    const char *o = duk_get_buffer(t->ctx, t->out_idx, NULL);
+    size_t      flen = t->olen - at, k = 0, j;
+    long        nr, r;
+    uint32_t   *rg;
+    int         wrap = o[at] != '[';
+
+    if (flen + 4 > NR(pat)) {
+        return;                         /* not a property escape's output */
+    }
+    if (wrap) {
+        pat[k++] = '[';
+    }
+    for (j = 0; j < flen; j++) {
+        pat[k++] = (unsigned char) o[at + j];
+    }
+    if (wrap) {
+        pat[k++] = ']';
+    }
+    pat[k++] = '+';
+    if ((nr = class_ranges_cached(pat, k)) < 0) {
+        return;
+    }
+    rg = duk_push_fixed_buffer(t->ctx, (size_t) nr * 2 * sizeof(uint32_t) + 1);
+    memcpy(rg, g_fold, (size_t) nr * 2 * sizeof(uint32_t));
+    t->olen = at;
+    if (!in_class) {
+        emit(t, "[");
+    }
+    for (r = 0; r < nr; r++) {
+        emit_range(t, rg[2 * r], rg[2 * r + 1]);
+    }
+    if (nr == 0) {
+        emit(t, "\\x{110000}");       /* a value no subject holds */
+    }
+    if (!in_class) {
+        emit(t, "]");
+    }
+    duk_pop(t->ctx);
+}
+
+static void
+parse_property(struct tr *t, int negate, int in_class)
+{
+    size_t at = t->olen;
+
+    parse_property_raw(t, negate, in_class);
+    if (t->icase) {
+        fold_property(t, at, in_class);
+    }
 }
 
 /* --- escapes ------------------------------------------------------------ */
@@ -1656,6 +1828,10 @@ nd_re_cache_clear(void)
     }
     g_cache_n = 0;
     g_cache_bytes = 0;
+    for (k = 0; k < FOLD_CACHE; k++) {
+        free(g_fold_cache[k].ranges);
+        g_fold_cache[k].ranges = NULL;
+    }
 }
 
 static uint32_t
