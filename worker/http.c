@@ -166,6 +166,7 @@ struct nd_conn {
     size_t              raw;        /* bytes fed outside bodies since the last headers */
     uint64_t            served;     /* requests answered */
     int                 tphase;
+    int                 tbody_rate; /* the armed T_BODY timer is the min-rate deadline */
     int                 hscan;      /* HSCAN_*, for the message being parsed */
     int                 busy;       /* callback frames using c: defer the free */
     int                 err_status; /* set by a parser callback that fails */
@@ -718,6 +719,7 @@ timer_set(struct nd_conn *c, int phase)
     }
     c->tphase = phase;
     tv = phase_tv(c->http, phase);
+    c->tbody_rate = 0;
     if (phase == T_IDLE) {
         struct timeval now;
         event_base_gettimeofday_cached(c->http->base, &now);
@@ -733,6 +735,7 @@ timer_set(struct nd_conn *c, int phase)
                 left.tv_sec = (time_t) (us / 1000000);
                 left.tv_usec = (suseconds_t) (us % 1000000);
                 tv = &left;
+                c->tbody_rate = 1;
             }
         }
     }
@@ -1805,7 +1808,10 @@ conn_timer_cb(evutil_socket_t fd, short what, void *arg)
         conn_fail(c, 408, "Request Timeout");
         break;
     case T_BODY:
-        if (mono_us() >= body_deadline_us(c)) {
+        /* Which timer this was, not a clock reading: libevent measures the
+         * timeout from its cached loop time and may fire before mono_us()
+         * reaches the deadline (a plain 408 then hid the reason). */
+        if (c->tbody_rate) {
             conn_fail(c, 408, "Request Timeout: the request body came slower than "
                       "client_body_min_rate");
         } else {
