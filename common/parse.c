@@ -369,3 +369,18 @@ nd_cidr_match(const struct nd_cidr *c, int family, const uint8_t *addr)
     }
     return 1;
 }
+
+int
+nd_hexval(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}

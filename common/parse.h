@@ -51,4 +51,7 @@ nd_is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
+/* The value of hex digit c (0-9, a-f, A-F), or -1. */
+int nd_hexval(int c);
+
 #endif

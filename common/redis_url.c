@@ -5,27 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "common/redis_url.h"
 
 int
 nd_redis_url_is(const char *s)
 {
     return strncmp(s, "redis://", 8) == 0 || strncmp(s, "redis+unix://", 13) == 0;
-}
-
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Decodes s[0..n) (%XX escapes) into out (size bytes, NUL-terminated). 0 or -1
@@ -38,10 +24,10 @@ decode(const char *s, size_t n, char *out, size_t size)
     for (i = 0; i < n; i++) {
         int c = (unsigned char) s[i];
         if (c == '%') {
-            if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+            if (i + 2 >= n || nd_hexval(s[i + 1]) < 0 || nd_hexval(s[i + 2]) < 0) {
                 return -1;
             }
-            c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+            c = nd_hexval(s[i + 1]) * 16 + nd_hexval(s[i + 2]);
             i += 2;
         }
         if (c == 0 || o + 1 >= size) {

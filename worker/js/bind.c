@@ -75,3 +75,23 @@ nd_bind_app_conf(const struct nd_js *js)
     }
     return js->host->conf(js->owner);
 }
+
+void
+nd_bind_def_method(duk_context *ctx, duk_idx_t obj, const char *key,
+                   const struct nd_bind_method *mt)
+{
+    obj = duk_normalize_index(ctx, obj);
+    duk_push_string(ctx, key);
+    duk_push_c_function(ctx, mt->fn, mt->nargs);
+    duk_set_magic(ctx, -1, mt->magic);
+    duk_push_literal(ctx, "name");
+    duk_push_string(ctx, mt->name);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
+                 | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_push_literal(ctx, "length");
+    duk_push_int(ctx, mt->length);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
+                 | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_def_prop(ctx, obj, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
+                 | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+}

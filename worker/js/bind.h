@@ -24,6 +24,21 @@ void nd_bind_fetch(duk_context *ctx, duk_idx_t native);     /* bind_fetch.c */
  * per native per heap; ~5 KB a heap). nargs <= 14 or DUK_VARARGS. */
 void nd_bind_put_list(duk_context *ctx, duk_idx_t obj, const duk_function_list_entry *funcs);
 
+/* A native method as other engines show it: a full function object whose
+ * .name and .length read as the spec says (collections.c, builtins.c). */
+struct nd_bind_method {
+    const char    *name;
+    duk_c_function fn;
+    duk_idx_t      nargs;       /* stack args (DUK_VARARGS never) */
+    int            length;      /* .length */
+    int            magic;
+};
+
+/* Defines mt on the object at obj as key: writable, configurable, not
+ * enumerable. -> [ ... ] */
+void nd_bind_def_method(duk_context *ctx, duk_idx_t obj, const char *key,
+                        const struct nd_bind_method *mt);
+
 /* The config of the heap's app (its host's conf op), or NULL for a heap
  * without an app or a host that has no conf and state_dir ops. */
 const struct nd_app_conf *nd_bind_app_conf(const struct nd_js *js);

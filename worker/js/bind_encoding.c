@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "worker/js/bind.h"
 #include "worker/js/bind_webapi.h"
 
@@ -507,21 +508,6 @@ native_pct_encode(duk_context *ctx)
     return 1;
 }
 
-static int
-hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* WHATWG UTF-8 decode (replacement, no BOM handling) of b[0..n) into the
  * internal form at o; returns the output length (at most 3 * n). */
 static size_t
@@ -601,8 +587,8 @@ native_pct_decode(duk_context *ctx)
     bytes = push_scratch(ctx, len + 4);                 /* -> [ s plus bytes ] */
     i = 0;
     while (i < len) {
-        if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            bytes[n++] = (unsigned char) (hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < len && nd_hexval(s[i + 1]) >= 0 && nd_hexval(s[i + 2]) >= 0) {
+            bytes[n++] = (unsigned char) (nd_hexval(s[i + 1]) * 16 + nd_hexval(s[i + 2]));
             i += 3;
         } else if (plus && s[i] == '+') {
             bytes[n++] = ' ';

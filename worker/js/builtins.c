@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "duktape.h"
+#include "worker/js/bind.h"
 #include "worker/js/builtins.h"
 
 /* worker/js/duk_collections.inc (appended to our duktape.c) */
@@ -38,13 +39,6 @@ int nd_duk_own_hidden_get(duk_context *ctx, duk_idx_t obj_idx, duk_idx_t key_idx
 
 enum { IT_KEYS, IT_VALUES, IT_ENTRIES, IT_STRING };
 
-struct method {
-    const char    *name;
-    duk_c_function fn;
-    duk_idx_t      nargs;
-    int            length;
-    int            magic;
-};
 
 /* ToIntegerOrInfinity of the value at idx (undefined -> 0). */
 static double
@@ -595,36 +589,16 @@ string_at(duk_context *ctx)
     return 1;
 }
 
-/* Defines a non-enumerable, writable, configurable method on obj. */
-static void
-def_fn(duk_context *ctx, duk_idx_t obj, const char *key, const struct method *mt)
-{
-    obj = duk_normalize_index(ctx, obj);
-    duk_push_string(ctx, key);
-    duk_push_c_function(ctx, mt->fn, mt->nargs);
-    duk_set_magic(ctx, -1, mt->magic);
-    duk_push_literal(ctx, "name");
-    duk_push_string(ctx, mt->name);
-    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
-                 | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_push_literal(ctx, "length");
-    duk_push_int(ctx, mt->length);
-    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
-                 | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_def_prop(ctx, obj, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
-                 | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-}
-
 /* -> [ ... proto ]: an iterator prototype (next, @@iterator, @@toStringTag) */
 static void
 push_iter_proto(duk_context *ctx, const char *tag, int str)
 {
-    const struct method next = { "next", iter_next, 0, 0, str };
-    const struct method self = { "[Symbol.iterator]", return_this, 0, 0, 0 };
+    const struct nd_bind_method next = { "next", iter_next, 0, 0, str };
+    const struct nd_bind_method self = { "[Symbol.iterator]", return_this, 0, 0, 0 };
 
     duk_push_object(ctx);
-    def_fn(ctx, -1, "next", &next);
-    def_fn(ctx, -1, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), &self);
+    nd_bind_def_method(ctx, -1, "next", &next);
+    nd_bind_def_method(ctx, -1, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), &self);
     duk_push_literal(ctx, DUK_WELLKNOWN_SYMBOL("Symbol.toStringTag"));
     duk_push_string(ctx, tag);
     duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_CLEAR_WRITABLE
@@ -636,11 +610,11 @@ static void
 def_iter(duk_context *ctx, duk_idx_t obj, const char *key, const char *name, int magic,
          duk_idx_t ip)
 {
-    const struct method mt = { name, make_iter, 0, 0, magic };
+    const struct nd_bind_method mt = { name, make_iter, 0, 0, magic };
 
     obj = duk_normalize_index(ctx, obj);
     ip = duk_normalize_index(ctx, ip);
-    def_fn(ctx, obj, key, &mt);
+    nd_bind_def_method(ctx, obj, key, &mt);
     duk_get_prop_string(ctx, obj, key);
     duk_push_literal(ctx, PROTO_KEY);
     duk_dup(ctx, ip);
@@ -663,37 +637,37 @@ push_owner(duk_context *ctx, duk_idx_t global, const char *ctor, int proto)
 duk_ret_t
 nd_builtins_install(duk_context *ctx)
 {
-    static const struct method object_methods[] = {
+    static const struct nd_bind_method object_methods[] = {
         { "hasOwn", object_has_own, 2, 2, 0 },
         { "values", object_values, 1, 1, 0 },
         { "entries", object_values, 1, 1, 1 },
         { NULL, NULL, 0, 0, 0 }
     };
-    static const struct method array_methods[] = {
+    static const struct nd_bind_method array_methods[] = {
         { "at", array_at, 1, 1, 0 },
         { "includes", array_includes, 2, 1, 0 },
         { "flat", array_flat, 1, 0, 0 },
         { "flatMap", array_flat_map, 2, 1, 0 },
         { NULL, NULL, 0, 0, 0 }
     };
-    static const struct method string_at_m = { "at", string_at, 1, 1, 0 };
-    static const struct method array_from_m = { "from", array_from, 3, 1, 0 };
-    const struct method      *m;
+    static const struct nd_bind_method string_at_m = { "at", string_at, 1, 1, 0 };
+    static const struct nd_bind_method array_from_m = { "from", array_from, 3, 1, 0 };
+    const struct nd_bind_method      *m;
 
     duk_require_object(ctx, 1);
     push_owner(ctx, 1, "Object", 0);                    /* -> [ n g l Object ] */
     for (m = object_methods; m->name != NULL; m++) {
-        def_fn(ctx, -1, m->name, m);
+        nd_bind_def_method(ctx, -1, m->name, m);
     }
     duk_pop(ctx);
 
     push_owner(ctx, 1, "Array", 0);                     /* -> [ n g l Array ] */
-    def_fn(ctx, -1, "from", &array_from_m);
+    nd_bind_def_method(ctx, -1, "from", &array_from_m);
     duk_pop(ctx);
 
     push_owner(ctx, 1, "Array", 1);                     /* -> [ n g l AP ] */
     for (m = array_methods; m->name != NULL; m++) {
-        def_fn(ctx, -1, m->name, m);
+        nd_bind_def_method(ctx, -1, m->name, m);
     }
     push_iter_proto(ctx, "Array Iterator", 0);          /* -> [ n g l AP ip ] */
     def_iter(ctx, -2, "keys", "keys", IT_KEYS, -1);
@@ -707,7 +681,7 @@ nd_builtins_install(duk_context *ctx)
     duk_pop(ctx);
 
     push_owner(ctx, 1, "String", 1);                    /* -> [ n g l SP ] */
-    def_fn(ctx, -1, "at", &string_at_m);
+    nd_bind_def_method(ctx, -1, "at", &string_at_m);
     push_iter_proto(ctx, "String Iterator", 1);
     def_iter(ctx, -2, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), "[Symbol.iterator]", IT_STRING,
              -1);

@@ -922,34 +922,6 @@ weak_delete(duk_context *ctx)
 
 /* --- install ---------------------------------------------------------- */
 
-struct method {
-    const char    *name;
-    duk_c_function fn;
-    duk_idx_t      nargs;                /* stack args (DUK_VARARGS never) */
-    int            length;               /* .length */
-    int            magic;
-};
-
-/* Defines a non-enumerable method (a full function object, so that .name
- * and .length read as in other engines) on the object at obj; -> [ ... ]. */
-static void
-def_fn(duk_context *ctx, duk_idx_t obj, const char *key, const struct method *mt)
-{
-    obj = duk_normalize_index(ctx, obj);
-    duk_push_string(ctx, key);
-    duk_push_c_function(ctx, mt->fn, mt->nargs);
-    duk_set_magic(ctx, -1, mt->magic);
-    duk_push_literal(ctx, "name");
-    duk_push_string(ctx, mt->name);
-    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
-                 | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_push_literal(ctx, "length");
-    duk_push_int(ctx, mt->length);
-    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE
-                 | DUK_DEFPROP_SET_CONFIGURABLE);
-    duk_def_prop(ctx, obj, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
-                 | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
-}
 
 /* proto[dst] = proto[src] (the same function object), non-enumerable. */
 static void
@@ -976,19 +948,19 @@ def_tag(duk_context *ctx, duk_idx_t obj, const char *tag)
  * prototype stays on the stack: -> [ ... proto ]. */
 static void
 def_class(duk_context *ctx, duk_idx_t global, const char *name, duk_c_function ctor, int magic,
-          const struct method *methods)
+          const struct nd_bind_method *methods)
 {
-    const struct method mctor = { name, ctor, 1, 0, magic };
+    const struct nd_bind_method mctor = { name, ctor, 1, 0, magic };
     duk_idx_t           c, p;
 
     global = duk_normalize_index(ctx, global);
-    def_fn(ctx, global, name, &mctor);
+    nd_bind_def_method(ctx, global, name, &mctor);
     duk_get_prop_string(ctx, global, name);
     c = duk_get_top_index(ctx);
     duk_push_object(ctx);
     p = duk_get_top_index(ctx);
     for (; methods->name != NULL; methods++) {
-        def_fn(ctx, p, methods->name, methods);
+        nd_bind_def_method(ctx, p, methods->name, methods);
     }
     def_tag(ctx, p, name);
     duk_push_literal(ctx, "constructor");
@@ -1022,12 +994,12 @@ def_size(duk_context *ctx, duk_idx_t proto, int kind)
 static void
 push_iter_proto(duk_context *ctx, const char *tag)
 {
-    static const struct method next = { "next", iter_next, 0, 0, 0 };
-    static const struct method self = { "[Symbol.iterator]", return_this, 0, 0, 0 };
+    static const struct nd_bind_method next = { "next", iter_next, 0, 0, 0 };
+    static const struct nd_bind_method self = { "[Symbol.iterator]", return_this, 0, 0, 0 };
 
     duk_push_object(ctx);
-    def_fn(ctx, -1, "next", &next);
-    def_fn(ctx, -1, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), &self);
+    nd_bind_def_method(ctx, -1, "next", &next);
+    nd_bind_def_method(ctx, -1, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), &self);
     def_tag(ctx, -1, tag);
 }
 
@@ -1052,7 +1024,7 @@ give_iter_proto(duk_context *ctx, duk_idx_t proto, duk_idx_t ip, const char *con
 duk_ret_t
 nd_collections_install(duk_context *ctx)
 {
-    static const struct method map_methods[] = {
+    static const struct nd_bind_method map_methods[] = {
         { "get", map_get, 1, 1, KIND_MAP },
         { "set", map_set, 2, 2, KIND_MAP },
         { "has", coll_has, 1, 1, KIND_MAP },
@@ -1064,7 +1036,7 @@ nd_collections_install(duk_context *ctx)
         { "entries", coll_iter, 0, 0, KIND_MAP << 2 | IT_ENTRIES },
         { NULL, NULL, 0, 0, 0 }
     };
-    static const struct method set_methods[] = {
+    static const struct nd_bind_method set_methods[] = {
         { "add", set_add, 1, 1, KIND_SET },
         { "has", coll_has, 1, 1, KIND_SET },
         { "delete", coll_delete, 1, 1, KIND_SET },
@@ -1074,14 +1046,14 @@ nd_collections_install(duk_context *ctx)
         { "entries", coll_iter, 0, 0, KIND_SET << 2 | IT_ENTRIES },
         { NULL, NULL, 0, 0, 0 }
     };
-    static const struct method weakmap_methods[] = {
+    static const struct nd_bind_method weakmap_methods[] = {
         { "get", weak_get, 1, 1, KIND_MAP << 1 },
         { "set", weak_set, 2, 2, KIND_MAP },
         { "has", weak_get, 1, 1, KIND_MAP << 1 | 1 },
         { "delete", weak_delete, 1, 1, KIND_MAP },
         { NULL, NULL, 0, 0, 0 }
     };
-    static const struct method weakset_methods[] = {
+    static const struct nd_bind_method weakset_methods[] = {
         { "add", weak_set, 1, 1, KIND_SET },
         { "has", weak_get, 1, 1, KIND_SET << 1 | 1 },
         { "delete", weak_delete, 1, 1, KIND_SET },

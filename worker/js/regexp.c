@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/parse.h"
 #include "common/sys.h"
 #include "worker/js/bind.h"
 #include "worker/js/bootstrap.h"
@@ -344,21 +345,6 @@ is_digit(int c)
     return c >= '0' && c <= '9';
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* After "\u" (i at the char after 'u'): \uXXXX, a pair \uXXXX\uXXXX (when
  * pairs), \u{X...} (when braces). -1: not a valid escape (i unchanged). */
 static int32_t
@@ -370,10 +356,10 @@ parse_u_escape(struct tr *t, int pairs, int braces)
 
     if (braces && peek(t, 0) == '{') {
         t->i++;
-        if (hexval(peek(t, 0)) < 0) {
+        if (nd_hexval(peek(t, 0)) < 0) {
             goto bad;
         }
-        while ((h = hexval(peek(t, 0))) >= 0) {
+        while ((h = nd_hexval(peek(t, 0))) >= 0) {
             v = v * 16 + (uint32_t) h;
             if (v > 0x10FFFF) {
                 goto bad;
@@ -387,7 +373,7 @@ parse_u_escape(struct tr *t, int pairs, int braces)
         return (int32_t) v;
     }
     for (k = 0; k < 4; k++) {
-        if ((h = hexval(peek(t, k))) < 0) {
+        if ((h = nd_hexval(peek(t, k))) < 0) {
             goto bad;
         }
         v = v * 16 + (uint32_t) h;
@@ -397,7 +383,7 @@ parse_u_escape(struct tr *t, int pairs, int braces)
         uint32_t lo = 0;
 
         for (k = 0; k < 4; k++) {
-            if ((h = hexval(peek(t, 2 + k))) < 0) {
+            if ((h = nd_hexval(peek(t, 2 + k))) < 0) {
                 break;
             }
             lo = lo * 16 + (uint32_t) h;
@@ -999,7 +985,7 @@ char_escape(struct tr *t, int in_class)
         return '\\';                    /* Annex B: "\c" is a backslash, then c */
     }
     case 'x': {
-        int h1 = hexval(peek(t, 1)), h2 = hexval(peek(t, 2));
+        int h1 = nd_hexval(peek(t, 1)), h2 = nd_hexval(peek(t, 2));
 
         if (h1 >= 0 && h2 >= 0) {
             t->i += 3;
