@@ -44,7 +44,7 @@ BOOT_JS := $(sort $(wildcard worker/js/bootstrap/*.js))
 LAZY_JS := $(sort $(wildcard worker/js/bootstrap/lazy/*.js worker/js/bootstrap/lazy/generated/*.js))
 
 .PHONY: all asan test run deps test-deps unit clean check bench
-all: $(BIN) $(UNIT_BINS) $(B)/js-hot-path $(B)/tests/test_js_conformance
+all: $(BIN) $(UNIT_BINS) $(B)/js-hot-path $(B)/tests/test_js_conformance $(B)/first-request
 ifeq ($(MODE),release)
 all: build/nanod
 build/nanod: $(BIN)
@@ -314,5 +314,11 @@ install: $(INSTALL_BIN)
 heap-cost:
 	$(MAKE) MODE=release build/release/heap-cost
 $(B)/heap-cost: tools/heap-cost.c $(JSLIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(JSLIB) $(LDLIBS)
+
+# --- scripts/bench/first-request.c: where a freshly loaded app's first
+# request goes (heap, code from source or bytecode, top level, request)
+$(B)/first-request: scripts/bench/first-request.c $(JSLIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(WARN) $(LDSAN) -o $@ $< $(JSLIB) $(LDLIBS)

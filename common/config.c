@@ -1732,6 +1732,7 @@ nd_config_free(struct nd_config *conf)
         free(app->name);
         free(app->script);
         free(app->source);
+        free(app->bytecode);
         free(app->load_error);
         free(app->source_path);
         free(app->error);

@@ -102,6 +102,10 @@ struct nd_app_conf {
     char            *source;        /* owned: the script's bytes, read at load (a reload
                                        snapshot: later edits need a reload); NUL-terminated */
     size_t           source_len;
+    void            *bytecode;      /* owned or NULL: source compiled by the supervisor's
+                                       compile check (common/bytecode.h), which the workers
+                                       load instead of compiling; never read from a file */
+    size_t           bytecode_len;
     char            *load_error;    /* owned or NULL: set by the supervisor when the script
                                        failed to compile and no last good version exists;
                                        the worker answers 503 with it */

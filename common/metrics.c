@@ -82,6 +82,7 @@ nd_metrics_sum_app(const struct nd_sb *sb, uint32_t ai, struct nd_sb_app *out)
         out->shed_concurrency += a->shed_concurrency;
         out->log_dropped += a->log_dropped;
         out->log_truncated += a->log_truncated;
+        out->script_compiles += a->script_compiles;
     }
 }
 
@@ -366,6 +367,10 @@ nd_metrics_render(const struct nd_sb *sb, int64_t now_unix_ms, struct nd_buf *t)
     app_counter(t, sb, sums, "nanod_heap_builds_total", "counter",
                 "Duktape heaps built (first use, after a limit kill or eviction).",
                 OFF(heap_builds));
+    app_counter(t, sb, sums, "nanod_script_compiles_total", "counter",
+                "Heaps whose script a worker compiled itself instead of loading the compile "
+                "check's bytecode (missing or refused; 0 when all is well).",
+                OFF(script_compiles));
     app_counter(t, sb, sums, "nanod_loaded_heaps", "gauge",
                 "Heaps alive, summed over workers.", OFF(loaded_heaps));
     app_counter(t, sb, sums, "nanod_subrequests_total", "counter",

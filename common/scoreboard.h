@@ -94,6 +94,8 @@ struct nd_sb_app {
     uint64_t shed_concurrency;      /* refused: max_concurrent_requests */
     uint64_t log_dropped;           /* app log lines dropped (log_rate) */
     uint64_t log_truncated;         /* app log lines cut (log_line_max) */
+    uint64_t script_compiles;       /* heaps whose script the worker compiled itself: no
+                                       usable bytecode from the compile check (app.c) */
 };
 
 /*

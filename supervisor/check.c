@@ -6,6 +6,13 @@
  * reads them as they come (the loop keeps serving signals meanwhile); an EOF
  * without "D" means the child died: the app it was on and those after it are
  * marked as not checked, with the reason.
+ *
+ * The bytecode of each compile (common/bytecode.h) goes to the workers: the
+ * child appends it to a memfd that the supervisor made for this check (no
+ * name, no path: only this process and its child hold it) and says
+ * "O i offset length"; the parent copies it into the app's conf->bytecode,
+ * which every worker of that generation inherits with the config. A worker
+ * checks it again (nd_bytecode_open) before Duktape loads it.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -17,10 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/bytecode.h"
+#include "common/log.h"
 #include "common/sys.h"
 #include "supervisor/check.h"
 #include "worker/worker.h"
@@ -28,6 +38,7 @@
 struct nd_check {
     pid_t              pid;
     int                fd;          /* owned: the pipe's read end */
+    int                mem;         /* owned: the memfd the child writes bytecode to, or -1 */
     struct event      *ev;          /* owned */
     struct nd_config  *conf;        /* borrowed */
     char              *seen;        /* owned: napps flags, result received */
@@ -41,16 +52,17 @@ struct nd_check {
 
 /* In a child of the supervisor: only the pipe stays open (not the listeners,
  * the workers' channels or the pid file's lock, which a supervisor killed
- * meanwhile must not leave held), moved to fd 3. Returns it. */
+ * meanwhile must not leave held), moved to fd 3, and keep2 (when not -1)
+ * moved to fd 4. Returns 3. */
 static int
-child_fds(int keep)
+child_fds(int keep, int keep2)
 {
-    if (keep != 3) {
-        if (dup2(keep, 3) == -1) {
-            _exit(1);
-        }
+    int a = fcntl(keep, F_DUPFD, 10), b = keep2 == -1 ? -1 : fcntl(keep2, F_DUPFD, 10);
+
+    if (a == -1 || dup2(a, 3) == -1 || (keep2 != -1 && (b == -1 || dup2(b, 4) == -1))) {
+        _exit(1);
     }
-    close_range(4, ~0U, 0);
+    close_range(keep2 == -1 ? 4 : 5, ~0U, 0);
     return 3;
 }
 
@@ -71,15 +83,45 @@ child_signals(void)
     sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
-static void
-child_line(int i, int line, const char *msg, void *arg)
-{
-    int  *fd = arg;
-    char  out[1400], clean[1100];
-    size_t k;
-    int   n;
+struct child_out {
+    int   fd;                   /* the pipe */
+    int   mem;                  /* the memfd for bytecode */
+    off_t off;                  /* bytes written to mem */
+};
 
-    if (msg == NULL) {
+/* Test hook (tests/e2e/test_bytecode.py): ND_TEST_BYTECODE_DAMAGE=flip or
+ * truncate damages every blob on its way, as a bug or a bad copy would; the
+ * workers must refuse it and compile. Returns the bytes to write. */
+static size_t
+test_damage(unsigned char *blob, size_t len)
+{
+    const char *how = getenv("ND_TEST_BYTECODE_DAMAGE");
+
+    if (how != NULL && strcmp(how, "flip") == 0) {
+        blob[len - len / 3] ^= 0x20;
+    } else if (how != NULL && strcmp(how, "truncate") == 0) {
+        return len - len / 3;
+    }
+    return len;
+}
+
+static void
+child_line(int i, int line, const char *msg, const void *code, size_t code_len, void *arg)
+{
+    struct child_out *co = arg;
+    char              out[1400], clean[1100];
+    size_t            k;
+    int               n;
+
+    if (msg == NULL && code != NULL) {
+        size_t len = test_damage((unsigned char *) code, code_len);
+        if (nd_sys_write_full(co->mem, code, len) == (ssize_t) len) {
+            n = snprintf(out, sizeof(out), "O %d %lld %zu\n", i, (long long) co->off, len);
+            co->off += (off_t) len;
+        } else {
+            n = snprintf(out, sizeof(out), "O %d\n", i);   /* the workers compile it */
+        }
+    } else if (msg == NULL) {
         n = snprintf(out, sizeof(out), "O %d\n", i);
     } else {
         snprintf(clean, sizeof(clean), "%s", msg);
@@ -90,14 +132,15 @@ child_line(int i, int line, const char *msg, void *arg)
         }
         n = snprintf(out, sizeof(out), "F %d %d %s\n", i, line, clean);
     }
-    if (n > 0 && nd_sys_write_full(*fd, out, (size_t) n < sizeof(out) ? (size_t) n
+    if (n > 0 && nd_sys_write_full(co->fd, out, (size_t) n < sizeof(out) ? (size_t) n
                                    : sizeof(out) - 1) == -1) {
         _exit(1);
     }
 }
 
+/* mem: a memfd for the child's bytecode, or -1 (then none is made). */
 static pid_t
-fork_checker(struct nd_config *conf, int *rfd)
+fork_checker(struct nd_config *conf, int mem, int *rfd)
 {
     int   fds[2];
     pid_t pid;
@@ -112,11 +155,12 @@ fork_checker(struct nd_config *conf, int *rfd)
         return -1;
     }
     if (pid == 0) {
+        struct child_out co = { 3, mem == -1 ? -1 : 4, 0 };
         close(fds[0]);
-        fds[1] = child_fds(fds[1]);
+        child_fds(fds[1], mem);
         child_signals();
-        nd_worker_check_each(conf, child_line, &fds[1]);
-        if (nd_sys_write_full(fds[1], "D\n", 2) == -1) {
+        nd_worker_check_each(conf, mem != -1, child_line, &co);
+        if (nd_sys_write_full(co.fd, "D\n", 2) == -1) {
             _exit(1);
         }
         _exit(0);   /* no atexit, no leak report: heaps left by fatal errors */
@@ -124,6 +168,41 @@ fork_checker(struct nd_config *conf, int *rfd)
     close(fds[1]);
     *rfd = fds[0];
     return pid;
+}
+
+/* "OFFSET LENGTH" after "O i": the app's bytecode, copied from the memfd. */
+static void
+take_bytecode(struct nd_check *ck, struct nd_app_conf *app, const char *rest)
+{
+    char         *end;
+    long long     off = strtoll(rest, &end, 10);
+    unsigned long len = end != rest ? strtoul(end, &end, 10) : 0;
+    unsigned char *buf;
+    size_t        got = 0;
+
+    if (ck->mem == -1 || off < 0 || len == 0 || len > (unsigned long) ND_BYTECODE_MAX) {
+        return;
+    }
+    buf = malloc(len);
+    while (buf != NULL && got < len) {
+        ssize_t n = pread(ck->mem, buf + got, len - got, (off_t) off + (off_t) got);
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        got += (size_t) n;
+    }
+    if (buf == NULL || got < len) {
+        nd_log(ND_LOG_WARN, app->name, "compile check: cannot read the script's bytecode (%s): "
+               "the workers compile it", buf == NULL ? "out of memory" : "short read");
+        free(buf);
+        return;
+    }
+    free(app->bytecode);
+    app->bytecode = buf;
+    app->bytecode_len = len;
 }
 
 /* Applies one line from the child. */
@@ -147,6 +226,9 @@ apply_line(struct nd_check *ck, char *line)
     }
     ck->seen[i] = 1;
     if (line[0] == 'O') {
+        if (*end == ' ') {
+            take_bytecode(ck, &ck->conf->apps[i], end + 1);
+        }
         return;
     }
     ln = strtol(end, &msg, 10);
@@ -242,6 +324,12 @@ check_new(struct nd_config *conf)
     ck->conf = conf;
     ck->fd = -1;
     ck->pid = -1;
+    /* Without it the check still runs; the workers compile every script. */
+    ck->mem = memfd_create("nanod-bytecode", MFD_CLOEXEC);
+    if (ck->mem == -1) {
+        nd_log_errno(ND_LOG_WARN, NULL, errno, "memfd_create() failed while starting the "
+                     "compile check: the workers compile every script");
+    }
     return ck;
 }
 
@@ -253,6 +341,9 @@ check_free(struct nd_check *ck)
     }
     if (ck->fd != -1) {
         close(ck->fd);
+    }
+    if (ck->mem != -1) {
+        close(ck->mem);
     }
     free(ck->seen);
     free(ck);
@@ -278,7 +369,7 @@ nd_check_apps_sync(struct nd_config *conf, struct nd_errs *errs)
         return 0;
     }
     ck = check_new(conf);
-    if (ck == NULL || (ck->pid = fork_checker(conf, &ck->fd)) == -1) {
+    if (ck == NULL || (ck->pid = fork_checker(conf, ck->mem, &ck->fd)) == -1) {
         nd_errs_add(errs, conf->path, 0, "cannot start the compile check: %s",
                     strerror(errno));
         if (ck != NULL) {
@@ -326,7 +417,7 @@ nd_check_apps_start(struct event_base *base, struct nd_config *conf, nd_check_do
     ck->done = done;
     ck->arg = arg;
     if (conf->napps > 0) {
-        ck->pid = fork_checker(conf, &ck->fd);
+        ck->pid = fork_checker(conf, ck->mem, &ck->fd);
         if (ck->pid == -1 || nd_sys_nonblock(ck->fd, 1) == -1) {
             goto fail;
         }
@@ -445,7 +536,7 @@ nd_check_worker_files(const struct nd_config *conf, struct nd_errs *errs)
     if (pid == 0) {
         char msg[256];
         close(fds[0]);
-        fds[1] = child_fds(fds[1]);
+        fds[1] = child_fds(fds[1], -1);
         child_signals();
         if (nd_check_drop_privileges(conf, msg, sizeof(msg)) == -1) {
             int n = snprintf(buf, sizeof(buf), "0 %s\n", msg);

@@ -142,12 +142,22 @@ nd_sv_resolve_apps(struct nd_sv *sv, struct nd_config *conf, const struct nd_con
         free(app->source);
         app->source = NULL;
         app->source_len = 0;
+        free(app->bytecode);
+        app->bytecode = NULL;
+        app->bytecode_len = 0;
         if (old != NULL) {
             app->source = malloc(old->source_len + 1);
             if (app->source != NULL) {
                 memcpy(app->source, old->source, old->source_len + 1);
                 app->source_len = old->source_len;
                 app->good_built_unix_ms = old->good_built_unix_ms;
+            }
+            /* its compile's bytecode too (never from state_dir: workers
+             * compile a version read back from disk) */
+            if (app->source != NULL && old->bytecode != NULL
+                && (app->bytecode = malloc(old->bytecode_len)) != NULL) {
+                memcpy(app->bytecode, old->bytecode, old->bytecode_len);
+                app->bytecode_len = old->bytecode_len;
             }
         } else if (state_ok) {
             app->source = nd_state_load(dir, app->name, &app->source_len,

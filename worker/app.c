@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "common/buf.h"
+#include "common/bytecode.h"
 #include "common/log.h"
 #include "common/scoreboard.h"
 #include "common/sys.h"
@@ -938,13 +939,36 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     duk_push_heapptr(ctx, js->lib);                     /* -> [ lib ] */
     push_env(ctx, app->conf);
     duk_put_prop_string(ctx, -2, "env");
+    if (app->code == NULL && app->conf->bytecode != NULL) {
+        /* The supervisor's compile check's (common/bytecode.h): loaded in
+         * place, once it is shown whole and of this very source. */
+        const void *dump;
+        size_t      dump_len;
+        const char *why;
+        if (nd_bytecode_open(app->conf->bytecode, app->conf->bytecode_len, app->conf->source,
+                             app->conf->source_len, (uint32_t) DUK_VERSION, &dump, &dump_len,
+                             &why) == 0) {
+            app->code = (void *) dump;
+            app->code_len = dump_len;
+            app->code_borrowed = 1;
+        } else {
+            nd_log(ND_LOG_WARN, app->conf->name, "bytecode from the compile check refused "
+                   "(%s): compiling %s instead", why, app->conf->script);
+        }
+    }
     if (app->code != NULL) {
-        void *buf = duk_push_fixed_buffer(ctx, app->code_len);
-        memcpy(buf, app->code, app->code_len);
-        duk_load_function(ctx);                         /* -> [ lib fn ] */
+        if (nd_loader_load(ctx, app->code, app->code_len, msg, size) == -1) {
+            char tmp[1024];
+            snprintf(tmp, sizeof(tmp), "%s", msg);
+            snprintf(msg, size, "%s: %s", app->conf->script, tmp);
+            *status = 503;
+            goto fail;
+        }                                               /* -> [ lib fn ] */
     } else {
-        duk_size_t len;
-        void      *code;
+        struct nd_sb_app *m = nd_sb_my_app(app->conf->sb_index);
+        if (m != NULL) {
+            m->script_compiles++;
+        }
         if (nd_loader_compile(ctx, app->conf->script, app->conf->source, app->conf->source_len,
                               &line, msg, size) == -1) {
             char tmp[1024];
@@ -952,15 +976,8 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
             snprintf(msg, size, "%s:%d: %s", app->conf->script, line, tmp);
             goto fail;
         }
-        duk_dup_top(ctx);
-        duk_dump_function(ctx);
-        code = duk_get_buffer(ctx, -1, &len);
-        app->code = malloc(len);
-        if (app->code != NULL) {
-            memcpy(app->code, code, len);
-            app->code_len = len;
-        }
-        duk_pop(ctx);
+        /* for the heap's rebuilds in this worker (NULL: they compile too) */
+        app->code = nd_loader_dump(ctx, &app->code_len);
     }
     env_globals(ctx, app->conf, 1);
     duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
@@ -1544,7 +1561,9 @@ nd_app_cleanup(struct nd_app *app)
         rq_finish(rq);
     }
     discard_heap(app);
-    free(app->code);
+    if (!app->code_borrowed) {
+        free(app->code);
+    }
     app->code = NULL;
     free(app->load_failed);
     app->load_failed = NULL;

@@ -45,8 +45,10 @@ struct nd_app {
     const struct nd_app_conf *conf; /* borrowed */
     struct nd_worker         *w;
     struct nd_js             *js;   /* owned, lazy */
-    void                     *code; /* owned: the script's bytecode, compiled once */
+    void                     *code; /* owned: the script's bytecode, compiled once;
+                                       borrowed from conf->bytecode when code_borrowed */
     size_t                    code_len;
+    int                       code_borrowed;
     struct nd_rq             *inflight;
     struct nd_app_res        *res;  /* pending timers, transfers... of the heap */
     uint64_t                  heap_builds;

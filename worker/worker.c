@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "common/bytecode.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/scoreboard.h"
@@ -571,11 +572,13 @@ nd_worker_check_limits(const struct nd_config *conf, struct nd_errs *errs)
 }
 
 int
-nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void *arg)
+nd_worker_check_each(const struct nd_config *conf, int dump, nd_worker_check_cb *cb, void *arg)
 {
     struct nd_loader_checker *c = nd_loader_checker_new();
     char                      msg[1024];
     int                       i, line, nfailed = 0;
+    void                     *code;
+    size_t                    code_len;
 
     if (c == NULL) {
         return -1;
@@ -586,8 +589,9 @@ nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void 
         if (app->source == NULL) {
             continue;       /* config.c reported why (app->error) */
         }
-        if (nd_loader_check(c, app->script, app->source, app->source_len,
-                            (size_t) app->limits.memory_limit, &line, msg, sizeof(msg)) == -1) {
+        if (nd_loader_check_dump(c, app->script, app->source, app->source_len,
+                                 (size_t) app->limits.memory_limit, &line, msg, sizeof(msg),
+                                 dump ? &code : NULL, &code_len) == -1) {
             char   src[512];
             int    src_line;
             size_t n = strlen(msg);
@@ -597,9 +601,17 @@ nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void 
                 snprintf(msg + n, sizeof(msg) - n, " (built from %s:%d)", src, src_line);
             }
             nfailed++;
-            cb(i, line, msg, arg);
+            cb(i, line, msg, NULL, 0, arg);
+        } else if (dump && code != NULL) {
+            /* what the workers load instead of compiling (app.c) */
+            size_t blob_len;
+            void  *blob = nd_bytecode_wrap(code, code_len, app->source, app->source_len,
+                                           (uint32_t) DUK_VERSION, &blob_len);
+            free(code);
+            cb(i, -1, NULL, blob, blob != NULL ? blob_len : 0, arg);
+            free(blob);
         } else {
-            cb(i, -1, NULL, arg);
+            cb(i, -1, NULL, NULL, 0, arg);
         }
     }
     nd_loader_checker_free(c);
@@ -613,7 +625,7 @@ struct check_arg {
 };
 
 static void
-check_one(int i, int line, const char *msg, void *arg)
+check_one(int i, int line, const char *msg, const void *code, size_t code_len, void *arg)
 {
     struct check_arg *a = arg;
 
@@ -632,7 +644,7 @@ nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed
     struct check_arg a = { conf, errs, failed };
     int              n = nd_worker_check_limits(conf, errs);
 
-    n += nd_worker_check_each(conf, check_one, &a);
+    n += nd_worker_check_each(conf, 0, check_one, &a);
 
     if (n == -1) {
         nd_errs_add(errs, conf->path, 0, "out of memory");

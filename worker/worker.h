@@ -71,18 +71,23 @@ int nd_worker_main(const struct nd_worker_args *args);
  * Callable from the supervisor (for -t and reload). */
 int nd_worker_check(const struct nd_config *conf, struct nd_errs *errs, char *failed);
 
-/* The same, app by app: cb(i, -1, NULL) when app i compiles, cb(i, line, msg)
- * when not (msg e.g. "SyntaxError: ..."; line 0 when unknown). Apps without
- * source (config.c set app->error) are skipped. A script that needs more
- * than its memory_limit to compile fails with "out of memory", and Duktape's
- * fatal errors are caught (the caller should be a short-lived process: a
- * heap left by a fatal error is abandoned). Returns the failures, -1 on OOM. */
-typedef void nd_worker_check_cb(int i, int line, const char *msg, void *arg);
+/* The same, app by app: cb(i, -1, NULL, code, code_len) when app i compiles,
+ * cb(i, line, msg, NULL, 0) when not (msg e.g. "SyntaxError: ..."; line 0 when
+ * unknown). Apps without source (config.c set app->error) are skipped. A
+ * script that needs more than its memory_limit to compile fails with "out of
+ * memory", and Duktape's fatal errors are caught (the caller should be a
+ * short-lived process: a heap left by a fatal error is abandoned). With dump,
+ * code is that compile's bytecode for the workers (common/bytecode.h: header
+ * + Duktape dump; borrowed for the call; NULL when it could not be made), to
+ * be stored as the app's conf->bytecode. Returns the failures, -1 on OOM. */
+typedef void nd_worker_check_cb(int i, int line, const char *msg, const void *code,
+                                size_t code_len, void *arg);
 /* Process limits the workers will inherit (RLIMIT_NOFILE raised to fit
  * max_connections): call in the supervisor itself, not in a child. The number
  * of errors added to errs (an explicit max_connections that cannot be had). */
 int nd_worker_check_limits(const struct nd_config *conf, struct nd_errs *errs);
-int nd_worker_check_each(const struct nd_config *conf, nd_worker_check_cb *cb, void *arg);
+int nd_worker_check_each(const struct nd_config *conf, int dump, nd_worker_check_cb *cb,
+                         void *arg);
 
 /* Process-wide one-time initialization before the first fork (curl). */
 int nd_worker_global_init(void);

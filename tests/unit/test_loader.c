@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "t.h"
+#include "common/bytecode.h"
 #include "worker/js/bind.h"
+#include "worker/js/heap.h"
 #include "worker/js/loader.h"
 
 static char *
@@ -195,6 +197,64 @@ T_CASE(checker_caps_compile_memory)
     free(src);
 }
 
+/* The compile check's dump (what the workers get instead of compiling):
+ * loaded into a real heap it runs like the compile, and keeps the file name
+ * and line numbers for stack traces. */
+T_CASE(checker_dump_loads_and_keeps_lines)
+{
+    struct nd_loader_checker *c = nd_loader_checker_new();
+    const char               *src = "var x = 1;\n\nfunction boom() {\n"
+                                    "    throw new Error('at line 4');\n}\n"
+                                    "module.exports = { n: 41 + x, boom: boom };\n";
+    char                      msg[512], stack[2048];
+    int                       line;
+    void                     *code = NULL;
+    size_t                    code_len = 0;
+    struct nd_js             *js;
+    duk_context              *ctx;
+
+    T_TRUE(c != NULL);
+    T_EQ_INT(nd_loader_check_dump(c, "apps/lines.js", src, strlen(src), 1 << 20, &line, msg,
+                                  sizeof(msg), &code, &code_len), 0);
+    T_TRUE(code != NULL && code_len > 0);
+    /* a failed check gives no code */
+    {
+        void  *none = (void *) 1;
+        size_t nlen = 1;
+        T_EQ_INT(nd_loader_check_dump(c, "bad.js", "var = ;", 7, 1 << 20, &line, msg,
+                                      sizeof(msg), &none, &nlen), -1);
+        T_TRUE(none == NULL && nlen == 0);
+    }
+    nd_loader_checker_free(c);
+
+    js = nd_js_new(0, NULL, NULL, msg, sizeof(msg));
+    T_TRUE(js != NULL);
+    if (js == NULL) {
+        free(code);
+        return;
+    }
+    ctx = js->ctx;
+    duk_push_heapptr(ctx, js->lib);                     /* -> [ lib ] */
+    T_EQ_INT(nd_loader_load(ctx, code, code_len, msg, sizeof(msg)), 0);
+    duk_push_global_object(ctx);                        /* -> [ lib fn global ] */
+    T_EQ_INT(nd_js_pcall(js, 0, 0), 0);
+    duk_pop(ctx);
+    duk_get_global_string(ctx, "module");
+    duk_get_prop_string(ctx, -1, "exports");            /* -> [ lib module exports ] */
+    duk_get_prop_string(ctx, -1, "n");
+    T_EQ_INT(duk_get_int(ctx, -1), 42);
+    duk_pop(ctx);
+    duk_get_prop_string(ctx, -1, "boom");
+    duk_push_undefined(ctx);
+    T_EQ_INT(nd_js_pcall(js, 0, 0), -1);
+    nd_js_describe_error(ctx, -1, msg, sizeof(msg), stack, sizeof(stack));
+    T_TRUE(strstr(msg, "at line 4") != NULL);
+    T_TRUE(strstr(stack, "apps/lines.js:4") != NULL);
+    duk_pop_n(ctx, 4);
+    nd_js_free(js);
+    free(code);
+}
+
 int
 main(void)
 {
@@ -222,5 +282,6 @@ main(void)
     T_RUN(diag_plain_es5_error_kept);
     T_RUN(diag_es5_compiles);
     T_RUN(checker_caps_compile_memory);
+    T_RUN(checker_dump_loads_and_keeps_lines);
     return T_DONE();
 }

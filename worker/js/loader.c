@@ -430,6 +430,64 @@ nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t le
     return 0;
 }
 
+struct load_arg {
+    const void *code;
+    size_t      len;
+};
+
+/* [ ] -> [ fn ] (in a safe call: an allocation failure throws). */
+static duk_ret_t
+load_safe(duk_context *ctx, void *udata)
+{
+    struct load_arg *a = udata;
+
+    duk_push_external_buffer(ctx);
+    duk_config_buffer(ctx, -1, (void *) a->code, a->len);
+    duk_load_function(ctx);
+    return 1;
+}
+
+int
+nd_loader_load(duk_context *ctx, const void *code, size_t len, char *msg, size_t msgsize)
+{
+    struct load_arg a = { code, len };
+
+    if (duk_safe_call(ctx, load_safe, &a, 0, 1) != 0) {
+        snprintf(msg, msgsize, "loading the script's bytecode: %s", duk_safe_to_string(ctx, -1));
+        duk_pop(ctx);
+        return -1;
+    }
+    return 0;
+}
+
+/* [ fn ] -> [ buf ] (in a safe call). */
+static duk_ret_t
+dump_safe(duk_context *ctx, void *udata)
+{
+    (void) udata;
+    duk_dump_function(ctx);
+    return 1;
+}
+
+void *
+nd_loader_dump(duk_context *ctx, size_t *len)
+{
+    void      *out = NULL, *buf;
+    duk_size_t n;
+
+    *len = 0;
+    duk_dup_top(ctx);
+    if (duk_safe_call(ctx, dump_safe, NULL, 1, 1) == 0) {
+        buf = duk_get_buffer(ctx, -1, &n);
+        if (buf != NULL && n > 0 && (out = malloc(n)) != NULL) {
+            memcpy(out, buf, n);
+            *len = n;
+        }
+    }
+    duk_pop(ctx);
+    return out;
+}
+
 /* --- compile checks ------------------------------------------------------------ */
 
 #define CHECK_HEAP_REUSE 256
@@ -519,9 +577,21 @@ int
 nd_loader_check(struct nd_loader_checker *c, const char *file, const char *src, size_t len,
                 size_t cap, int *line, char *msg, size_t msgsize)
 {
+    return nd_loader_check_dump(c, file, src, len, cap, line, msg, msgsize, NULL, NULL);
+}
+
+int
+nd_loader_check_dump(struct nd_loader_checker *c, const char *file, const char *src, size_t len,
+                     size_t cap, int *line, char *msg, size_t msgsize, void **code,
+                     size_t *code_len)
+{
     volatile int rc = -1;
 
     *line = 0;
+    if (code != NULL) {
+        *code = NULL;
+        *code_len = 0;
+    }
     if (c->ctx != NULL && c->uses >= CHECK_HEAP_REUSE) {
         c->limit = (size_t) -1;
         duk_destroy_heap(c->ctx);
@@ -550,6 +620,11 @@ nd_loader_check(struct nd_loader_checker *c, const char *file, const char *src, 
     }
     c->jb_set = 1;
     if (nd_loader_compile(c->ctx, file, src, len, line, msg, msgsize) == 0) {
+        /* -> [ fn ]: the dump is ours, not the script's: no cap for it */
+        c->limit = (size_t) -1;
+        if (code != NULL) {
+            *code = nd_loader_dump(c->ctx, code_len);
+        }
         duk_pop(c->ctx);
         rc = 0;
     } else if (c->used + 4096 > c->limit || strstr(msg, "alloc failed") != NULL) {

@@ -15,6 +15,16 @@
 int nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_t len, int *line,
                       char *msg, size_t msgsize);
 
+/* -> [ ... fn ] from a bytecode dump of nd_loader_compile's function, made
+ * by this same binary from a checked script (common/bytecode.h checked it
+ * first: Duktape trusts what it loads). The dump is read in place (no copy
+ * in the heap). 0; or -1 with msg (out of memory), nothing pushed. */
+int nd_loader_load(duk_context *ctx, const void *code, size_t len, char *msg, size_t msgsize);
+
+/* [ ... fn ] unchanged: fn's bytecode dump, malloc'd (*len bytes), or NULL
+ * (out of memory). Protected: never throws. */
+void *nd_loader_dump(duk_context *ctx, size_t *len);
+
 /*
  * Compile checks of many scripts (supervisor's -t, start and reload, run in a
  * forked child): one scratch heap, re-made every 256 scripts and after a
@@ -28,6 +38,12 @@ struct nd_loader_checker *nd_loader_checker_new(void);
 /* 0, or -1 with *line and msg. cap: bytes the compile may allocate (0 = 1 GiB). */
 int nd_loader_check(struct nd_loader_checker *c, const char *file, const char *src, size_t len,
                     size_t cap, int *line, char *msg, size_t msgsize);
+/* The same; on success, when code is not NULL, also the bytecode dump of the
+ * compiled function in *code (malloc'd, *code_len bytes; NULL when it could
+ * not be made: the script is fine, the worker will compile it). */
+int nd_loader_check_dump(struct nd_loader_checker *c, const char *file, const char *src,
+                         size_t len, size_t cap, int *line, char *msg, size_t msgsize,
+                         void **code, size_t *code_len);
 void nd_loader_checker_free(struct nd_loader_checker *c);
 
 /* The rewrite alone (for tests): a malloc'd copy, or NULL with *line and
