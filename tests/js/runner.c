@@ -276,6 +276,52 @@ check_natives_skip_builtins(void)
     return bad;
 }
 
+/* In a heap of its own: a body taken whole through .body (hono's
+ * `new Response(c.res.body, c.res)`, a request body forwarded) loads no
+ * streams (lazy/streams.js and its polyfill: +700 KB per heap) and keeps its
+ * bytes and its used state. Returns the failures. */
+static int
+check_body_without_streams(void)
+{
+    static const char src[] =
+        "var r = new Response('{\"a\":1}', { headers: { 'content-type': 'application/json' } });"
+        "var r2 = new Response(r.body, r); r2.headers.set('x-powered-by', 'Hono');"
+        "var q = new Request('http://x/', { method: 'POST', body: new Uint8Array([7]) });"
+        "var out = [];"
+        "r2.json().then(function (j) { out.push(j.a, r.bodyUsed); });"
+        "new Response(q.body).arrayBuffer().then(function (b) { out.push(b.byteLength); });"
+        "r.text().then(null, function (e) { out.push(e instanceof TypeError); });"
+        "this.__out = out;";
+    char          msg[512];
+    struct nd_js *js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+    int           st = lazy_index("streams"), poly = lazy_index("streams-polyfill"), bad = 0;
+    const char   *got = NULL;
+
+    if (js == NULL || st == -1 || poly == -1) {
+        printf("FAIL body heap: %s\n", js == NULL ? msg : "no streams/streams-polyfill file");
+        if (js != NULL) {
+            nd_js_free(js);
+        }
+        return 1;
+    }
+    if (duk_peval_string(js->ctx, src) != 0) {
+        printf("FAIL body heap: %s\n", duk_safe_to_string(js->ctx, -1));
+        bad++;
+    } else if (drain(js) == -1
+               || duk_peval_string(js->ctx, "JSON.stringify(this.__out)") != 0
+               || strcmp((got = duk_safe_to_string(js->ctx, -1)), "[1,true,1,true]") != 0) {
+        printf("FAIL body heap: results %s, want [1,true,1,true]\n", got ? got : "(none)");
+        bad++;
+    } else if ((js->lazy_loaded & (((uint32_t) 1 << st) | ((uint32_t) 1 << poly))) != 0) {
+        printf("FAIL body heap: a body taken whole through .body loaded lazy/streams.js\n");
+        bad++;
+    } else {
+        printf("ok body heap: .body taken whole without the streams\n");
+    }
+    nd_js_free(js);
+    return bad;
+}
+
 /* -> [ ... obj ]: a registry target ("global", "lib.Response.prototype",
  * "~global.X", "require": lib) in this heap; 0, or -1 (not an object). */
 static int
@@ -473,6 +519,7 @@ main(int argc, char **argv)
     ctx = js->ctx;
     errors += check_new_heap_loads_nothing(js);
     errors += check_natives_skip_builtins();
+    errors += check_body_without_streams();
     if (argc == 1) {
         errors += check_lazy_registry();
     }

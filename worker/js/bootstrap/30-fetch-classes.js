@@ -15,7 +15,8 @@
  *   _headers   a Headers, or null (no header yet / not materialized)
  *   _bodyUsed  true once read (a buffered body)
  *   _stream    null | a ReadableStream: the body as a stream (lazy/streams.js),
- *              made by .body from a buffered body or given to the constructor
+ *              given to the constructor, or a BodyStream (lazy/fetch-classes.js)
+ *              that .body made from a buffered body
  *   Request:   _method, _url (serialized), _raw (the incoming request's header
  *              block, parsed on first read of .headers), _redirect, _signal, _cf
  *   Response:  _status, _statusText, _url, _redirected, _type
@@ -173,7 +174,7 @@ function (native, global, lib) {
             return;
         }
         if (r._stream !== null) {
-            lib.respondStream(id, r);
+            (r._stream._ndPending === true ? lib.respondPending : lib.respondStream)(id, r);
             return;
         }
         if (r._bodyUsed) {

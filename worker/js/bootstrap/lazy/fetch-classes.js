@@ -9,7 +9,9 @@
  * r's body (TypeError when already used), for fetch().
  * A body that is a stream (r._stream: new Response(readable), .body read,
  * an upstream's streamed body) is lazy/streams.js's business: these
- * functions hand it over there.
+ * functions hand it over there. Except a BodyStream (lazy/body-stream.js):
+ * what .body of a buffered body gives, taken whole here without loading
+ * the streams.
  *
  * provides: lib.IncomingRequest.prototype: text json arrayBuffer bytes blob formData bodyUsed
  * provides: lib.IncomingRequest.prototype: headers body clone @@toStringTag constructor method url
@@ -51,6 +53,14 @@ function (native, global, lib) {
         if (typeof body === "string") {
             self._body = body;
             self._ctype = TEXT;
+        } else if (body._ndPending === true) {
+            if (body._ndLocked || body._disturbed) {
+                throw new TypeError("Failed to construct: the ReadableStream body is locked or "
+                                    + "has been read");
+            }
+            self._stream = body;
+            self._body = null;
+            self._ctype = null;
         } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
             self._body = copyBytes(viewBytes(body));
             self._ctype = null;
@@ -110,6 +120,13 @@ function (native, global, lib) {
     lib.takeBody = function (r) {
         var b = r._body;
         if (r._stream !== null) {
+            if (r._stream._ndPending === true) {
+                b = lib.takePending(r._stream);
+                if (b === null) {
+                    throw usedError();
+                }
+                return b;
+            }
             return lib.streamBody(r);
         }
         if (r._bodyUsed) {
@@ -125,10 +142,13 @@ function (native, global, lib) {
      * Promise. A stream body is read by lazy/streams.js first. */
     function whole(self, then) {
         var b;
-        if (self._stream !== null) {
+        if (self._stream !== null && self._stream._ndPending === true) {
+            b = lib.takePending(self._stream);
+        } else if (self._stream !== null) {
             return lib.streamBody(self).then(then);
+        } else {
+            b = consume(self);
         }
-        b = consume(self);
         if (b === null) {
             return lib.Promise.reject(usedError());
         }
@@ -205,11 +225,12 @@ function (native, global, lib) {
             },
             headers: function () { return materialize(this); },
             /* A ReadableStream of bytes, made from a buffered body on first
-             * read (lazy/streams.js); null when there is no body. */
+             * read (a BodyStream: the streams load only when it is read as
+             * one); null when there is no body. */
             body: function () {
                 if (this._stream === null && this._body !== null) {
-                    this._stream = lib.require("streams").bufferedStream(this._body,
-                                                                         this._bodyUsed);
+                    this._stream = new (lib.require("body-stream").BodyStream)(this._body,
+                                                                               this._bodyUsed);
                 }
                 return this._stream;
             }
@@ -311,7 +332,7 @@ function (native, global, lib) {
                                     + "method cannot have body.");
             }
             this._stream = src._stream;
-            src._stream = lib.bufferedStream(null, true);
+            src._stream = new (lib.require("body-stream").BodyStream)(null, true);
         } else if (src !== null && src._body !== null) {
             if (src._bodyUsed) {
                 throw new TypeError("Failed to construct 'Request': Cannot construct a Request "
@@ -372,7 +393,10 @@ function (native, global, lib) {
     /* clone() of a body that is a stream: both get a branch of its tee(). */
     function teeInto(from, to) {
         var s = from._stream, t;
-        if (s !== null && s._ndBody === undefined) {
+        if (s !== null && s._ndBody !== undefined && !s._disturbed && !s.locked) {
+            /* a buffered body, untouched: the clone gets its own over it */
+            to._stream = new (lib.require("body-stream").BodyStream)(s._ndBody, false);
+        } else if (s !== null && s._ndBody === undefined) {
             if (s.locked || s._disturbed) {
                 throw new TypeError("Failed to execute 'clone': the body is already used");
             }

@@ -272,9 +272,10 @@ function (native, global, lib) {
         return s;
     }
 
-    /* The stream of a buffered body (string | Uint8Array), made by .body. */
-    lib.bufferedStream = function (b, used) {
-        var s = new RS({
+    /* s (made, not yet a stream) becomes the stream of a buffered body
+     * (string | Uint8Array). */
+    function bufferedInit(s, b, used) {
+        RS.call(s, {
             type: "bytes",
             pull: function (c) {
                 var u = typeof b === "string" ? new lib.TextEncoder().encode(b)
@@ -294,7 +295,50 @@ function (native, global, lib) {
             take(s);
         }
         return s;
+    }
+
+    lib.bufferedStream = function (b, used) {
+        return bufferedInit(Object.create(RS.prototype), b, used);
     };
+
+    /* A BodyStream (lazy/fetch-classes.js) becomes a real ReadableStream, in
+     * place: same object, same buffer, same state (read or locked: used). */
+    lib.upgradeBody = function (p) {
+        var b = p._ndBody, used = p._disturbed === true || p._ndLocked === true;
+        Object.setPrototypeOf(p, RS.prototype);
+        delete p._disturbed;
+        delete p._ndLocked;
+        bufferedInit(p, b, used);
+    };
+
+    /* BodyStream.prototype: ReadableStream.prototype's members, each making
+     * the BodyStream a real stream first (its own locked and constructor
+     * stay: a real stream reads ReadableStream.prototype's). */
+    lib.adoptBodyStream = function (bs) {
+        var keys = Object.getOwnPropertyNames(RS.prototype)
+                   .concat(Object.getOwnPropertySymbols(RS.prototype)), k, d, j;
+        function upgrading(key) {
+            return function () {
+                if (this._ndPending !== true) {
+                    throw new TypeError("Illegal invocation");
+                }
+                lib.upgradeBody(this);
+                return this[key].apply(this, arguments);
+            };
+        }
+        Object.setPrototypeOf(bs, RS.prototype);
+        for (j = 0; j < keys.length; j++) {
+            k = keys[j];
+            d = Object.getOwnPropertyDescriptor(RS.prototype, k);
+            if (!Object.prototype.hasOwnProperty.call(bs, k) && typeof d.value === "function") {
+                Object.defineProperty(bs, k, { value: upgrading(k), writable: true,
+                                               configurable: true });
+            }
+        }
+    };
+    if (lib.BodyStream !== undefined) {
+        lib.adoptBodyStream(lib.BodyStream.prototype);
+    }
 
     lib.isStream = function (x) {
         return x instanceof RS;
@@ -348,6 +392,9 @@ function (native, global, lib) {
      * string or Uint8Array (the buffer itself while the stream is untouched). */
     lib.streamBody = function (self) {
         var s = self._stream, b;
+        if (s._ndPending === true) {
+            lib.upgradeBody(s);
+        }
         if (s._disturbed || s.locked) {
             return Promise.reject(usedError());
         }
@@ -375,6 +422,9 @@ function (native, global, lib) {
 
     lib.respondStream = function (id, r) {
         var s = r._stream, h = r._headers, len = -1, reader, fid, f, rc;
+        if (s._ndPending === true) {
+            lib.upgradeBody(s);
+        }
         if (s._disturbed || s.locked) {
             fail(id, "the fetch handler returned a Response whose body stream is already "
                  + (s.locked ? "locked" : "read"));
