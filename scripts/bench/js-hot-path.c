@@ -88,6 +88,12 @@ static const struct handler HANDLERS[] = {
       "module.exports = { fetch: function (request) {"
       "    return Response.json(jsonBody(request.url)); } };",
       "scripts/bench/peers/common.js", "http://bench.test/json?a=1&b=two" },
+    { "url-hello: common.js's urlFetch (new URL + new Response)",
+      "module.exports = { fetch: urlFetch };",
+      "scripts/bench/peers/common.js", "http://bench.test/url" },
+    { "url-json: common.js's urlFetch (URL + searchParams.forEach + Response.json)",
+      "module.exports = { fetch: urlFetch };",
+      "scripts/bench/peers/common.js", "http://bench.test/url/json?a=1&b=two" },
 };
 
 /* prelude's text followed by src, malloc'ed; NULL with a message. */
