@@ -121,11 +121,7 @@ js_now_us(duk_context *ctx)
 static duk_ret_t
 js_url_state_machine_only(duk_context *ctx)
 {
-    struct nd_js *js = nd_js_of(ctx);
-
-    duk_push_heapptr(ctx, js->lib);
-    duk_push_boolean(ctx, duk_to_boolean(ctx, 0));
-    duk_put_prop_string(ctx, -2, "urlStateMachineOnly");
+    nd_bind_url_state_machine_only(duk_to_boolean(ctx, 0));
     return 0;
 }
 

@@ -242,6 +242,43 @@
         }
     }
 
+    /* The setters on a URL taken by the fast path (kept as its href string
+     * until something changes it) and on one parsed by the state machine
+     * give the same URL. */
+    function afterSet(href, attr, value) {
+        var u, out = [], i;
+        try {
+            u = new URL(href);
+        } catch (e) {
+            return "failure: " + e.name;
+        }
+        u[attr] = value;
+        for (i = 0; i < ATTRS.length; i++) {
+            out.push(u[ATTRS[i]]);
+        }
+        out.push(u.origin, u.searchParams.toString());
+        return JSON.stringify(out);
+    }
+    if (setters !== null) {
+        Object.keys(setters).forEach(function (attr) {
+            if (attr === "comment") { return; }
+            setters[attr].forEach(function (t) {
+                check("setters-differential", JSON.stringify([attr, t.href, t.new_value]),
+                      function () {
+                    var slow, fast;
+                    urlStateMachineOnly(true);
+                    try {
+                        slow = afterSet(t.href, attr, t.new_value);
+                    } finally {
+                        urlStateMachineOnly(false);
+                    }
+                    fast = afterSet(t.href, attr, t.new_value);
+                    return slow === fast ? null : "state machine " + slow + ", fast " + fast;
+                });
+            });
+        });
+    }
+
     /* Generated: every combination would be 10^8; a fixed pseudo-random walk
      * (an LCG, so the cases are the same on every run) takes 4000. */
     var SCHEMES = ["http", "https", "ws", "wss", "HTTP", "ftp", "file", "htt", "http:"];
@@ -279,4 +316,120 @@
     } else {
         T.fail("urlSplit-differential: generated URLs", bad.join("\n  "));
     }
+
+    /* --- A URL kept as its href (the fast path) and its searchParams -------
+     * Each check runs with the fast path and without it: same results. */
+    function bothWays(name, fn, want) {
+        var slow;
+        urlStateMachineOnly(true);
+        try {
+            slow = JSON.stringify(fn());
+        } finally {
+            urlStateMachineOnly(false);
+        }
+        T.check(name + " (state machine)", slow, JSON.stringify(want));
+        T.check(name, JSON.stringify(fn()), JSON.stringify(want));
+    }
+    function parts(u) {
+        return [u.href, u.protocol, u.username, u.password, u.host, u.hostname, u.port,
+                u.pathname, u.search, u.hash, u.origin, String(u), u.toJSON()];
+    }
+    bothWays("every getter of a canonical URL", function () {
+        return parts(new URL("https://a.example:8443/p/q.html?x=1&y=%20#frag"));
+    }, ["https://a.example:8443/p/q.html?x=1&y=%20#frag", "https:", "", "", "a.example:8443",
+        "a.example", "8443", "/p/q.html", "?x=1&y=%20", "#frag", "https://a.example:8443",
+        "https://a.example:8443/p/q.html?x=1&y=%20#frag",
+        "https://a.example:8443/p/q.html?x=1&y=%20#frag"]);
+    bothWays("an empty query and fragment", function () {
+        return parts(new URL("http://h/?#"));
+    }, ["http://h/?#", "http:", "", "", "h", "h", "", "/", "", "", "http://h", "http://h/?#",
+        "http://h/?#"]);
+    bothWays("no path: serialized with one", function () {
+        var u = new URL("ws://h?q");
+        return [u.href, u.pathname, u.search, u.origin];
+    }, ["ws://h/?q", "/", "?q", "ws://h"]);
+    bothWays("searchParams changes the href", function () {
+        var u = new URL("http://h/p?a=1&b=2#f"), sp = u.searchParams, out = [];
+        sp.append("c", "x y");
+        out.push(u.href);
+        sp.delete("a");
+        out.push(u.href, sp.size);
+        sp.set("b", "\u00e9");
+        out.push(u.search);
+        sp.delete("b");
+        sp.delete("c");
+        out.push(u.href, u.searchParams === sp);
+        return out;
+    }, ["http://h/p?a=1&b=2&c=x+y#f", "http://h/p?b=2&c=x+y#f", 2, "?b=%C3%A9&c=x+y",
+        "http://h/p#f", true]);
+    bothWays("setters change the searchParams", function () {
+        var u = new URL("http://h/p?a=1"), sp = u.searchParams, out = [];
+        u.search = "?z=9&z=8";
+        out.push(sp.getAll("z"), sp.get("a"));
+        u.href = "https://k/?q=%41";
+        out.push(sp.get("q"), u.searchParams === sp);
+        u.search = "";
+        out.push(sp.size, u.href);
+        u.hash = "h";
+        u.pathname = "/a b";
+        u.port = "81";
+        out.push(u.href);
+        return out;
+    }, [["9", "8"], null, "A", true, 0, "https://k/", "https://k:81/a%20b#h"]);
+    bothWays("each URL has its own record", function () {
+        var s = "http://h/x?a=1", u = new URL(s), v = new URL(s);
+        u.pathname = "/y";
+        u.searchParams.set("a", "2");
+        return [u.href, v.href, v.searchParams.get("a"), new URL(s).href];
+    }, ["http://h/y?a=2", "http://h/x?a=1", "1", "http://h/x?a=1"]);
+    bothWays("searchParams decodes", function () {
+        var out = [];
+        new URL("http://h/?a+b=c%20d&&=e&f&%zz=%C3%A9&g=%FF").searchParams.forEach(
+            function (v, k) { out.push(k, v); });
+        return out;
+    }, ["a b", "c d", "", "e", "f", "", "%zz", "\u00e9", "g", "\ufffd"]);
+    T.check("new URL() is a TypeError", (function () {
+        try { new URL(); } catch (e) { return e instanceof TypeError; }
+        return false;
+    })(), true);
+    T.check("new URL(undefined, base) parses \"undefined\"",
+            new URL(undefined, "http://h/d/").href, "http://h/d/undefined");
+    T.check("URL() without new is a TypeError", (function () {
+        try { URL("http://h/"); } catch (e) { return e instanceof TypeError; }
+        return false;
+    })(), true);
+
+    /* URLSearchParams on its own (a flat name/value list inside). */
+    (function () {
+        var sp = new URLSearchParams("?b=2&a=1&b=1&c"), seen = [], self = {}, it, copy;
+        sp.sort();
+        T.check("sort is stable", sp.toString(), "a=1&b=2&b=1&c=");
+        sp.forEach(function (v, k, p) { seen.push(k + "=" + v, this === self, p === sp); }, self);
+        T.check("forEach with thisArg", JSON.stringify(seen),
+                JSON.stringify(["a=1", true, true, "b=2", true, true, "b=1", true, true,
+                                "c=", true, true]));
+        seen = [];
+        sp.forEach(function (v, k) { seen.push(k); if (k === "a") { sp.delete("b"); } });
+        T.check("forEach sees a deletion made meanwhile", JSON.stringify(seen), "[\"a\",\"c\"]");
+        sp.append("d", "4");
+        it = sp.entries();
+        T.check("iterator first", JSON.stringify(it.next().value), "[\"a\",\"1\"]");
+        sp.delete("c");
+        T.check("iterator is live", JSON.stringify(it.next().value), "[\"d\",\"4\"]");
+        T.check("iterator done", it.next().done, true);
+        T.check("keys/values", JSON.stringify([Array.from(sp.keys()), Array.from(sp.values())]),
+                "[[\"a\",\"d\"],[\"1\",\"4\"]]");
+        T.check("has/delete with a value", JSON.stringify([sp.has("a", "2"), sp.has("a", "1"),
+                (sp.delete("a", "2"), sp.size), (sp.delete("a", "1"), sp.size)]),
+                "[false,true,2,1]");
+        copy = new URLSearchParams(sp);
+        copy.append("e", "5");
+        T.check("a copy is its own list", [sp.toString(), copy.toString()].join(" "),
+                "d=4 d=4&e=5");
+        T.check("from pairs and a record",
+                new URLSearchParams([["x", "1"], ["x", "2"]]).toString() + " "
+                + new URLSearchParams({ y: "\ud800", z: 3 }).toString(), "x=1&x=2 y=%EF%BF%BD&z=3");
+        T.check("size", new URLSearchParams("a&b&c").size, 3);
+        T.check("get of a missing name", new URLSearchParams("a=1").get("b"), null);
+    })();
 })();

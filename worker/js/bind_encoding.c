@@ -565,15 +565,14 @@ utf8_decode(const unsigned char *b, size_t n, unsigned char *o)
     return ol;
 }
 
-/* native.pctDecode(s, plusAsSpace) -> UTF-8 decode (replacement) of the
- * percent-decoding of s's UTF-8. */
-static duk_ret_t
-native_pct_decode(duk_context *ctx)
+/* -> [ ... decoded ]: the UTF-8 decode (replacement) of the percent-decoding
+ * of s[0..len) (Duktape's internal UTF-8); "+" is a space when plus. s must
+ * not be freed meanwhile (a string on the stack is fine). */
+void
+nd_bind_pct_decode(duk_context *ctx, const unsigned char *s, duk_size_t len, int plus)
 {
-    duk_size_t           len, i = 0, n = 0;
-    const unsigned char *s = (const unsigned char *) duk_to_lstring(ctx, 0, &len);
-    int                  plus = duk_to_boolean(ctx, 1);
-    unsigned char       *bytes, *o;
+    duk_size_t     i = 0, n = 0;
+    unsigned char *bytes, *o;
 
     for (i = 0; i < len; i++) {
         if (s[i] == '%' || (plus && s[i] == '+') || s[i] >= 0x80) {
@@ -581,10 +580,10 @@ native_pct_decode(duk_context *ctx)
         }
     }
     if (i == len) {
-        duk_dup(ctx, 0);
-        return 1;
+        duk_push_lstring(ctx, (const char *) s, len);
+        return;
     }
-    bytes = push_scratch(ctx, len + 4);                 /* -> [ s plus bytes ] */
+    bytes = push_scratch(ctx, len + 4);                 /* -> [ ... bytes ] */
     i = 0;
     while (i < len) {
         if (s[i] == '%' && i + 2 < len && nd_hexval(s[i + 1]) >= 0 && nd_hexval(s[i + 2]) >= 0) {
@@ -599,8 +598,20 @@ native_pct_decode(duk_context *ctx)
             n += put_utf8(bytes + n, next_cp(s, len, &i));
         }
     }
-    o = push_scratch(ctx, n * 3 + 3);
-    scratch_to_string(ctx, utf8_decode(bytes, n, o));
+    o = push_scratch(ctx, n * 3 + 3);                   /* -> [ ... bytes o ] */
+    scratch_to_string(ctx, utf8_decode(bytes, n, o));   /* -> [ ... bytes decoded ] */
+    duk_remove(ctx, -2);
+}
+
+/* native.pctDecode(s, plusAsSpace) -> UTF-8 decode (replacement) of the
+ * percent-decoding of s's UTF-8. */
+static duk_ret_t
+native_pct_decode(duk_context *ctx)
+{
+    duk_size_t           len;
+    const unsigned char *s = (const unsigned char *) duk_to_lstring(ctx, 0, &len);
+
+    nd_bind_pct_decode(ctx, s, len, duk_to_boolean(ctx, 1));
     return 1;
 }
 

@@ -15,9 +15,16 @@
 #include "duktape.h"
 
 void nd_bind_encoding(duk_context *ctx, duk_idx_t native);
+/* -> [ ... decoded ]: native.pctDecode on s[0..len) (bind_encoding.c); s must
+ * stay alive meanwhile (a string on the value stack). */
+void nd_bind_pct_decode(duk_context *ctx, const unsigned char *s, duk_size_t len, int plus);
 void nd_bind_url(duk_context *ctx, duk_idx_t native);
 /* native.urlSplit (the URL parser's fast path), exported for tests/js. */
 duk_ret_t nd_bind_url_split(duk_context *ctx);
+/* Tests only (tests/js compares both ways): on, the URL fast paths
+ * (urlSplit, urlCanonical, the lazy URL) say no and everything goes through
+ * the state machine, in every heap of the process. nanod never calls it. */
+void nd_bind_url_state_machine_only(int on);
 void nd_bind_crypto(duk_context *ctx, duk_idx_t native);
 void nd_bind_lazy(duk_context *ctx, duk_idx_t native);
 /* CompressionStream natives on zlib (bind_zlib.c). */

@@ -14,7 +14,13 @@
  */
 function (native, global, lib) {
     "use strict";
-    var pctEncode = native.pctEncode, pctDecode = native.pctDecode, urlSplit = native.urlSplit;
+    var pctEncode = native.pctEncode, pctDecode = native.pctDecode, urlSplit = native.urlSplit,
+        urlCanonical = native.urlCanonical, urlPart = native.urlPart,
+        formParse = native.urlencodedParse;
+    /* native.urlPart's pieces (bind_url.c's URL_*) are written as literals in
+     * the getters, an outer variable being a slow scope lookup in Duktape:
+     * protocol 0, host 1, hostname 2, port 3, pathname 4, search 5, hash 6,
+     * origin 7, query 8. */
     /* Encode sets: the order of bind_encoding.c. */
     var C0 = 0, FRAGMENT = 1, QUERY = 2, SPECIAL_QUERY = 3, PATH = 4, USERINFO = 5,
         COMPONENT = 6, FORM = 7;
@@ -401,8 +407,7 @@ function (native, global, lib) {
         if (url === undefined || url === null) {
             /* An absolute http(s)/ws(s) URL already in canonical form (as
              * request.url always is) is just cut in pieces by C. */
-            if (override === undefined && !lib.urlStateMachineOnly
-                && (p = urlSplit(input)) !== undefined) {
+            if (override === undefined && (p = urlSplit(input)) !== undefined) {
                 url = new Record();
                 url.scheme = p[0];
                 url.host = p[1];
@@ -987,15 +992,25 @@ function (native, global, lib) {
         return basicParse(String(url), b);
     }
 
+    /* A URL is either lazy (_href: an input that is its own href, see
+     * bind_url.c; _url null) or a parsed record (_url; _href null). Getters
+     * read a lazy one's pieces with native.urlPart; anything that changes it
+     * (or needs its record) parses it first (rec). No `arguments` here: a
+     * function that reads it costs Duktape an object per call, so new URL()
+     * and new URL(undefined) get the same TypeError. */
     function URL(url, base) {
         var rec;
         if (!(this instanceof URL)) {
             throw new TypeError("Failed to construct 'URL': Please use the 'new' operator, "
                                 + "this DOM object constructor cannot be called as a function.");
         }
-        if (arguments.length < 1) {
+        if (typeof url === "string" && base === undefined && urlCanonical(url)) {
+            this._href = url;
+            return;
+        }
+        if (url === undefined && base === undefined) {
             throw new TypeError("Failed to construct 'URL': 1 argument required, but only 0 "
-                                + "present.");
+                                + "present (or it is undefined).");
         }
         rec = parseWithBase(url, base);
         if (rec === undefined) {
@@ -1005,13 +1020,32 @@ function (native, global, lib) {
             throw new TypeError("Failed to construct 'URL': Invalid URL");
         }
         this._url = rec;
-        this._params = null;
+    }
+    lib.define(URL.prototype, "_url", null);
+    lib.define(URL.prototype, "_href", null);
+    lib.define(URL.prototype, "_params", null);
+
+    /* The record of URL u, parsed now if u is lazy. */
+    function rec(u) {
+        var r = u._url, p;
+        if (r === null && typeof u._href === "string") {
+            p = urlSplit(u._href);
+            r = new Record();
+            r.scheme = p[0];
+            r.host = p[1];
+            r.port = p[2];
+            r.path = p[3];
+            r.query = p[4];
+            r.fragment = p[5];
+            u._url = r;
+            u._href = null;
+        }
+        return r;
     }
 
-    function fromRecord(rec) {
+    function fromRecord(r) {
         var u = Object.create(URL.prototype);
-        u._url = rec;
-        u._params = null;
+        u._url = r;
         return u;
     }
 
@@ -1034,7 +1068,7 @@ function (native, global, lib) {
 
     function updateParams(u) {
         if (u._params !== null) {
-            u._params._list = parseUrlencoded(u._url.query === null ? "" : u._url.query);
+            u._params._list = formParse(u._url.query === null ? "" : u._url.query);
         }
     }
 
@@ -1045,59 +1079,81 @@ function (native, global, lib) {
     }
 
     accessor("href", function () {
-        return serialize(this._url, false);
+        var h = this._href;
+        return typeof h === "string" ? h : serialize(this._url, false);
     }, function (v) {
-        var rec = basicParse(String(v), null);
-        if (rec === null) {
+        var r = basicParse(String(v), null);
+        if (r === null) {
             throw new TypeError("Failed to set the 'href' property on 'URL': Invalid URL");
         }
-        this._url = rec;
+        this._url = r;
+        this._href = null;
         updateParams(this);
     });
     accessor("origin", function () {
-        return origin(this._url);
+        var h = this._href;
+        return typeof h === "string" ? urlPart(h, 7) : origin(this._url);
     });
     accessor("protocol", function () {
-        return this._url.scheme + ":";
+        var h = this._href;
+        return typeof h === "string" ? urlPart(h, 0) : this._url.scheme + ":";
     }, function (v) {
-        basicParse(String(v) + ":", null, this._url, SCHEME_START);
+        basicParse(String(v) + ":", null, rec(this), SCHEME_START);
     });
     accessor("username", function () {
-        return this._url.username;
+        return typeof this._href === "string" ? "" : this._url.username;
     }, function (v) {
-        if (!cannotHaveCredentialsOrPort(this._url)) {
-            this._url.username = pctEncode(String(v), USERINFO, false);
+        var u = rec(this);
+        if (!cannotHaveCredentialsOrPort(u)) {
+            u.username = pctEncode(String(v), USERINFO, false);
         }
     });
     accessor("password", function () {
-        return this._url.password;
+        return typeof this._href === "string" ? "" : this._url.password;
     }, function (v) {
-        if (!cannotHaveCredentialsOrPort(this._url)) {
-            this._url.password = pctEncode(String(v), USERINFO, false);
+        var u = rec(this);
+        if (!cannotHaveCredentialsOrPort(u)) {
+            u.password = pctEncode(String(v), USERINFO, false);
         }
     });
     accessor("host", function () {
-        var u = this._url;
+        var u = this._href;
+        if (typeof u === "string") {
+            return urlPart(u, 1);
+        }
+        u = this._url;
         if (u.host === null) {
             return "";
         }
         return u.port === null ? u.host : u.host + ":" + u.port;
     }, function (v) {
-        if (typeof this._url.path !== "string") {
-            setWith(this._url, String(v), HOST);
+        var u = rec(this);
+        if (typeof u.path !== "string") {
+            setWith(u, String(v), HOST);
         }
     });
     accessor("hostname", function () {
-        return this._url.host === null ? "" : this._url.host;
+        var u = this._href;
+        if (typeof u === "string") {
+            return urlPart(u, 2);
+        }
+        u = this._url;
+        return u.host === null ? "" : u.host;
     }, function (v) {
-        if (typeof this._url.path !== "string") {
-            setWith(this._url, String(v), HOSTNAME);
+        var u = rec(this);
+        if (typeof u.path !== "string") {
+            setWith(u, String(v), HOSTNAME);
         }
     });
     accessor("port", function () {
-        return this._url.port === null ? "" : String(this._url.port);
+        var u = this._href;
+        if (typeof u === "string") {
+            return urlPart(u, 3);
+        }
+        u = this._url;
+        return u.port === null ? "" : String(u.port);
     }, function (v) {
-        var u = this._url;
+        var u = rec(this);
         v = String(v);
         if (cannotHaveCredentialsOrPort(u)) {
             return;
@@ -1109,9 +1165,10 @@ function (native, global, lib) {
         }
     });
     accessor("pathname", function () {
-        return serializePath(this._url);
+        var h = this._href;
+        return typeof h === "string" ? urlPart(h, 4) : serializePath(this._url);
     }, function (v) {
-        var u = this._url;
+        var u = rec(this);
         if (typeof u.path === "string") {
             return;
         }
@@ -1119,10 +1176,14 @@ function (native, global, lib) {
         basicParse(String(v), null, u, PATH_START);
     });
     accessor("search", function () {
-        var q = this._url.query;
+        var q;
+        if (typeof this._href === "string") {
+            return urlPart(this._href, 5);
+        }
+        q = this._url.query;
         return q === null || q === "" ? "" : "?" + q;
     }, function (v) {
-        var u = this._url;
+        var u = rec(this);
         v = String(v);
         if (v === "") {
             u.query = null;
@@ -1140,19 +1201,23 @@ function (native, global, lib) {
         updateParams(this);
     });
     accessor("searchParams", function () {
-        if (this._params === null) {
-            this._params = new URLSearchParams(lib.internal);
-            this._params._list = parseUrlencoded(this._url.query === null ? ""
-                                                                           : this._url.query);
-            this._params._owner = this;
+        var p = this._params, q;
+        if (p === null) {
+            q = this._href;
+            q = typeof q === "string" ? urlPart(q, 8) : this._url.query;
+            p = this._params = new OwnedParams(q === null ? [] : formParse(q), this);
         }
-        return this._params;
+        return p;
     });
     accessor("hash", function () {
-        var f = this._url.fragment;
+        var f;
+        if (typeof this._href === "string") {
+            return urlPart(this._href, 6);
+        }
+        f = this._url.fragment;
         return f === null || f === "" ? "" : "#" + f;
     }, function (v) {
-        var u = this._url;
+        var u = rec(this);
         v = String(v);
         if (v === "") {
             u.fragment = null;
@@ -1173,10 +1238,12 @@ function (native, global, lib) {
     }
 
     lib.define(URL.prototype, "toString", function toString() {
-        return serialize(this._url, false);
+        var h = this._href;
+        return typeof h === "string" ? h : serialize(this._url, false);
     });
     lib.define(URL.prototype, "toJSON", function toJSON() {
-        return serialize(this._url, false);
+        var h = this._href;
+        return typeof h === "string" ? h : serialize(this._url, false);
     });
     Object.defineProperty(URL.prototype, Symbol.toStringTag, {
         value: "URL", configurable: true
@@ -1184,31 +1251,15 @@ function (native, global, lib) {
 
     /* --- URLSearchParams ------------------------------------------------------- */
 
-    function parseUrlencoded(s) {
-        var out = [], seqs = s.split("&"), i, seq, eq;
-        for (i = 0; i < seqs.length; i++) {
-            seq = seqs[i];
-            if (seq === "") {
-                continue;
-            }
-            eq = seq.indexOf("=");
-            if (eq < 0) {
-                out.push([pctDecode(seq, true), ""]);
-            } else {
-                out.push([pctDecode(seq.substring(0, eq), true),
-                          pctDecode(seq.substring(eq + 1), true)]);
-            }
-        }
-        return out;
-    }
-
+    /* _list is flat: [name, value, name, value...] (native.urlencodedParse
+     * makes it in one call). */
     function serializeUrlencoded(list) {
         var out = "", i;
-        for (i = 0; i < list.length; i++) {
+        for (i = 0; i < list.length; i += 2) {
             if (i > 0) {
                 out += "&";
             }
-            out += pctEncode(list[i][0], FORM, true) + "=" + pctEncode(list[i][1], FORM, true);
+            out += pctEncode(list[i], FORM, true) + "=" + pctEncode(list[i + 1], FORM, true);
         }
         return out;
     }
@@ -1232,6 +1283,7 @@ function (native, global, lib) {
         return out === null ? s : out + s.substring(start);
     }
 
+    /* _owner: the URL whose query this is (OwnedParams), or null. */
     function URLSearchParams(init) {
         var list = [], i, pair, k;
         if (!(this instanceof URLSearchParams)) {
@@ -1239,17 +1291,10 @@ function (native, global, lib) {
                                 + "operator, this DOM object constructor cannot be called as "
                                 + "a function.");
         }
-        this._owner = null;
-        if (init === lib.internal) {
-            this._list = list;
-            return;
-        }
         if (init !== undefined && init !== null && (typeof init === "object"
                                                     || typeof init === "function")) {
             if (init instanceof URLSearchParams) {
-                for (i = 0; i < init._list.length; i++) {
-                    list.push([init._list[i][0], init._list[i][1]]);
-                }
+                list = init._list.slice();
             } else if (typeof init[Symbol.iterator] === "function") {
                 init = init instanceof Array ? init : lib.iterToArray(init);
                 for (i = 0; i < init.length; i++) {
@@ -1263,12 +1308,12 @@ function (native, global, lib) {
                                             + "Sequence initializer must only contain pair "
                                             + "elements");
                     }
-                    list.push([usv(pair[0]), usv(pair[1])]);
+                    list.push(usv(pair[0]), usv(pair[1]));
                 }
             } else {
                 for (k in init) {
                     if (hasOwn.call(init, k)) {
-                        list.push([usv(k), usv(init[k])]);
+                        list.push(usv(k), usv(init[k]));
                     }
                 }
             }
@@ -1277,17 +1322,25 @@ function (native, global, lib) {
             if (init.charAt(0) === "?") {
                 init = init.substring(1);
             }
-            list = parseUrlencoded(init);
+            list = formParse(init);
         }
         this._list = list;
     }
+    lib.define(URLSearchParams.prototype, "_owner", null);
+
+    /* A URL's searchParams: list (flat) and owner given, no checks. */
+    function OwnedParams(list, owner) {
+        this._list = list;
+        this._owner = owner;
+    }
+    OwnedParams.prototype = URLSearchParams.prototype;
 
     function update(sp) {
         var u, q;
         if (sp._owner === null) {
             return;
         }
-        u = sp._owner._url;
+        u = rec(sp._owner);
         q = serializeUrlencoded(sp._list);
         u.query = q === "" ? null : q;
         if (q === "") {
@@ -1306,7 +1359,7 @@ function (native, global, lib) {
     var SP = URLSearchParams.prototype;
     lib.define(SP, "append", function append(name, value) {
         need(2, arguments, "append");
-        this._list.push([usv(name), usv(value)]);
+        this._list.push(usv(name), usv(value));
         update(this);
     });
     lib.define(SP, "delete", function (name, value) {
@@ -1316,9 +1369,9 @@ function (native, global, lib) {
         if (value !== undefined) {
             value = usv(value);
         }
-        for (i = 0; i < l.length; i++) {
-            if (!(l[i][0] === name && (value === undefined || l[i][1] === value))) {
-                out.push(l[i]);
+        for (i = 0; i < l.length; i += 2) {
+            if (!(l[i] === name && (value === undefined || l[i + 1] === value))) {
+                out.push(l[i], l[i + 1]);
             }
         }
         this._list = out;
@@ -1328,9 +1381,9 @@ function (native, global, lib) {
         var l = this._list, i;
         need(1, arguments, "get");
         name = usv(name);
-        for (i = 0; i < l.length; i++) {
-            if (l[i][0] === name) {
-                return l[i][1];
+        for (i = 0; i < l.length; i += 2) {
+            if (l[i] === name) {
+                return l[i + 1];
             }
         }
         return null;
@@ -1339,9 +1392,9 @@ function (native, global, lib) {
         var l = this._list, out = [], i;
         need(1, arguments, "getAll");
         name = usv(name);
-        for (i = 0; i < l.length; i++) {
-            if (l[i][0] === name) {
-                out.push(l[i][1]);
+        for (i = 0; i < l.length; i += 2) {
+            if (l[i] === name) {
+                out.push(l[i + 1]);
             }
         }
         return out;
@@ -1353,8 +1406,8 @@ function (native, global, lib) {
         if (value !== undefined) {
             value = usv(value);
         }
-        for (i = 0; i < l.length; i++) {
-            if (l[i][0] === name && (value === undefined || l[i][1] === value)) {
+        for (i = 0; i < l.length; i += 2) {
+            if (l[i] === name && (value === undefined || l[i + 1] === value)) {
                 return true;
             }
         }
@@ -1365,63 +1418,72 @@ function (native, global, lib) {
         need(2, arguments, "set");
         name = usv(name);
         value = usv(value);
-        for (i = 0; i < l.length; i++) {
-            if (l[i][0] !== name) {
-                out.push(l[i]);
+        for (i = 0; i < l.length; i += 2) {
+            if (l[i] !== name) {
+                out.push(l[i], l[i + 1]);
             } else if (!found) {
-                out.push([name, value]);
+                out.push(name, value);
                 found = true;
             }
         }
         if (!found) {
-            out.push([name, value]);
+            out.push(name, value);
         }
         this._list = out;
         update(this);
     });
     lib.define(SP, "sort", function sort() {
         /* Stable, by code units (Array.prototype.sort may not be stable). */
-        var l = this._list, idx = [], i;
-        for (i = 0; i < l.length; i++) {
+        var l = this._list, idx = [], out = [], i;
+        for (i = 0; i < l.length; i += 2) {
             idx.push(i);
         }
         idx.sort(function (a, b) {
-            var x = l[a][0], y = l[b][0];
+            var x = l[a], y = l[b];
             return x < y ? -1 : x > y ? 1 : a - b;
         });
-        this._list = idx.map(function (k) { return l[k]; });
+        for (i = 0; i < idx.length; i++) {
+            out.push(l[idx[i]], l[idx[i] + 1]);
+        }
+        this._list = out;
         update(this);
     });
     lib.define(SP, "forEach", function forEach(callback, thisArg) {
-        var i;
+        var l, i;
         if (typeof callback !== "function") {
             throw new TypeError("Failed to execute 'forEach' on 'URLSearchParams': parameter 1 "
                                 + "is not of type 'Function'.");
         }
-        for (i = 0; i < this._list.length; i++) {
-            callback.call(thisArg, this._list[i][1], this._list[i][0], this);
+        /* Live: the callback may change the list (delete/set replace it). */
+        for (i = 0; i < (l = this._list).length; i += 2) {
+            if (thisArg === undefined) {
+                callback(l[i + 1], l[i], this);
+            } else {
+                callback.call(thisArg, l[i + 1], l[i], this);
+            }
         }
     });
     lib.define(SP, "toString", function toString() {
         return serializeUrlencoded(this._list);
     });
     Object.defineProperty(SP, "size", {
-        get: function () { return this._list.length; }, enumerable: true, configurable: true
+        get: function () { return this._list.length / 2; }, enumerable: true, configurable: true
     });
 
-    /* Live iterators, like the standard's (they see changes made meanwhile). */
+    /* Live iterators, like the standard's (they see changes made meanwhile);
+     * _i indexes the flat list. */
     function ParamsIterator(sp, kind) {
         this._sp = sp;
         this._kind = kind;
         this._i = 0;
     }
     lib.define(ParamsIterator.prototype, "next", function next() {
-        var l = this._sp._list, e;
-        if (this._i >= l.length) {
+        var l = this._sp._list, i = this._i;
+        if (i >= l.length) {
             return { value: undefined, done: true };
         }
-        e = l[this._i++];
-        return { value: this._kind === 0 ? [e[0], e[1]] : this._kind === 1 ? e[0] : e[1],
+        this._i = i + 2;
+        return { value: this._kind === 0 ? [l[i], l[i + 1]] : this._kind === 1 ? l[i] : l[i + 1],
                  done: false };
     });
     ParamsIterator.prototype[Symbol.iterator] = function () { return this; };
@@ -1438,18 +1500,29 @@ function (native, global, lib) {
 
     /* For Request/Response.redirect: the href of an absolute URL, else TypeError. */
     lib.parseURL = function (s, who) {
-        var rec = basicParse(String(s), null);
-        if (rec === null) {
-            throw new TypeError((who ? who + ": " : "") + "Invalid URL: " + String(s));
+        var r;
+        s = String(s);
+        if (urlCanonical(s)) {
+            return s;
         }
-        return serialize(rec, false);
+        r = basicParse(s, null);
+        if (r === null) {
+            throw new TypeError((who ? who + ": " : "") + "Invalid URL: " + s);
+        }
+        return serialize(r, false);
     };
     /* For tests (toascii.json): the host parser on a special URL's host. */
     lib.urlHostParse = function (s) {
         return parseHost(String(s), false);
     };
-    lib.urlencodedParse = parseUrlencoded;
-    lib.urlencodedSerialize = serializeUrlencoded;
+    /* For formData() (lazy/blob.js): [[name, value]...]. */
+    lib.urlencodedParse = function (s) {
+        var l = formParse(s), out = [], i;
+        for (i = 0; i < l.length; i += 2) {
+            out.push([l[i], l[i + 1]]);
+        }
+        return out;
+    };
     lib.URL = URL;
     lib.URLSearchParams = URLSearchParams;
     lib.define(global, "URL", URL);
