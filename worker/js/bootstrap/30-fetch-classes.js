@@ -153,8 +153,16 @@ function (native, global, lib) {
             throw new TypeError("Failed to execute 'json' on 'Response': The data is not "
                                 + "JSON serializable");
         }
+        if (init === undefined) {
+            /* No init (the usual call): a bare Response, its two slots set,
+             * without the constructor's checks (nothing for them to check). */
+            r = Object.create(Response.prototype);
+            r._body = body;
+            r._ctype = "application/json";
+            return r;
+        }
         r = new Response(null, init);
-        if (init !== undefined && nullBodyStatus(r._status)) {
+        if (nullBodyStatus(r._status)) {
             throw new TypeError("Failed to execute 'json' on 'Response': Response with null "
                                 + "body status cannot have body");
         }
