@@ -15,7 +15,7 @@
  *   _headers   a Headers, or null (no header yet / not materialized)
  *   _bodyUsed  true once read (a buffered body)
  *   _stream    null | a ReadableStream: the body as a stream (lazy/streams.js),
- *              given to the constructor, or a BodyStream (lazy/fetch-classes.js)
+ *              given to the constructor, or a BodyStream (lazy/body-stream.js)
  *              that .body made from a buffered body
  *   Request:   _method, _url (serialized), _raw (the incoming request's header
  *              block, parsed on first read of .headers), _redirect, _signal, _cf
@@ -194,7 +194,7 @@ function (native, global, lib) {
                       r._statusText);
     };
 
-    /* lazy/fetch-classes.js's members of these (its `provides:` lines; global
+    /* lazy/fetch-classes.js's and fetch-getters.js's members of these (`provides:`; global
      * Request and lib's members: 00-core.js) */
     native.lazyProvide(IncomingRequest.prototype, "lib.IncomingRequest.prototype");
     native.lazyProvide(Response.prototype, "lib.Response.prototype");

@@ -1,8 +1,9 @@
 /*
  * The rest of Request and Response (30-fetch-classes.js has what every heap
  * needs: the Response constructor, Response.json(), the incoming request and
- * lib.respond()): the Request constructor, the body readers, the getters,
- * clone(), Response.redirect/error. 30-fetch-classes.js installs all of them
+ * lib.respond(); lazy/fetch-getters.js the getters every framework reads:
+ * method, url, headers, status, statusText, ok): the Request constructor,
+ * the body readers, the other getters, clone(), Response.redirect/error. 30-fetch-classes.js installs all of them
  * as lazy accessors on the prototypes (and Request on the global object):
  * the first read of any loads this file. Slots: see 30-fetch-classes.js.
  * lib.takeBody(r) -> null | string | Uint8Array | a Promise of one: consumes
@@ -14,10 +15,10 @@
  * the streams.
  *
  * provides: lib.IncomingRequest.prototype: text json arrayBuffer bytes blob formData bodyUsed
- * provides: lib.IncomingRequest.prototype: headers body clone @@toStringTag constructor method url
+ * provides: lib.IncomingRequest.prototype: body clone @@toStringTag constructor
  * provides: lib.IncomingRequest.prototype: redirect signal cf keepalive integrity
- * provides: lib.Response.prototype: text json arrayBuffer bytes blob formData bodyUsed headers body
- * provides: lib.Response.prototype: clone @@toStringTag status statusText ok redirected url type cf
+ * provides: lib.Response.prototype: text json arrayBuffer bytes blob formData bodyUsed body
+ * provides: lib.Response.prototype: clone @@toStringTag redirected url type cf
  * provides: lib.Response.prototype: webSocket
  * provides: lib.Response: redirect error
  * provides: global: Request
@@ -200,17 +201,9 @@ function (native, global, lib) {
         }
     };
 
-    function materialize(self) {
-        var h = self._headers;
-        if (h === null) {
-            h = self._raw !== undefined ? lib.headersFromRaw(self._raw, "immutable")
-                                        : new lib.Headers();
-            if (self._ctype !== null && !h.has("content-type")) {
-                h._list.push("content-type", self._ctype);
-            }
-            self._headers = h;
-        }
-        return h;
+    /* r's Headers, made on first use (lazy/fetch-getters.js) */
+    function materialize(r) {
+        return lib.materializeHeaders(r);
     }
 
     function mixBody(proto) {
@@ -223,7 +216,6 @@ function (native, global, lib) {
                 return this._stream !== null ? this._stream._disturbed === true
                                              : this._bodyUsed;
             },
-            headers: function () { return materialize(this); },
             /* A ReadableStream of bytes, made from a buffered body on first
              * read (a BodyStream: the streams load only when it is read as
              * one); null when there is no body. */
@@ -351,8 +343,6 @@ function (native, global, lib) {
     lib.define(Request.prototype, "constructor", Request);
     mixBody(Request.prototype);
     lib.getters(Request.prototype, {
-        method: function () { return this._method; },
-        url: function () { return this._url; },
         redirect: function () { return this._redirect; },
         signal: function () {
             if (this._signal === null) {
@@ -421,9 +411,6 @@ function (native, global, lib) {
     var Response = lib.Response;
     mixBody(Response.prototype);
     lib.getters(Response.prototype, {
-        status: function () { return this._status; },
-        statusText: function () { return this._statusText; },
-        ok: function () { return this._status >= 200 && this._status <= 299; },
         redirected: function () { return this._redirected; },
         url: function () { return this._url; },
         type: function () { return this._type; },
