@@ -73,45 +73,6 @@ function (native, global, lib) {
 
     /* --- Response -------------------------------------------------------- */
 
-    function checkStatusText(s) {
-        var j, c;
-        for (j = 0; j < s.length; j++) {
-            c = s.charCodeAt(j);
-            if (!(c === 9 || (c >= 32 && c <= 126) || (c >= 128 && c <= 255))) {
-                throw new TypeError("Failed to construct 'Response': Invalid statusText");
-            }
-        }
-        return s;
-    }
-
-    function applyInit(self, init) {
-        var s;
-        if (typeof init !== "object" && typeof init !== "function") {
-            throw new TypeError("Failed to construct 'Response': The provided value is not of "
-                                + "type 'ResponseInit'.");
-        }
-        if (init.status !== undefined) {
-            s = Number(init.status);
-            s = (s !== s || s === Infinity || s === -Infinity) ? 0 : s - s % 1;
-            s = s % 65536;
-            if (s < 0) { s += 65536; }
-            if (s < 200 || s > 599) {
-                throw new RangeError("Failed to construct 'Response': The status provided ("
-                                     + s + ") is outside the range [200, 599].");
-            }
-            self._status = s;
-        }
-        if (init.statusText !== undefined) {
-            self._statusText = checkStatusText(String(init.statusText));
-        }
-        if (init.headers !== undefined) {
-            self._headers = new lib.Headers(init.headers);
-        }
-        if (init.cf !== undefined) {
-            self._cf = init.cf;
-        }
-    }
-
     function nullBodyStatus(s) {
         return s === 101 || s === 103 || s === 204 || s === 205 || s === 304;
     }
@@ -122,7 +83,7 @@ function (native, global, lib) {
                                 + "this DOM object constructor cannot be called as a function.");
         }
         if (init !== undefined && init !== null) {
-            applyInit(this, init);
+            lib.applyInit(this, init);      /* lazy/fetch-getters.js */
         }
         if (typeof body === "string") {
             this._body = body;
