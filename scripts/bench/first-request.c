@@ -295,6 +295,11 @@ main(int argc, char **argv)
     }
     printf("| **sum: heap creation to first response** | **%.3f** | **%.3f** |\n",
            (double) tot[0] / 1000.0, (double) tot[1] / 1000.0);
+    for (mode = 0; mode < 2; mode++) {
+        for (p = 0; p < P_N; p++) {
+            free(t[mode][p]);
+        }
+    }
     free(code);
     free(src);
     return 0;
