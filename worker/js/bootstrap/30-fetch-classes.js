@@ -108,6 +108,7 @@ function (native, global, lib) {
     lib.define(Response.prototype, "_redirected", false);
     lib.define(Response.prototype, "_type", "default");
     lib.define(Response.prototype, "_cf", undefined);
+    slots = null;       /* used at boot only: its closure need not stay in the heap */
     lib.define(Response, "json", function json(data, init) {
         var body = JSON.stringify(data), r;
         if (body === undefined) {
