@@ -80,6 +80,7 @@ js_alloc(void *udata, duk_size_t size)
     }
     if (js->mem_limit != 0 && js->mem_used + size > js->mem_limit) {
         js->mem_exceeded = 1;
+        js->mem_refused++;
         return NULL;
     }
     p = malloc(size);
@@ -122,6 +123,7 @@ js_realloc(void *udata, void *ptr, duk_size_t size)
     old = malloc_usable_size(ptr);
     if (size > old && js->mem_limit != 0 && js->mem_used + (size - old) > js->mem_limit) {
         js->mem_exceeded = 1;
+        js->mem_refused++;
         return NULL;
     }
     np = realloc(ptr, size);
@@ -133,6 +135,20 @@ js_realloc(void *udata, void *ptr, duk_size_t size)
         js->mem_peak = js->mem_used;
     }
     return np;
+}
+
+/* Our duktape.c's allocation retry loop (duk-patches/51-*) asks whether a
+ * mark-and-sweep freed anything: the heap's bytes, or -1 for a heap that is
+ * not an nd_js (the bootstrap's compile heap, the loader's check heap). */
+size_t
+nd_js_heap_bytes(void *udata)
+{
+    struct nd_js *js = udata;
+
+    if (js == NULL || js->magic != ND_JS_MAGIC) {
+        return (size_t) -1;
+    }
+    return js->mem_used;
 }
 
 /* Duktape calls this on errors it cannot throw. It must not return: jump back

@@ -39,6 +39,7 @@ struct nd_js {
     int64_t      last_credit_us; /* credit_us of the last finished call (for accounting) */
     int64_t      last_gc_credit_us; /* gc_credit_us of the last finished call */
     int          mem_exceeded;  /* an allocation was refused during the current call */
+    size_t       mem_refused;   /* allocations refused by mem_limit, ever (tests, accounting) */
     int          codegen;       /* eval/new Function allowed (app code: never) */
     int          fatal;         /* Duktape fatal error: the heap must be dropped, not freed */
     jmp_buf     *jb;            /* the active nd_js_pcall's recovery point, or NULL */
@@ -104,6 +105,9 @@ int nd_js_push_lib_fn(struct nd_js *js, const char *name);
  */
 void nd_js_gc_begin(void *udata);
 void nd_js_gc_end(void *udata);
+/* For our duktape.c's allocation retry loop: the heap's bytes (mem_used) if
+ * udata is a struct nd_js, else (size_t) -1. Any context. */
+size_t nd_js_heap_bytes(void *udata);
 void nd_js_housekeeping_begin(struct nd_js *js);
 void nd_js_housekeeping_end(struct nd_js *js);
 
