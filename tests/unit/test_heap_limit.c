@@ -30,7 +30,7 @@ static const char *const bombs[] = {
     /* objects grown by assignment: property tables with slack to compact */
     "var o = []; while (true) { var x = {}; x.a = 1; x.b = 2; x.c = 3; x.d = 4; x.e = 5;"
     " o.push(x); }",
-    /* closures, each constructable */
+    /* closures, each constructable (a lazily made .prototype, 50-*.patch) */
     "var o = []; while (true) { o.push(function () { return o.length; }); }",
     /* a function's prototype looked at on every one */
     "var o = []; while (true) { var f = function () {}; f.prototype.k = 1; o.push(f); }",
@@ -117,10 +117,63 @@ T_CASE(heap_recovers_after_the_limit)
     nd_js_free(js);
 }
 
+/* -> [ ... fs[i].prototype ] (udata: &i) */
+static duk_ret_t
+look_at_prototype(duk_context *ctx, void *udata)
+{
+    duk_get_global_string(ctx, "fs");
+    duk_get_prop_index(ctx, -1, (duk_uarridx_t) *(int *) udata);
+    duk_get_prop_string(ctx, -1, "prototype");
+    return 1;
+}
+
+/* A function's .prototype made on first look (50-lazy-function-prototype):
+ * a look that fails at the memory_limit leaves it pending, not lost. */
+T_CASE(lazy_prototype_survives_the_limit)
+{
+    char          msg[512];
+    struct nd_js *js = nd_js_new(3u << 20, &nd_js_host_quiet, NULL, msg, sizeof(msg));
+    int           i, failed = 0;
+
+    T_TRUE(js != NULL);
+    if (js == NULL) {
+        return;
+    }
+    T_EQ_INT(duk_peval_string(js->ctx, "var fs = [];"
+                              "for (var i = 0; i < 40; i++) { fs.push(function () {}); }"), 0);
+    duk_pop(js->ctx);
+    duk_require_stack(js->ctx, 64);
+    /* Fill the heap with small objects until one cannot be allocated. */
+    T_EQ_INT(duk_peval_string(js->ctx, "var fill = null; while (true) { fill = { n: fill }; }"),
+             1);
+    duk_pop(js->ctx);
+    for (i = 0; i < 40; i++) {
+        if (duk_safe_call(js->ctx, look_at_prototype, &i, 0, 1) != DUK_EXEC_SUCCESS) {
+            failed++;
+        }
+        duk_pop(js->ctx);
+    }
+    printf("  %d of 40 first looks at .prototype failed at the limit\n", failed);
+    T_TRUE(failed > 0);
+    duk_push_null(js->ctx);
+    duk_put_global_string(js->ctx, "fill");             /* frees the list */
+    T_EQ_INT(duk_peval_string(js->ctx, "var ok = 0;"
+        "for (var i = 0; i < fs.length; i++) {"
+        "    var p = fs[i].prototype;"
+        "    if (typeof p === 'object' && p.constructor === fs[i] && new fs[i]() instanceof fs[i]"
+        "        && Object.getOwnPropertyDescriptor(fs[i], 'prototype').writable) { ok++; }"
+        "}"
+        "ok"), 0);
+    T_EQ_INT(duk_get_int(js->ctx, -1), 40);
+    duk_pop(js->ctx);
+    nd_js_free(js);
+}
+
 int
 main(void)
 {
     T_RUN(bomb_at_memory_limit_costs_few_collections);
     T_RUN(heap_recovers_after_the_limit);
+    T_RUN(lazy_prototype_survives_the_limit);
     return T_DONE();
 }
