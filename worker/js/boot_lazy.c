@@ -188,7 +188,6 @@ native_lazy_load(duk_context *ctx)
     int           i = file_index(ctx, duk_require_string(ctx, 0));
     struct nd_js *js = nd_js_of(ctx);
     char          msg[512];
-    void         *buf;
 
     if (js != NULL) {
         js->lazy_loaded |= (uint32_t) 1 << i;
@@ -206,8 +205,9 @@ native_lazy_load(duk_context *ctx)
     if (g_lazy[i].code == NULL && compile(i, msg, sizeof(msg)) == -1) {
         return duk_error(ctx, DUK_ERR_ERROR, "%s", msg);
     }
-    buf = duk_push_fixed_buffer(ctx, g_lazy[i].len);
-    memcpy(buf, g_lazy[i].code, g_lazy[i].len);
+    /* read in place: no copy of the dump in the heap (g_lazy never changes) */
+    duk_push_external_buffer(ctx);
+    duk_config_buffer(ctx, -1, g_lazy[i].code, g_lazy[i].len);
     duk_load_function(ctx);
     return 1;
 }

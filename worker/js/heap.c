@@ -678,8 +678,9 @@ nd_js_new(size_t mem_limit, const struct nd_js_host *host, void *owner, char *ms
     duk_put_prop_string(ctx, -3, "lib");
     nd_bind_push_natives(ctx);                  /* -> [ stash lib native ] */
     for (i = 0; i < g_boot.n; i++) {
-        void *buf = duk_push_fixed_buffer(ctx, g_boot.len[i]);
-        memcpy(buf, g_boot.code[i], g_boot.len[i]);
+        /* read in place: no copy of the dump in the heap (g_boot never changes) */
+        duk_push_external_buffer(ctx);
+        duk_config_buffer(ctx, -1, g_boot.code[i], g_boot.len[i]);
         duk_load_function(ctx);                 /* -> [ stash lib native fn ] */
         duk_push_undefined(ctx);
         duk_dup(ctx, -3);                       /* native */
