@@ -173,33 +173,35 @@ function (native, global, lib) {
         return copyBytes(toBytes(b));
     }
 
-    var Body = {
-        text: function text() {
-            return whole(this, bodyText);
-        },
-        json: function json() {
-            return whole(this, parseJSON);
-        },
-        arrayBuffer: function arrayBuffer() {
-            return whole(this, toArrayBuffer);
-        },
-        bytes: function bytes() {
-            return whole(this, toCopy);
-        },
-        blob: function blob() {
-            var type = this.headers.get("content-type");
-            return whole(this, function (b) {
-                lib.require("blob");
-                return new lib.Blob([toBytes(b)], { type: type === null ? "" : type });
-            });
-        },
-        formData: function formData() {
-            var type = this.headers.get("content-type");
-            return whole(this, function (b) {
-                return lib.require("blob").parseFormData(toBytes(b), type);
-            });
-        }
-    };
+    /* Declarations, not named function expressions: one of those gets an
+     * environment of its own for its name in Duktape (an object per closure). */
+    function text() {
+        return whole(this, bodyText);
+    }
+    function json() {
+        return whole(this, parseJSON);
+    }
+    function arrayBuffer() {
+        return whole(this, toArrayBuffer);
+    }
+    function bytes() {
+        return whole(this, toCopy);
+    }
+    function blob() {
+        var type = this.headers.get("content-type");
+        return whole(this, function (b) {
+            lib.require("blob");
+            return new lib.Blob([toBytes(b)], { type: type === null ? "" : type });
+        });
+    }
+    function formData() {
+        var type = this.headers.get("content-type");
+        return whole(this, function (b) {
+            return lib.require("blob").parseFormData(toBytes(b), type);
+        });
+    }
+    var Body = { text: text, json: json, arrayBuffer: arrayBuffer, bytes: bytes, blob: blob,
+                 formData: formData };
 
     /* r's Headers, made on first use (lazy/fetch-getters.js) */
     function materialize(r) {

@@ -83,12 +83,16 @@ function (native, global, lib) {
         }
     }
 
-    lib.define(Headers.prototype, "append", function append(name, value) {
+    /* Methods as declarations, not named function expressions: one of those
+     * gets an environment of its own for its name in Duktape (an object per
+     * closure: 1.2 KB per heap for these ten). */
+    function append(name, value) {
         requireArgs(2, arguments.length, "append");
         var n = hdrName(name), v = hdrValue(value, name);
         mutable(this);
         this._list.push(n, v);
-    });
+    }
+    lib.define(Headers.prototype, "append", append);
     lib.define(Headers.prototype, "delete", function (name) {
         requireArgs(1, arguments.length, "delete");
         var n = hdrName(name), l = this._list, j;
@@ -99,7 +103,7 @@ function (native, global, lib) {
             }
         }
     });
-    lib.define(Headers.prototype, "get", function get(name) {
+    function get(name) {
         requireArgs(1, arguments.length, "get");
         var n = hdrName(name), l = this._list, r = null, j;
         for (j = 0; j < l.length; j += 2) {
@@ -108,8 +112,9 @@ function (native, global, lib) {
             }
         }
         return r;
-    });
-    lib.define(Headers.prototype, "getSetCookie", function getSetCookie() {
+    }
+    lib.define(Headers.prototype, "get", get);
+    function getSetCookie() {
         var l = this._list, r = [], j;
         for (j = 0; j < l.length; j += 2) {
             if (l[j] === "set-cookie") {
@@ -117,15 +122,17 @@ function (native, global, lib) {
             }
         }
         return r;
-    });
+    }
+    lib.define(Headers.prototype, "getSetCookie", getSetCookie);
     /* Cloudflare Workers' name for it. */
-    lib.define(Headers.prototype, "getAll", function getAll(name) {
+    function getAll(name) {
         if (hdrName(name) !== "set-cookie") {
             throw new TypeError("getAll() can only be used with the header name \"Set-Cookie\".");
         }
         return this.getSetCookie();
-    });
-    lib.define(Headers.prototype, "has", function has(name) {
+    }
+    lib.define(Headers.prototype, "getAll", getAll);
+    function has(name) {
         requireArgs(1, arguments.length, "has");
         var n = hdrName(name), l = this._list, j;
         for (j = 0; j < l.length; j += 2) {
@@ -134,8 +141,9 @@ function (native, global, lib) {
             }
         }
         return false;
-    });
-    lib.define(Headers.prototype, "set", function set(name, value) {
+    }
+    lib.define(Headers.prototype, "has", has);
+    function set(name, value) {
         requireArgs(2, arguments.length, "set");
         var n = hdrName(name), v = hdrValue(value, name), l = this._list, j, found = false;
         mutable(this);
@@ -153,7 +161,8 @@ function (native, global, lib) {
         if (!found) {
             l.push(n, v);
         }
-    });
+    }
+    lib.define(Headers.prototype, "set", set);
 
     /* Sorted by name, duplicates combined (set-cookie kept apart): what
      * iteration yields. */
@@ -186,7 +195,7 @@ function (native, global, lib) {
         return out;
     }
 
-    lib.define(Headers.prototype, "forEach", function forEach(callback, thisArg) {
+    function forEach(callback, thisArg) {
         var pairs = sortedPairs(this), j;
         if (typeof callback !== "function") {
             throw new TypeError("Failed to execute 'forEach' on 'Headers': parameter 1 is not "
@@ -195,7 +204,8 @@ function (native, global, lib) {
         for (j = 0; j < pairs.length; j++) {
             callback.call(thisArg, pairs[j][1], pairs[j][0], this);
         }
-    });
+    }
+    lib.define(Headers.prototype, "forEach", forEach);
 
     /* Iterators walk the sorted list as it is at each step (the spec's). */
     function HeadersIterator(h, kind) {
@@ -216,15 +226,18 @@ function (native, global, lib) {
         value: "Headers Iterator", configurable: true
     });
 
-    lib.define(Headers.prototype, "entries", function entries() {
+    function entries() {
         return new HeadersIterator(this, 0);
-    });
-    lib.define(Headers.prototype, "keys", function keys() {
+    }
+    lib.define(Headers.prototype, "entries", entries);
+    function keys() {
         return new HeadersIterator(this, 1);
-    });
-    lib.define(Headers.prototype, "values", function values() {
+    }
+    lib.define(Headers.prototype, "keys", keys);
+    function values() {
         return new HeadersIterator(this, 2);
-    });
+    }
+    lib.define(Headers.prototype, "values", values);
     lib.define(Headers.prototype, Symbol.iterator, Headers.prototype.entries);
     Object.defineProperty(Headers.prototype, Symbol.toStringTag, {
         value: "Headers", configurable: true
