@@ -136,6 +136,26 @@ nd_ip_format(const struct nd_ip *ip, char *buf, size_t size)
         return 0;
     }
     buf[0] = '\0';
+    if (ip->family == AF_INET && size >= 16) {
+        /* Every request formats the peer (headers for the app, access log):
+         * inet_ntop's sprintf was 6% of a hello request's instructions. */
+        char *p = buf;
+        int   i;
+
+        for (i = 0; i < 4; i++) {
+            unsigned v = ip->addr[i];
+            if (v >= 100) {
+                *p++ = (char) ('0' + v / 100);
+            }
+            if (v >= 10) {
+                *p++ = (char) ('0' + v / 10 % 10);
+            }
+            *p++ = (char) ('0' + v % 10);
+            *p++ = '.';
+        }
+        p[-1] = '\0';
+        return (size_t) (p - 1 - buf);
+    }
     if (ip->family != 0 && inet_ntop(ip->family, ip->addr, buf, (socklen_t) size) == NULL) {
         buf[0] = '\0';
     }

@@ -69,6 +69,36 @@ T_CASE(ip_parse_forms)
     T_EQ_INT(nd_ip_parse("1.2.3.4 5", 9, &ip), -1);
 }
 
+/* The IPv4 formatter (its own, not inet_ntop's sprintf) against inet_ntop, for
+ * every octet value in every position, and a buffer too small for it. */
+T_CASE(ip_format_v4_matches_inet_ntop)
+{
+    struct nd_ip ip;
+    char         s[64], want[64];
+    int          pos, v, bad = 0;
+
+    memset(&ip, 0, sizeof(ip));
+    ip.family = AF_INET;
+    for (pos = 0; pos < 4; pos++) {
+        for (v = 0; v < 256; v++) {
+            memcpy(ip.addr, "\x7f\x00\x09\xff", 4);
+            ip.addr[pos] = (uint8_t) v;
+            inet_ntop(AF_INET, ip.addr, want, sizeof(want));
+            if (nd_ip_format(&ip, s, sizeof(s)) != strlen(want) || strcmp(s, want) != 0) {
+                bad++;
+            }
+        }
+    }
+    T_EQ_INT(bad, 0);
+    memcpy(ip.addr, "\xff\xff\xff\xff", 4);
+    T_EQ_INT((int) nd_ip_format(&ip, s, 16), 15);
+    T_EQ_STR(s, "255.255.255.255");
+    T_EQ_INT((int) nd_ip_format(&ip, s, 15), 0);      /* too small: "" as inet_ntop */
+    T_EQ_STR(s, "");
+    ip.family = 0;
+    T_EQ_INT((int) nd_ip_format(&ip, s, sizeof(s)), 0);
+}
+
 T_CASE(cidr_membership_v4_v6)
 {
     struct nd_ip ip;
@@ -266,6 +296,7 @@ int
 main(void)
 {
     T_RUN(ip_parse_forms);
+    T_RUN(ip_format_v4_matches_inet_ntop);
     T_RUN(cidr_membership_v4_v6);
     T_RUN(xff_untrusted_peer_is_the_client);
     T_RUN(xff_rightmost_untrusted_wins);
