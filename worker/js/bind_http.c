@@ -273,6 +273,192 @@ native_fail(duk_context *ctx)
     return 0;
 }
 
+/*
+ * The per-request bridge in C (lib.dispatch = native.dispatch): what
+ * 90-dispatch.js's JS dispatch did, without its JS activation, its two
+ * constructor calls, handler.call, the instanceof and a dozen closure
+ * variable lookups (a third of a hello request's instructions). The handler,
+ * its `this`, env and the objects it needs are handed over once by lib.load
+ * (native.dispatchInit) and kept alive in the stash.
+ */
+struct dsp {
+    void *handler;
+    void *hthis;
+    void *env;
+    void *req_proto;        /* IncomingRequest.prototype */
+    void *ctx_proto;        /* Context.prototype */
+    void *resp_proto;       /* Response.prototype, for the fast instanceof */
+    void *respond;          /* lib.respond */
+    void *jobs;             /* lib.jobs: the microtask queue (never replaced) */
+    void *unhandled;        /* lib.unhandled (never replaced) */
+};
+
+/* native.dispatchInit(handler, handlerThis, env, IncomingRequest.prototype,
+ *                     Context.prototype, Response.prototype, respond, jobs,
+ *                     unhandled) */
+static duk_ret_t
+native_dispatch_init(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    struct dsp   *d;
+    int           i;
+
+    if (!duk_is_callable(ctx, 0) || !duk_is_callable(ctx, 6)) {
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "dispatchInit: not a function");
+    }
+    for (i = 3; i < 9; i++) {
+        duk_require_object(ctx, i);
+    }
+    duk_push_global_stash(ctx);
+    d = duk_push_fixed_buffer(ctx, sizeof(*d));     /* -> [ args stash buf ] */
+    d->handler = duk_get_heapptr(ctx, 0);
+    d->hthis = duk_get_heapptr(ctx, 1);             /* NULL for a primitive: undefined */
+    d->env = duk_get_heapptr(ctx, 2);
+    d->req_proto = duk_get_heapptr(ctx, 3);
+    d->ctx_proto = duk_get_heapptr(ctx, 4);
+    d->resp_proto = duk_get_heapptr(ctx, 5);
+    d->respond = duk_get_heapptr(ctx, 6);
+    d->jobs = duk_get_heapptr(ctx, 7);
+    d->unhandled = duk_get_heapptr(ctx, 8);
+    duk_put_prop_literal(ctx, -2, "dspState");
+    duk_push_array(ctx);                            /* the references, kept alive */
+    for (i = 0; i < 9; i++) {
+        duk_dup(ctx, i);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
+    }
+    duk_put_prop_literal(ctx, -2, "dspRefs");
+    js->dsp = d;
+    return 0;
+}
+
+/* [ ... v ]: lib[name](id, v) on the stack's id (index 0); pops v. */
+static void
+call_lib2(duk_context *ctx, struct nd_js *js, const char *name, duk_idx_t vi)
+{
+    vi = duk_normalize_index(ctx, vi);
+    duk_push_heapptr(ctx, js->lib);
+    duk_get_prop_string(ctx, -1, name);             /* lazy: may load lazy/dispatch.js */
+    duk_swap_top(ctx, -2);                          /* -> [ ... v fn lib ] */
+    duk_dup(ctx, 0);
+    duk_dup(ctx, vi);
+    duk_call_method(ctx, 2);
+    duk_pop_2(ctx);
+}
+
+/* lib.currentRequest = the value at index vi */
+static void
+set_current(duk_context *ctx, struct nd_js *js, duk_idx_t vi)
+{
+    vi = duk_normalize_index(ctx, vi);
+    duk_push_heapptr(ctx, js->lib);
+    duk_dup(ctx, vi);
+    duk_put_prop_literal(ctx, -2, "currentRequest");
+    duk_pop(ctx);
+}
+
+/* Is the object at idx a Response (its prototype chain holds Response.prototype)?
+ * A false "no" is harmless: lib.settle checks with instanceof itself. */
+static int
+is_response(duk_context *ctx, const struct dsp *d, duk_idx_t idx)
+{
+    int depth, yes = 0;
+
+    if (!duk_is_object(ctx, idx)) {
+        return 0;
+    }
+    duk_get_prototype(ctx, idx);
+    for (depth = 0; depth < 8; depth++) {
+        void *p = duk_get_heapptr(ctx, -1);
+        if (p == NULL || p == d->resp_proto) {
+            yes = p != NULL;
+            break;
+        }
+        duk_get_prototype(ctx, -1);
+        duk_remove(ctx, -2);
+    }
+    duk_pop(ctx);
+    return yes;
+}
+
+/* native.dispatch(id, method, url, raw, body|undefined): one request, as
+ *   req = new IncomingRequest(method, url, raw, body); lib.currentRequest = id;
+ *   try { r = handler.call(handlerThis, req, env, new Context(id)) }
+ *   catch (e) { lib.fail(id, e); lib.drain(); lib.currentRequest = -1; return }
+ *   r instanceof Response ? lib.respond(id, r) : lib.settle(id, r);
+ *   if (jobs.length || unhandled.length) lib.drain(); lib.currentRequest = -1; */
+static duk_ret_t
+native_dispatch(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    struct dsp   *d = js->dsp;
+
+    if (d == NULL) {
+        return duk_error(ctx, DUK_ERR_ERROR, "dispatch before the app's handler was found");
+    }
+    duk_set_top(ctx, 5);
+    duk_push_object(ctx);                           /* 5: req */
+    duk_push_heapptr(ctx, d->req_proto);
+    duk_set_prototype(ctx, 5);
+    duk_dup(ctx, 1);
+    duk_put_prop_literal(ctx, 5, "_method");
+    duk_dup(ctx, 2);
+    duk_put_prop_literal(ctx, 5, "_url");
+    duk_dup(ctx, 3);
+    duk_put_prop_literal(ctx, 5, "_raw");
+    if (!duk_is_undefined(ctx, 4)) {
+        duk_dup(ctx, 4);
+        duk_put_prop_literal(ctx, 5, "_body");
+    }
+    duk_push_object(ctx);                           /* 6: ctx */
+    duk_push_heapptr(ctx, d->ctx_proto);
+    duk_set_prototype(ctx, 6);
+    duk_dup(ctx, 0);
+    duk_put_prop_literal(ctx, 6, "_id");
+    set_current(ctx, js, 0);
+    duk_push_heapptr(ctx, d->handler);
+    if (d->hthis != NULL) {
+        duk_push_heapptr(ctx, d->hthis);
+    } else {
+        duk_push_undefined(ctx);
+    }
+    duk_dup(ctx, 5);
+    duk_push_heapptr(ctx, d->env);
+    duk_dup(ctx, 6);
+    if (duk_pcall_method(ctx, 3) != DUK_EXEC_SUCCESS) {
+        call_lib2(ctx, js, "fail", 7);              /* -> [ ... ] (7 popped: error) */
+        duk_push_heapptr(ctx, js->lib);
+        duk_get_prop_literal(ctx, -1, "drain");
+        duk_swap_top(ctx, -2);
+        duk_call_method(ctx, 0);
+        duk_pop(ctx);
+        duk_push_int(ctx, -1);
+        set_current(ctx, js, -1);
+        return 0;
+    }
+    if (is_response(ctx, d, 7)) {                   /* [ ... 7: r ] */
+        duk_push_heapptr(ctx, d->respond);
+        duk_push_undefined(ctx);
+        duk_dup(ctx, 0);
+        duk_dup(ctx, 7);
+        duk_call_method(ctx, 2);
+        duk_pop_2(ctx);
+    } else {
+        call_lib2(ctx, js, "settle", 7);
+    }
+    duk_push_heapptr(ctx, d->jobs);
+    duk_push_heapptr(ctx, d->unhandled);
+    if (duk_get_length(ctx, -2) != 0 || duk_get_length(ctx, -1) != 0) {
+        duk_push_heapptr(ctx, js->lib);
+        duk_get_prop_literal(ctx, -1, "drain");
+        duk_swap_top(ctx, -2);
+        duk_call_method(ctx, 0);
+        duk_pop(ctx);
+    }
+    duk_push_int(ctx, -1);
+    set_current(ctx, js, -1);
+    return 0;
+}
+
 /* native.log(level 0..3, message, requestId|undefined) */
 static duk_ret_t
 native_log(duk_context *ctx)
@@ -293,6 +479,7 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
 {
     static const duk_function_list_entry funcs[] = {
         { "respond", native_respond, 6 },
+        { "dispatchInit", native_dispatch_init, 9 },
         { "streamBegin", native_stream_begin, 6 },
         { "streamWrite", native_stream_write, 2 },
         { "streamEnd", native_stream_end, 2 },
@@ -302,5 +489,9 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
         { NULL, NULL, 0 },
     };
 
+    native = duk_normalize_index(ctx, native);
     nd_bind_put_list(ctx, native, funcs);
+    /* A function object, not a lightfunc: C keeps lib.dispatch by heap pointer. */
+    duk_push_c_function(ctx, native_dispatch, 5);
+    duk_put_prop_literal(ctx, native, "dispatch");
 }

@@ -48,6 +48,7 @@ struct nd_js {
     void        *dispatch;      /* heap pointers kept alive by the stash */
     void        *drain;
     void        *lib;
+    void        *dsp;           /* bind_http.c: native.dispatch's state (in the stash) or NULL */
     uint32_t     lazy_loaded;   /* bit i: bootstrap/lazy file i ran in this heap */
     struct nd_js *next_dead;    /* the graveyard list (after a fatal error) */
     struct nd_prof *prof;       /* owned or NULL: the JS sampling profiler (profile = DIR) */
