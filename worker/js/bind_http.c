@@ -161,34 +161,42 @@ convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_siz
     return p;
 }
 
+/* [ id status flatHeaders|null body defaultContentType|null statusText ] at
+ * base..base+5 -> the host's respond; its result. */
+static int
+respond_at(duk_context *ctx, struct nd_js *js, duk_idx_t base)
+{
+    struct head          hd;
+    const unsigned char *body = NULL, *s = NULL;
+    unsigned char       *p;
+    double               id = duk_require_number(ctx, base);
+    int                  status = duk_require_int(ctx, base + 1);
+    duk_size_t           blen = 0;
+    int                  utf8 = 0;
+
+    if (duk_is_string(ctx, base + 3)) {
+        s = (const unsigned char *) duk_get_lstring(ctx, base + 3, &blen);
+        /* Only surrogates (0xED lead bytes) need converting: else send the string. */
+        utf8 = memchr(s, 0xED, blen) != NULL;
+        body = s;
+    } else if (duk_is_buffer_data(ctx, base + 3)) {
+        body = duk_get_buffer_data(ctx, base + 3, &blen);
+    }
+    p = convert_head(ctx, base + 2, base + 4, base + 5, utf8 ? blen : 0, &hd);
+    if (utf8) {
+        blen = nd_bind_utf8(s, blen, p);
+        body = p;
+    }
+    return ND_JS_HOST(ctx, js, respond)(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs,
+                                        hd.n, body, blen);
+}
+
 /* native.respond(id, status, flatHeaders|null, body, defaultContentType|null,
  *                 statusText) */
 static duk_ret_t
 native_respond(duk_context *ctx)
 {
-    struct nd_js  *js = nd_js_of(ctx);
-    struct head    hd;
-    const unsigned char *body = NULL;
-    unsigned char *p;
-    double         id = duk_require_number(ctx, 0);
-    int            status = duk_require_int(ctx, 1);
-    duk_size_t     blen = 0;
-    int            rc;
-
-    if (duk_is_string(ctx, 3)) {
-        duk_get_lstring(ctx, 3, &blen);
-    } else if (duk_is_buffer_data(ctx, 3)) {
-        body = duk_get_buffer_data(ctx, 3, &blen);
-    }
-    p = convert_head(ctx, 2, 4, 5, duk_is_string(ctx, 3) ? blen : 0, &hd);
-    if (duk_is_string(ctx, 3)) {
-        const unsigned char *s = (const unsigned char *) duk_get_lstring(ctx, 3, &blen);
-        blen = nd_bind_utf8(s, blen, p);
-        body = p;
-    }
-    rc = ND_JS_HOST(ctx, js, respond)(js->owner, id, status, hd.reason, hd.rlen, hd.hdrs, hd.n,
-                                      body, blen);
-    duk_push_boolean(ctx, rc == 0);
+    duk_push_boolean(ctx, respond_at(ctx, nd_js_of(ctx), 0) == 0);
     return 1;
 }
 
@@ -345,6 +353,16 @@ call_lib2(duk_context *ctx, struct nd_js *js, const char *name, duk_idx_t vi)
     duk_pop_2(ctx);
 }
 
+/* [ ... v ] -> [ ... ]: obj[key] = v for a new object whose prototype chain has
+ * no setter or read-only property of that name: defined as an own data property
+ * (what the assignment makes), without the assignment's walk up the chain. */
+#define OWN(ctx, obj, key)                                                              \
+    do {                                                                                \
+        duk_push_literal((ctx), key);                                                   \
+        duk_swap_top((ctx), -2);                                                        \
+        duk_def_prop((ctx), (obj), DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WEC);       \
+    } while (0)
+
 /* lib.currentRequest = the value at index vi */
 static void
 set_current(duk_context *ctx, struct nd_js *js, duk_idx_t vi)
@@ -380,6 +398,45 @@ is_response(duk_context *ctx, const struct dsp *d, duk_idx_t idx)
     return yes;
 }
 
+/*
+ * lib.respond(id, r) (30-fetch-classes.js) for the plain case, in C: a
+ * Response that is not Response.error(), has no stream and whose body was not
+ * read goes as nativeRespond(id, r._status, h === null ? null : h._list,
+ * r._body, r._ctype, r._statusText), h = r._headers. Reads the slots in
+ * lib.respond's order. 1 when answered, 0 when it is not the plain case (the
+ * caller then calls lib.respond, which decides).
+ */
+static int
+respond_plain(duk_context *ctx, struct nd_js *js, duk_idx_t ri)
+{
+    duk_idx_t   base = duk_get_top(ctx);
+    const char *type;
+
+    duk_get_prop_literal(ctx, ri, "_headers");      /* base: h */
+    duk_get_prop_literal(ctx, ri, "_type");
+    type = duk_get_string(ctx, -1);
+    duk_get_prop_literal(ctx, ri, "_stream");
+    duk_get_prop_literal(ctx, ri, "_bodyUsed");
+    if ((type != NULL && strcmp(type, "error") == 0) || !duk_is_null(ctx, -2)
+        || duk_to_boolean(ctx, -1)) {
+        duk_set_top(ctx, base);
+        return 0;
+    }
+    duk_dup(ctx, 0);                                /* base + 4: id */
+    duk_get_prop_literal(ctx, ri, "_status");
+    if (duk_is_null(ctx, base)) {
+        duk_push_null(ctx);
+    } else {
+        duk_get_prop_literal(ctx, base, "_list");
+    }
+    duk_get_prop_literal(ctx, ri, "_body");
+    duk_get_prop_literal(ctx, ri, "_ctype");
+    duk_get_prop_literal(ctx, ri, "_statusText");
+    (void) respond_at(ctx, js, base + 4);
+    duk_set_top(ctx, base);
+    return 1;
+}
+
 /* native.dispatch(id, method, url, raw, body|undefined): one request, as
  *   req = new IncomingRequest(method, url, raw, body); lib.currentRequest = id;
  *   try { r = handler.call(handlerThis, req, env, new Context(id)) }
@@ -400,20 +457,20 @@ native_dispatch(duk_context *ctx)
     duk_push_heapptr(ctx, d->req_proto);
     duk_set_prototype(ctx, 5);
     duk_dup(ctx, 1);
-    duk_put_prop_literal(ctx, 5, "_method");
+    OWN(ctx, 5, "_method");
     duk_dup(ctx, 2);
-    duk_put_prop_literal(ctx, 5, "_url");
+    OWN(ctx, 5, "_url");
     duk_dup(ctx, 3);
-    duk_put_prop_literal(ctx, 5, "_raw");
+    OWN(ctx, 5, "_raw");
     if (!duk_is_undefined(ctx, 4)) {
         duk_dup(ctx, 4);
-        duk_put_prop_literal(ctx, 5, "_body");
+        OWN(ctx, 5, "_body");
     }
     duk_push_object(ctx);                           /* 6: ctx */
     duk_push_heapptr(ctx, d->ctx_proto);
     duk_set_prototype(ctx, 6);
     duk_dup(ctx, 0);
-    duk_put_prop_literal(ctx, 6, "_id");
+    OWN(ctx, 6, "_id");
     set_current(ctx, js, 0);
     duk_push_heapptr(ctx, d->handler);
     if (d->hthis != NULL) {
@@ -436,12 +493,14 @@ native_dispatch(duk_context *ctx)
         return 0;
     }
     if (is_response(ctx, d, 7)) {                   /* [ ... 7: r ] */
-        duk_push_heapptr(ctx, d->respond);
-        duk_push_undefined(ctx);
-        duk_dup(ctx, 0);
-        duk_dup(ctx, 7);
-        duk_call_method(ctx, 2);
-        duk_pop_2(ctx);
+        if (!respond_plain(ctx, js, 7)) {
+            duk_push_heapptr(ctx, d->respond);
+            duk_push_undefined(ctx);
+            duk_dup(ctx, 0);
+            duk_dup(ctx, 7);
+            duk_call_method(ctx, 2);
+            duk_pop_2(ctx);
+        }
     } else {
         call_lib2(ctx, js, "settle", 7);
     }
