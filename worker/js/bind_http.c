@@ -550,7 +550,12 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
 
     native = duk_normalize_index(ctx, native);
     nd_bind_put_list(ctx, native, funcs);
-    /* A function object, not a lightfunc: C keeps lib.dispatch by heap pointer. */
+    /* A function object, not a lightfunc: C keeps lib.dispatch by heap pointer.
+     * Named for the profiler's folded stacks (the root of every request) and
+     * stack traces, where a native frame shows only its name. */
     duk_push_c_function(ctx, native_dispatch, 5);
+    duk_push_literal(ctx, "name");
+    duk_push_literal(ctx, "dispatch (bootstrap/bind_http.c)");
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE);
     duk_put_prop_literal(ctx, native, "dispatch");
 }
