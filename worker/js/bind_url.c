@@ -499,15 +499,13 @@ native_url_part(duk_context *ctx)
  * split at "&", skip empty sequences, split at the first "=", "+" is a
  * space, percent-decode, UTF-8 decode with replacement (nd_bind_pct_decode).
  */
-static duk_ret_t
-native_urlencoded_parse(duk_context *ctx)
+static void
+push_urlencoded(duk_context *ctx, const unsigned char *s, size_t len)
 {
-    duk_size_t           len;
-    const unsigned char *s = (const unsigned char *) duk_to_lstring(ctx, 0, &len);
-    duk_uarridx_t        n = 0;
-    size_t               i = 0, j, eq;
+    duk_uarridx_t n = 0;
+    size_t        i = 0, j, eq;
 
-    duk_push_array(ctx);                                /* -> [ s out ] */
+    duk_push_array(ctx);                                /* -> [ ... out ] */
     while (i <= len) {
         for (j = i; j < len && s[j] != '&'; j++) {
         }
@@ -525,6 +523,31 @@ native_urlencoded_parse(duk_context *ctx)
         }
         i = j + 1;
     }
+}
+
+static duk_ret_t
+native_urlencoded_parse(duk_context *ctx)
+{
+    duk_size_t  len;
+    const char *s = duk_to_lstring(ctx, 0, &len);
+
+    push_urlencoded(ctx, (const unsigned char *) s, len);
+    return 1;
+}
+
+/* native.urlQueryParse(href) -> urlencodedParse of a lazy URL's query ([]
+ * when it has none), or undefined when href is not such a URL. */
+static duk_ret_t
+native_url_query_parse(duk_context *ctx)
+{
+    struct url_split u;
+    const char      *s;
+    duk_size_t       len;
+
+    if (url_lazy_scan(ctx, &u, &s, &len) == -1) {
+        return 0;
+    }
+    push_urlencoded(ctx, (const unsigned char *) s + u.query, u.query_end - u.query);
     return 1;
 }
 
@@ -537,6 +560,7 @@ nd_bind_url(duk_context *ctx, duk_idx_t native)
         { "urlCanonical", native_url_canonical, 1 },
         { "urlPart", native_url_part, 2 },
         { "urlencodedParse", native_urlencoded_parse, 1 },
+        { "urlQueryParse", native_url_query_parse, 1 },
         { NULL, NULL, 0 },
     };
 

@@ -16,7 +16,7 @@ function (native, global, lib) {
     "use strict";
     var pctEncode = native.pctEncode, pctDecode = native.pctDecode, urlSplit = native.urlSplit,
         urlCanonical = native.urlCanonical, urlPart = native.urlPart,
-        formParse = native.urlencodedParse;
+        formParse = native.urlencodedParse, queryParse = native.urlQueryParse;
     /* native.urlPart's pieces (bind_url.c's URL_*) are written as literals in
      * the getters, an outer variable being a slow scope lookup in Duktape:
      * protocol 0, host 1, hostname 2, port 3, pathname 4, search 5, hash 6,
@@ -1204,8 +1204,13 @@ function (native, global, lib) {
         var p = this._params, q;
         if (p === null) {
             q = this._href;
-            q = typeof q === "string" ? urlPart(q, 8) : this._url.query;
-            p = this._params = new OwnedParams(q === null ? [] : formParse(q), this);
+            if (typeof q === "string") {
+                q = queryParse(q);
+            } else {
+                q = this._url.query;
+                q = q === null ? [] : formParse(q);
+            }
+            p = this._params = new OwnedParams(q, this);
         }
         return p;
     });
