@@ -109,8 +109,10 @@ function (native, global, lib) {
     lib.define(Response.prototype, "_type", "default");
     lib.define(Response.prototype, "_cf", undefined);
     slots = null;       /* used at boot only: its closure need not stay in the heap */
+    /* Response.json's globals, captured: a global is a slow scope lookup. */
+    var stringify = JSON.stringify, create = Object.create, responseProto = Response.prototype;
     lib.define(Response, "json", function json(data, init) {
-        var body = JSON.stringify(data), r;
+        var body = stringify(data), r;
         if (body === undefined) {
             throw new TypeError("Failed to execute 'json' on 'Response': The data is not "
                                 + "JSON serializable");
@@ -118,7 +120,7 @@ function (native, global, lib) {
         if (init === undefined) {
             /* No init (the usual call): a bare Response, its two slots set,
              * without the constructor's checks (nothing for them to check). */
-            r = Object.create(Response.prototype);
+            r = create(responseProto);
             r._body = body;
             r._ctype = "application/json";
             return r;
