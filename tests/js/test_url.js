@@ -388,6 +388,11 @@
             function (v, k) { out.push(k, v); });
         return out;
     }, ["a b", "c d", "", "e", "f", "", "%zz", "\u00e9", "g", "\ufffd"]);
+    bothWays("Request and Response.redirect serialize their URL", function () {
+        return [new Request("http://h/p?q#f").url, new Request("http://h").url,
+                new Request("HTTP://H:80/a/../b").url, Response.redirect("https://h/x").headers
+                .get("location")];
+    }, ["http://h/p?q#f", "http://h/", "http://h/b", "https://h/x"]);
     T.check("new URL() is a TypeError", (function () {
         try { new URL(); } catch (e) { return e instanceof TypeError; }
         return false;
