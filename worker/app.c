@@ -1109,7 +1109,13 @@ push_raw_headers(duk_context *ctx, const struct nd_req *req)
 
     nd_ip_from_sockaddr(&req->peer, &peer);
     cl = nd_ip_format(&req->client, client, sizeof(client));
-    hl = nd_ip_format(&peer, hop, sizeof(hop));
+    if (peer.family != 0 && peer.family == req->client.family
+        && memcmp(peer.addr, req->client.addr, peer.family == AF_INET ? 4 : 16) == 0) {
+        memcpy(hop, client, cl + 1);        /* no proxy in between: the same text */
+        hl = cl;
+    } else {
+        hl = nd_ip_format(&peer, hop, sizeof(hop));
+    }
     for (i = 0; i < req->nheaders; i++) {
         need += req->headers[i].name_len + req->headers[i].value_len + 4;
     }
