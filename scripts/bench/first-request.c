@@ -52,11 +52,12 @@ host_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 /* GLOBAL: the heaps' host, nd_js_host_quiet counting responses; set in main. */
 static struct nd_js_host g_host;
 
-enum { P_CREATE, P_CODE, P_TOP, P_LOAD, P_REQ1, P_REQ2, P_HK1, P_N };
+enum { P_CREATE, P_CODE, P_TOP, P_LOAD, P_REQ1, P_REQ2, P_HK1, P_LIVE, P_N };
 static const char *const PHASES[P_N] = {
     "heap creation (bootstrap)", "app code: compile or load", "app top level",
     "lib.load (exports)", "first request", "second request",
-    "... of the first request: housekeeping (lazy groups, GC)"
+    "... of the first request: housekeeping (lazy groups, GC)",
+    "live heap after two requests and a collection (KB, not ms)"
 };
 
 static int
@@ -168,6 +169,9 @@ one_heap(const char *file, const char *src, size_t len, const void *code, size_t
         goto done;
     }
     t[P_REQ2] = nd_sys_cpu_us() - t0;
+    duk_gc(ctx, 0);
+    duk_gc(ctx, 0);
+    t[P_LIVE] = (int64_t) js->mem_used;   /* bytes: printed /1000 as "KB" */
     rc = 0;
 
 done:
