@@ -307,7 +307,7 @@ done:
 }
 
 /* Inner functions loaded from a dump are templates without .prototype,
- * .length or a name environment of their own (duk-patches/70): closures made
+ * .length or a name environment of their own (duk-patches/75): closures made
  * from them behave exactly as closures of the compiled script. */
 T_CASE(loaded_templates_like_compiled)
 {
@@ -360,7 +360,7 @@ T_CASE(loaded_templates_cost_what_compiled_ones_do)
     T_EQ_STR(a, "400");
     T_EQ_STR(b, "400");
     T_TRUE(live_c > 0 && live_l > 0);
-    /* within 32 bytes a function (measured: 16; 106 before duk-patches/70) */
+    /* within 32 bytes a function (measured: 16; 106 before duk-patches/75) */
     T_TRUE(live_l <= live_c + 400 * 32);
     if (live_l > live_c + 400 * 32) {
         fprintf(stderr, "  loaded %zu bytes, compiled %zu\n", live_l, live_c);
