@@ -4,8 +4,11 @@
  * request for a few handlers, and the cost of creating a heap.
  *
  *   build/release/js-hot-path [requests [handler-index]]
+ *   build/release/js-hot-path requests --app FILE URL...
  *   (scripts/bench/js-hot-path runs it; with an index, only that handler runs:
- *   `perf stat -e instructions:u` then gives a load-independent measure)
+ *   `perf stat -e instructions:u` then gives a load-independent measure; with
+ *   --app, FILE (e.g. a nanod-build bundle) is the app and the requests go to
+ *   the URLs in turn: `valgrind --tool=callgrind` counts compare two builds)
  *
  * Its heaps get a small host (worker/js/host.h) and link only the engine (libnd_js.a):
  * native.respond does all its work (header list, body to UTF-8) and then
@@ -255,6 +258,66 @@ fail:
     return -1;
 }
 
+/* --app FILE URL...: FILE's app, n requests spread over the urls in turn. */
+static int
+bench_app(const char *file, char **urls, int nurls, long n)
+{
+    struct handler h;
+    FILE          *f = fopen(file, "rb");
+    char          *src = NULL;
+    long           len, i;
+    struct nd_js  *js = NULL;
+    char           msg[512];
+    int64_t        t0, t1;
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0
+        || fseek(f, 0, SEEK_SET) != 0 || (src = malloc((size_t) len + 1)) == NULL
+        || fread(src, 1, (size_t) len, f) != (size_t) len) {
+        fprintf(stderr, "%s: cannot read it\n", file);
+        goto fail;
+    }
+    src[len] = '\0';
+    memset(&h, 0, sizeof(h));
+    h.name = file;
+    js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+    if (js == NULL) {
+        fprintf(stderr, "nd_js_new: %s\n", msg);
+        goto fail;
+    }
+    if (load_app(js, src) == -1) {
+        goto fail;
+    }
+    t0 = nd_sys_now_us();
+    for (i = 0; i < n; i++) {
+        if (one_request(js, (double) i, urls[i % nurls]) == -1) {
+            goto fail;
+        }
+    }
+    t1 = nd_sys_now_us();
+    if (g_seen.responses != n || g_seen.last_status != 200) {
+        fprintf(stderr, "%s: %ld responses for %ld requests, last status %d (failures %ld: %s)\n",
+                file, g_seen.responses, n, g_seen.last_status, g_seen.failures,
+                g_seen.last_fail);
+        goto fail;
+    }
+    printf("%8.2f us/request  %s  (%d urls, last: %zu body bytes)\n",
+           (double) (t1 - t0) / (double) n, file, nurls, g_seen.last_len);
+    nd_js_free(js);
+    free(src);
+    fclose(f);
+    return 0;
+
+fail:
+    if (js != NULL) {
+        nd_js_free(js);
+    }
+    free(src);
+    if (f != NULL) {
+        fclose(f);
+    }
+    return -1;
+}
+
 static int
 bench_heaps(int n)
 {
@@ -317,6 +380,13 @@ main(int argc, char **argv)
     g_host = nd_js_host_quiet;
     g_host.respond = host_respond;
     g_host.fail = host_fail;
+    if (argc > 2 && strcmp(argv[2], "--app") == 0) {
+        if (argc < 5) {
+            fprintf(stderr, "usage: js-hot-path requests --app FILE URL...\n");
+            return 2;
+        }
+        return bench_app(argv[3], argv + 4, argc - 4, n) == -1 ? 1 : 0;
+    }
     if (only < 0 && bench_heaps(200) == -1) {
         rc = 1;
     }
