@@ -244,6 +244,205 @@ function asyncToPromises(code, map, filename) {
     throw new Error("transform-async-to-promises: unbound flags left after 3 passes");
 }
 
+/*
+ * Closures shaped for Duktape (a pass after preset-env, on its AST). A
+ * function expression costs Duktape an automatic `.prototype` object whose
+ * `constructor` points back at it (a cycle only mark-and-sweep frees), and
+ * esbuild's keepNames wraps a named one in `__name(fn, "x")`, an
+ * Object.defineProperty per closure. An ES2015 method (`{ "x"(a) {...} }.x`,
+ * which Duktape runs) has neither: no .prototype, not constructable, its name
+ * from the key (an identifier key: Duktape gives a string key's method the
+ * name ""). So a function that can never be constructed becomes one:
+ * - a lowered arrow (tagged while it was one): arrows are not constructable
+ *   and have no .prototype either; `__name(arrow, "x")` -> a method named x,
+ *   an unnamed arrow -> a method named "" (an arrow's name when nothing
+ *   names it);
+ * - the continuations transform-async-to-promises passes to its helpers
+ *   (`_await(x, function (v) {...})`) and the function `_async` returns
+ *   (async functions are not constructable).
+ * Their `this` and `arguments` behave in a method as in a function
+ * expression. The hono app: see README "Performance".
+ */
+var ATP_HELPERS = ["_async", "_await", "_awaitIgnored", "_continue", "_continueIgnored",
+                   "_forTo", "_forIn", "_forOwn", "_forOf", "_forAwaitOf", "_for", "_do",
+                   "_switch", "_call", "_callIgnored", "_invoke", "_invokeIgnored", "_catch",
+                   "_finallyRethrows", "_finally", "_rethrow"].reduce(function (o, k) {
+                       o[k] = true;
+                       return o;
+                   }, {});
+
+function tagArrows() {
+    return {
+        name: "nanod-tag-arrows",
+        visitor: {
+            Program: function (p) {
+                p.traverse({
+                    ArrowFunctionExpression: function (q) {
+                        q.node._nanodArrow = true;
+                    }
+                });
+            }
+        }
+    };
+}
+
+/* The top-level function declaration `name` (one of the async helpers)? */
+function isTopHelper(p, name) {
+    var b;
+    if (!ATP_HELPERS[name]) {
+        return false;
+    }
+    b = p.scope.getBinding(name);
+    return b !== undefined && b.kind === "hoisted" && b.scope.path.isProgram();
+}
+
+/* Is `id` only ever assigned _classPrivateFieldLooseKey(...) (Babel's key of
+ * a lowered #private member)? */
+function isPrivateKey(p, id) {
+    var b = id.type === "Identifier" ? p.scope.getBinding(id.name) : undefined, inits;
+    function isKeyCall(n) {
+        return n && n.type === "CallExpression" && n.callee.type === "Identifier"
+            && n.callee.name === "_classPrivateFieldLooseKey";
+    }
+    if (b === undefined) {
+        return false;
+    }
+    inits = b.constantViolations.map(function (q) {
+        return q.isAssignmentExpression() && q.node.operator === "=" ? q.node.right : null;
+    });
+    if (b.path.isVariableDeclarator()) {
+        inits.push(b.path.node.init);
+    } else if (!b.path.isIdentifier()) {   /* a parameter of the class's IIFE */
+        return false;
+    }
+    return inits.length > 0 && inits.every(function (n) {
+        return n === undefined || isKeyCall(n);
+    }) && inits.some(isKeyCall);
+}
+
+/* Is `id` a constant alias of `this` (`var _this7 = this`, lowered arrows')? */
+function isThisAlias(p, id) {
+    var b = id.type === "Identifier" ? p.scope.getBinding(id.name) : undefined;
+    return b !== undefined && b.constant && b.path.isVariableDeclarator()
+        && b.path.node.init !== null && b.path.node.init.type === "ThisExpression";
+}
+
+/*
+ * #private members, lowered by Babel (privateFieldsAsProperties) to
+ * Object.defineProperty(this, _x, { writable: true, value: v }) with a
+ * string key: an object literal and a defineProperty per field and
+ * instance (hono's Context: 14 per request). Here the key is a Symbol
+ * (`_classPrivateFieldLooseKey` returns one) and the field a plain
+ * assignment, `this[_x] = v`: as invisible to for-in, Object.keys and
+ * JSON.stringify as the non-enumerable string was, and a plain property
+ * write. (Object.getOwnPropertySymbols and Object.assign see it, as
+ * getOwnPropertyNames saw the string.) A member read or written through
+ * `this` (or a lowered arrow's `_thisN = this`) skips the helper's brand
+ * check, `_classPrivateFieldLooseBase(this, _x)` -> `this`: only a method
+ * called on a foreign object could fail it, which is already a bug; any
+ * other receiver is still checked and gets the TypeError.
+ */
+function privateFields(api) {
+    var t = api.types;
+
+    return {
+        name: "nanod-private-fields",
+        visitor: {
+            FunctionDeclaration: function (p) {
+                if (p.node.id.name === "_classPrivateFieldLooseKey" && p.scope.parent !== undefined
+                    && p.parentPath.isProgram()) {
+                    p.get("body").replaceWith(t.blockStatement([t.returnStatement(
+                        t.callExpression(t.identifier("Symbol"), [p.node.params[0]]))]));
+                    p.skip();
+                }
+            },
+            CallExpression: function (p) {
+                var n = p.node, c = n.callee, a = n.arguments, props;
+                if (c.type === "Identifier" && c.name === "_classPrivateFieldLooseBase"
+                    && a.length === 2 && (a[0].type === "ThisExpression" || isThisAlias(p, a[0]))
+                    && isPrivateKey(p, a[1])) {
+                    p.replaceWith(a[0]);
+                    return;
+                }
+                if (c.type !== "MemberExpression" || c.computed || c.object.type !== "Identifier"
+                    || c.object.name !== "Object" || c.property.name !== "defineProperty"
+                    || p.scope.getBinding("Object") !== undefined || a.length !== 3
+                    || a[0].type !== "ThisExpression" || a[2].type !== "ObjectExpression"
+                    || !p.parentPath.isExpressionStatement() || !isPrivateKey(p, a[1])) {
+                    return;
+                }
+                props = {};
+                a[2].properties.forEach(function (q) {
+                    if (q.type === "ObjectProperty" && !q.computed && q.key.type === "Identifier") {
+                        props[q.key.name] = q.value;
+                    } else {
+                        props["?"] = true;
+                    }
+                });
+                if (props["?"] || props.get || props.set || props.enumerable
+                    || props.configurable || !props.value
+                    || !(props.writable === undefined
+                         || (props.writable.type === "BooleanLiteral" && props.writable.value))) {
+                    return;
+                }
+                p.replaceWith(t.assignmentExpression("=", t.memberExpression(a[0], a[1], true),
+                                                     props.value));
+            }
+        }
+    };
+}
+
+function methodize(api) {
+    var t = api.types;
+
+    return {
+        name: "nanod-methodize",
+        visitor: {
+            FunctionExpression: function (p) {
+                var n = p.node, parent = p.parentPath, name = "", target = p, fn, key;
+                if (n.id || n.generator || n.async) {
+                    return;
+                }
+                if (!n._nanodArrow) {
+                    if (parent.isCallExpression() && parent.node.callee.type === "Identifier"
+                        && isTopHelper(p, parent.node.callee.name)) {
+                        /* a continuation: _await(x, function (v) {...}) */
+                    } else if (parent.isReturnStatement()
+                               && (fn = p.getFunctionParent()) !== null
+                               && fn.isFunctionDeclaration() && fn.node.id.name === "_async"
+                               && isTopHelper(fn, "_async")) {
+                        /* the function _async(f) returns */
+                    } else {
+                        return;
+                    }
+                }
+                if (parent.isCallExpression() && parent.node.callee.type === "Identifier"
+                    && parent.node.callee.name === "__name" && parent.node.arguments[0] === n
+                    && parent.node.arguments.length === 2
+                    && parent.node.arguments[1].type === "StringLiteral") {
+                    name = parent.node.arguments[1].value;
+                    target = parent;
+                    /* Duktape names a method after an identifier key only
+                     * (`"a-b"() {}`, `default() {}` get ""), and parses
+                     * `get(...) {` and `set(...) {` as the start of an
+                     * accessor: those names keep __name. */
+                    if (!t.isValidIdentifier(name) || name === "__proto__" || name === "get"
+                        || name === "set") {
+                        return;
+                    }
+                    key = t.identifier(name);
+                } else {
+                    key = t.stringLiteral("");
+                }
+                target.replaceWith(t.memberExpression(
+                    t.objectExpression([t.objectMethod("method", key, n.params, n.body)]),
+                    key.type === "Identifier" ? t.identifier(name) : t.stringLiteral(""),
+                    key.type !== "Identifier"));
+            }
+        }
+    };
+}
+
 function usage() {
     process.stderr.write("usage: scripts/nanod-build SRC OUT\n"
                          + "       scripts/nanod-build -c apps.ini   (every app with source =)\n");
@@ -374,6 +573,7 @@ function build(src, out, base) {
         comments: false,
         sourceMaps: true,
         inputSourceMap: map,
+        ast: true,
         assumptions: ASSUMPTIONS,
         presets: [[require.resolve("@babel/preset-env"), {
             targets: { ie: "11" },
@@ -391,7 +591,19 @@ function build(src, out, base) {
                       "transform-sticky-regex", "transform-unicode-regex",
                       "transform-unicode-property-regex"]
         }]],
-        plugins: [dynamicImport]
+        plugins: [dynamicImport, tagArrows]
+    });
+    babel.traverse.cache.clear();
+    res = babel.transformFromAstSync(res.ast, res.code, {
+        babelrc: false,
+        configFile: false,
+        filename: path.basename(out),
+        sourceType: "script",
+        compact: false,
+        comments: false,
+        sourceMaps: true,
+        inputSourceMap: map,
+        plugins: [methodize, privateFields]
     });
     inputs = Object.keys(r.metafile.inputs).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);

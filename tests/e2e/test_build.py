@@ -162,6 +162,33 @@ async function chain(n: number): Promise<number> {
     return total;
 }
 
+// Closures: lowered arrows and async continuations become ES2015 methods
+// (no .prototype, not constructable, named as the language names them).
+class Box {
+    v = 7;
+    #hidden = "h";
+    read = () => this.v;
+    get = () => "get field";
+    "odd-name" = () => 1;
+    tag(): string { return this.#hidden; }
+}
+const square = (x: number) => x * x;
+function outer(..._rest: number[]) {
+    const count = () => arguments.length;
+    return count();
+}
+function names() {
+    const b = new Box(), unnamed = [(x: number) => x][0];
+    let constructs = "no";
+    try { new (square as any)(2); constructs = "yes"; } catch (e) { constructs = (e as Error).name; }
+    return {
+        read: b.read(), readName: b.read.name, get: b.get(), getName: b.get.name,
+        odd: (b as any)["odd-name"].name, square: [square(3), square.name, "prototype" in square],
+        unnamed: unnamed.name, constructs, args: outer(1, 2, 3), tag: b.tag(),
+        boxKeys: Object.keys(b), boxJson: JSON.stringify(b)
+    };
+}
+
 export default {
     async fetch(request: Request): Promise<Response> {
         const c = new Counter();
@@ -174,7 +201,7 @@ export default {
             brand,
             find: [await find("list", ["al", "bo"], probe), await find("direct", [], probe),
                    await find("list", ["al"], probe), await find("none", [], probe)],
-            chain: await chain(4)
+            chain: await chain(4), names: names()
         });
     },
 };
@@ -195,6 +222,13 @@ def test_build_emission_private_fields_and_async_lowering():
         assert "new WeakMap" not in out, "a #private field was lowered to a WeakMap"
         # Only find() (the miscompiled shape) goes through regenerator.
         assert out.count("_regenerator().m(") == 1, out.count("_regenerator().m(")
+        # Private fields are plain assignments to Symbol keys; lowered arrows
+        # are methods, named by their key (get/set and non-identifiers keep
+        # __name: Duktape would not name them).
+        assert "Object.defineProperty(this, _" not in out, out
+        assert "return Symbol(" in out, out
+        assert "read() {" in out and ".read;" in out, out
+        assert '__name(function () {\n      return "get field";' in out, out
         s.start()
         r = s.get("/", host="e.localhost")
         assert r.status == 200, r
@@ -202,4 +236,11 @@ def test_build_emission_private_fields_and_async_lowering():
             "inc": 2, "made": 1, "keys": [], "json": "{}", "brand": "TypeError",
             "find": ["found bo", "direct ok", "nobody", "nobody"],
             "chain": 4000 + 0 + 1 + 2 + 100 + 3,
+            "names": {
+                "read": 7, "readName": "read", "get": "get field", "getName": "get",
+                "odd": "odd-name", "square": [9, "square", False], "unnamed": "",
+                "constructs": "TypeError", "args": 3, "tag": "h",
+                "boxKeys": ["v", "read", "get", "odd-name"],
+                "boxJson": '{"v":7}',
+            },
         }, r.json()
