@@ -15,7 +15,9 @@ function (native, global, lib) {
     "use strict";
     /* States (literals below: an outer variable is a slow scope lookup in
      * Duktape): 0 pending, 1 fulfilled, 2 rejected. */
-    var enqueue = lib.enqueue;
+    /* The microtask queue itself (00-core.js's lib.jobs: fn, arg pairs):
+     * a push is one call less than lib.enqueue. */
+    var jobs = lib.jobs;
     var unhandled = lib.unhandled;     /* 00-core.js checks it after a drain */
 
     function isObj(x) {
@@ -73,7 +75,7 @@ function (native, global, lib) {
             settle(p, 2 /* REJECTED */, new TypeError("Chaining cycle detected for promise #<Promise>"));
             return;
         }
-        if (isObj(x)) {
+        if (x !== null && (typeof x === "object" || typeof x === "function")) {
             try {
                 then = x.then;
             } catch (e) {
@@ -84,16 +86,18 @@ function (native, global, lib) {
                 /* A native promise: adopt its state one job later, like the
                  * spec's NewPromiseResolveThenableJob calling then() would. */
                 p._value = x;
-                enqueue(adoptJob, p);
+                jobs.push(adoptJob, p);
                 return;
             }
             if (typeof then === "function") {
-                enqueue(resolveThenableJob, { p: p, x: x, then: then });
+                jobs.push(resolveThenableJob, { p: p, x: x, then: then });
                 return;
             }
         }
         settle(p, 1 /* FULFILLED */, x);
     }
+
+    var resolveWith = resolve;
 
     function adoptJob(p) {
         var x = p._value;
@@ -133,14 +137,16 @@ function (native, global, lib) {
                 schedule(r[i], state, value);
             }
         } else {
-            schedule(r, state, value);
+            r.state = state;
+            r.value = value;
+            jobs.push(reactionJob, r);
         }
     }
 
     function schedule(reaction, state, value) {
         reaction.state = state;
         reaction.value = value;
-        enqueue(reactionJob, reaction);
+        jobs.push(reactionJob, reaction);
     }
 
     function reactionJob(r) {
@@ -185,7 +191,9 @@ function (native, global, lib) {
             if (p._unhandled === true) {
                 p._unhandled = false;
             }
-            schedule(reaction, p._state, p._value);
+            reaction.state = p._state;
+            reaction.value = p._value;
+            jobs.push(reactionJob, reaction);
         }
     }
 
@@ -195,7 +203,7 @@ function (native, global, lib) {
 
     function promiseThen(onFulfilled, onRejected) {
         var child, C;
-        if (!isPromise(this)) {
+        if (!(this instanceof Promise) || this._state === undefined) {
             throw new TypeError("Method Promise.prototype.then called on incompatible receiver");
         }
         C = this.constructor;
@@ -283,7 +291,7 @@ function (native, global, lib) {
 
     function promiseResolve(C, x) {
         var p;
-        if (isPromise(x) && x.constructor === C) {
+        if (x instanceof Promise && x._state !== undefined && x.constructor === C) {
             return x;
         }
         if (C === Promise) {
@@ -297,6 +305,15 @@ function (native, global, lib) {
     }
 
     lib.define(Promise, "resolve", function resolve(x) {
+        var p;
+        if (this === Promise) {     /* the common case, without a call */
+            if (x instanceof Promise && x._state !== undefined && x.constructor === Promise) {
+                return x;
+            }
+            p = new Internal();
+            resolveWith(p, x);      /* `resolve` is this function, here */
+            return p;
+        }
         if (!isObj(this)) {
             throw new TypeError("PromiseResolve called on non-object");
         }
