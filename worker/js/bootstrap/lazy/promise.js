@@ -18,6 +18,9 @@ function (native, global, lib) {
     /* The microtask queue itself (00-core.js's lib.jobs: fn, arg pairs):
      * a push is one call less than lib.enqueue. */
     var jobs = lib.jobs;
+    /* Globals are looked up by name through every scope in between (and
+     * `undefined` is one): `void 0` and this alias instead. */
+    var ArrayCtor = Array;
     var unhandled = lib.unhandled;     /* 00-core.js checks it after a drain */
 
     function isObj(x) {
@@ -26,7 +29,7 @@ function (native, global, lib) {
 
     function Promise(executor) {
         var rec, res, rej;
-        if (!(this instanceof Promise) || this._state !== undefined) {
+        if (!(this instanceof Promise) || this._state !== void 0) {
             throw new TypeError("Promise constructor cannot be invoked without 'new'");
         }
         if (typeof executor !== "function") {
@@ -35,7 +38,7 @@ function (native, global, lib) {
                                 + " is not a function");
         }
         this._state = 0 /* PENDING */;
-        this._value = undefined;
+        this._value = void 0;
         this._reactions = null;     /* null, one reaction, or an array */
         rec = { p: this, done: false };
         res = resolveFn.bind(rec);
@@ -64,7 +67,7 @@ function (native, global, lib) {
     /* A pending promise without running an executor. */
     function Internal() {
         this._state = 0 /* PENDING */;
-        this._value = undefined;
+        this._value = void 0;
         this._reactions = null;
     }
     Internal.prototype = Promise.prototype;
@@ -82,7 +85,7 @@ function (native, global, lib) {
                 settle(p, 2 /* REJECTED */, e);
                 return;
             }
-            if (then === promiseThen && x instanceof Promise && x._state !== undefined) {
+            if (then === promiseThen && x instanceof Promise && x._state !== void 0) {
                 /* A native promise: adopt its state one job later, like the
                  * spec's NewPromiseResolveThenableJob calling then() would. */
                 p._value = x;
@@ -101,8 +104,8 @@ function (native, global, lib) {
 
     function adoptJob(p) {
         var x = p._value;
-        p._value = undefined;
-        subscribe(x, undefined, undefined, p);
+        p._value = void 0;
+        subscribe(x, void 0, void 0, p);
     }
 
     function resolveThenableJob(job) {
@@ -132,7 +135,7 @@ function (native, global, lib) {
             }
             return;
         }
-        if (r instanceof Array) {
+        if (r instanceof ArrayCtor) {
             for (i = 0; i < r.length; i++) {
                 schedule(r[i], state, value);
             }
@@ -178,11 +181,11 @@ function (native, global, lib) {
     function subscribe(p, onFulfilled, onRejected, child) {
         /* A literal: its property table is allocated at once. */
         var reaction = { onFulfilled: onFulfilled, onRejected: onRejected, child: child,
-                         state: 0, value: undefined };
+                         state: 0, value: void 0 };
         if (p._state === 0 /* PENDING */) {
             if (p._reactions === null) {
                 p._reactions = reaction;
-            } else if (p._reactions instanceof Array) {
+            } else if (p._reactions instanceof ArrayCtor) {
                 p._reactions.push(reaction);
             } else {
                 p._reactions = [p._reactions, reaction];
@@ -198,16 +201,16 @@ function (native, global, lib) {
     }
 
     function isPromise(x) {
-        return x instanceof Promise && x._state !== undefined;
+        return x instanceof Promise && x._state !== void 0;
     }
 
     function promiseThen(onFulfilled, onRejected) {
         var child, C;
-        if (!(this instanceof Promise) || this._state === undefined) {
+        if (!(this instanceof Promise) || this._state === void 0) {
             throw new TypeError("Method Promise.prototype.then called on incompatible receiver");
         }
         C = this.constructor;
-        if (C === Promise || C === undefined || typeof C !== "function") {
+        if (C === Promise || C === void 0 || typeof C !== "function") {
             child = new Internal();
             subscribe(this, onFulfilled, onRejected, child);
             return child;
@@ -250,12 +253,12 @@ function (native, global, lib) {
 
     /* NewPromiseCapability(C) */
     function capability(C) {
-        var cap = { promise: undefined, resolve: undefined, reject: undefined };
+        var cap = { promise: void 0, resolve: void 0, reject: void 0 };
         if (typeof C !== "function") {
             throw new TypeError("Promise capability: not a constructor");
         }
         cap.promise = new C(function (res, rej) {
-            if (cap.resolve !== undefined || cap.reject !== undefined) {
+            if (cap.resolve !== void 0 || cap.reject !== void 0) {
                 throw new TypeError("Promise executor has already been invoked");
             }
             cap.resolve = res;
@@ -269,7 +272,7 @@ function (native, global, lib) {
 
     lib.define(Promise.prototype, "then", promiseThen);
     lib.define(Promise.prototype, "catch", function (onRejected) {
-        return this.then(undefined, onRejected);
+        return this.then(void 0, onRejected);
     });
     lib.define(Promise.prototype, "finally", function (onFinally) {
         var C = (this !== null && typeof this === "object" && typeof this.constructor
@@ -291,7 +294,7 @@ function (native, global, lib) {
 
     function promiseResolve(C, x) {
         var p;
-        if (x instanceof Promise && x._state !== undefined && x.constructor === C) {
+        if (x instanceof Promise && x._state !== void 0 && x.constructor === C) {
             return x;
         }
         if (C === Promise) {
@@ -307,7 +310,7 @@ function (native, global, lib) {
     lib.define(Promise, "resolve", function resolve(x) {
         var p;
         if (this === Promise) {     /* the common case, without a call */
-            if (x instanceof Promise && x._state !== undefined && x.constructor === Promise) {
+            if (x instanceof Promise && x._state !== void 0 && x.constructor === Promise) {
                 return x;
             }
             p = new Internal();
@@ -333,7 +336,7 @@ function (native, global, lib) {
 
     function toList(iterable) {
         var out = [], it, step;
-        if (iterable instanceof Array) {
+        if (iterable instanceof ArrayCtor) {
             return iterable;
         }
         if (typeof iterable === "string") {
@@ -358,7 +361,7 @@ function (native, global, lib) {
             st = { remaining: 1, values: [], cap: cap };
             for (i = 0; i < items.length; i++) {
                 st.remaining++;
-                st.values.push(undefined);
+                st.values.push(void 0);
                 onItem(C.resolve(items[i]), i, st);
             }
             if (--st.remaining === 0) {
@@ -422,10 +425,10 @@ function (native, global, lib) {
         if (!(this instanceof AggregateError)) {
             return new AggregateError(errors, message);
         }
-        e = new Error(message === undefined ? "" : String(message));
+        e = new Error(message === void 0 ? "" : String(message));
         lib.define(this, "message", e.message);
         lib.define(this, "errors", toList(errors).slice());
-        if (e.stack !== undefined) {
+        if (e.stack !== void 0) {
             lib.define(this, "stack", e.stack);
         }
     }
