@@ -392,12 +392,35 @@ function privateFields(api) {
     };
 }
 
+/* transform-async-to-promises' _async(f) copies `arguments` into an array,
+ * one by-name lookup of `arguments` per element, before f.apply: apply
+ * takes the arguments object itself. (A method: see methodize.) */
+var ASYNC_HELPER = "function _async(f) {\n"
+    + "  return {\n"
+    + "    \"\"() {\n"
+    + "      try {\n"
+    + "        return Promise.resolve(f.apply(this, arguments));\n"
+    + "      } catch (e) {\n"
+    + "        return Promise.reject(e);\n"
+    + "      }\n"
+    + "    }\n"
+    + "  }[\"\"];\n"
+    + "}";
+
 function methodize(api) {
     var t = api.types;
 
     return {
         name: "nanod-methodize",
         visitor: {
+            FunctionDeclaration: function (p) {
+                if (p.node.id.name === "_async" && p.parentPath.isProgram()
+                    && isTopHelper(p, "_async") && !p.node._nanodHelper) {
+                    p.replaceWith(api.template.statement.ast(ASYNC_HELPER));
+                    p.node._nanodHelper = true;
+                    p.skip();
+                }
+            },
             FunctionExpression: function (p) {
                 var n = p.node, parent = p.parentPath, name = "", target = p, fn, key;
                 if (n.id || n.generator || n.async) {
