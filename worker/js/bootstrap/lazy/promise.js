@@ -206,7 +206,10 @@ function (native, global, lib) {
 
     function promiseThen(onFulfilled, onRejected) {
         var child, C;
-        if (!(this instanceof Promise) || this._state === void 0) {
+        /* Only a promise has _state (instanceof is a lookup of
+         * Symbol.hasInstance and of prototype first: the hot path's
+         * costliest test). */
+        if (this === null || typeof this !== "object" || this._state === void 0) {
             throw new TypeError("Method Promise.prototype.then called on incompatible receiver");
         }
         C = this.constructor;
