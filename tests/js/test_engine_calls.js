@@ -1,4 +1,4 @@
-/* The executor patches of the hono work (duk-patches/61-*; instanceof: 70-*) and the
+/* The executor patches of the hono work (duk-patches/61-*, 62-*; instanceof: 70-*) and the
  * property-table settings of worker/js/duk_overrides.h: `instanceof` skips
  * only the default @@hasInstance, closures keep every property they had,
  * objects that grow past the old and new table steps keep theirs. */
@@ -91,6 +91,48 @@
     T.check("closures with added properties", made[19]() + made[19].extra + made[19].x19, 58);
     T.check("a closure made in a loop sees its own binding", made[3](), 3);
 
+    // 62: by-name lookups from a function without a scope object of its
+    // own skip its _Varmap; names in catch clauses, shadowing, closures
+    // over running and returned functions still resolve as before.
+    var shadow = "outer";
+    function viaCatch(v) {
+        var local = "local";
+        try {
+            throw v;
+        } catch (shadow) {
+            return [shadow, local];
+        }
+    }
+    eq("catch binding shadows the outer name", viaCatch("caught"), ["caught", "local"]);
+    T.check("the outer name after the catch", shadow, "outer");
+    function counter() {
+        var n = 0;
+        function inc() { n++; return n; }
+        inc();
+        return { inc: inc, peek: function () { return n; } };
+    }
+    var ctr = counter();
+    ctr.inc();
+    T.check("closure over a returned function's variable", ctr.peek(), 2);
+    function args() {
+        var a = arguments.length, inner = function () { return a + arguments.length; };
+        return inner(1, 2);
+    }
+    T.check("arguments in a function and its closure", args(1, 2, 3), 5);
+    function late() {
+        return typeof laterName === "undefined" ? "unbound" : laterName;
+    }
+    T.check("a name bound nowhere", late(), "unbound");
+    function deep() {
+        var x = "x1";
+        function f2() {
+            function f3() { return x + shadow; }
+            return f3();
+        }
+        return f2();
+    }
+    T.check("two scopes up, then the global", deep(), "x1outer");
+
     // duk_overrides.h: tables grow by (size + 16) / 4, hash part from 16
     // properties: objects crossing those sizes keep every property, in order.
     for (var n = 1; n <= 70; n += 3) {
@@ -113,3 +155,4 @@
     }
     T.check("lookup past 16 own properties reaches the prototype", o.inherited + o.p16, 17);
 })();
+
