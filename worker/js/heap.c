@@ -40,6 +40,8 @@ static struct {
 
 /* In our duktape.c (worker/js/duk_append.inc). */
 void nd_duk_poke_interrupt(duk_context *ctx);
+/* In our duktape.c (duk-patches/52-gc-postpone-voluntary.patch). */
+void nd_duk_gc_postpone(duk_context *ctx);
 
 /* GLOBAL: the heap whose call is running, for the CPU watchdog's signal
  * handler (the worker is single-threaded). */
@@ -312,6 +314,7 @@ nd_js_gc_end(void *udata)
     if (js != NULL && js->magic == ND_JS_MAGIC) {
         hk_end(js);
         js->gc_live = js->mem_used;
+        js->gc_runs++;
     }
 }
 
@@ -336,6 +339,9 @@ nd_js_idle_gc(struct nd_js *js)
         allow = ND_JS_GC_MIN_GROWTH;
     }
     if (js->mem_used <= js->gc_live + allow) {
+        /* No garbage worth a collection: Duktape's own trigger, which counts
+         * allocations (freed ones too), must not fire in the next request. */
+        nd_duk_gc_postpone(js->ctx);
         return 0;
     }
     /* A protected call (a fatal error in a finalizer jumps back to it), no

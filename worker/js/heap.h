@@ -55,6 +55,7 @@ struct nd_js {
     volatile int prof_due;      /* set by the CPU watchdog: take a sample at the next interrupt */
     size_t       gc_live;       /* mem_used after the last mark-and-sweep, bytes */
     size_t       gc_idle_runs;  /* collections nd_js_idle_gc ran */
+    size_t       gc_runs;       /* collections of any kind but emergency ones, ever */
 };
 
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
@@ -118,9 +119,12 @@ void nd_js_housekeeping_end(struct nd_js *js);
  * after it, at least ND_JS_GC_MIN_GROWTH), collect now, so that the garbage
  * only mark-and-sweep frees (reference cycles: every closure and its
  * prototype, a function and the scope it is declared in) never piles up to
- * a long collection inside a request. Not charged to any request. Worker
- * only, never inside a call or a callback of one. 0, or -1 after a Duktape
- * fatal error (drop the heap, as after nd_js_pcall's -2).
+ * a long collection inside a request. Not charged to any request. When no
+ * collection is due, Duktape's own trigger (a count of allocations, freed
+ * ones too) starts over (duk-patches/52-*), so that it does not collect
+ * inside the next request for garbage that is not there. Worker only, never
+ * inside a call or a callback of one. 0, or -1 after a Duktape fatal error
+ * (drop the heap, as after nd_js_pcall's -2).
  */
 #define ND_JS_GC_MIN_GROWTH (512 * 1024)
 int nd_js_idle_gc(struct nd_js *js);
