@@ -54,22 +54,27 @@ function (native, global, lib) {
     };
 
     /* Runs every queued microtask, including those queued meanwhile. */
+    /* The queue and its head in locals: a closure variable is a by-name
+     * lookup in Duktape (13 of them per job otherwise). head is written back
+     * before each job and read again after it, for a drain the job runs. */
     lib.drain = function () {
-        var fn, arg;
-        while (head < queue.length) {
-            fn = queue[head];
-            arg = queue[head + 1];
-            queue[head] = queue[head + 1] = undefined;
-            head += 2;
-            if (head > 1024 && head * 2 > queue.length) {
-                queue.splice(0, head);      /* in place: lib.jobs stays this array */
-                head = 0;
+        var fn, arg, q = queue, h = head;
+        while (h < q.length) {
+            fn = q[h];
+            arg = q[h + 1];
+            q[h] = q[h + 1] = void 0;
+            h += 2;
+            if (h > 1024 && h * 2 > q.length) {
+                q.splice(0, h);             /* in place: lib.jobs stays this array */
+                h = 0;
             }
+            head = h;
             try {
                 fn(arg);
             } catch (e) {
                 lib.reportError(e, "uncaught exception in a microtask");
             }
+            h = head;
         }
         if (head !== 0) {
             queue.length = 0;
