@@ -69,6 +69,7 @@ build/duk/duktape.h: $(DUK_SRC)/duktape.h
 #   allowed while an app's script loads, refused at request time;
 # - worker/js/duk_append.inc adds nd_duk_poke_interrupt() (CPU watchdog).
 # - worker/js/duk_profile.inc adds nd_duk_profile_stack() (JS sampling profiler).
+# - worker/js/duk_dispatch.inc: native.dispatch's objects and slot reads (bind_http.c).
 # - worker/js/duk_collections.inc: key identities and hidden own properties
 #   for the native Map/Set/WeakMap/WeakSet (worker/js/collections.c).
 # - worker/js/duk-patches/*.patch: unified diffs (-p1, paths a/duktape.c
@@ -80,7 +81,7 @@ DUK_PATCHES := $(sort $(wildcard worker/js/duk-patches/*.patch))
 $(shell mkdir -p build/duk; echo '$(DUK_PATCHES)' | cmp -s - build/duk/patches.list || \
         echo '$(DUK_PATCHES)' > build/duk/patches.list)
 build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc worker/js/duk_profile.inc \
-                     worker/js/duk_collections.inc \
+                     worker/js/duk_collections.inc worker/js/duk_dispatch.inc \
                      $(DUK_PATCHES) \
                      build/duk/patches.list
 	@mkdir -p build/duk
@@ -92,7 +93,8 @@ build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc work
 	cd build/duk && for p in $(DUK_PATCHES:%=$(CURDIR)/%); do \
 	    patch -s -p1 --no-backup-if-mismatch -r - duktape.c.tmp < $$p || \
 	    { echo "duk patch $$p does not apply"; exit 1; }; done
-	cat worker/js/duk_append.inc worker/js/duk_profile.inc worker/js/duk_collections.inc >> $@.tmp
+	cat worker/js/duk_append.inc worker/js/duk_profile.inc worker/js/duk_collections.inc \
+	    worker/js/duk_dispatch.inc >> $@.tmp
 	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 100000000L' $@.tmp
 	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
 	test "$$(grep -c 'ND_CODEGEN_CHECK(thr);' $@.tmp)" = 2

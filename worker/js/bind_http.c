@@ -13,6 +13,11 @@
 
 #define MAX_RESP_HEADERS 256
 
+/* worker/js/duk_dispatch.inc (appended to duktape.c) */
+void nd_duk_push_object_sized(void *ctx, void *proto, unsigned n);
+void nd_duk_def_own(void *ctx, duk_idx_t obj_idx);
+void nd_duk_get_slot(void *ctx, duk_idx_t obj_idx);
+
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
 static struct nd_buf g_scratch;
@@ -353,14 +358,21 @@ call_lib2(duk_context *ctx, struct nd_js *js, const char *name, duk_idx_t vi)
     duk_pop_2(ctx);
 }
 
-/* [ ... v ] -> [ ... ]: obj[key] = v for a new object whose prototype chain has
- * no setter or read-only property of that name: defined as an own data property
- * (what the assignment makes), without the assignment's walk up the chain. */
+/* [ ... v ] -> [ ... ]: obj[key] = v for an object of nd_duk_push_object_sized:
+ * an own data property (what the assignment makes), without the assignment's
+ * walk up the chain for a setter. */
 #define OWN(ctx, obj, key)                                                              \
     do {                                                                                \
         duk_push_literal((ctx), key);                                                   \
         duk_swap_top((ctx), -2);                                                        \
-        duk_def_prop((ctx), (obj), DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WEC);       \
+        nd_duk_def_own((ctx), (obj));                                                   \
+    } while (0)
+
+/* -> [ ... obj[key] ] */
+#define SLOT(ctx, obj, key)                                                             \
+    do {                                                                                \
+        duk_push_literal((ctx), key);                                                   \
+        nd_duk_get_slot((ctx), (obj));                                                  \
     } while (0)
 
 /* lib.currentRequest = the value at index vi */
@@ -412,26 +424,26 @@ respond_plain(duk_context *ctx, struct nd_js *js, duk_idx_t ri)
     duk_idx_t   base = duk_get_top(ctx);
     const char *type;
 
-    duk_get_prop_literal(ctx, ri, "_headers");      /* base: h */
-    duk_get_prop_literal(ctx, ri, "_type");
+    SLOT(ctx, ri, "_headers");                      /* base: h */
+    SLOT(ctx, ri, "_type");
     type = duk_get_string(ctx, -1);
-    duk_get_prop_literal(ctx, ri, "_stream");
-    duk_get_prop_literal(ctx, ri, "_bodyUsed");
+    SLOT(ctx, ri, "_stream");
+    SLOT(ctx, ri, "_bodyUsed");
     if ((type != NULL && strcmp(type, "error") == 0) || !duk_is_null(ctx, -2)
         || duk_to_boolean(ctx, -1)) {
         duk_set_top(ctx, base);
         return 0;
     }
     duk_dup(ctx, 0);                                /* base + 4: id */
-    duk_get_prop_literal(ctx, ri, "_status");
+    SLOT(ctx, ri, "_status");
     if (duk_is_null(ctx, base)) {
         duk_push_null(ctx);
     } else {
-        duk_get_prop_literal(ctx, base, "_list");
+        SLOT(ctx, base, "_list");
     }
-    duk_get_prop_literal(ctx, ri, "_body");
-    duk_get_prop_literal(ctx, ri, "_ctype");
-    duk_get_prop_literal(ctx, ri, "_statusText");
+    SLOT(ctx, ri, "_body");
+    SLOT(ctx, ri, "_ctype");
+    SLOT(ctx, ri, "_statusText");
     (void) respond_at(ctx, js, base + 4);
     duk_set_top(ctx, base);
     return 1;
@@ -453,9 +465,7 @@ native_dispatch(duk_context *ctx)
         return duk_error(ctx, DUK_ERR_ERROR, "dispatch before the app's handler was found");
     }
     duk_set_top(ctx, 5);
-    duk_push_object(ctx);                           /* 5: req */
-    duk_push_heapptr(ctx, d->req_proto);
-    duk_set_prototype(ctx, 5);
+    nd_duk_push_object_sized(ctx, d->req_proto, 4);     /* 5: req */
     duk_dup(ctx, 1);
     OWN(ctx, 5, "_method");
     duk_dup(ctx, 2);
@@ -466,9 +476,7 @@ native_dispatch(duk_context *ctx)
         duk_dup(ctx, 4);
         OWN(ctx, 5, "_body");
     }
-    duk_push_object(ctx);                           /* 6: ctx */
-    duk_push_heapptr(ctx, d->ctx_proto);
-    duk_set_prototype(ctx, 6);
+    nd_duk_push_object_sized(ctx, d->ctx_proto, 1);     /* 6: ctx */
     duk_dup(ctx, 0);
     OWN(ctx, 6, "_id");
     set_current(ctx, js, 0);
