@@ -48,13 +48,18 @@ native_fetch_start(duk_context *ctx)
             return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch: too many request headers (max %d)",
                              MAX_REQ_HEADERS);
         }
+        /* Each element read once and kept on the stack (top 7..): the list
+         * is the app's array (headers._list), an index may be a getter that
+         * answers differently the second time, and the copy below must fit
+         * what was measured here. */
+        duk_set_top(ctx, 7);
+        duk_require_stack(ctx, nflat);
         for (i = 0; i < nflat; i++) {
             duk_get_prop_index(ctx, 4, (duk_uarridx_t) i);
             if (duk_get_lstring(ctx, -1, &len) == NULL) {
                 return duk_error(ctx, DUK_ERR_TYPE_ERROR, "fetch: bad request header list");
             }
             need += len + 1;
-            duk_pop(ctx);
         }
     }
     if (duk_is_string(ctx, 5)) {
@@ -82,8 +87,7 @@ native_fetch_start(duk_context *ctx)
     for (i = 0; i < nflat; i++) {
         const unsigned char *s;
 
-        duk_get_prop_index(ctx, 4, (duk_uarridx_t) i);
-        s = (const unsigned char *) duk_get_lstring(ctx, -1, &len);
+        s = (const unsigned char *) duk_get_lstring(ctx, 7 + i, &len);
         g_fetch_scratch.hdrs[i] = (const char *) p;
         g_fetch_scratch.lens[i] = (i & 1) ? nd_bind_latin1(s, len, p) : len;
         if (!(i & 1)) {
@@ -91,7 +95,6 @@ native_fetch_start(duk_context *ctx)
         }
         p += g_fetch_scratch.lens[i];
         *p++ = '\0';
-        duk_pop(ctx);
     }
     r.hdrs = g_fetch_scratch.hdrs;
     r.hdr_lens = g_fetch_scratch.lens;
