@@ -1,7 +1,9 @@
 """A tenant can reach the flat header list C reads (headers._list) and put a
-getter on an element: native.fetchStart measures the list, then copies it, so
-a value that grew between the two reads wrote past the scratch buffer (heap
-overflow in a worker shared by tenants). Each element is read once now."""
+getter on an element: native.fetchStart and the response's head (bind_http.c
+convert_head, under native.respond and native.dispatch) measured the list,
+then copied it, so a value that grew between the two reads wrote past the
+scratch buffer (heap overflow in a worker shared by tenants). Each element
+is read once now."""
 
 import lib
 
@@ -27,6 +29,11 @@ export default {
         return new Response("threw: " + e);
       }
     }
+    if (p === "/respond") {
+      var r = new Response("x");
+      growing(r.headers._list);
+      return r;
+    }
     return new Response("ok");
   }
 };
@@ -38,10 +45,14 @@ def check(path):
         r = s.get(path, host=HOST)
         # whatever the answer (an error, or the headers as last read), the
         # worker must survive it (an ASan report fails the run) and serve on
-        assert r.status == 200 and r.body.startswith((b"fetched", b"rejected")), r
+        assert r.status == 200 and r.body.startswith((b"fetched", b"rejected", b"x")), r
         r = s.get("/", host=HOST)
         assert r.status == 200 and r.body == b"ok", r
 
 
 def test_fetch_header_list_growing_between_passes():
     check("/fetch")
+
+
+def test_response_header_list_growing_between_passes():
+    check("/respond")

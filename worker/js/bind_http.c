@@ -83,7 +83,8 @@ forbidden_response_header(const char *name, size_t len)
 
 /* A response head from JS: [flat|null at fi, default content type at ci,
  * statusText at ri]; extra: more scratch bytes after it (*tail points
- * there). Throws on too many headers or no memory. */
+ * there). Throws on too many headers or no memory. Leaves the list's
+ * elements pushed (the caller's set_top or return drops them). */
 struct head {
     struct nd_hdr  hdrs[MAX_RESP_HEADERS + 1];
     int            n;
@@ -98,22 +99,27 @@ convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_siz
     unsigned char *buf, *p;
     duk_size_t     need = extra, slen;
     int            have_ctype = 0, i, nflat = 0;
+    duk_idx_t      lbase;
 
     hd->n = 0;
     hd->reason = NULL;
     hd->rlen = 0;
-    /* Pass 1: how much scratch. */
+    /* Pass 1: how much scratch. Each element is read once and kept on the
+     * stack (from lbase): the list is the app's array (headers._list), an
+     * index may be a getter that answers differently the second time, and
+     * pass 2 must copy exactly what was measured here. */
+    lbase = duk_get_top(ctx);
     if (duk_is_array(ctx, fi)) {
         nflat = (int) duk_get_length(ctx, fi);
         if (nflat / 2 > MAX_RESP_HEADERS) {
             (void) duk_error(ctx, DUK_ERR_RANGE_ERROR, "too many response headers (max %d)",
                              MAX_RESP_HEADERS);
         }
+        duk_require_stack(ctx, nflat);
         for (i = 0; i < nflat; i++) {
             duk_get_prop_index(ctx, fi, (duk_uarridx_t) i);
             duk_get_lstring(ctx, -1, &slen);
             need += slen;
-            duk_pop(ctx);
         }
     }
     if (duk_is_string(ctx, ri)) {
@@ -129,12 +135,9 @@ convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_siz
         const char *name, *value;
         duk_size_t  nlen, vlen;
 
-        duk_get_prop_index(ctx, fi, (duk_uarridx_t) i);
-        duk_get_prop_index(ctx, fi, (duk_uarridx_t) i + 1);
-        name = duk_get_lstring(ctx, -2, &nlen);
-        value = duk_get_lstring(ctx, -1, &vlen);
+        name = duk_get_lstring(ctx, lbase + i, &nlen);
+        value = duk_get_lstring(ctx, lbase + i + 1, &vlen);
         if (name == NULL || value == NULL || forbidden_response_header(name, nlen)) {
-            duk_pop_2(ctx);
             continue;
         }
         hd->hdrs[hd->n].name = (const char *) p;
@@ -146,7 +149,6 @@ convert_head(duk_context *ctx, duk_idx_t fi, duk_idx_t ci, duk_idx_t ri, duk_siz
         p += hd->hdrs[hd->n].value_len;
         have_ctype |= nlen == 12 && memcmp(name, "content-type", 12) == 0;
         hd->n++;
-        duk_pop_2(ctx);
     }
     if (!have_ctype && duk_is_string(ctx, ci)) {
         duk_size_t clen;
