@@ -1248,13 +1248,24 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
     app_idle_gc(app);
 }
 
+/* An allocation was refused at memory_limit during the running call: whatever
+ * the script answers, even after catching the error, the request gets the
+ * limit's 503 and the heap is rebuilt when the call returns (heap_broken
+ * answers every request still in flight), as a cpu_limit kill does. */
+static int
+over_memory(const struct nd_app *app)
+{
+    return app->js != NULL && app->js->mem_exceeded;
+}
+
 int
 nd_app_respond(struct nd_app *app, double id, int status, const char *reason, size_t reason_len,
                const struct nd_hdr *hdrs, int n, const void *body, size_t len)
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
-    if (rq == NULL || rq->app != app || rq->shed != ND_SHED_NONE || rq->streaming) {
+    if (rq == NULL || rq->app != app || rq->shed != ND_SHED_NONE || rq->streaming
+        || over_memory(app)) {
         return -1;              /* a refused request is not the app's to answer */
     }
     rq_account(rq);
@@ -1373,7 +1384,8 @@ nd_app_stream_begin(struct nd_app *app, double id, int status, const char *reaso
 {
     struct nd_rq *rq = rq_find(app->w, id);
 
-    if (rq == NULL || rq->app != app || rq->streaming || rq->shed != ND_SHED_NONE) {
+    if (rq == NULL || rq->app != app || rq->streaming || rq->shed != ND_SHED_NONE
+        || over_memory(app)) {
         return -1;              /* a refused request is not the app's to answer */
     }
     rq->streaming = 1;

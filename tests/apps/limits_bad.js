@@ -20,6 +20,12 @@ module.exports = {
             var big = new Array(200000);
             while (true) { big.join("x"); }
         }
+        if (p === "/catchbomb") {
+            // Swallows the allocation failure and answers as if all were well.
+            var keep = [], t = "x";
+            try { while (true) { t = t + t; keep.push(t); } } catch (e) { keep = null; }
+            return new Response("survived");
+        }
         if (p === "/throw") { throw new Error("boom"); }
         if (p === "/never") { return new Promise(function () {}); }
         if (p === "/eval") { return new Response(String(eval("2 + 2"))); }

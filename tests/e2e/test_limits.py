@@ -86,6 +86,11 @@ def test_limit_rebuilds_heap():
         assert count_of(s) == 2
         assert s.get("/bomb", host="bad.test").status == 503
         assert count_of(s) == 1, "heap was not rebuilt after memory_limit"
+        # A script that catches the failed allocation and answers anyway
+        # still broke memory_limit: 503 and a fresh heap, as on Workers.
+        r = s.get("/catchbomb", host="bad.test")
+        assert r.status == 503 and "memory_limit exceeded" in r.text, r
+        assert count_of(s) == 1, "heap was not rebuilt after a caught memory_limit"
         # An exception does not rebuild: state survives.
         assert s.get("/throw", host="bad.test").status == 500
         assert count_of(s) == 3
