@@ -15,8 +15,10 @@
  * section), each lazy group its load and first request pull in (lib.require
  * metered), and what is reachable through properties after the request, by
  * kind (a walk with duk_inspect_value: header and property-table bytes).
+ * The app is loaded from its bytecode dump, as a worker loads the compile
+ * check's; with --from-source, compiled in each heap instead.
  *
- *   build/release/heap-cost [-n N] --app FILE [--url URL]
+ *   build/release/heap-cost [-n N] --app FILE [--url URL] [--from-source]
  *
  * RSS is only meaningful for the first snippet: later rounds reuse the
  * memory freed by earlier ones (run one snippet per process to compare).
@@ -109,17 +111,24 @@ read_all(const char *path, size_t *len)
     return out;
 }
 
-/* The app script, compiled: [ ... ] -> [ ... lib fn ]; 0 or -1 (nothing pushed). */
+/* GLOBAL: the app's bytecode dump, loaded in place into every heap as a
+ * worker loads the compile check's (app.c); NULL with --from-source */
+static void  *g_dump;
+static size_t g_dump_len;
+
+/* The app script, compiled (or loaded from g_dump): [ ... ] -> [ ... lib fn ];
+ * 0 or -1 (nothing pushed). */
 static int
 app_compile(struct nd_js *js, const char *file, const char *src, size_t len)
 {
     char msg[512];
-    int  line;
+    int  line = 0;
 
     duk_push_heapptr(js->ctx, js->lib);
     duk_push_object(js->ctx);
     duk_put_prop_string(js->ctx, -2, "env");
-    if (nd_loader_compile(js->ctx, file, src, len, &line, msg, sizeof(msg)) == -1) {
+    if (g_dump != NULL ? nd_loader_load(js->ctx, g_dump, g_dump_len, msg, sizeof(msg))
+                       : nd_loader_compile(js->ctx, file, src, len, &line, msg, sizeof(msg))) {
         fprintf(stderr, "%s:%d: %s\n", file, line, msg);
         duk_pop(js->ctx);
         return -1;
@@ -478,14 +487,14 @@ walk_heap(struct nd_js *js, struct walk *w)
 #define KB(x) ((double) (x) / 1024.0)
 
 static int
-app_mode(int n, const char *file, const char *url)
+app_mode(int n, const char *file, const char *url, int from_source)
 {
     size_t         len, i;
     char          *src = read_all(file, &len), msg[512];
     struct nd_js **js = calloc((size_t) n, sizeof(*js));
     double         st[5] = { 0 }, live[5] = { 0 };
     static const char *const STAGES[5] = {
-        "bare heap (nd_js_new: bootstrap)", "+ the app compiled (function templates)",
+        "bare heap (nd_js_new: bootstrap)", "+ the app compiled or loaded (function templates)",
         "+ the app loaded (top level, lib.load)", "+ its first request (and the lazy groups "
         "it loads)", "after a full collection"
     };
@@ -501,6 +510,23 @@ app_mode(int n, const char *file, const char *url)
     memset(&ds, 0, sizeof(ds));
     if (src == NULL || js == NULL) {
         goto fail;
+    }
+    if (!from_source) {
+        /* As the supervisor's compile check makes it, in a heap of its own. */
+        int line;
+        if ((one = nd_js_new(0, &g_app_host, NULL, msg, sizeof(msg))) == NULL) {
+            goto fail;
+        }
+        if (nd_loader_compile(one->ctx, file, src, len, &line, msg, sizeof(msg)) == -1) {
+            fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+            nd_js_free(one);
+            goto fail;
+        }
+        g_dump = nd_loader_dump(one->ctx, &g_dump_len);
+        nd_js_free(one);
+        if (g_dump == NULL) {
+            goto fail;
+        }
     }
     /* Pass 0 as a worker runs (st), pass 1 with a full collection after
      * each stage (live): what the stage left reachable. */
@@ -664,6 +690,8 @@ fail:
     }
     free(js);
     free(src);
+    free(g_dump);
+    g_dump = NULL;
     return rc;
 }
 
@@ -687,7 +715,8 @@ main(int argc, char **argv)
         g_app_host.respond = app_respond;
         g_app_host.fail = app_fail;
         return app_mode(n, argv[a + 1], a + 3 < argc && strcmp(argv[a + 2], "--url") == 0
-                        ? argv[a + 3] : "http://a.test/");
+                        ? argv[a + 3] : "http://a.test/",
+                        strcmp(argv[argc - 1], "--from-source") == 0);
     }
     js = calloc((size_t) n, sizeof(*js));
     /* Warm-up: the first heap compiles the lazy files. */

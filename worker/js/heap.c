@@ -338,7 +338,7 @@ nd_js_idle_gc(struct nd_js *js)
     if (allow < ND_JS_GC_MIN_GROWTH) {
         allow = ND_JS_GC_MIN_GROWTH;
     }
-    if (js->mem_used <= js->gc_live + allow) {
+    if (!js->gc_due && js->mem_used <= js->gc_live + allow) {
         /* No garbage worth a collection: Duktape's own trigger, which counts
          * allocations (freed ones too), must not fire in the next request. */
         nd_duk_gc_postpone(js->ctx);
@@ -354,6 +354,7 @@ nd_js_idle_gc(struct nd_js *js)
     }
     duk_pop(js->ctx);
     js->gc_idle_runs++;
+    js->gc_due = 0;
     return 0;
 }
 

@@ -56,6 +56,8 @@ struct nd_js {
     size_t       gc_live;       /* mem_used after the last mark-and-sweep, bytes */
     size_t       gc_idle_runs;  /* collections nd_js_idle_gc ran */
     size_t       gc_runs;       /* collections of any kind but emergency ones, ever */
+    int          gc_due;        /* nd_js_idle_gc collects whatever the growth (app.c) */
+    int          first_done;    /* the heap's first request has finished (app.c) */
 };
 
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
@@ -119,7 +121,8 @@ void nd_js_housekeeping_end(struct nd_js *js);
  * after it, at least ND_JS_GC_MIN_GROWTH), collect now, so that the garbage
  * only mark-and-sweep frees (reference cycles: every closure and its
  * prototype, a function and the scope it is declared in) never piles up to
- * a long collection inside a request. Not charged to any request. When no
+ * a long collection inside a request; or whenever js->gc_due is set (once,
+ * after a heap's first request: app.c). Not charged to any request. When no
  * collection is due, Duktape's own trigger (a count of allocations, freed
  * ones too) starts over (duk-patches/52-*), so that it does not collect
  * inside the next request for garbage that is not there. Worker only, never
