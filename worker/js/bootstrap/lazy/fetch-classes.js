@@ -385,13 +385,16 @@ function (native, global, lib) {
     /* clone() of a body that is a stream: both get a branch of its tee(). */
     function teeInto(from, to) {
         var s = from._stream, t;
-        if (s !== null && s._ndBody !== undefined && !s._disturbed && !s.locked) {
+        /* Fetch: a locked or disturbed body is unusable, whether it is a
+         * stream or a buffered body made a stream in place (which keeps its
+         * bytes in _ndBody: they must not reach the clone). */
+        if (s !== null && (s.locked || s._disturbed)) {
+            throw new TypeError("Failed to execute 'clone': the body is already used");
+        }
+        if (s !== null && s._ndBody !== undefined) {
             /* a buffered body, untouched: the clone gets its own over it */
             to._stream = new (lib.require("body-stream").BodyStream)(s._ndBody, false);
-        } else if (s !== null && s._ndBody === undefined) {
-            if (s.locked || s._disturbed) {
-                throw new TypeError("Failed to execute 'clone': the body is already used");
-            }
+        } else if (s !== null) {
             t = s.tee();
             from._stream = t[0];
             to._stream = t[1];
