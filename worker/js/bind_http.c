@@ -360,6 +360,17 @@ call_lib2(duk_context *ctx, struct nd_js *js, const char *name, duk_idx_t vi)
     duk_pop_2(ctx);
 }
 
+/* lib.drain(): the microtasks a request's handler queued. */
+static void
+lib_drain(duk_context *ctx, struct nd_js *js)
+{
+    duk_push_heapptr(ctx, js->lib);
+    duk_get_prop_literal(ctx, -1, "drain");
+    duk_swap_top(ctx, -2);
+    duk_call_method(ctx, 0);
+    duk_pop(ctx);
+}
+
 /* [ ... v ] -> [ ... ]: obj[key] = v for an object of nd_duk_push_object_sized:
  * an own data property (what the assignment makes), without the assignment's
  * walk up the chain for a setter. */
@@ -493,11 +504,7 @@ native_dispatch(duk_context *ctx)
     duk_dup(ctx, 6);
     if (duk_pcall_method(ctx, 3) != DUK_EXEC_SUCCESS) {
         call_lib2(ctx, js, "fail", 7);              /* -> [ ... ] (7 popped: error) */
-        duk_push_heapptr(ctx, js->lib);
-        duk_get_prop_literal(ctx, -1, "drain");
-        duk_swap_top(ctx, -2);
-        duk_call_method(ctx, 0);
-        duk_pop(ctx);
+        lib_drain(ctx, js);
         duk_push_int(ctx, -1);
         set_current(ctx, js, -1);
         return 0;
@@ -517,11 +524,7 @@ native_dispatch(duk_context *ctx)
     duk_push_heapptr(ctx, d->jobs);
     duk_push_heapptr(ctx, d->unhandled);
     if (duk_get_length(ctx, -2) != 0 || duk_get_length(ctx, -1) != 0) {
-        duk_push_heapptr(ctx, js->lib);
-        duk_get_prop_literal(ctx, -1, "drain");
-        duk_swap_top(ctx, -2);
-        duk_call_method(ctx, 0);
-        duk_pop(ctx);
+        lib_drain(ctx, js);
     }
     duk_push_int(ctx, -1);
     set_current(ctx, js, -1);

@@ -398,6 +398,18 @@ function (native, global, lib) {
         return start === 0 ? s : out + s.substring(start);
     }
 
+    /* A record from native.urlSplit's pieces of a canonical URL. */
+    function splitRecord(p) {
+        var r = new Record();
+        r.scheme = p[0];
+        r.host = p[1];
+        r.port = p[2];
+        r.path = p[3];
+        r.query = p[4];
+        r.fragment = p[5];
+        return r;
+    }
+
     /* Returns url (possibly unchanged when a setter's value does not apply),
      * or null on failure. */
     function basicParse(input, base, url, override) {
@@ -408,14 +420,7 @@ function (native, global, lib) {
             /* An absolute http(s)/ws(s) URL already in canonical form (as
              * request.url always is) is just cut in pieces by C. */
             if (override === undefined && (p = urlSplit(input)) !== undefined) {
-                url = new Record();
-                url.scheme = p[0];
-                url.host = p[1];
-                url.port = p[2];
-                url.path = p[3];
-                url.query = p[4];
-                url.fragment = p[5];
-                return url;
+                return splitRecord(p);
             }
             url = new Record();
             input = trimControlAndSpace(input);
@@ -1027,16 +1032,9 @@ function (native, global, lib) {
 
     /* The record of URL u, parsed now if u is lazy. */
     function rec(u) {
-        var r = u._url, p;
+        var r = u._url;
         if (r === null && typeof u._href === "string") {
-            p = urlSplit(u._href);
-            r = new Record();
-            r.scheme = p[0];
-            r.host = p[1];
-            r.port = p[2];
-            r.path = p[3];
-            r.query = p[4];
-            r.fragment = p[5];
+            r = splitRecord(urlSplit(u._href));
             u._url = r;
             u._href = null;
         }
