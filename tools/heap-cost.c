@@ -33,6 +33,7 @@
 #include "worker/js/heap.h"
 #include "worker/js/host.h"
 #include "worker/js/loader.h"
+#include "scripts/bench/js-request.h"
 
 /* GLOBAL: the heaps' host: nd_js_host_quiet, respond/fail noted (main) */
 static struct nd_js_host g_app_host;
@@ -182,30 +183,11 @@ app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 static int
 app_request(struct nd_js *js, const char *url)
 {
-    duk_context *ctx = js->ctx;
-
     g_status = 0;
-    duk_push_heapptr(ctx, js->dispatch);
-    duk_push_undefined(ctx);
-    duk_push_number(ctx, 1);
-    duk_push_lstring(ctx, "GET", 3);
-    duk_push_string(ctx, url);
-    duk_push_string(ctx, "Host: a.test\r\nUser-Agent: heap-cost\r\nAccept: */*\r\n");
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 5, 0) != 0) {
-        fprintf(stderr, "dispatch: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
+    if (nd_bench_request(js, 1, url, "Host: a.test\r\nUser-Agent: heap-cost\r\n"
+                         "Accept: */*\r\n", 0, NULL) == -1) {
         return -1;
     }
-    duk_pop(ctx);
-    duk_push_heapptr(ctx, js->drain);
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 0, 0) != 0) {
-        fprintf(stderr, "drain: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
-        return -1;
-    }
-    duk_pop(ctx);
     if (g_status <= 0) {
         fprintf(stderr, "%s: no response\n", url);
         return -1;

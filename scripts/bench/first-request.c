@@ -21,6 +21,7 @@
 #include "worker/js/bind_webapi.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
+#include "scripts/bench/js-request.h"
 
 /* GLOBAL: what the host's ops saw (single-threaded benchmark). */
 static struct {
@@ -73,32 +74,12 @@ cmp_i64(const void *a, const void *b)
 static int
 one_request(struct nd_js *js, const char *url, int64_t *hk_us)
 {
-    duk_context *ctx = js->ctx;
-    long         before = g_seen.responses;
+    long before = g_seen.responses;
 
-    duk_push_heapptr(ctx, js->dispatch);
-    duk_push_undefined(ctx);
-    duk_push_number(ctx, 1);
-    duk_push_lstring(ctx, "GET", 3);
-    duk_push_string(ctx, url);
-    duk_push_string(ctx, "Host: app.test\r\nUser-Agent: first-request\r\nAccept: */*\r\n");
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 5, BUDGET_US) != 0) {
-        fprintf(stderr, "dispatch: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
+    if (nd_bench_request(js, 1, url, "Host: app.test\r\nUser-Agent: first-request\r\n"
+                         "Accept: */*\r\n", BUDGET_US, hk_us) == -1) {
         return -1;
     }
-    *hk_us = js->last_credit_us;
-    duk_pop(ctx);
-    duk_push_heapptr(ctx, js->drain);
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 0, BUDGET_US) != 0) {
-        fprintf(stderr, "drain: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
-        return -1;
-    }
-    *hk_us += js->last_credit_us;
-    duk_pop(ctx);
     if (g_seen.responses != before + 1 || g_seen.last_status != 200) {
         fprintf(stderr, "%s: no 200 response (status %d, failures %ld: %s)\n", url,
                 g_seen.last_status, g_seen.failures, g_seen.last_fail);

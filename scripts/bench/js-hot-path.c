@@ -23,6 +23,7 @@
 #include "common/sys.h"
 #include "worker/js/heap.h"
 #include "worker/js/loader.h"
+#include "scripts/bench/js-request.h"
 
 /* GLOBAL: what the host's ops saw (single-threaded benchmark). */
 static struct {
@@ -171,30 +172,7 @@ load_app(struct nd_js *js, const char *src)
 static int
 one_request(struct nd_js *js, double id, const char *url)
 {
-    duk_context *ctx = js->ctx;
-
-    duk_push_heapptr(ctx, js->dispatch);
-    duk_push_undefined(ctx);
-    duk_push_number(ctx, id);
-    duk_push_lstring(ctx, "GET", 3);
-    duk_push_string(ctx, url);
-    duk_push_string(ctx, RAW_HEADERS);
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 5, 0) != 0) {
-        fprintf(stderr, "dispatch: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
-        return -1;
-    }
-    duk_pop(ctx);
-    duk_push_heapptr(ctx, js->drain);
-    duk_push_undefined(ctx);
-    if (nd_js_pcall(js, 0, 0) != 0) {
-        fprintf(stderr, "drain: %s\n", duk_safe_to_string(ctx, -1));
-        duk_pop(ctx);
-        return -1;
-    }
-    duk_pop(ctx);
-    return 0;
+    return nd_bench_request(js, id, url, RAW_HEADERS, 0, NULL);
 }
 
 static int
