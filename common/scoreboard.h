@@ -67,7 +67,7 @@ struct nd_sb_slot {
     int32_t  state;                 /* enum nd_sb_wstate */
     int32_t  used;                  /* ever used: its counters matter */
     int32_t  conns;                 /* open client connections (the worker's http layer;
-                                       refreshed on accept and every 2 s) */
+                                       published on accept and close) */
     int64_t  started_unix_ms;
     uint64_t requests;
     int64_t  rss;                   /* bytes */

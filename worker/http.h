@@ -58,6 +58,9 @@ struct nd_http_conf {
      * them take the next ones. */
     int   (*accept_yield)(int nconns, void *arg);
     void   *yield_arg;
+    /* Or NULL: the open count is stored here on every accept and close (the worker's
+     * scoreboard slot, which accept_yield of the other workers reads). Borrowed. */
+    int32_t *nconns_out;
     const struct nd_cidr *trusted;  /* borrowed: trusted_proxies (whose X-Forwarded-For,
                                        Forwarded and PROXY headers are believed) */
     int             ntrusted;
