@@ -34,6 +34,7 @@
 #include "worker/js/builtins.h"
 #include "worker/js/collections.h"
 #include "worker/js/heap.h"
+#include "worker/js/loader.h"
 
 #define SHARED ND_LAZY_MAX             /* magic of the shared accessor pair */
 
@@ -205,10 +206,11 @@ native_lazy_load(duk_context *ctx)
     if (g_lazy[i].code == NULL && compile(i, msg, sizeof(msg)) == -1) {
         return duk_error(ctx, DUK_ERR_ERROR, "%s", msg);
     }
-    /* read in place: no copy of the dump in the heap (g_lazy never changes) */
+    /* read in place: no copy of the dump in the heap (g_lazy never changes
+     * and outlives every heap: inner functions load on first use from it) */
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, g_lazy[i].code, g_lazy[i].len);
-    duk_load_function(ctx);
+    nd_duk_load_function_lazy(ctx);
     return 1;
 }
 

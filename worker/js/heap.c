@@ -14,6 +14,7 @@
 #include "worker/js/bind.h"
 #include "worker/js/bootstrap.h"
 #include "worker/js/heap.h"
+#include "worker/js/loader.h"
 #include "worker/js/profile.h"
 
 /* Per-heap accounting without a size header: malloc_usable_size() (glibc,
@@ -685,10 +686,11 @@ nd_js_new(size_t mem_limit, const struct nd_js_host *host, void *owner, char *ms
     duk_put_prop_string(ctx, -3, "lib");
     nd_bind_push_natives(ctx);                  /* -> [ stash lib native ] */
     for (i = 0; i < g_boot.n; i++) {
-        /* read in place: no copy of the dump in the heap (g_boot never changes) */
+        /* read in place: no copy of the dump in the heap (g_boot never changes
+         * and outlives every heap: inner functions load on first use from it) */
         duk_push_external_buffer(ctx);
         duk_config_buffer(ctx, -1, g_boot.code[i], g_boot.len[i]);
-        duk_load_function(ctx);                 /* -> [ stash lib native fn ] */
+        nd_duk_load_function_lazy(ctx);         /* -> [ stash lib native fn ] */
         duk_push_undefined(ctx);
         duk_dup(ctx, -3);                       /* native */
         duk_push_global_object(ctx);

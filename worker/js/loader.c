@@ -443,7 +443,9 @@ load_safe(duk_context *ctx, void *udata)
 
     duk_push_external_buffer(ctx);
     duk_config_buffer(ctx, -1, (void *) a->code, a->len);
-    duk_load_function(ctx);
+    /* inner functions load on first use, from a->code (the app's: it
+     * outlives every heap of the app, see nd_app_cleanup) */
+    nd_duk_load_function_lazy(ctx);
     return 1;
 }
 

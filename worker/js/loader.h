@@ -21,6 +21,12 @@ int nd_loader_compile(duk_context *ctx, const char *file, const char *src, size_
  * in the heap). 0; or -1 with msg (out of memory), nothing pushed. */
 int nd_loader_load(duk_context *ctx, const void *code, size_t len, char *msg, size_t msgsize);
 
+/* duk_load_function whose inner functions load on their first closure
+ * (duk-patches/80-lazy-templates.patch): [ ... extbuf ] -> [ ... fn ]; the
+ * external buffer's bytes must stay valid and unchanged while the heap
+ * lives (the placeholders point into them). Throws as duk_load_function. */
+void nd_duk_load_function_lazy(duk_context *ctx);
+
 /* [ ... fn ] unchanged: fn's bytecode dump, malloc'd (*len bytes), or NULL
  * (out of memory). Protected: never throws. */
 void *nd_loader_dump(duk_context *ctx, size_t *len);
