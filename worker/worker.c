@@ -203,6 +203,31 @@ on_done(struct nd_req *req, const struct nd_http_done *d, void *arg)
     nd_access_log(req, app != NULL ? app->conf->name : NULL, d, now);
 }
 
+/* The app for req's Host. The router is a pure function of the header's bytes
+ * and never changes in a worker, so the last match is kept: clients send the
+ * same Host over and over, and nd_host_normalize + the lookup cost ~370
+ * instructions a request (scripts/bench/worker-callgrind). */
+static struct nd_app *
+route(struct nd_worker *w, const struct nd_req *req)
+{
+    struct nd_app *app;
+
+    if (req->host == NULL) {
+        return nd_router_match(w->router, "", 0);
+    }
+    if (w->route_app != NULL && req->host_len == w->route_len
+        && memcmp(req->host, w->route_host, req->host_len) == 0) {
+        return w->route_app;
+    }
+    app = nd_router_match(w->router, req->host, req->host_len);
+    if (app != NULL && req->host_len <= sizeof(w->route_host)) {
+        memcpy(w->route_host, req->host, req->host_len);
+        w->route_len = req->host_len;
+        w->route_app = app;
+    }
+    return app;
+}
+
 static void
 on_request(struct nd_req *req, void *arg)
 {
@@ -224,8 +249,7 @@ on_request(struct nd_req *req, void *arg)
         nd_worker_respond_text(req, 400, "Bad Request: missing Host header");
         return;
     }
-    app = req->host != NULL ? nd_router_match(w->router, req->host, req->host_len)
-                            : nd_router_match(w->router, "", 0);
+    app = route(w, req);
     if (app == NULL) {
         nd_worker_respond_text(req, 404, "Not Found: no app serves host \"%.*s\"",
                                req->host != NULL ? (int) (req->host_len > 200 ? 200

@@ -27,6 +27,9 @@ struct nd_worker {
     const struct nd_config *conf;   /* borrowed: inherited from the supervisor */
     struct nd_http         *http;
     struct nd_router       *router;
+    struct nd_app          *route_app; /* borrowed: the last match (the router never */
+    size_t                  route_len; /* changes in a worker), for route_host */
+    char                    route_host[64]; /* its Host header, exactly as received */
     struct nd_app          *apps;   /* owned array, conf order */
     int                     napps;
     struct nd_rq          **slots;  /* owned: id -> rq */

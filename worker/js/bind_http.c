@@ -17,6 +17,7 @@
 void nd_duk_push_object_sized(void *ctx, void *proto, unsigned n);
 void nd_duk_def_own(void *ctx, duk_idx_t obj_idx);
 void nd_duk_get_slot(void *ctx, duk_idx_t obj_idx);
+void nd_duk_put_slot(void *ctx, duk_idx_t obj_idx);
 
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
@@ -394,8 +395,9 @@ set_current(duk_context *ctx, struct nd_js *js, duk_idx_t vi)
 {
     vi = duk_normalize_index(ctx, vi);
     duk_push_heapptr(ctx, js->lib);
+    duk_push_literal(ctx, "currentRequest");
     duk_dup(ctx, vi);
-    duk_put_prop_literal(ctx, -2, "currentRequest");
+    nd_duk_put_slot(ctx, -3);
     duk_pop(ctx);
 }
 
