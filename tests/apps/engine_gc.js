@@ -5,6 +5,17 @@ for (var i = 0; i < 150000; i++) {
     live.push({ a: i, b: [i], c: { d: i } });
 }
 
+// More than Duktape's 256k bytecode instructions between two deadline
+// checks: a request that spins after its collection is checked after it,
+// whatever the CPU watchdog's 10 ms tick happened to see during it.
+function spin() {
+    var x = 0;
+    for (var i = 0; i < 70000; i++) {
+        x += i;
+    }
+    return x;
+}
+
 module.exports = {
     fetch: function (request) {
         var u = request.url, p = u.substring(u.indexOf("/", 8));
@@ -12,7 +23,11 @@ module.exports = {
             // The collection that voluntary GC would start at some request:
             // garbage of earlier requests, not this one's doing.
             Duktape.gc();
+            spin();
             return new Response("collected " + live.length);
+        }
+        if (p === "/spin") {
+            return new Response("spun " + spin());
         }
         if (p === "/gcloop") {
             // Keeping the collector busy is the app's doing: still stopped.
