@@ -24,8 +24,17 @@ def timed_get(s, host="a.test"):
 
 
 def test_idle_connections_and_slowloris_do_not_delay_others():
-    with hostile_server() as s:
+    """200 idle connections and a slowloris (a header line every 100 ms) do
+    not delay the worker's other requests. Judged against a control: a second
+    server, same config, no hostile clients, its requests alternating with the
+    hostile one's so both see the same box. (A bare "every request < 100 ms"
+    failed when the box was busy: the scheduler, not the server, added
+    120-270 ms to one request in 20.) A server that waited on the slowloris
+    stalls requests by its drips (100 ms) or its 2 s client_header_timeout,
+    one that spent CPU on the idle ones shows it in the worker's CPU."""
+    with hostile_server() as s, hostile_server() as ctl:
         assert s.get("/", host="a.test").status == 200      # the heap is loaded: warm
+        assert ctl.get("/", host="a.test").status == 200
         idle = []
         for _ in range(200):
             c = socket.create_connection(("127.0.0.1", s.port), timeout=5)
@@ -47,13 +56,28 @@ def test_idle_connections_and_slowloris_do_not_delay_others():
         t = threading.Thread(target=drip, daemon=True)
         t.start()
         try:
-            worst = 0
-            for _ in range(20):
-                r, ms = timed_get(s)
-                assert r.status == 200, r
-                worst = max(worst, ms)
-            lib.note("worst latency with 200 idle + 1 slowloris: %.1f ms" % worst)
-            assert worst < 100, "a request took %.1f ms" % worst
+            pid, cpid = s.worker_pids()[0], ctl.worker_pids()[0]
+            c0, cc0 = lib.thread_cpu_ms(pid), lib.thread_cpu_ms(cpid)
+            ms, cms = [], []
+            t0 = time.monotonic()
+            # 1 s of requests at least: ten drips of the slowloris
+            while len(ms) < 20 or time.monotonic() - t0 < 1:
+                for srv, out in ((s, ms), (ctl, cms)):
+                    r, took = timed_get(srv)
+                    assert r.status == 200, r
+                    out.append(took)
+            cpu = (lib.thread_cpu_ms(pid) - c0) / len(ms)
+            ccpu = (lib.thread_cpu_ms(cpid) - cc0) / len(cms)
+            ms.sort()
+            cms.sort()
+            lib.note("%d requests with 200 idle + 1 slowloris: median %.1f ms, worst %.1f ms, "
+                     "%.2f ms worker CPU each; control: median %.1f, worst %.1f, %.2f ms CPU" % (
+                         len(ms), ms[len(ms) // 2], ms[-1], cpu, cms[len(cms) // 2], cms[-1],
+                         ccpu))
+            assert ms[-1] < lib.timeout(1) * 1000, "a request took %.1f ms" % ms[-1]
+            assert ms[len(ms) // 2] < 2 * cms[len(cms) // 2] + 10, (ms, cms)
+            # the hostile clients' reads: microseconds per drip, none per idle
+            assert cpu < 2 * ccpu + 0.5, (cpu, ccpu)
             # The slowloris is cut off by client_header_timeout (2 s): 408 + close.
             slow.settimeout(5)
             got = b""
