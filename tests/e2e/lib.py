@@ -890,11 +890,30 @@ def wait_log_count(s, pred, n, timeout_s=None, what="log lines"):
 
 
 def reload_and_wait(s, sig=signal.SIGUSR2, timeout_s=None):
-    """Sends sig and waits for the next "reload done" line; returns it."""
-    done = msg_has("reload done")
-    n = len(log_lines(s, done))
+    """Sends sig and waits for the end of a reload that began after it was
+    sent (so that read every file as it is now); returns its "reload done"
+    line. Not just the next "reload done": with watch = on a test's edit
+    starts a reload of its own, and one still running when sig is sent (its
+    "reloading" line before sig, sig queued behind it) ends first, having
+    read the files before the edit, or before the test's next edit."""
+    start = len(s.log())
     s.send_signal(sig)
-    return wait_log_count(s, done, n + 1, timeout_s, "\"reload done\" lines")[n]
+
+    def done():
+        began = False
+        for o in s.log()[start:]:
+            msg = str(o.get("msg", ""))
+            if o.get("role") != "supervisor":
+                continue
+            if msg.startswith("reloading "):
+                began = True
+            elif began and msg.startswith("reload done"):
+                return o
+        return None
+    try:
+        return wait_until(done, timeout_s or timeout(10), "a reload begun after the signal")
+    except AssertionError as e:
+        raise AssertionError("%s\n--- log tail:\n%s" % (e, tail(s.log_path, 60)))
 
 
 def body_of(port, host, path="/", timeout_s=None):
