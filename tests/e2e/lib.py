@@ -311,6 +311,37 @@ def thread_cpu_ms(pid):
         return int(f.read().split()[0]) / 1e6
 
 
+def _runq_wait_ms(path):
+    """Time the thread of a schedstat file spent runnable but waiting for a
+    CPU, in ms (0 when it is gone)."""
+    try:
+        with open(path) as f:
+            return int(f.read().split()[1]) / 1e6
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class Stopwatch:
+    """Wall time of a wait on server process pid, less the time pid's main
+    thread or the calling thread (whichever waited longer: their waits
+    overlap, e.g. the client waits for a CPU while the worker, having
+    answered, waits for one too) spent runnable but waiting for a CPU
+    (/proc schedstat): about what the server itself took (running, or idle
+    when it should not have been), however busy the box. A server busy or
+    blocked in the meantime shows in full."""
+
+    def __init__(self, pid):
+        self.worker = "/proc/%d/schedstat" % pid
+        self.me = "/proc/self/task/%d/schedstat" % threading.get_native_id()
+        self.t0 = time.monotonic()
+        self.w0, self.m0 = _runq_wait_ms(self.worker), _runq_wait_ms(self.me)
+
+    def ms(self):
+        wall = (time.monotonic() - self.t0) * 1000
+        waited = max(_runq_wait_ms(self.worker) - self.w0, _runq_wait_ms(self.me) - self.m0)
+        return max(0.0, wall - waited)
+
+
 def _stat(pid):
     """(state, ppid, starttime) or None."""
     try:
@@ -1025,20 +1056,26 @@ class Load:
 class Neighbour:
     """Sends a steady stream of requests to one app (by default "good.test")
     on keep-alive connections and records every status and latency: the
-    neighbour of a misbehaving app on the same worker."""
+    neighbour of a misbehaving app on the same worker. With pid (the one
+    worker's), delays gets each request's Stopwatch ms too: its latency
+    less the time the worker and this client waited for a CPU."""
 
-    def __init__(self, server, host="good.test"):
-        self.s, self.host = server, host
+    def __init__(self, server, host="good.test", pid=None):
+        self.s, self.host, self.pid = server, host, pid
         self.stop = threading.Event()
         self.results = []
+        self.delays = []
         self.t = threading.Thread(target=self.run, daemon=True)
 
     def run(self):
         conn = self.s.connection()
         while not self.stop.is_set():
             t0 = time.monotonic()
+            sw = Stopwatch(self.pid) if self.pid else None
             try:
                 r = conn_request(conn, "GET", "/", host=self.host)
+                if sw:
+                    self.delays.append(sw.ms())
                 self.results.append((r.status, time.monotonic() - t0))
             except Exception as e:      # a failure is a result too
                 self.results.append((repr(e), time.monotonic() - t0))
