@@ -17,7 +17,8 @@ asan.<test>.<pid> / ubsan.<test>.<pid>; a test that leaves one FAILS and the
 file is printed.
 
 Environment: NANOD (binary, default build/release/nanod), ND_E2E_JOBS
-(default 2), ND_E2E_TEST_TIMEOUT (s per test, default 120),
+(default 2), ND_E2E_TEST_TIMEOUT (s per test, default 120; a test function's
+timeout_s attribute raises it for that test),
 ND_E2E_TIMEOUT_SCALE (multiplies every wait), ND_E2E_KEEP=1 (keep temp dirs).
 """
 
@@ -117,11 +118,14 @@ class Runner:
 
         t = threading.Thread(target=body, name=name, daemon=True)
         t.start()
-        t.join(self.test_timeout)
+        # A test that installs what it needs first (npm ci) says how long it
+        # may take: func.timeout_s, scaled like every other wait.
+        limit = max(self.test_timeout, lib.timeout(getattr(func, "timeout_s", 0)))
+        t.join(limit)
         if t.is_alive():
             lib.kill_leftovers(name)
             return "fail", "test timed out after %ss (its processes were killed)" % (
-                self.test_timeout,), True
+                limit,), True
         return box.get("status", "fail"), box.get("detail", ""), False
 
     def worker(self):
