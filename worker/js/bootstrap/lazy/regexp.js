@@ -57,21 +57,6 @@ function (native, global, lib) {
         }
         return String(v);
     }
-    function toLength(v) {
-        v = Number(v);
-        if (!(v > 0)) {
-            return 0;
-        }
-        v = Math.floor(v);
-        return v > MAX_LENGTH ? MAX_LENGTH : v;
-    }
-    function toIntegerOrInfinity(v) {
-        v = Number(v);
-        if (v !== v || v === 0) {
-            return 0;
-        }
-        return v < 0 ? -Math.floor(-v) : Math.floor(v);
-    }
     function requireObject(o, what) {
         if (o === null || (typeof o !== "object" && typeof o !== "function")) {
             throw new TypeError(what + " called on a non-object");
@@ -109,35 +94,6 @@ function (native, global, lib) {
             return !!m;
         }
         return flagsOf(v) >= 0;
-    }
-    function advance(s, index, unicode) {
-        var c;
-        if (!unicode || index + 1 >= s.length) {
-            return index + 1;
-        }
-        c = s.charCodeAt(index);
-        if (c >= 0xD800 && c <= 0xDBFF) {
-            c = s.charCodeAt(index + 1);
-            if (c >= 0xDC00 && c <= 0xDFFF) {
-                return index + 2;
-            }
-        }
-        return index + 1;
-    }
-    /* RegExpExec: a user's exec, or the built-in one */
-    function regExpExec(r, s) {
-        var exec = r.exec, result;
-        if (typeof exec === "function" && exec !== builtinExec) {
-            result = exec.call(r, s);
-            if (result !== null && typeof result !== "object") {
-                throw new TypeError("exec must return an object or null");
-            }
-            return result;
-        }
-        if (flagsOf(r) < 0) {
-            throw new TypeError("RegExp exec called on an incompatible receiver");
-        }
-        return execOf(r, s);
     }
     /* The flag bits when r is a RegExp whose exec is the built-in one, else -1 */
     function plain(r) {
@@ -198,110 +154,329 @@ function (native, global, lib) {
         return s;
     });
 
-    /* ES2022 22.2.5.11 GetSubstitution */
-    function getSubstitution(matched, str, position, captures, named, replacement) {
-        var tail = position + matched.length, m = captures.length, out = "", i = 0;
-        var len = replacement.length, c, d, num, num2, used, cap, gt;
-        if (replacement.indexOf("$") < 0) {
-            return replacement;
+
+    /* The spec's algorithms past the natives' fast paths (a RegExp with a
+     * user exec, y/u flags, named groups with $<..>, a species, matchAll,
+     * $ patterns of replaceAll): made on first use (each function here
+     * costs a heap its closure, its template and its strings: -N KB for a
+     * heap whose regexps all take the fast paths, README "Lazy function
+     * templates"). */
+    var slow;
+    function spec() {
+        if (slow === undefined) {
+            slow = makeSlow();
         }
-        while (i < len) {
-            c = replacement.charAt(i);
-            if (c !== "$" || i + 1 >= len) {
-                out += c;
-                i++;
-                continue;
+        return slow;
+    }
+    function makeSlow() {
+        function toLength(v) {
+            v = Number(v);
+            if (!(v > 0)) {
+                return 0;
             }
-            d = replacement.charAt(i + 1);
-            if (d === "$") {
-                out += "$";
-                i += 2;
-            } else if (d === "&") {
-                out += matched;
-                i += 2;
-            } else if (d === "`") {
-                out += str.substring(0, position);
-                i += 2;
-            } else if (d === "'") {
-                if (tail < str.length) {
-                    out += str.substring(tail);
+            v = Math.floor(v);
+            return v > MAX_LENGTH ? MAX_LENGTH : v;
+        }
+        function toIntegerOrInfinity(v) {
+            v = Number(v);
+            if (v !== v || v === 0) {
+                return 0;
+            }
+            return v < 0 ? -Math.floor(-v) : Math.floor(v);
+        }
+        function advance(s, index, unicode) {
+            var c;
+            if (!unicode || index + 1 >= s.length) {
+                return index + 1;
+            }
+            c = s.charCodeAt(index);
+            if (c >= 0xD800 && c <= 0xDBFF) {
+                c = s.charCodeAt(index + 1);
+                if (c >= 0xDC00 && c <= 0xDFFF) {
+                    return index + 2;
                 }
-                i += 2;
-            } else if (d >= "0" && d <= "9") {
-                num = d.charCodeAt(0) - 48;
-                used = 2;
-                c = replacement.charAt(i + 2);
-                if (c >= "0" && c <= "9") {
-                    num2 = num * 10 + c.charCodeAt(0) - 48;
-                    if (num2 >= 1 && num2 <= m) {
-                        num = num2;
-                        used = 3;
-                    }
+            }
+            return index + 1;
+        }
+        /* RegExpExec: a user's exec, or the built-in one */
+        function regExpExec(r, s) {
+            var exec = r.exec, result;
+            if (typeof exec === "function" && exec !== builtinExec) {
+                result = exec.call(r, s);
+                if (result !== null && typeof result !== "object") {
+                    throw new TypeError("exec must return an object or null");
                 }
-                if (num >= 1 && num <= m) {
-                    cap = captures[num - 1];
-                    if (cap !== undefined) {
-                        out += cap;
+                return result;
+            }
+            if (flagsOf(r) < 0) {
+                throw new TypeError("RegExp exec called on an incompatible receiver");
+            }
+            return execOf(r, s);
+        }
+        /* ES2022 22.2.5.11 GetSubstitution */
+        function getSubstitution(matched, str, position, captures, named, replacement) {
+            var tail = position + matched.length, m = captures.length, out = "", i = 0;
+            var len = replacement.length, c, d, num, num2, used, cap, gt;
+            if (replacement.indexOf("$") < 0) {
+                return replacement;
+            }
+            while (i < len) {
+                c = replacement.charAt(i);
+                if (c !== "$" || i + 1 >= len) {
+                    out += c;
+                    i++;
+                    continue;
+                }
+                d = replacement.charAt(i + 1);
+                if (d === "$") {
+                    out += "$";
+                    i += 2;
+                } else if (d === "&") {
+                    out += matched;
+                    i += 2;
+                } else if (d === "`") {
+                    out += str.substring(0, position);
+                    i += 2;
+                } else if (d === "'") {
+                    if (tail < str.length) {
+                        out += str.substring(tail);
                     }
-                    i += used;
+                    i += 2;
+                } else if (d >= "0" && d <= "9") {
+                    num = d.charCodeAt(0) - 48;
+                    used = 2;
+                    c = replacement.charAt(i + 2);
+                    if (c >= "0" && c <= "9") {
+                        num2 = num * 10 + c.charCodeAt(0) - 48;
+                        if (num2 >= 1 && num2 <= m) {
+                            num = num2;
+                            used = 3;
+                        }
+                    }
+                    if (num >= 1 && num <= m) {
+                        cap = captures[num - 1];
+                        if (cap !== undefined) {
+                            out += cap;
+                        }
+                        i += used;
+                    } else {
+                        out += "$";
+                        i++;
+                    }
+                } else if (d === "<") {
+                    gt = named === undefined ? -1 : replacement.indexOf(">", i + 2);
+                    if (gt < 0) {
+                        out += "$<";
+                        i += 2;
+                    } else {
+                        cap = named[replacement.substring(i + 2, gt)];
+                        if (cap !== undefined) {
+                            out += String(cap);
+                        }
+                        i = gt + 1;
+                    }
                 } else {
                     out += "$";
                     i++;
                 }
-            } else if (d === "<") {
-                gt = named === undefined ? -1 : replacement.indexOf(">", i + 2);
-                if (gt < 0) {
-                    out += "$<";
-                    i += 2;
-                } else {
-                    cap = named[replacement.substring(i + 2, gt)];
-                    if (cap !== undefined) {
-                        out += String(cap);
-                    }
-                    i = gt + 1;
-                }
-            } else {
-                out += "$";
-                i++;
             }
+            return out;
         }
-        return out;
+
+        /* %RegExpStringIteratorPrototype% */
+        var STATE = Symbol("RegExpStringIterator");
+        var IterProto = {};
+        define(IterProto, "next", function next() {
+            var st = this !== null && typeof this === "object" ? this[STATE] : undefined, m;
+            if (st === undefined) {
+                throw new TypeError("not a RegExp String Iterator");
+            }
+            if (st.done) {
+                return { value: undefined, done: true };
+            }
+            m = regExpExec(st.r, st.s);
+            if (m === null) {
+                st.done = true;
+                return { value: undefined, done: true };
+            }
+            if (!st.g) {
+                st.done = true;
+                return { value: m, done: false };
+            }
+            if (String(m[0]) === "") {
+                st.r.lastIndex = advance(st.s, toLength(st.r.lastIndex), st.u);
+            }
+            return { value: m, done: false };
+        });
+        if (Symbol.iterator !== undefined) {
+            define(IterProto, Symbol.iterator, function () { return this; });
+        }
+        Object.defineProperty(IterProto, Symbol.toStringTag, { value: "RegExp String Iterator",
+                                                               configurable: true });
+
+        return {
+            match: function (rx, s) {
+                var a, n, result, str, unicode, flags = toStr(rx.flags);
+                if (flags.indexOf("g") < 0) {
+                    return regExpExec(rx, s);
+                }
+                unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
+                rx.lastIndex = 0;
+                a = [];
+                n = 0;
+                for (;;) {
+                    result = regExpExec(rx, s);
+                    if (result === null) {
+                        return n === 0 ? null : a;
+                    }
+                    str = String(result[0]);
+                    a[n++] = str;
+                    if (str === "") {
+                        rx.lastIndex = advance(s, toLength(rx.lastIndex), unicode);
+                    }
+                }
+            },
+            replace: function (rx, s, replaceValue, fn) {
+                var len = s.length, flags, glob, unicode = false;
+                var results = [], result, str, acc = "", next = 0, k, n, ncap, matched, position;
+                var captures, named, replacement, args;
+                flags = toStr(rx.flags);
+                glob = flags.indexOf("g") >= 0;
+                if (glob) {
+                    unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
+                    rx.lastIndex = 0;
+                }
+                for (;;) {
+                    result = regExpExec(rx, s);
+                    if (result === null) {
+                        break;
+                    }
+                    results.push(result);
+                    if (!glob) {
+                        break;
+                    }
+                    str = String(result[0]);
+                    if (str === "") {
+                        rx.lastIndex = advance(s, toLength(rx.lastIndex), unicode);
+                    }
+                }
+                for (k = 0; k < results.length; k++) {
+                    result = results[k];
+                    ncap = Math.max(toLength(result.length) - 1, 0);
+                    matched = String(result[0]);
+                    position = Math.max(Math.min(toIntegerOrInfinity(result.index), len), 0);
+                    captures = [];
+                    for (n = 1; n <= ncap; n++) {
+                        str = result[n];
+                        captures.push(str === undefined ? undefined : String(str));
+                    }
+                    named = result.groups;
+                    if (fn) {
+                        args = [matched].concat(captures, [position, s]);
+                        if (named !== undefined) {
+                            args.push(named);
+                        }
+                        replacement = String(replaceValue.apply(undefined, args));
+                    } else {
+                        if (named !== undefined) {
+                            named = Object(requireCoercible(named, "groups"));
+                        }
+                        replacement = getSubstitution(matched, s, position, captures, named,
+                                                      replaceValue);
+                    }
+                    if (position >= next) {
+                        acc += s.substring(next, position) + replacement;
+                        next = position + matched.length;
+                    }
+                }
+                return next >= len ? acc : acc + s.substring(next);
+            },
+            search: function (rx, s) {
+                var prev = rx.lastIndex, result, cur;
+                if (!(prev === 0 && 1 / prev > 0)) {
+                    rx.lastIndex = 0;
+                }
+                result = regExpExec(rx, s);
+                cur = rx.lastIndex;
+                if (!(cur === prev ? cur !== 0 || 1 / cur === 1 / prev
+                      : cur !== cur && prev !== prev)) {
+                    rx.lastIndex = prev;
+                }
+                return result === null ? -1 : result.index;
+            },
+            split: function (rx, s, C, limit) {
+                var flags, unicode, splitter, a = [], n = 0, lim, size, p, q, z, e, ncap, k;
+                flags = toStr(rx.flags);
+                unicode = flags.indexOf("u") >= 0;
+                splitter = new C(rx, flags.indexOf("y") >= 0 ? flags : flags + "y");
+                lim = limit === undefined ? 4294967295 : limit >>> 0;
+                if (lim === 0) {
+                    return a;
+                }
+                size = s.length;
+                if (size === 0) {
+                    if (regExpExec(splitter, s) === null) {
+                        a[0] = s;
+                    }
+                    return a;
+                }
+                p = q = 0;
+                while (q < size) {
+                    splitter.lastIndex = q;
+                    z = regExpExec(splitter, s);
+                    if (z === null) {
+                        q = advance(s, q, unicode);
+                        continue;
+                    }
+                    e = Math.min(toLength(splitter.lastIndex), size);
+                    if (e === p) {
+                        q = advance(s, q, unicode);
+                        continue;
+                    }
+                    a[n++] = s.substring(p, q);
+                    if (n === lim) {
+                        return a;
+                    }
+                    p = e;
+                    ncap = Math.max(toLength(z.length) - 1, 0);
+                    for (k = 1; k <= ncap; k++) {
+                        a[n++] = z[k];
+                        if (n === lim) {
+                            return a;
+                        }
+                    }
+                    q = p;
+                }
+                a[n] = s.substring(p, size);
+                return a;
+            },
+            matchAll: function (r, s, matcher, flags) {
+                var it;
+                matcher.lastIndex = toLength(r.lastIndex);
+                it = Object.create(IterProto);
+                Object.defineProperty(it, STATE, { value: { r: matcher, s: s, done: false,
+                                                            g: flags.indexOf("g") >= 0,
+                                                            u: flags.indexOf("u") >= 0 } });
+                return it;
+            },
+            getSubstitution: getSubstitution
+        };
     }
 
     define(RP, syms.match, function (string) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.match]");
-        var s = toStr(string), f = plain(rx), a, n, result, str, unicode, flags;
+        var s = toStr(string), f = plain(rx);
         if (f >= 0 && !(f & F_U)) {
             return nativeMatch.call(s, rx);
         }
-        flags = toStr(rx.flags);
-        if (flags.indexOf("g") < 0) {
-            return regExpExec(rx, s);
-        }
-        unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
-        rx.lastIndex = 0;
-        a = [];
-        n = 0;
-        for (;;) {
-            result = regExpExec(rx, s);
-            if (result === null) {
-                return n === 0 ? null : a;
-            }
-            str = String(result[0]);
-            a[n++] = str;
-            if (str === "") {
-                rx.lastIndex = advance(s, toLength(rx.lastIndex), unicode);
-            }
-        }
+        return spec().match(rx, s);
     });
     Object.defineProperty(RP[syms.match], "name", { value: "[Symbol.match]" });
 
     define(RP, syms.replace, function (string, replaceValue) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.replace]");
-        var s = toStr(string), len = s.length, f = plain(rx), flags;
-        var fn = typeof replaceValue === "function", glob, unicode = false;
-        var results = [], result, str, acc = "", next = 0, k, n, ncap, matched, position;
-        var captures, named, replacement, args;
+        var s = toStr(string), f = plain(rx);
+        var fn = typeof replaceValue === "function";
         if (!fn) {
             replaceValue = String(replaceValue);
         }
@@ -309,167 +484,30 @@ function (native, global, lib) {
             && !((f & F_NAMED) && (fn || replaceValue.indexOf("$<") >= 0))) {
             return nativeReplace.call(s, rx, replaceValue);
         }
-        flags = toStr(rx.flags);
-        glob = flags.indexOf("g") >= 0;
-        if (glob) {
-            unicode = flags.indexOf("u") >= 0 || flags.indexOf("v") >= 0;
-            rx.lastIndex = 0;
-        }
-        for (;;) {
-            result = regExpExec(rx, s);
-            if (result === null) {
-                break;
-            }
-            results.push(result);
-            if (!glob) {
-                break;
-            }
-            str = String(result[0]);
-            if (str === "") {
-                rx.lastIndex = advance(s, toLength(rx.lastIndex), unicode);
-            }
-        }
-        for (k = 0; k < results.length; k++) {
-            result = results[k];
-            ncap = Math.max(toLength(result.length) - 1, 0);
-            matched = String(result[0]);
-            position = Math.max(Math.min(toIntegerOrInfinity(result.index), len), 0);
-            captures = [];
-            for (n = 1; n <= ncap; n++) {
-                str = result[n];
-                captures.push(str === undefined ? undefined : String(str));
-            }
-            named = result.groups;
-            if (fn) {
-                args = [matched].concat(captures, [position, s]);
-                if (named !== undefined) {
-                    args.push(named);
-                }
-                replacement = String(replaceValue.apply(undefined, args));
-            } else {
-                if (named !== undefined) {
-                    named = Object(requireCoercible(named, "groups"));
-                }
-                replacement = getSubstitution(matched, s, position, captures, named, replaceValue);
-            }
-            if (position >= next) {
-                acc += s.substring(next, position) + replacement;
-                next = position + matched.length;
-            }
-        }
-        return next >= len ? acc : acc + s.substring(next);
+        return spec().replace(rx, s, replaceValue, fn);
     });
     Object.defineProperty(RP[syms.replace], "name", { value: "[Symbol.replace]" });
 
     define(RP, syms.search, function (string) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.search]");
-        var s = toStr(string), prev = rx.lastIndex, result, cur;
-        if (!(prev === 0 && 1 / prev > 0)) {
-            rx.lastIndex = 0;
-        }
-        result = regExpExec(rx, s);
-        cur = rx.lastIndex;
-        if (!(cur === prev ? cur !== 0 || 1 / cur === 1 / prev : cur !== cur && prev !== prev)) {
-            rx.lastIndex = prev;
-        }
-        return result === null ? -1 : result.index;
+        return spec().search(rx, toStr(string));
     });
     Object.defineProperty(RP[syms.search], "name", { value: "[Symbol.search]" });
 
     define(RP, syms.split, function (string, limit) {
         var rx = requireObject(this, "RegExp.prototype[Symbol.split]");
         var s = toStr(string), C = speciesConstructor(rx), f = plain(rx);
-        var flags, unicode, splitter, a = [], n = 0, lim, size, p, q, z, e, ncap, k;
         if (C === RegExp && f >= 0 && !(f & (F_Y | F_U))) {
             return nativeSplit.call(s, rx, limit);
         }
-        flags = toStr(rx.flags);
-        unicode = flags.indexOf("u") >= 0;
-        splitter = new C(rx, flags.indexOf("y") >= 0 ? flags : flags + "y");
-        lim = limit === undefined ? 4294967295 : limit >>> 0;
-        if (lim === 0) {
-            return a;
-        }
-        size = s.length;
-        if (size === 0) {
-            if (regExpExec(splitter, s) === null) {
-                a[0] = s;
-            }
-            return a;
-        }
-        p = q = 0;
-        while (q < size) {
-            splitter.lastIndex = q;
-            z = regExpExec(splitter, s);
-            if (z === null) {
-                q = advance(s, q, unicode);
-                continue;
-            }
-            e = Math.min(toLength(splitter.lastIndex), size);
-            if (e === p) {
-                q = advance(s, q, unicode);
-                continue;
-            }
-            a[n++] = s.substring(p, q);
-            if (n === lim) {
-                return a;
-            }
-            p = e;
-            ncap = Math.max(toLength(z.length) - 1, 0);
-            for (k = 1; k <= ncap; k++) {
-                a[n++] = z[k];
-                if (n === lim) {
-                    return a;
-                }
-            }
-            q = p;
-        }
-        a[n] = s.substring(p, size);
-        return a;
+        return spec().split(rx, s, C, limit);
     });
     Object.defineProperty(RP[syms.split], "name", { value: "[Symbol.split]" });
-
-    /* %RegExpStringIteratorPrototype% */
-    var STATE = Symbol("RegExpStringIterator");
-    var IterProto = {};
-    define(IterProto, "next", function next() {
-        var st = this !== null && typeof this === "object" ? this[STATE] : undefined, m;
-        if (st === undefined) {
-            throw new TypeError("not a RegExp String Iterator");
-        }
-        if (st.done) {
-            return { value: undefined, done: true };
-        }
-        m = regExpExec(st.r, st.s);
-        if (m === null) {
-            st.done = true;
-            return { value: undefined, done: true };
-        }
-        if (!st.g) {
-            st.done = true;
-            return { value: m, done: false };
-        }
-        if (String(m[0]) === "") {
-            st.r.lastIndex = advance(st.s, toLength(st.r.lastIndex), st.u);
-        }
-        return { value: m, done: false };
-    });
-    if (Symbol.iterator !== undefined) {
-        define(IterProto, Symbol.iterator, function () { return this; });
-    }
-    Object.defineProperty(IterProto, Symbol.toStringTag, { value: "RegExp String Iterator",
-                                                           configurable: true });
 
     define(RP, syms.matchAll, function (string) {
         var r = requireObject(this, "RegExp.prototype[Symbol.matchAll]");
         var s = toStr(string), C = speciesConstructor(r), flags = toStr(r.flags);
-        var matcher = new C(r, flags), it;
-        matcher.lastIndex = toLength(r.lastIndex);
-        it = Object.create(IterProto);
-        Object.defineProperty(it, STATE, { value: { r: matcher, s: s, done: false,
-                                                    g: flags.indexOf("g") >= 0,
-                                                    u: flags.indexOf("u") >= 0 } });
-        return it;
+        return spec().matchAll(r, s, new C(r, flags), flags);
     });
     Object.defineProperty(RP[syms.matchAll], "name", { value: "[Symbol.matchAll]" });
 
@@ -546,7 +584,7 @@ function (native, global, lib) {
             pos = positions[k];
             out += s.substring(end, pos)
                    + (fn ? String(replaceValue.call(undefined, search, pos, s))
-                      : getSubstitution(search, s, pos, [], undefined, replaceValue));
+                      : spec().getSubstitution(search, s, pos, [], undefined, replaceValue));
             end = pos + slen;
         }
         return end < s.length ? out + s.substring(end) : out;
