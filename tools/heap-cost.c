@@ -10,7 +10,8 @@
  * With --app FILE (an app script, e.g. a bundle from scripts/nanod-build):
  * N heaps each compile FILE, run its top level and one GET URL (default
  * http://a.test/) through the real dispatch, as a worker's first request
- * does; prints allocator bytes per heap after each stage, then, for one
+ * does, then the worker's compacting collection after a heap's first
+ * request; prints allocator bytes per heap after each stage, then, for one
  * more heap: the compiled app's sections (its duk_dump_function, by
  * section), each lazy group its load and first request pull in (lib.require
  * metered), and what is reachable through properties after the request, by
@@ -478,7 +479,7 @@ app_mode(int n, const char *file, const char *url, int from_source)
     static const char *const STAGES[5] = {
         "bare heap (nd_js_new: bootstrap)", "+ the app compiled or loaded (function templates)",
         "+ the app loaded (top level, lib.load)", "+ its first request (and the lazy groups "
-        "it loads)", "after a full collection"
+        "it loads)", "after the worker's first-request collection (compacting)"
     };
     long           rss0, rss1;
     int64_t        t0, t1;
@@ -533,8 +534,8 @@ app_mode(int n, const char *file, const char *url, int from_source)
                 }
                 acc[k] += js[h]->mem_used;
             }
-            duk_gc(js[h]->ctx, 0);
-            duk_gc(js[h]->ctx, 0);
+            /* as nd_js_idle_gc after a heap's first request (app.c's gc_due) */
+            duk_gc(js[h]->ctx, DUK_GC_COMPACT);
             acc[4] += js[h]->mem_used;
         }
         t1 = nd_sys_now_us();
@@ -633,8 +634,7 @@ app_mode(int n, const char *file, const char *url, int from_source)
     duk_pop(one->ctx);
     duk_del_prop_string(one->ctx, -1, "__groups");
     duk_pop(one->ctx);
-    duk_gc(one->ctx, 0);
-    duk_gc(one->ctx, 0);
+    duk_gc(one->ctx, DUK_GC_COMPACT);     /* as the worker after a first request */
     used = one->mem_used;
     if (walk_heap(one, &w) == -1) {
         goto fail_one;
