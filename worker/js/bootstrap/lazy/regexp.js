@@ -158,9 +158,9 @@ function (native, global, lib) {
     /* The spec's algorithms past the natives' fast paths (a RegExp with a
      * user exec, y/u flags, named groups with $<..>, a species, matchAll,
      * $ patterns of replaceAll): made on first use (each function here
-     * costs a heap its closure, its template and its strings: -N KB for a
-     * heap whose regexps all take the fast paths, README "Lazy function
-     * templates"). */
+     * costs a heap its closure, its template and its strings: a first
+     * RegExp 37.3 -> 30.3 KB when all take the fast paths, README "Lazy
+     * function templates, compaction, a smaller string table"). */
     var slow;
     function spec() {
         if (slow === undefined) {
