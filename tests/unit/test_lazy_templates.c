@@ -282,6 +282,101 @@ T_CASE(unused_templates_not_loaded)
     free(src);
 }
 
+/* A collection during a template's lazy load (an allocation failing at the
+ * heap's cap runs mark-and-sweep, whose finalizers run right after it) whose
+ * finalizer makes the first closure of that same template: the nested load
+ * puts its template in the slot, the outer one must neither free the
+ * placeholder under the outer's hands nor move references twice. The cap is
+ * armed k bytes above what the heap holds, for many k, so that the failing
+ * allocation lands inside the template's load (ASan: use-after-free). */
+static struct nd_js *g_fin_js;  /* GLOBAL: the heap the natives below cap */
+
+static duk_ret_t
+native_arm(duk_context *ctx)
+{
+    g_fin_js->mem_limit = g_fin_js->mem_used + (size_t) duk_require_uint(ctx, 0);
+    return 0;
+}
+
+static duk_ret_t
+native_disarm(duk_context *ctx)
+{
+    g_fin_js->mem_limit = 0;
+    return 0;
+}
+
+static const char NESTED[] =
+    "function outer() { return function inner(a, b) { var s = a + b; return s * 2; }; }\n"
+    "var got = 0;\n"
+    "module.exports = { result: function (k) {\n"
+    "    (function () { var a = {}; a.self = a;\n"
+    "        Duktape.fin(a, function () { disarm(); got += outer()(1, 2); }); })();\n"
+    "    var r = 0;\n"
+    "    arm(k);\n"
+    "    try { r = outer()(3, 4); } catch (e) { disarm(); r = outer()(3, 4); }\n"
+    "    disarm();\n"
+    "    Duktape.gc();\n"
+    "    return String(r) + '/' + got;\n"
+    "} };\n";
+
+T_CASE(closure_made_by_a_finalizer_during_the_lazy_load)
+{
+    char    msg[512];
+    size_t  len = 0;
+    void   *code = dump_of(NESTED, &len);
+    unsigned k;
+    int     bad = 0, nested = 0;
+
+    T_TRUE(code != NULL);
+    for (k = 0; code != NULL && k < 4000 && bad == 0; k += 8) {
+        struct nd_js *js = nd_js_new(0, NULL, NULL, msg, sizeof(msg));
+        duk_context  *ctx;
+        const char   *r;
+
+        if (js == NULL) {
+            bad = 1;
+            break;
+        }
+        g_fin_js = js;
+        ctx = js->ctx;
+        duk_push_c_function(ctx, native_arm, 1);
+        duk_put_global_string(ctx, "arm");
+        duk_push_c_function(ctx, native_disarm, 0);
+        duk_put_global_string(ctx, "disarm");
+        if (nd_loader_load(ctx, code, len, msg, sizeof(msg)) != 0) {
+            bad = 1;
+        } else {
+            duk_push_global_object(ctx);
+            if (nd_js_pcall(js, 0, 0) != 0) {
+                fprintf(stderr, "  top level: %s\n", duk_safe_to_string(ctx, -1));
+                bad = 1;
+            }
+            duk_pop(ctx);
+            duk_get_global_string(ctx, "module");
+            duk_get_prop_string(ctx, -1, "exports");
+            duk_get_prop_string(ctx, -1, "result");
+            duk_push_undefined(ctx);
+            duk_push_uint(ctx, k);
+            if (bad == 0 && nd_js_pcall(js, 1, 0) != 0) {
+                fprintf(stderr, "  k=%u result(): %s\n", k, duk_safe_to_string(ctx, -1));
+                bad = 1;
+            }
+            r = duk_safe_to_string(ctx, -1);
+            if (bad == 0 && strcmp(r, "14/6") == 0) {
+                nested++;
+            } else if (bad == 0 && strcmp(r, "14/0") != 0) {
+                fprintf(stderr, "  k=%u result(): %s\n", k, r);
+                bad = 1;
+            }
+            duk_pop_3(ctx);
+        }
+        nd_js_free(js);
+    }
+    T_EQ_INT(bad, 0);
+    T_TRUE(nested > 0);     /* the finalizer ran (at some k) */
+    free(code);
+}
+
 int
 main(void)
 {
@@ -289,5 +384,6 @@ main(void)
     T_RUN(lazy_templates_shared_by_many_closures);
     T_RUN(lazy_dump_is_the_loaded_bytes);
     T_RUN(unused_templates_not_loaded);
+    T_RUN(closure_made_by_a_finalizer_during_the_lazy_load);
     return T_DONE();
 }
