@@ -174,16 +174,18 @@ T_CASE(ten_thousand_apps)
     T_EQ_INT(bad, 0);
     T_TRUE(match(r, "app10000.example.com") == &D);
 
-    /* O(labels): 1,000,000 lookups must be quick even in the sanitizer build */
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* O(labels): 1,000,000 lookups must be quick even in the sanitizer build
+     * (the process's CPU time, not wall time: a loaded box took it past 5 s of
+     * wall; a scan of the 10,000 apps per lookup would take minutes of CPU) */
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
     for (i = 0; i < 1000000; i++) {
         snprintf(host, sizeof(host), "x.y.w%d.example.com", i % N);
         lookups += match(r, host) == &apps[i % N];
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
     ns = (double) (t1.tv_sec - t0.tv_sec) * 1e9 + (double) (t1.tv_nsec - t0.tv_nsec);
     T_EQ_INT(lookups, 1000000);
-    printf("# 1e6 lookups: %.0f ns each (including snprintf)\n", ns / 1e6);
+    printf("# 1e6 lookups: %.0f ns of CPU each (including snprintf)\n", ns / 1e6);
     T_TRUE(ns < 5e9);
     nd_router_free(r);
 }
