@@ -72,6 +72,16 @@ function (native, global, lib) {
     }
     Internal.prototype = Promise.prototype;
 
+    /* A promise fulfilled with v, a value that is not a thenable (what
+     * Promise.resolve(1) and an `await` of a non-promise make: one object,
+     * no resolve()/settle() calls). */
+    function Fulfilled(v) {
+        this._state = 1 /* FULFILLED */;
+        this._value = v;
+        this._reactions = null;
+    }
+    Fulfilled.prototype = Promise.prototype;
+
     function resolve(p, x) {
         var then;
         if (x === p) {
@@ -135,7 +145,7 @@ function (native, global, lib) {
             }
             return;
         }
-        if (r instanceof ArrayCtor) {
+        if (r.state === void 0) {     /* an array (a reaction has its own state) */
             for (i = 0; i < r.length; i++) {
                 schedule(r[i], state, value);
             }
@@ -172,7 +182,12 @@ function (native, global, lib) {
             }
             return;
         }
-        if (r.child !== null) {
+        if (r.child === null) {
+            return;
+        }
+        if (result === null || (typeof result !== "object" && typeof result !== "function")) {
+            settle(r.child, 1 /* FULFILLED */, result);     /* not a thenable: no resolve() */
+        } else {
             resolve(r.child, result);
         }
     }
@@ -185,13 +200,15 @@ function (native, global, lib) {
         if (p._state === 0 /* PENDING */) {
             if (p._reactions === null) {
                 p._reactions = reaction;
-            } else if (p._reactions instanceof ArrayCtor) {
+            } else if (p._reactions.state === void 0) {     /* an array */
                 p._reactions.push(reaction);
             } else {
                 p._reactions = [p._reactions, reaction];
             }
         } else {
-            if (p._unhandled === true) {
+            /* _unhandled exists on rejected promises only (a read of a
+             * missing property walks the whole prototype chain) */
+            if (p._state === 2 /* REJECTED */ && p._unhandled === true) {
                 p._unhandled = false;
             }
             reaction.state = p._state;
@@ -205,7 +222,7 @@ function (native, global, lib) {
     }
 
     function promiseThen(onFulfilled, onRejected) {
-        var child, C;
+        var child, C, reaction;
         /* Only a promise has _state (instanceof is a lookup of
          * Symbol.hasInstance and of prototype first: the hot path's
          * costliest test). */
@@ -214,8 +231,26 @@ function (native, global, lib) {
         }
         C = this.constructor;
         if (C === Promise || C === void 0 || typeof C !== "function") {
+            /* subscribe(this, onFulfilled, onRejected, child), inlined */
             child = new Internal();
-            subscribe(this, onFulfilled, onRejected, child);
+            reaction = { onFulfilled: onFulfilled, onRejected: onRejected, child: child,
+                         state: 0, value: void 0 };
+            if (this._state === 0 /* PENDING */) {
+                if (this._reactions === null) {
+                    this._reactions = reaction;
+                } else if (this._reactions.state === void 0) {     /* an array */
+                    this._reactions.push(reaction);
+                } else {
+                    this._reactions = [this._reactions, reaction];
+                }
+            } else {
+                if (this._state === 2 /* REJECTED */ && this._unhandled === true) {
+                    this._unhandled = false;
+                }
+                reaction.state = this._state;
+                reaction.value = this._value;
+                jobs.push(reactionJob, reaction);
+            }
             return child;
         }
         /* A subclass (species): its own capability. */
@@ -301,6 +336,9 @@ function (native, global, lib) {
             return x;
         }
         if (C === Promise) {
+            if (x === null || (typeof x !== "object" && typeof x !== "function")) {
+                return new Fulfilled(x);
+            }
             p = new Internal();
             resolve(p, x);
             return p;
@@ -313,7 +351,11 @@ function (native, global, lib) {
     lib.define(Promise, "resolve", function resolve(x) {
         var p;
         if (this === Promise) {     /* the common case, without a call */
-            if (x instanceof Promise && x._state !== void 0 && x.constructor === Promise) {
+            if (x === null || (typeof x !== "object" && typeof x !== "function")) {
+                return new Fulfilled(x);
+            }
+            /* the cheap test first (instanceof walks the prototype chain) */
+            if (x._state !== void 0 && x instanceof Promise && x.constructor === Promise) {
                 return x;
             }
             p = new Internal();
