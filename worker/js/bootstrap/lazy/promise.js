@@ -72,6 +72,20 @@ function (native, global, lib) {
     }
     Internal.prototype = Promise.prototype;
 
+    /* The promise then() returns, which is also the reaction of its parent
+     * (one object instead of two; _f and _r are the handlers): the parent's
+     * _reactions holds it, and when the parent settles, `_value` (unused
+     * while it is pending) carries the parent's result to childJob. A
+     * reaction record of subscribe() has `state`, a Child has `_state`. */
+    function Child(onFulfilled, onRejected) {
+        this._state = 0 /* PENDING */;
+        this._value = void 0;
+        this._reactions = null;
+        this._f = onFulfilled;
+        this._r = onRejected;
+    }
+    Child.prototype = Promise.prototype;
+
     /* A promise fulfilled with v, a value that is not a thenable (what
      * Promise.resolve(1) and an `await` of a non-promise make: one object,
      * no resolve()/settle() calls). */
@@ -145,21 +159,83 @@ function (native, global, lib) {
             }
             return;
         }
-        if (r.state === void 0) {     /* an array (a reaction has its own state) */
-            for (i = 0; i < r.length; i++) {
-                schedule(r[i], state, value);
-            }
-        } else {
+        if (r._state !== void 0) {    /* a Child: the common case */
+            r._value = value;
+            jobs.push(state === 1 /* FULFILLED */ ? fulfilledJob : rejectedJob, r);
+        } else if (r.state !== void 0) {
             r.state = state;
             r.value = value;
             jobs.push(reactionJob, r);
+        } else {                        /* an array of both kinds */
+            for (i = 0; i < r.length; i++) {
+                schedule(r[i], state, value);
+            }
         }
     }
 
     function schedule(reaction, state, value) {
+        if (reaction._state !== void 0) {
+            reaction._value = value;
+            jobs.push(state === 1 /* FULFILLED */ ? fulfilledJob : rejectedJob, reaction);
+            return;
+        }
         reaction.state = state;
         reaction.value = value;
         jobs.push(reactionJob, reaction);
+    }
+
+    /* A reaction of a Child c: its handler on the parent's result (in
+     * c._value), c resolved with what it returns. */
+    function fulfilledJob(c) {
+        var handler = c._f, v = c._value, result;
+        c._value = void 0;
+        if (typeof handler !== "function") {
+            resolve(c, v);
+            return;
+        }
+        try {
+            result = handler(v);
+        } catch (e) {
+            settle(c, 2 /* REJECTED */, e);
+            return;
+        }
+        if (result === null || (typeof result !== "object" && typeof result !== "function")) {
+            settle(c, 1 /* FULFILLED */, result);     /* not a thenable: no resolve() */
+        } else {
+            resolve(c, result);
+        }
+    }
+
+    function rejectedJob(c) {
+        var handler = c._r, v = c._value, result;
+        c._value = void 0;
+        if (typeof handler !== "function") {
+            settle(c, 2 /* REJECTED */, v);
+            return;
+        }
+        try {
+            result = handler(v);
+        } catch (e) {
+            settle(c, 2 /* REJECTED */, e);
+            return;
+        }
+        if (result === null || (typeof result !== "object" && typeof result !== "function")) {
+            settle(c, 1 /* FULFILLED */, result);
+        } else {
+            resolve(c, result);
+        }
+    }
+
+    /* Adds reaction r (a Child or a record) to pending promise p. */
+    function addReaction(p, r) {
+        var list = p._reactions;
+        if (list === null) {
+            p._reactions = r;
+        } else if (list._state === void 0 && list.state === void 0) {     /* an array */
+            list.push(r);
+        } else {
+            p._reactions = [list, r];
+        }
     }
 
     function reactionJob(r) {
@@ -198,13 +274,7 @@ function (native, global, lib) {
         var reaction = { onFulfilled: onFulfilled, onRejected: onRejected, child: child,
                          state: 0, value: void 0 };
         if (p._state === 0 /* PENDING */) {
-            if (p._reactions === null) {
-                p._reactions = reaction;
-            } else if (p._reactions.state === void 0) {     /* an array */
-                p._reactions.push(reaction);
-            } else {
-                p._reactions = [p._reactions, reaction];
-            }
+            addReaction(p, reaction);
         } else {
             /* _unhandled exists on rejected promises only (a read of a
              * missing property walks the whole prototype chain) */
@@ -222,7 +292,7 @@ function (native, global, lib) {
     }
 
     function promiseThen(onFulfilled, onRejected) {
-        var child, C, reaction;
+        var child, C;
         /* Only a promise has _state (instanceof is a lookup of
          * Symbol.hasInstance and of prototype first: the hot path's
          * costliest test). */
@@ -231,25 +301,22 @@ function (native, global, lib) {
         }
         C = this.constructor;
         if (C === Promise || C === void 0 || typeof C !== "function") {
-            /* subscribe(this, onFulfilled, onRejected, child), inlined */
-            child = new Internal();
-            reaction = { onFulfilled: onFulfilled, onRejected: onRejected, child: child,
-                         state: 0, value: void 0 };
+            child = new Child(onFulfilled, onRejected);
             if (this._state === 0 /* PENDING */) {
                 if (this._reactions === null) {
-                    this._reactions = reaction;
-                } else if (this._reactions.state === void 0) {     /* an array */
-                    this._reactions.push(reaction);
+                    this._reactions = child;
                 } else {
-                    this._reactions = [this._reactions, reaction];
+                    addReaction(this, child);
                 }
+            } else if (this._state === 1 /* FULFILLED */) {
+                child._value = this._value;
+                jobs.push(fulfilledJob, child);
             } else {
-                if (this._state === 2 /* REJECTED */ && this._unhandled === true) {
+                if (this._unhandled === true) {
                     this._unhandled = false;
                 }
-                reaction.state = this._state;
-                reaction.value = this._value;
-                jobs.push(reactionJob, reaction);
+                child._value = this._value;
+                jobs.push(rejectedJob, child);
             }
             return child;
         }
