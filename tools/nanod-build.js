@@ -321,6 +321,55 @@ var ATP_HELPERS = ["_async", "_await", "_awaitIgnored", "_continue", "_continueI
                        return o;
                    }, {});
 
+/*
+ * A rest parameter read only as rest[0], rest[1]... (hono's `fetch =
+ * (request, ...rest) => this.#dispatch(request, rest[1], rest[0], ...)`,
+ * called once per request): Babel lowers each read to
+ * `arguments.length <= 2 ? undefined : arguments[2]`, and an `arguments`
+ * object per call costs Duktape more than the rest of such a call. Named
+ * parameters instead (`fetch(request, _rest$0, _rest$1)`): the same
+ * values, no `arguments`; f.length counts them (ignoreFunctionLength).
+ */
+function restToParams(q) {
+    var params = q.node.params, last = params[params.length - 1], b, max = -1, ok, names, i;
+    var t = babel.types;
+    if (last === undefined || last.type !== "RestElement" || last.argument.type !== "Identifier") {
+        return;
+    }
+    b = q.scope.getBinding(last.argument.name);
+    if (b === undefined || b.constantViolations.length > 0 || b.referencePaths.length === 0) {
+        return;
+    }
+    ok = b.referencePaths.every(function (r) {
+        var m = r.parentPath, k;
+        if (!m.isMemberExpression() || m.node.object !== r.node || !m.node.computed
+            || m.node.property.type !== "NumericLiteral") {
+            return false;
+        }
+        k = m.node.property.value;
+        if (k !== Math.floor(k) || k < 0 || k > 7 || (m.parentPath.isAssignmentExpression()
+            && m.parentPath.node.left === m.node) || m.parentPath.isUpdateExpression()
+            || (m.parentPath.isUnaryExpression() && m.parentPath.node.operator === "delete")
+            || (m.parentPath.isCallExpression() && m.parentPath.node.callee === m.node)) {
+            return false;
+        }
+        max = Math.max(max, k);
+        return true;
+    });
+    if (!ok) {
+        return;
+    }
+    names = [];
+    for (i = 0; i <= max; i++) {
+        names.push(q.scope.generateUidIdentifier(last.argument.name + "$" + i));
+    }
+    b.referencePaths.forEach(function (r) {
+        r.parentPath.replaceWith(t.identifier(names[r.parentPath.node.property.value].name));
+    });
+    q.node.params = params.slice(0, -1).concat(names);
+    q.scope.crawl();
+}
+
 function tagArrows() {
     return {
         name: "nanod-tag-arrows",
@@ -329,7 +378,8 @@ function tagArrows() {
                 p.traverse({
                     ArrowFunctionExpression: function (q) {
                         q.node._nanodArrow = true;
-                    }
+                    },
+                    Function: restToParams
                 });
             }
         }

@@ -204,6 +204,16 @@ async function classes(log: Log): Promise<void> {
     log.push(JSON.stringify(c));
 }
 
+// rest parameters read by index (lowered to named parameters) and otherwise
+const pick = (a: unknown, ...rest: unknown[]) => [a, rest[1], rest[0], rest[3]];
+function count(...rest: unknown[]) {
+    return rest.length + ":" + rest[0];
+}
+async function later(first: unknown, ...more: unknown[]) {
+    await tick();
+    return [first, more[0], more[2]];
+}
+
 export default {
     async fetch(request: Request): Promise<Response> {
         const url = new URL(request.url);
@@ -235,6 +245,10 @@ export default {
                 break;
             case "/classes":
                 await classes(log);
+                break;
+            case "/rest":
+                log.push(pick(1), pick(1, 2), pick(1, 2, 3, 4, 5, 6), count(), count(7, 8));
+                log.push(await later("f"), await later("f", "g", "h", "i"));
                 break;
             default:
                 return new Response("no such case", { status: 404 });
