@@ -77,9 +77,9 @@ function (native, global, lib) {
      * _reactions holds it, and when the parent settles, `_value` (unused
      * while it is pending) carries the parent's result to childJob. A
      * reaction record of subscribe() has `state`, a Child has `_state`. */
-    function Child(onFulfilled, onRejected) {
+    function Child(onFulfilled, onRejected, value) {
         this._state = 0 /* PENDING */;
-        this._value = void 0;
+        this._value = value;
         this._reactions = null;
         this._f = onFulfilled;
         this._r = onRejected;
@@ -188,7 +188,8 @@ function (native, global, lib) {
      * c._value), c resolved with what it returns. */
     function fulfilledJob(c) {
         var handler = c._f, v = c._value, result;
-        c._value = void 0;
+        /* c._value keeps v until c settles (settle() and an adoption
+         * overwrite it) */
         if (typeof handler !== "function") {
             resolve(c, v);
             return;
@@ -208,7 +209,6 @@ function (native, global, lib) {
 
     function rejectedJob(c) {
         var handler = c._r, v = c._value, result;
-        c._value = void 0;
         if (typeof handler !== "function") {
             settle(c, 2 /* REJECTED */, v);
             return;
@@ -301,21 +301,21 @@ function (native, global, lib) {
         }
         C = this.constructor;
         if (C === Promise || C === void 0 || typeof C !== "function") {
-            child = new Child(onFulfilled, onRejected);
             if (this._state === 0 /* PENDING */) {
+                child = new Child(onFulfilled, onRejected, void 0);
                 if (this._reactions === null) {
                     this._reactions = child;
                 } else {
                     addReaction(this, child);
                 }
             } else if (this._state === 1 /* FULFILLED */) {
-                child._value = this._value;
+                child = new Child(onFulfilled, onRejected, this._value);
                 jobs.push(fulfilledJob, child);
             } else {
                 if (this._unhandled === true) {
                     this._unhandled = false;
                 }
-                child._value = this._value;
+                child = new Child(onFulfilled, onRejected, this._value);
                 jobs.push(rejectedJob, child);
             }
             return child;
