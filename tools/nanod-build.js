@@ -182,9 +182,13 @@ function atpNoGenerators(api, opts) {
 var CLASS_FIELDS = ["@babel/plugin-transform-class-static-block",
                     "@babel/plugin-transform-class-properties",
                     "@babel/plugin-transform-private-methods",
-                    "@babel/plugin-transform-private-property-in-object"].map(function (m) {
-                        return require.resolve(m);
-                    });
+                    "@babel/plugin-transform-private-property-in-object"].map(presetPlugin);
+
+/* A plugin of preset-env's own (pinned by its entry in package-lock.json),
+ * found from preset-env's directory, wherever npm put it. */
+function presetPlugin(m) {
+    return require.resolve(m, { paths: [path.dirname(require.resolve("@babel/preset-env"))] });
+}
 
 function asyncToPromises(code, map, filename) {
     var remap = require("@babel/helper-remap-async-to-generator");
@@ -725,7 +729,7 @@ function build(src, out, base) {
             sourceMaps: true,
             inputSourceMap: map,
             assumptions: ASSUMPTIONS,
-            plugins: [require.resolve("@babel/plugin-transform-block-scoping")]
+            plugins: [presetPlugin("@babel/plugin-transform-block-scoping")]
         });
         code = res.code;
         map = res.map;
