@@ -784,9 +784,19 @@ over_budget(struct nd_app *app, double rq_id, struct nd_rq *rq)
 static void
 app_idle_gc(struct nd_app *app)
 {
-    if (app->js != NULL && nd_js_idle_gc(app->js) == -1) {
+    int rc;
+
+    if (app->js == NULL) {
+        return;
+    }
+    rc = nd_js_idle_gc(app->js, app->conf->limits.cpu_limit_ms * 1000);
+    if (rc == -1) {
         heap_broken(app, "the app's engine failed", "Duktape fatal error in a collection",
                     NULL);
+    } else if (rc == 1) {
+        nd_log(ND_LOG_WARN, app->conf->name, "cpu_limit exceeded (cpu_limit = %lld ms) by "
+               "finalizers (Duktape.fin) run by a collection between requests: stopped",
+               (long long) app->conf->limits.cpu_limit_ms);
     }
 }
 

@@ -24,7 +24,7 @@ macrotask(struct nd_js *js, int arg)
     duk_push_int(js->ctx, arg);
     rc = nd_js_pcall(js, 1, 10 * 1000000);
     duk_pop(js->ctx);
-    if (nd_js_idle_gc(js) == -1) {
+    if (nd_js_idle_gc(js, 10 * 1000000) == -1) {
         return -1;
     }
     return rc;

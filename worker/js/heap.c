@@ -332,7 +332,7 @@ idle_gc(duk_context *ctx)
 }
 
 int
-nd_js_idle_gc(struct nd_js *js)
+nd_js_idle_gc(struct nd_js *js, int64_t budget_us)
 {
     size_t allow;
     int    rc, compact;
@@ -350,12 +350,14 @@ nd_js_idle_gc(struct nd_js *js)
         nd_duk_gc_postpone(js->ctx);
         return 0;
     }
-    /* A protected call (a fatal error in a finalizer jumps back to it), no
-     * deadline: the budget and credits of the last call stay as they were. */
+    /* A protected call (a fatal error in a finalizer jumps back to it) under
+     * budget_us: the collection runs the finalizers (Duktape.fin) of what it
+     * frees, tenant code that a deadline must stop like any other (without
+     * one, a finalizer's endless loop hung the worker and all its apps). */
     compact = js->gc_due;
     duk_push_c_lightfunc(js->ctx, idle_gc, 0, 0, compact);
     duk_push_undefined(js->ctx);
-    rc = nd_js_pcall(js, 0, 0);
+    rc = nd_js_pcall(js, 0, budget_us);
     if (rc == -2) {
         return -1;
     }
@@ -366,7 +368,7 @@ nd_js_idle_gc(struct nd_js *js)
     }
     js->gc_idle_runs++;
     js->gc_due = 0;
-    return 0;
+    return js->timed_out ? 1 : 0;
 }
 
 void

@@ -126,11 +126,13 @@ void nd_js_housekeeping_end(struct nd_js *js);
  * collection is due, Duktape's own trigger (a count of allocations, freed
  * ones too) starts over (duk-patches/52-*), so that it does not collect
  * inside the next request for garbage that is not there. Worker only, never
- * inside a call or a callback of one. 0, or -1 after a Duktape fatal error
- * (drop the heap, as after nd_js_pcall's -2).
+ * inside a call or a callback of one. The finalizers it runs are stopped at
+ * budget_us of CPU (the app's cpu_limit; 0: no limit). 0; 1 when a finalizer
+ * was stopped at budget_us; or -1 after a Duktape fatal error (drop the heap,
+ * as after nd_js_pcall's -2).
  */
 #define ND_JS_GC_MIN_GROWTH (512 * 1024)
-int nd_js_idle_gc(struct nd_js *js);
+int nd_js_idle_gc(struct nd_js *js, int64_t budget_us);
 
 /* A built-in's deadline poll (ND_NATIVE_POLL): 1 when the current call's
  * deadline passed (where: the built-in, for the 503), else 0 (and the
