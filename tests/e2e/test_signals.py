@@ -207,6 +207,9 @@ def test_worker_rss_limit_recycles_workers():
             s.wait_log(lib.msg_has("replaced by pid"), lib.timeout(5), "a replacement")
             lib.wait_until(lambda: len(lib.log_lines(s, lib.msg_has("replaced by pid"))) >= 2,
                            lib.timeout(5), "a second replacement")
+            # 50 answers across the recycling, however slowly a loaded box serves them
+            lib.wait_until(lambda: load.ok > 50 or load.errors or load.bad, lib.timeout(60),
+                           "50 answers")
         finally:
             load.stop()
         assert not lib.alive(first) or first not in s.worker_pids()
