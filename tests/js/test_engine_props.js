@@ -4,11 +4,15 @@
  * accessors, attributes, extensibility, deletes, redefinitions, prototype
  * changes, Proxy, arrays, String objects, typed arrays, arguments objects,
  * functions' lazy 'prototype' and 'caller', hash parts, compaction, freed and
- * reused objects) gives the answer the spec (and Node 20) gives. */
+ * reused objects) gives the answer the spec (and Node 20) gives. The internal
+ * lookups and defines on the same scan (duk-patches/65: scope records,
+ * closures, object literals, arguments, built-ins' results) too. */
 
 function ndPropsStrictPut(o, k, v) { "use strict"; o[k] = v; }
 function ndPropsStrictPutX(o, v) { "use strict"; o.x = v; }
 function ndPropsSloppyPutX(o, v) { o.x = v; }
+function ndPropsReadGlobalAcc() { return ndPropsGlobalAcc; }
+function ndPropsWriteGlobalAcc(v) { ndPropsGlobalAcc = v; }
 function ndPropsArgs(a, b) {
     var r = [arguments.length, arguments[0], arguments.foo];
     arguments.foo = "named";
@@ -343,4 +347,73 @@ function ndPropsArgs(a, b) {
         }
     }
     eq("3000 objects freed and their memory reused", ok, true);
+
+    /* Scope records: a closed function's variables (more than 16: a hash
+     * part) read and written through closures, shadowing at every level. */
+    function makeScope() {
+        var v0 = 0, v1 = 1, v2 = 2, v3 = 3, v4 = 4, v5 = 5, v6 = 6, v7 = 7, v8 = 8, v9 = 9;
+        var v10 = 10, v11 = 11, v12 = 12, v13 = 13, v14 = 14, v15 = 15, v16 = 16, v17 = 17;
+        var v18 = 18, v19 = 19, shadow = "outer";
+        function inner() {
+            var shadow = "inner";
+            return function () { return [shadow, v0, v19]; };
+        }
+        return {
+            sum: function () {
+                return v0 + v1 + v2 + v3 + v4 + v5 + v6 + v7 + v8 + v9 + v10 + v11 + v12 + v13 +
+                       v14 + v15 + v16 + v17 + v18 + v19;
+            },
+            bump: function () { v0 += 100; v19 += 100; return shadow; },
+            inner: inner()
+        };
+    }
+    var sc1 = makeScope();
+    var sc2 = makeScope();
+    eq("20 closed-over variables", [sc1.sum(), sc2.sum()], [190, 190]);
+    eq("written through a closure", [sc1.bump(), sc1.sum(), sc2.sum(), sc1.inner()],
+       ["outer", 390, 190, ["inner", 100, 119]]);
+    var caught;
+    try {
+        throw "thrown";
+    } catch (e) {
+        caught = function () { return e; };
+    }
+    eq("a catch binding kept by a closure", caught(), "thrown");
+    var nfe = function named() { named = 1; return typeof named; };
+    eq("a named function expression's own name is read-only", nfe(), "function");
+    var nfeStrict = function named2() { "use strict"; named2 = 1; };
+    eq("and a strict write to it throws", errName(nfeStrict), "TypeError");
+
+    /* A global accessor read and written by name from functions. */
+    var gv = "first";
+    Object.defineProperty(G, "ndPropsGlobalAcc", { configurable: true,
+        get: function () { return "got " + gv; }, set: function (v) { gv = v; } });
+    eq("a global getter by name", ndPropsReadGlobalAcc(), "got first");
+    ndPropsWriteGlobalAcc("second");
+    eq("and its setter by name", [ndPropsReadGlobalAcc(), gv], ["got second", "second"]);
+    Object.defineProperty(G, "ndPropsGlobalAcc", { value: "data", writable: true });
+    eq("redefined as data", ndPropsReadGlobalAcc(), "data");
+    delete G.ndPropsGlobalAcc;
+
+    /* Object literals (repeated names: the last one wins, in place), and
+     * the objects built-ins make. */
+    eq("an object literal with repeated names", [{ a: 1, b: 2, a: 3 }, Object.keys({ a: 1, b: 2, a: 3 })],
+       [{ a: 3, b: 2 }, ["a", "b"]]);
+    eq("a getter then a data property of the same name", ({ get a() { return 1; }, a: 2 }).a, 2);
+    eq("a data property then a getter of the same name", ({ a: 2, get a() { return 1; } }).a, 1);
+    eq("arrays made by built-ins: their length", [[1, 2].concat([3], [4, 5]).length,
+        [1, 2, 3].slice(1).length, [1, 2, 3].map(function (v) { return v; }).length,
+        [1, 2, 3].filter(function (v) { return v > 1; }), "a,b,c".split(",").length,
+        JSON.parse("[1,2,3]").length, [].concat([1], 2).length], [5, 2, 3, [2, 3], 3, 3, 2]);
+    eq("a bound function's length and name", [(function (a, b, c) {}).bind(null, 1).length,
+        (function foo(a) {}).bind(null).name], [2, "bound foo"]);
+    eq("arguments.callee: sloppy", (function () { return typeof arguments.callee; })(), "function");
+    eq("arguments.callee: strict throws",
+       errName(function () { return (function () { "use strict"; return arguments.callee; })(); }),
+       "TypeError");
+    var re = /b(c)/.exec("abcd");
+    eq("a RegExp match's index and input", [re.index, re.input, re.length], [1, "abcd", 2]);
+    var errObj = new RangeError("m");
+    eq("an Error's own message and inherited name", [errObj.message, errObj.name,
+        errObj.hasOwnProperty("name")], ["m", "RangeError", false]);
 }());
