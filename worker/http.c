@@ -73,6 +73,7 @@
 #define IN_MAX           (64 * 1024)    /* unparsed input buffered per connection */
 #define OUT_HIGH         (256 * 1024)   /* stop reading/parsing above this */
 #define OUT_LOW          (64 * 1024)    /* on_writable below this */
+#define WRETRY_MS        10             /* write retry without a wfd (wev_add) */
 #define CORK_MAX         (64 * 1024)    /* bigger answers are sent at once */
 #define OUT_KEEP         (64 * 1024)    /* drained output buffers above this are freed */
 #define REQ_INLINE_BUF   2560
@@ -153,10 +154,12 @@ struct nd_conn {
     struct nd_conn     *prev;       /* http->conns, or http->zombies when c->zombie */
     struct nd_conn     *next;
     int                 fd;         /* owned; -1 once closed */
+    int                 wfd;        /* owned: dup of fd for wev (wev_add), or -1 */
     struct event        rev;        /* EV_READ */
-    struct event        wev;        /* EV_WRITE, added while output is queued */
+    struct event        wev;        /* EV_WRITE on wfd, added while output is queued */
     struct event        tev;        /* the timer */
     struct event        kev;        /* activated to resume parsing buffered input */
+    struct event        rkev;       /* zero timeout: read on without a new edge (rready) */
     llhttp_t            parser;
     struct ireq        *req;        /* owned: being parsed */
     struct ireq        *ready;      /* owned: parsed, about to go to the callback */
@@ -188,6 +191,8 @@ struct nd_conn {
     unsigned            want_writable:1;
     unsigned            st_sized:1; /* streaming with Content-Length: st_len */
     unsigned            pp_need:1;  /* a PROXY header must come first */
+    unsigned            rready:1;
+    unsigned            wev_timer:1; /* wev is a retry timer: no descriptor for wfd */   /* the last read filled its buffer: more may be there */
     int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
     uint64_t            st_bytes;
@@ -255,6 +260,7 @@ static const char  resp_503[] = "HTTP/1.1 503 Service Unavailable\r\n"
 static void conn_close(struct nd_conn *c);
 static void conn_update(struct nd_conn *c);
 static int conn_writev(struct nd_conn *c, const struct iovec *iov, int n);
+static void conn_write_cb(evutil_socket_t fd, short what, void *arg);
 
 static size_t
 in_pending(const struct nd_conn *c)
@@ -789,6 +795,11 @@ conn_update(struct nd_conn *c)
         event_del(&c->rev);
         c->rev_on = 0;
     }
+    if (want && c->rready) {
+        /* Edge-triggered: what is already in the socket brings no new edge. */
+        static const struct timeval now0 = { 0, 0 };
+        event_add(&c->rkev, &now0);
+    }
     if (!c->in_parse && in_pending(c) > 0 && can_parse(c) && !c->pp_need) {
         event_active(&c->kev, EV_TIMEOUT, 1);
     }
@@ -845,11 +856,16 @@ conn_close(struct nd_conn *c)
     event_del(&c->wev);
     event_del(&c->tev);
     event_del(&c->kev);
+    event_del(&c->rkev);
     c->rev_on = 0;
     c->wev_on = 0;
     c->tphase = T_NONE;
     close(c->fd);
     c->fd = -1;
+    if (c->wfd != -1) {
+        close(c->wfd);
+        c->wfd = -1;
+    }
     if (c->pending != NULL) {
         c->pending->req.aborted = 1;
         if (c->streaming && c->on_writable != NULL) {
@@ -925,6 +941,34 @@ conn_check_close(struct nd_conn *c)
 }
 
 /* ---- writing -------------------------------------------------------------- */
+
+/* Waits for room in the socket. Reads are edge-triggered (conn_new), writes
+ * stay level-triggered: with EV_ET on the write event too, a pipelined stream
+ * after a big answer (test_http big_bodies_backpressure) waited for a write
+ * edge that did not come within the send timeout in about half the runs under
+ * load, even with every write taken to EAGAIN. libevent wants one mode per fd,
+ * so the write event watches a dup() of the socket (epoll keys on the file and
+ * the descriptor), made on the first write that has to wait; a hello never
+ * needs it. Without a descriptor to spare (EMFILE), the write is retried
+ * every WRETRY_MS instead of failing the connection. */
+static void
+wev_add(struct nd_conn *c)
+{
+    static const struct timeval retry = { 0, WRETRY_MS * 1000 };
+
+    if (c->wfd == -1 && !c->wev_timer) {
+        c->wfd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
+        if (c->wfd == -1) {
+            event_assign(&c->wev, c->http->base, -1, EV_PERSIST, conn_write_cb, c);
+            c->wev_timer = 1;
+        } else {
+            event_assign(&c->wev, c->http->base, c->wfd, EV_WRITE | EV_PERSIST,
+                         conn_write_cb, c);
+        }
+    }
+    event_add(&c->wev, c->wev_timer ? &retry : NULL);
+    c->wev_on = 1;
+}
 
 /* Sends queued output, the cork (when c owns it) and iov, in that order, with
  * one sendmsg(); keeps what the socket did not take. 0, or -1 when the
@@ -1011,8 +1055,7 @@ conn_writev(struct nd_conn *c, const struct iovec *iov, int n)
         }
     } else {
         if (!c->wev_on) {
-            event_add(&c->wev, NULL);
-            c->wev_on = 1;
+            wev_add(c);
         }
         if (w > 0 && c->tphase == T_SEND) {
             c->tphase = T_STALE;    /* progress: restart the send timeout */
@@ -1056,7 +1099,7 @@ conn_write_cb(evutil_socket_t fd, short what, void *arg)
 
     c->busy++;
     do {
-        w = send(fd, c->out.p + c->out.off, c->out.len - c->out.off,
+        w = send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off,
                  MSG_NOSIGNAL | MSG_DONTWAIT);
     } while (w == -1 && errno == EINTR);
     if (w == -1 && errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -1682,6 +1725,7 @@ pp_read(struct nd_conn *c)
         return -2;
     }
     n = recv(c->fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
+    c->rready = n == (ssize_t) room;
     if (n <= 0) {
         return n;
     }
@@ -1734,7 +1778,11 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
     struct nd_http *h = c->http;
     ssize_t         n;
 
+    /* Edge-triggered: a read shorter than asked saw all there was (more data
+     * makes a new edge); a full one leaves c->rready set and conn_update
+     * comes back through c->rkev (also when reading stopped for backpressure). */
     c->busy++;
+    c->rready = 1;
     if (c->pp_need) {
         n = pp_read(c);
         if (n == -2) {
@@ -1742,8 +1790,10 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
         }
     } else if (c->lingering) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
+        c->rready = n == (ssize_t) sizeof(h->rbuf);
     } else if (can_parse(c) && in_pending(c) == 0) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
+        c->rready = n == (ssize_t) sizeof(h->rbuf);
         if (n > 0) {
             conn_parse(c, h->rbuf, (size_t) n, 0);
         }
@@ -1763,6 +1813,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
             goto out;
         }
         n = recv(fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
+        c->rready = n == (ssize_t) room;
         if (n > 0) {
             c->in.len += (size_t) n;
             if (can_parse(c)) {
@@ -1775,6 +1826,17 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
     }
 out:
     conn_leave(c);
+}
+
+/* Reads on what an edge announced and one read did not take (c->rready). */
+static void
+conn_rresume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_conn *c = arg;
+
+    if (!c->closed && c->rev_on && c->rready) {
+        conn_read_cb(c->fd, EV_READ, c);
+    }
 }
 
 /* Resumes parsing buffered input after an answer given outside the parse loop. */
@@ -1852,9 +1914,16 @@ conn_new(struct nd_http *h, int fd, const struct sockaddr_storage *peer)
     c->fd = fd;
     c->peer = *peer;
     c->tphase = T_NONE;
-    event_assign(&c->rev, h->base, fd, EV_READ | EV_PERSIST, conn_read_cb, c);
-    event_assign(&c->wev, h->base, fd, EV_WRITE | EV_PERSIST, conn_write_cb, c);
+    /* Edge-triggered, like nginx: a level-triggered socket goes back on epoll's
+     * ready list each time it is reported, so the connections served in one loop
+     * turn come first again in the next, ahead of requests that waited longer
+     * (README, "Many connections"). A read that fills its buffer, or reading
+     * stopped for backpressure, leaves c->rready: conn_update resumes it. */
+    event_assign(&c->rev, h->base, fd, EV_READ | EV_PERSIST | EV_ET, conn_read_cb, c);
+    c->wfd = -1;        /* wev_add() points the write event at a dup of fd */
+    event_assign(&c->wev, h->base, -1, EV_PERSIST, conn_write_cb, c);
     evtimer_assign(&c->tev, h->base, conn_timer_cb, c);
+    evtimer_assign(&c->rkev, h->base, conn_rresume_cb, c);
     event_assign(&c->kev, h->base, -1, 0, conn_kick_cb, c);
     llhttp_init(&c->parser, HTTP_REQUEST, &parser_settings);
     c->parser.data = c;
