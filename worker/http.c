@@ -191,8 +191,8 @@ struct nd_conn {
     unsigned            want_writable:1;
     unsigned            st_sized:1; /* streaming with Content-Length: st_len */
     unsigned            pp_need:1;  /* a PROXY header must come first */
-    unsigned            rready:1;
-    unsigned            wev_timer:1; /* wev is a retry timer: no descriptor for wfd */   /* the last read filled its buffer: more may be there */
+    unsigned            rready:1;   /* the last read filled its buffer: more may be there */
+    unsigned            wev_timer:1; /* wev is a retry timer: no descriptor for wfd */
     int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
     uint64_t            st_bytes;
@@ -1708,6 +1708,15 @@ pp_refuse(struct nd_http *h, const struct sockaddr_storage *peer, const char *wh
            "(further ones this second not logged)", a, why);
 }
 
+/* Edge-triggered reads (conn_new): whether the socket may hold more than one
+ * recv() of `asked` bytes took. A full read may have left data; so may a recv
+ * a signal interrupted before it read anything (its edge is spent). */
+static int
+read_again(ssize_t n, size_t asked)
+{
+    return n == (ssize_t) asked || (n == -1 && errno == EINTR);
+}
+
 /* Reads the PROXY header (and whatever follows, kept for the parser). Returns
  * recv()'s result, or -2 when the connection was closed here. */
 static ssize_t
@@ -1725,7 +1734,7 @@ pp_read(struct nd_conn *c)
         return -2;
     }
     n = recv(c->fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
-    c->rready = n == (ssize_t) room;
+    c->rready = read_again(n, room);
     if (n <= 0) {
         return n;
     }
@@ -1790,10 +1799,10 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
         }
     } else if (c->lingering) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
-        c->rready = n == (ssize_t) sizeof(h->rbuf);
+        c->rready = read_again(n, sizeof(h->rbuf));
     } else if (can_parse(c) && in_pending(c) == 0) {
         n = recv(fd, h->rbuf, sizeof(h->rbuf), MSG_DONTWAIT);
-        c->rready = n == (ssize_t) sizeof(h->rbuf);
+        c->rready = read_again(n, sizeof(h->rbuf));
         if (n > 0) {
             conn_parse(c, h->rbuf, (size_t) n, 0);
         }
@@ -1813,7 +1822,7 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
             goto out;
         }
         n = recv(fd, c->in.p + c->in.len, room, MSG_DONTWAIT);
-        c->rready = n == (ssize_t) room;
+        c->rready = read_again(n, room);
         if (n > 0) {
             c->in.len += (size_t) n;
             if (can_parse(c)) {
