@@ -192,6 +192,7 @@ struct nd_conn {
     unsigned            st_sized:1; /* streaming with Content-Length: st_len */
     unsigned            pp_need:1;  /* a PROXY header must come first */
     unsigned            rready:1;   /* the last read filled its buffer: more may be there */
+    unsigned            rdhup:1;    /* epoll saw the peer's FIN (EV_CLOSED): read to the end */
     unsigned            wev_timer:1; /* wev is a retry timer: no descriptor for wfd */
     int64_t             idle_since; /* us (cached clock): when it went idle (T_IDLE) */
     int                 st_status;  /* streaming: status and body bytes, for on_done */
@@ -1791,6 +1792,9 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
      * makes a new edge); a full one leaves c->rready set and conn_update
      * comes back through c->rkev (also when reading stopped for backpressure). */
     c->busy++;
+    if (what & EV_CLOSED) {
+        c->rdhup = 1;
+    }
     c->rready = 1;
     if (c->pp_need) {
         n = pp_read(c);
@@ -1829,6 +1833,11 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
                 conn_parse(c, c->in.p + c->in.off, in_pending(c), 1);
             }
         }
+    }
+    if (c->rdhup) {
+        /* Data and the FIN came in one edge: a short read took the data, only
+         * the next recv() sees the end, and no new edge will say so. */
+        c->rready = 1;
     }
     if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
         conn_close(c);      /* hang-up: silent; a pending request becomes aborted */
@@ -1928,7 +1937,8 @@ conn_new(struct nd_http *h, int fd, const struct sockaddr_storage *peer)
      * turn come first again in the next, ahead of requests that waited longer
      * (README, "Many connections"). A read that fills its buffer, or reading
      * stopped for backpressure, leaves c->rready: conn_update resumes it. */
-    event_assign(&c->rev, h->base, fd, EV_READ | EV_PERSIST | EV_ET, conn_read_cb, c);
+    event_assign(&c->rev, h->base, fd, EV_READ | EV_CLOSED | EV_PERSIST | EV_ET,
+                 conn_read_cb, c);
     c->wfd = -1;        /* wev_add() points the write event at a dup of fd */
     event_assign(&c->wev, h->base, -1, EV_PERSIST, conn_write_cb, c);
     evtimer_assign(&c->tev, h->base, conn_timer_cb, c);

@@ -1330,6 +1330,30 @@ T_CASE(close_with_unread_pipelined)
     cli_close(&c);
 }
 
+T_CASE(fin_with_data_in_one_edge)
+{
+    struct cli  c;
+    struct resp r;
+    int         i;
+
+    /* A whole request, the start of another and the FIN, sent at once: reads
+     * are edge-triggered, so the FIN that came with the data brings no edge of
+     * its own. The server must still see the end now (close, no answer to the
+     * partial request), not wait for its header timeout and answer 408. */
+    for (i = 0; i < 20; i++) {
+        T_EQ_INT(cli_open(&c, g_port, 3000), 0);
+        T_EQ_INT(cli_sends(&c, "GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n"), 0);
+        shutdown(c.fd, SHUT_WR);
+        T_EQ_INT(cli_read(&c, &r, 0), 0);
+        T_EQ_INT(r.status, 200);
+        resp_free(&r);
+        T_TRUE(cli_read(&c, &r, 0) != 0);   /* no 408: the connection ends */
+        resp_free(&r);
+        T_TRUE(cli_eof(&c));
+        cli_close(&c);
+    }
+}
+
 T_CASE(binary_body_roundtrip)
 {
     struct cli  c;
@@ -1993,6 +2017,7 @@ main(void)
     T_RUN(input_while_pending);
     T_RUN(response_header_hygiene);
     T_RUN(close_with_unread_pipelined);
+    T_RUN(fin_with_data_in_one_edge);
     T_RUN(binary_body_roundtrip);
     T_RUN(upgrade_and_connect);
     corpus = access(corpus_path(path, sizeof(path)), R_OK) == 0;
