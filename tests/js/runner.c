@@ -16,6 +16,9 @@
  *   urlSplit(s)         that fast path itself (native.urlSplit)
  *   T.ok(name) / T.fail(name, why) / T.skip(name, why) / T.known(name, why)
  *   T.check(name, got, want)
+ *   T.eq(name, got, want): T.check of both sides' JSON.stringify
+ *   T.errName(f): the name of what f() throws, or "none"
+ *   T.throwsType(f): whether f() throws a TypeError
  * After each file, microtasks are drained and pending T.async work awaited.
  * The last line is "N passed, N failed" (", N skipped" when some were).
  * Known failures (T.known) are listed and counted apart: they are neither.
@@ -139,6 +142,12 @@ static const char PRELUDE[] =
     "      if (got === want) { T.ok(name); return true; }\n"
     "      T.fail(name, 'got ' + JSON.stringify(got) + ', want ' + JSON.stringify(want));\n"
     "      return false; };\n"
+    "  T.eq = function (name, got, want) {\n"
+    "      return T.check(name, JSON.stringify(got), JSON.stringify(want)); };\n"
+    "  T.errName = function (f) { try { f(); } catch (e) { return e.name; }\n"
+    "      return 'none'; };\n"
+    "  T.throwsType = function (f) { try { f(); } catch (e) {\n"
+    "      return e instanceof TypeError; } return false; };\n"
     "  T.async = function (name, p) { T.pending++;\n"
     "      p.then(function () { T.pending--; }, function (e) { T.pending--;\n"
     "          T.fail(name, e && e.stack ? e.stack : String(e)); }); };\n"

@@ -8,9 +8,7 @@
     function desc(o, k) {
         return Object.getOwnPropertyDescriptor(o, k);
     }
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function isLazy(o, k) {
         var d = desc(o, k);
         return d !== undefined && typeof d.get === "function";

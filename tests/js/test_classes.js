@@ -1,8 +1,6 @@
 /* The bootstrap's Web API classes in a real heap: behaviour and errors. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function throws(name, fn, ctor, errName) {
         try {
             fn();

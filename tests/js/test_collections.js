@@ -1,9 +1,7 @@
 /* Map, Set, WeakMap, WeakSet (worker/js/collections.c): every semantic
  * corner ES2015+ defines and libraries rely on, in a real app heap. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function throwsType(name, fn) {
         try {
             fn();

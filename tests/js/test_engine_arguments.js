@@ -6,9 +6,7 @@
  * spread, property order and attributes. Sloppy code except where strict
  * is the point. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function desc(o, k) {
         var d = Object.getOwnPropertyDescriptor(o, k);
         return d ? [d.writable, d.enumerable, d.configurable, "value" in d] : null;

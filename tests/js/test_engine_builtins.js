@@ -7,17 +7,8 @@
  * adjacent, multi-byte and non-ASCII text, 256/257 pieces or elements. */
 (function () {
     "use strict";
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
-    function errName(f) {
-        try {
-            f();
-        } catch (e) {
-            return e.name;
-        }
-        return "no error";
-    }
+    var eq = T.eq;
+    var errName = T.errName;
     function rep(s, n) {
         var out = [];
         for (var i = 0; i < n; i++) {

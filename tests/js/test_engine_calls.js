@@ -4,17 +4,8 @@
  * objects that grow past the old and new table steps keep theirs. */
 (function () {
     "use strict";
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
-    function throwsType(f) {
-        try {
-            f();
-        } catch (e) {
-            return e instanceof TypeError;
-        }
-        return false;
-    }
+    var eq = T.eq;
+    var throwsType = T.throwsType;
     function A() {}
     function B() {}
     B.prototype = Object.create(A.prototype);

@@ -21,17 +21,8 @@ var ndSloppy = (function () {
 
 (function () {
     "use strict";
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
-    function throwsType(f) {
-        try {
-            f();
-        } catch (e) {
-            return e instanceof TypeError;
-        }
-        return false;
-    }
+    var eq = T.eq;
+    var throwsType = T.throwsType;
     var strictFn = function (a) { return a; };
     var method = { m: function () {} }.m;
     var bound = strictFn.bind(null, 1);

@@ -6,9 +6,7 @@
  * arrays, strings, Proxy ownKeys. */
 (function () {
     "use strict";
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function keys(o) {
         var out = [];
         for (var k in o) {

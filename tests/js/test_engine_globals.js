@@ -28,17 +28,8 @@ function ndEngWriteUndefinedStrict() { "use strict"; undefined = 1; }
 
 (function () {
     var G = globalThis;
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
-    function errName(f) {
-        try {
-            f();
-        } catch (e) {
-            return e.name;
-        }
-        return "none";
-    }
+    var eq = T.eq;
+    var errName = T.errName;
 
     G.ndEngA = 1;
     eq("read an own data property", G.ndEngRead(), 1);

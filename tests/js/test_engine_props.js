@@ -25,17 +25,8 @@ function ndPropsArgs(a, b) {
 (function () {
     var G = globalThis;
     var i;
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
-    function errName(f) {
-        try {
-            f();
-        } catch (e) {
-            return e.name;
-        }
-        return "none";
-    }
+    var eq = T.eq;
+    var errName = T.errName;
 
     /* Reads: own, inherited, shadowed, missing, deep chains. */
     var proto = { inherited: 1, shadowed: "proto" };

@@ -7,9 +7,7 @@
  * on purpose (`with`). */
 var ndScopeG = "global";
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     var outer = "outer";
 
     // try/catch: non-own names in try are by-name lookups the compiler

@@ -2,9 +2,7 @@
  * patches (worker/js/duk-patches/4x-*) and the lazy es-typed/es-modern
  * polyfills, in a real heap. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
 
     /* { __proto__: v } in an object literal sets the prototype. */
     var base = { hello: function () { return "hi " + this.n; } };
@@ -79,9 +77,7 @@
     eq("matchAll", ms, ["1@1", "22@3", "333@6"]);
 })();
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function throws(name, fn, errName, text) {
         try {
             fn();
@@ -115,9 +111,7 @@
            "EvalError", "as on Cloudflare Workers");
 })();
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     /* en-US, as Node prints these (no Intl in the engine) */
     eq("Number toLocaleString en-US", [(1234.5).toLocaleString("en-US"), (0).toLocaleString(),
        (-1234567.891234).toLocaleString(), (1e21).toLocaleString(), (0.1 + 0.2).toLocaleString(),

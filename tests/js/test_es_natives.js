@@ -3,9 +3,7 @@
  * String.prototype at/@@iterator: spec corners, in a real app heap. Values
  * are the ones Node 20 gives. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function throwsType(name, fn) {
         try {
             fn();

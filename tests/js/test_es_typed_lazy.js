@@ -2,9 +2,7 @@
  * on the typed arrays' shared prototype), not only through Uint8Array.from:
  * this file must run in a heap where nothing touched typed arrays before. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     var taProto = Object.getPrototypeOf(Uint8Array.prototype);
     var u = new Uint8Array([1, 2, 3]);
     eq("before: Object.prototype's own names still read through", [

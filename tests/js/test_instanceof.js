@@ -3,9 +3,7 @@
  * and errors as the spec's InstanceofOperator, values as Node 20 gives them;
  * a user-defined Symbol.hasInstance is still called. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function throwsType(name, fn) {
         try {
             fn();

@@ -2,9 +2,7 @@
  * (worker/js/duk-patches/50-lazy-function-prototype.patch): every way of
  * looking at it must see what an eager one gave. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function fresh() {
         return function F(a, b) { this.a = a; this.b = b; };
     }

@@ -1,9 +1,7 @@
 /* Array.prototype.sort (our duk-patches/11-stable-sort.patch): stable
  * (ES2019), undefined and holes last, comparator edge cases never crash. */
 (function () {
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     var i, a, b, ok;
 
     // Stability: many equal keys, the original order must survive.

@@ -3,9 +3,7 @@
 (function () {
     var enc = new TextEncoder(), dec = new TextDecoder();
 
-    function eq(name, got, want) {
-        T.check(name, JSON.stringify(got), JSON.stringify(want));
-    }
+    var eq = T.eq;
     function async(name, p) {
         T.async(name, p.then(function () { T.ok(name); }));
     }
