@@ -184,6 +184,21 @@ var CLASS_FIELDS = ["@babel/plugin-transform-class-static-block",
                     "@babel/plugin-transform-private-methods",
                     "@babel/plugin-transform-private-property-in-object"].map(presetPlugin);
 
+/* The options every Babel pass of the build shares: no config files, a
+ * script, the source map carried from the pass before. */
+function babelOptions(filename, map, more) {
+    return Object.assign({
+        babelrc: false,
+        configFile: false,
+        filename: filename,
+        sourceType: "script",
+        compact: false,
+        comments: false,
+        sourceMaps: true,
+        inputSourceMap: map
+    }, more);
+}
+
 /* A plugin of preset-env's own (pinned by its entry in package-lock.json),
  * found from preset-env's directory, wherever npm put it. */
 function presetPlugin(m) {
@@ -221,20 +236,12 @@ function asyncToPromises(code, map, filename) {
     }
 
     function transform() {
-        return babel.transformSync(code, {
-            babelrc: false,
-            configFile: false,
-            filename: filename,
-            sourceType: "script",
-            compact: false,
-            comments: false,
-            sourceMaps: true,
-            inputSourceMap: map,
+        return babel.transformSync(code, babelOptions(filename, map, {
             ast: true,
             assumptions: ASSUMPTIONS,
             plugins: CLASS_FIELDS.concat([guard, [atpNoGenerators, { inlineHelpers: true,
                                                                      externalHelpers: false }]])
-        });
+        }));
     }
 
     /* The innermost async function around line `line` of code. */
@@ -719,33 +726,17 @@ function build(src, out, base) {
          * for all iterations (closures made in the body after an await all
          * saw its last value: tests/compat/apps/async.ts `/loops`).
          * block-scoping gives each iteration its own, as the language does. */
-        res = babel.transformSync(code, {
-            babelrc: false,
-            configFile: false,
-            filename: path.basename(out),
-            sourceType: "script",
-            compact: false,
-            comments: false,
-            sourceMaps: true,
-            inputSourceMap: map,
+        res = babel.transformSync(code, babelOptions(path.basename(out), map, {
             assumptions: ASSUMPTIONS,
             plugins: [presetPlugin("@babel/plugin-transform-block-scoping")]
-        });
+        }));
         code = res.code;
         map = res.map;
         res = asyncToPromises(code, map, path.basename(out));
         code = res.code;
         map = res.map;
     }
-    res = babel.transformSync(code, {
-        babelrc: false,
-        configFile: false,
-        filename: path.basename(out),
-        sourceType: "script",
-        compact: false,
-        comments: false,
-        sourceMaps: true,
-        inputSourceMap: map,
+    res = babel.transformSync(code, babelOptions(path.basename(out), map, {
         ast: true,
         assumptions: ASSUMPTIONS,
         presets: [[require.resolve("@babel/preset-env"), {
@@ -765,19 +756,11 @@ function build(src, out, base) {
                       "transform-unicode-property-regex"]
         }]],
         plugins: [dynamicImport, tagArrows]
-    });
+    }));
     babel.traverse.cache.clear();
-    res = babel.transformFromAstSync(res.ast, res.code, {
-        babelrc: false,
-        configFile: false,
-        filename: path.basename(out),
-        sourceType: "script",
-        compact: false,
-        comments: false,
-        sourceMaps: true,
-        inputSourceMap: map,
+    res = babel.transformFromAstSync(res.ast, res.code, babelOptions(path.basename(out), map, {
         plugins: [methodize, privateFields]
-    });
+    }));
     inputs = Object.keys(r.metafile.inputs).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);
         return st.size + " " + Math.floor(st.mtimeMs) + " " + path.relative(outDir, abs);
