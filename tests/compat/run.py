@@ -156,8 +156,12 @@ def main(argv):
     with concurrent.futures.ThreadPoolExecutor(2) as ex:
         for app, (rc, out, secs) in zip(apps, ex.map(build, apps)):
             if rc != 0:
-                print("FAIL %s: scripts/nanod-build %s failed:\n%s" % (
-                    app["name"], os.path.relpath(app["src"], REPO), out))
+                # Indented: scripts/run-tests shows a compat log's "FAIL" and
+                # four-space lines only, and the build's own words are the reason.
+                why = "exit %d" % rc if rc > 0 else "killed by signal %d" % -rc
+                print("FAIL %s: scripts/nanod-build %s failed (%s, %.1fs):\n%s" % (
+                    app["name"], os.path.relpath(app["src"], REPO), why, secs,
+                    "\n".join("    " + l for l in (out or "(no output)").splitlines())))
                 failed += len(app["cases"])
             else:
                 print("built %s in %.1fs" % (app["name"], secs))
