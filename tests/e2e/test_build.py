@@ -4,6 +4,9 @@ BigInt literals; served by the real nanod."""
 
 import os
 import re
+import shutil
+import subprocess
+import tempfile
 
 import lib
 from test_modern import SourceApp, nanod_build, need_node
@@ -249,3 +252,38 @@ def test_build_emission_private_fields_and_async_lowering():
                 "boxJson": '{"v":7}',
             },
         }, r.json()
+
+
+def test_first_builds_in_parallel_install_the_tools_once():
+    """Four builds at once where tools/node_modules is not there yet (a fresh
+    checkout, `make test`'s parallel builds, a deploy script's loop): npm ci
+    empties node_modules before it fills it, so an install run under another
+    build (or two installs at once) made builds fail on a missing module.
+    Here on a copy of the tool, so that the repository's own node_modules is
+    never touched while other tests build with it."""
+    need_node()
+    with tempfile.TemporaryDirectory(prefix="nd-build-") as d:
+        os.makedirs(os.path.join(d, "scripts"))
+        os.makedirs(os.path.join(d, "tools"))
+        shutil.copy(os.path.join(lib.REPO, "scripts", "nanod-build"), os.path.join(d, "scripts"))
+        for f in ("nanod-build.js", "package.json", "package-lock.json"):
+            shutil.copy(os.path.join(lib.REPO, "tools", f), os.path.join(d, "tools"))
+        with open(os.path.join(d, "app.ts"), "w") as f:
+            f.write("const greet = async (n: string): Promise<string> => 'hi ' + n;\n"
+                    "export default { async fetch(r: Request) { "
+                    "return new Response(await greet(new URL(r.url).pathname)); } };\n")
+        procs = [subprocess.Popen([os.path.join(d, "scripts", "nanod-build"),
+                                   os.path.join(d, "app.ts"), os.path.join(d, "out%d.js" % i)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                 for i in range(4)]
+        outs = []
+        for p in procs:
+            out, _ = p.communicate(timeout=lib.timeout(600))
+            outs.append((p.returncode, out.decode("utf-8", "replace")))
+        for rc, out in outs:
+            assert rc == 0, "a parallel first build failed:\n" + out
+        installs = sum(out.count("npm ci in tools/") for _, out in outs)
+        assert installs == 1, "npm ci ran %d times:\n%s" % (installs, outs)
+        first = open(os.path.join(d, "out0.js"), "rb").read()
+        for i in range(1, 4):
+            assert open(os.path.join(d, "out%d.js" % i), "rb").read() == first
