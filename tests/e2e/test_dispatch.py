@@ -128,3 +128,36 @@ def test_request_env_ctx_and_wait_until():
         r = s.get("/wait", host=HOST)
         assert r.status == 200 and r.body == b"answered first", r
         s.wait_log(lambda o: "waitUntil done" in o.get("msg", ""), what="waitUntil's work")
+
+
+# native.dispatch makes the Context (ctx) only for a handler that can see a
+# third argument (nd_duk_sees_arg: three formals, `arguments` (or a direct
+# eval, which apps cannot run), or not a plain ECMAScript function); each of
+# these must still get it.
+CTX_APPS = {
+    "args": "export default { fetch: function (request) {\n"
+            "  return new Response(typeof arguments[2] + ' ' + typeof arguments[2].waitUntil\n"
+            "                      + ' ' + arguments.length); } };",
+    "sloppy": "module.exports = { fetch: function (request) {\n"
+              "  var a = arguments; return new Response(typeof a[2].waitUntil); } };",
+    "bound": "function f() { return new Response(typeof arguments[2].waitUntil); }\n"
+             "export default { fetch: f.bind(null) };",
+    "three": "export default { fetch: function (a, b, c) {\n"
+             "  return new Response(typeof c.waitUntil + ' ' + typeof b); } };",
+    "two": "export default { fetch: function (request, env) {\n"
+           "  return new Response(request.method + ' ' + typeof env); } };",
+    "inner": "export default { fetch: function (request) {\n"
+             "  var n = (function () { return arguments.length; })(1, 2);\n"
+             "  return new Response('inner ' + n); } };",
+}
+
+
+def test_ctx_made_for_every_handler_that_can_see_it():
+    apps = [lib.App("c" + k, source=v, hosts="%s.localhost" % k) for k, v in CTX_APPS.items()]
+    want = {"args": b"object function 3", "sloppy": b"function", "bound": b"function",
+            "three": b"function object", "two": b"GET object", "inner": b"inner 2"}
+    with lib.Nanod(apps) as s:
+        for _ in range(2):
+            for k, body in want.items():
+                r = s.get("/", host="%s.localhost" % k)
+                assert r.status == 200 and r.body == body, (k, r, r.body)

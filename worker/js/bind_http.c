@@ -15,9 +15,10 @@
 
 /* worker/js/duk_dispatch.inc (appended to duktape.c) */
 void nd_duk_push_object_sized(void *ctx, void *proto, unsigned n);
-void nd_duk_def_own(void *ctx, duk_idx_t obj_idx);
-void nd_duk_get_slot(void *ctx, duk_idx_t obj_idx);
-void nd_duk_put_slot(void *ctx, duk_idx_t obj_idx);
+void nd_duk_get_key(void *ctx, duk_idx_t obj_idx, void *key);
+void nd_duk_def_own_key(void *ctx, duk_idx_t obj_idx, void *key);
+void nd_duk_put_key(void *ctx, duk_idx_t obj_idx, void *key);
+int nd_duk_sees_arg(void *ctx, void *fn, int n);
 
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
@@ -297,6 +298,16 @@ native_fail(duk_context *ctx)
  * its `this`, env and the objects it needs are handed over once by lib.load
  * (native.dispatchInit) and kept alive in the stash.
  */
+/* The slot names the bridge reads and writes, interned once by dispatchInit
+ * (kept alive in the stash): a key by pointer, no literal pushed per access. */
+enum { K_METHOD, K_URL, K_RAW, K_BODY, K_ID, K_CURRENT, K_HEADERS, K_TYPE, K_STREAM,
+       K_BODYUSED, K_STATUS, K_LIST, K_CTYPE, K_STATUSTEXT, K_COUNT };
+
+static const char *const key_names[K_COUNT] = {
+    "_method", "_url", "_raw", "_body", "_id", "currentRequest", "_headers", "_type",
+    "_stream", "_bodyUsed", "_status", "_list", "_ctype", "_statusText",
+};
+
 struct dsp {
     void *handler;
     void *hthis;
@@ -307,6 +318,8 @@ struct dsp {
     void *respond;          /* lib.respond */
     void *jobs;             /* lib.jobs: the microtask queue (never replaced) */
     void *unhandled;        /* lib.unhandled (never replaced) */
+    void *key[K_COUNT];     /* interned slot names (key_names) */
+    int   want_ctx;         /* can the handler see its third argument (ctx)? */
 };
 
 /* native.dispatchInit(handler, handlerThis, env, IncomingRequest.prototype,
@@ -336,11 +349,17 @@ native_dispatch_init(duk_context *ctx)
     d->respond = duk_get_heapptr(ctx, 6);
     d->jobs = duk_get_heapptr(ctx, 7);
     d->unhandled = duk_get_heapptr(ctx, 8);
+    d->want_ctx = nd_duk_sees_arg(ctx, d->handler, 3);
     duk_put_prop_literal(ctx, -2, "dspState");
     duk_push_array(ctx);                            /* the references, kept alive */
     for (i = 0; i < 9; i++) {
         duk_dup(ctx, i);
         duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
+    }
+    for (i = 0; i < K_COUNT; i++) {
+        duk_push_string(ctx, key_names[i]);
+        d->key[i] = duk_get_heapptr(ctx, -1);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t) (9 + i));
     }
     duk_put_prop_literal(ctx, -2, "dspRefs");
     js->dsp = d;
@@ -374,30 +393,20 @@ lib_drain(duk_context *ctx, struct nd_js *js)
 
 /* [ ... v ] -> [ ... ]: obj[key] = v for an object of nd_duk_push_object_sized:
  * an own data property (what the assignment makes), without the assignment's
- * walk up the chain for a setter. */
-#define OWN(ctx, obj, key)                                                              \
-    do {                                                                                \
-        duk_push_literal((ctx), key);                                                   \
-        duk_swap_top((ctx), -2);                                                        \
-        nd_duk_def_own((ctx), (obj));                                                   \
-    } while (0)
+ * walk up the chain for a setter. k: K_*; d in scope. */
+#define OWN(ctx, obj, k) nd_duk_def_own_key((ctx), (obj), d->key[k])
 
 /* -> [ ... obj[key] ] */
-#define SLOT(ctx, obj, key)                                                             \
-    do {                                                                                \
-        duk_push_literal((ctx), key);                                                   \
-        nd_duk_get_slot((ctx), (obj));                                                  \
-    } while (0)
+#define SLOT(ctx, obj, k) nd_duk_get_key((ctx), (obj), d->key[k])
 
 /* lib.currentRequest = the value at index vi */
 static void
-set_current(duk_context *ctx, struct nd_js *js, duk_idx_t vi)
+set_current(duk_context *ctx, struct nd_js *js, const struct dsp *d, duk_idx_t vi)
 {
     vi = duk_normalize_index(ctx, vi);
     duk_push_heapptr(ctx, js->lib);
-    duk_push_literal(ctx, "currentRequest");
     duk_dup(ctx, vi);
-    nd_duk_put_slot(ctx, -3);
+    nd_duk_put_key(ctx, -2, d->key[K_CURRENT]);
     duk_pop(ctx);
 }
 
@@ -434,31 +443,31 @@ is_response(duk_context *ctx, const struct dsp *d, duk_idx_t idx)
  * caller then calls lib.respond, which decides).
  */
 static int
-respond_plain(duk_context *ctx, struct nd_js *js, duk_idx_t ri)
+respond_plain(duk_context *ctx, struct nd_js *js, const struct dsp *d, duk_idx_t ri)
 {
     duk_idx_t   base = duk_get_top(ctx);
     const char *type;
 
-    SLOT(ctx, ri, "_headers");                      /* base: h */
-    SLOT(ctx, ri, "_type");
+    SLOT(ctx, ri, K_HEADERS);                      /* base: h */
+    SLOT(ctx, ri, K_TYPE);
     type = duk_get_string(ctx, -1);
-    SLOT(ctx, ri, "_stream");
-    SLOT(ctx, ri, "_bodyUsed");
+    SLOT(ctx, ri, K_STREAM);
+    SLOT(ctx, ri, K_BODYUSED);
     if ((type != NULL && strcmp(type, "error") == 0) || !duk_is_null(ctx, -2)
         || duk_to_boolean(ctx, -1)) {
         duk_set_top(ctx, base);
         return 0;
     }
     duk_dup(ctx, 0);                                /* base + 4: id */
-    SLOT(ctx, ri, "_status");
+    SLOT(ctx, ri, K_STATUS);
     if (duk_is_null(ctx, base)) {
         duk_push_null(ctx);
     } else {
-        SLOT(ctx, base, "_list");
+        SLOT(ctx, base, K_LIST);
     }
-    SLOT(ctx, ri, "_body");
-    SLOT(ctx, ri, "_ctype");
-    SLOT(ctx, ri, "_statusText");
+    SLOT(ctx, ri, K_BODY);
+    SLOT(ctx, ri, K_CTYPE);
+    SLOT(ctx, ri, K_STATUSTEXT);
     (void) respond_at(ctx, js, base + 4);
     duk_set_top(ctx, base);
     return 1;
@@ -467,6 +476,7 @@ respond_plain(duk_context *ctx, struct nd_js *js, duk_idx_t ri)
 /* native.dispatch(id, method, url, raw, body|undefined): one request, as
  *   req = new IncomingRequest(method, url, raw, body); lib.currentRequest = id;
  *   try { r = handler.call(handlerThis, req, env, new Context(id)) }
+ *     (the Context only for a handler that can see a third argument)
  *   catch (e) { lib.fail(id, e); lib.drain(); lib.currentRequest = -1; return }
  *   r instanceof Response ? lib.respond(id, r) : lib.settle(id, r);
  *   if (jobs.length || unhandled.length) lib.drain(); lib.currentRequest = -1; */
@@ -482,19 +492,23 @@ native_dispatch(duk_context *ctx)
     duk_set_top(ctx, 5);
     nd_duk_push_object_sized(ctx, d->req_proto, 4);     /* 5: req */
     duk_dup(ctx, 1);
-    OWN(ctx, 5, "_method");
+    OWN(ctx, 5, K_METHOD);
     duk_dup(ctx, 2);
-    OWN(ctx, 5, "_url");
+    OWN(ctx, 5, K_URL);
     duk_dup(ctx, 3);
-    OWN(ctx, 5, "_raw");
+    OWN(ctx, 5, K_RAW);
     if (!duk_is_undefined(ctx, 4)) {
         duk_dup(ctx, 4);
-        OWN(ctx, 5, "_body");
+        OWN(ctx, 5, K_BODY);
     }
-    nd_duk_push_object_sized(ctx, d->ctx_proto, 1);     /* 6: ctx */
-    duk_dup(ctx, 0);
-    OWN(ctx, 6, "_id");
-    set_current(ctx, js, 0);
+    if (d->want_ctx) {
+        nd_duk_push_object_sized(ctx, d->ctx_proto, 1); /* 6: ctx */
+        duk_dup(ctx, 0);
+        OWN(ctx, 6, K_ID);
+    } else {
+        duk_push_undefined(ctx);                        /* 6: a handler that cannot see it */
+    }
+    set_current(ctx, js, d, 0);
     duk_push_heapptr(ctx, d->handler);
     if (d->hthis != NULL) {
         duk_push_heapptr(ctx, d->hthis);
@@ -508,11 +522,11 @@ native_dispatch(duk_context *ctx)
         call_lib2(ctx, js, "fail", 7);              /* -> [ ... ] (7 popped: error) */
         lib_drain(ctx, js);
         duk_push_int(ctx, -1);
-        set_current(ctx, js, -1);
+        set_current(ctx, js, d, -1);
         return 0;
     }
     if (is_response(ctx, d, 7)) {                   /* [ ... 7: r ] */
-        if (!respond_plain(ctx, js, 7)) {
+        if (!respond_plain(ctx, js, d, 7)) {
             duk_push_heapptr(ctx, d->respond);
             duk_push_undefined(ctx);
             duk_dup(ctx, 0);
@@ -529,7 +543,7 @@ native_dispatch(duk_context *ctx)
         lib_drain(ctx, js);
     }
     duk_push_int(ctx, -1);
-    set_current(ctx, js, -1);
+    set_current(ctx, js, d, -1);
     return 0;
 }
 
