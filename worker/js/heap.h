@@ -20,7 +20,7 @@
 struct nd_js {
     uint32_t     magic;         /* ND_JS_MAGIC */
     duk_context *ctx;
-    size_t       mem_used;      /* bytes held by the heap (malloc_usable_size) */
+    size_t       mem_used;      /* bytes held by the heap (nd_alloc_size) */
     size_t       mem_peak;
     size_t       mem_limit;     /* 0 = no cap */
     int64_t      budget_us;     /* CPU budget of the current call; 0 = none */

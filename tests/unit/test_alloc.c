@@ -1,0 +1,369 @@
+/*
+ * Unit tests: the size-class allocator of Duktape's small blocks
+ * (worker/js/alloc.c). The same cases run in the release build and under
+ * ASan (`make test`), where blocks carry a redzone and free blocks are
+ * poisoned: the ASan-only cases check that poisoning.
+ */
+#include <malloc.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "t.h"
+#include "worker/js/alloc.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
+/* Every size up to the largest small one: its own block, 8-aligned, of at
+ * most 7 bytes more than asked (malloc's chunk: 8 to 23), in a slab. */
+T_CASE(sizes_and_classes)
+{
+    struct nd_alloc a = {0};
+    void           *p[ND_ALLOC_SMALL_MAX + 1];
+    size_t          n, sum = 0;
+
+    for (n = 1; n <= ND_ALLOC_SMALL_MAX; n++) {
+        p[n] = nd_alloc_malloc(&a, n);
+        T_TRUE(p[n] != NULL);
+        if (p[n] == NULL) {
+            return;
+        }
+        T_EQ_INT((uintptr_t) p[n] % 8, 0);
+        memset(p[n], (int) n, n);
+        if (nd_alloc_is_slab(p[n])) {
+            T_TRUE(nd_alloc_size(p[n]) >= n && nd_alloc_size(p[n]) <= n + 7);
+            sum += nd_alloc_size(p[n]);
+        } else {
+            /* only what does not fit with ASan's redzone */
+            T_TRUE(n > ND_ALLOC_SMALL_MAX - 16);
+            T_TRUE(nd_alloc_size(p[n]) >= n);
+        }
+    }
+    T_TRUE(nd_alloc_is_slab(p[1]) && nd_alloc_is_slab(p[ND_ALLOC_SMALL_MAX - 16]));
+    for (n = 1; n <= ND_ALLOC_SMALL_MAX; n++) {
+        size_t i;
+        for (i = 0; i < n; i++) {
+            if (((unsigned char *) p[n])[i] != (unsigned char) n) {
+                T_FAIL_("block of %zu bytes overwritten at %zu", n, i);
+                break;
+            }
+        }
+    }
+    for (n = 1; n <= ND_ALLOC_SMALL_MAX; n++) {
+        nd_alloc_free(&a, p[n]);
+    }
+    T_EQ_INT(a.small, 0);
+    T_EQ_INT(a.slabs, 0);
+    T_EQ_INT(nd_alloc_release(&a), 0);
+    (void) sum;
+}
+
+/* Larger blocks, malloc's own blocks and other memory are no slab's. */
+T_CASE(large_blocks_are_mallocs)
+{
+    struct nd_alloc a = {0};
+    int             local = 0;
+    void           *big = nd_alloc_malloc(&a, ND_ALLOC_SMALL_MAX + 1);
+    void           *m = malloc(32);
+
+    T_TRUE(big != NULL && m != NULL);
+    T_TRUE(!nd_alloc_is_slab(big));
+    T_TRUE(!nd_alloc_is_slab(m));
+    T_TRUE(!nd_alloc_is_slab(&local));
+    T_TRUE(!nd_alloc_is_slab(NULL));
+    T_EQ_INT(nd_alloc_size(big), malloc_usable_size(big));
+    T_EQ_INT(a.slabs, 0);
+    nd_alloc_free(&a, big);
+    free(m);
+}
+
+/* A slab that empties goes back to the pool, and the next one comes from
+ * there: filling and emptying slabs again and again takes no new memory. */
+T_CASE(empty_slabs_go_back_to_the_pool)
+{
+    struct nd_alloc       a = {0}, b = {0};
+    struct nd_alloc_stats st0, st1, st2;
+    enum { N = 3 * ND_ALLOC_SLAB / 48 };
+    void                 *p[N];
+    int                   round, i;
+
+    nd_alloc_stats(&st0);
+    for (round = 0; round < 50; round++) {
+        struct nd_alloc *x = round % 2 ? &a : &b;
+        for (i = 0; i < N; i++) {
+            p[i] = nd_alloc_malloc(x, 40);
+            T_TRUE(p[i] != NULL);
+        }
+        T_TRUE(x->slabs >= 3);
+        for (i = 0; i < N; i++) {
+            nd_alloc_free(x, p[i]);
+        }
+        T_EQ_INT(x->slabs, 0);
+        if (round == 0) {
+            nd_alloc_stats(&st1);
+        }
+    }
+    nd_alloc_stats(&st2);
+    /* at most one new chunk for the first round, none after */
+    T_TRUE(st1.chunks <= st0.chunks + 1);
+    T_EQ_INT(st2.chunks, st1.chunks);
+    T_EQ_INT(st2.slabs_free + st2.slabs_fresh, st1.slabs_free + st1.slabs_fresh);
+}
+
+/* A block freed from a full slab is the next one handed out (its slab has
+ * room again), not a block of a new slab. */
+T_CASE(blocks_freed_from_full_slabs_are_reused)
+{
+    struct nd_alloc a = {0};
+    enum { N = 2 * ND_ALLOC_SLAB / 40 };
+    char           *p[N], *q;
+    int             i, n = 0;
+
+    while (n < N) {
+        p[n] = nd_alloc_malloc(&a, 40);
+        T_TRUE(p[n] != NULL);
+        if (p[n] == NULL || a.slabs == 2) {
+            break;
+        }
+        n++;
+    }
+    T_EQ_INT(a.slabs, 2);               /* p[0..n-1] filled the first slab */
+    nd_alloc_free(&a, p[n / 2]);
+    q = nd_alloc_malloc(&a, 40);
+    T_TRUE(q == p[n / 2]);
+    T_EQ_INT(a.slabs, 2);
+    p[n / 2] = q;
+    for (i = 0; i <= n; i++) {
+        nd_alloc_free(&a, p[i]);
+    }
+    T_EQ_INT(a.slabs, 0);
+}
+
+/* realloc: in place within a class (release builds), moved across classes,
+ * to malloc and back, the contents kept up to the smaller size. */
+T_CASE(realloc_moves_and_keeps_contents)
+{
+    struct nd_alloc a = {0};
+    unsigned char  *p = nd_alloc_malloc(&a, 20), *q;
+    size_t          sizes[] = {22, 24, 100, 255, 300, 5000, 200, 17, 3, 64};
+    size_t          k, i, cur = 20;
+
+    T_TRUE(p != NULL);
+    for (i = 0; i < cur; i++) {
+        p[i] = (unsigned char) (i * 7 + 1);
+    }
+    for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        q = nd_alloc_realloc(&a, p, sizes[k]);
+        T_TRUE(q != NULL);
+        if (q == NULL) {
+            break;
+        }
+#if !defined(__SANITIZE_ADDRESS__)
+        if (sizes[k] == 22 || sizes[k] == 24) {
+            T_TRUE(q == p);     /* 20, 22 and 24 share the 24-byte class */
+        }
+#endif
+        T_EQ_INT(nd_alloc_is_slab(q), sizes[k] + 16 <= ND_ALLOC_SMALL_MAX
+                 || (sizes[k] <= ND_ALLOC_SMALL_MAX && nd_alloc_is_slab(q)));
+        for (i = 0; i < (cur < sizes[k] ? cur : sizes[k]); i++) {
+            if (q[i] != (unsigned char) (i * 7 + 1)) {
+                T_FAIL_("realloc to %zu lost byte %zu", sizes[k], i);
+                break;
+            }
+        }
+        for (i = 0; i < sizes[k]; i++) {
+            q[i] = (unsigned char) (i * 7 + 1);
+        }
+        cur = sizes[k];
+        p = q;
+    }
+    nd_alloc_free(&a, p);
+    T_EQ_INT(a.slabs, 0);
+    T_EQ_INT(a.small, 0);
+    T_TRUE(nd_alloc_realloc(&a, NULL, 10) != NULL);     /* = malloc */
+    T_EQ_INT(a.slabs, 1);
+}
+
+/* Random mixes of malloc, realloc and free over two arenas, every block
+ * filled with its own pattern: a block handed out twice, or overlapping
+ * another, breaks a pattern. */
+T_CASE(random_mix_keeps_every_block_intact)
+{
+    enum { LIVE = 4000, OPS = 200000 };
+    struct nd_alloc a[2];
+    struct {
+        unsigned char *p;
+        size_t         n;
+        unsigned char  tag;
+        int            arena;
+    } *b = calloc(LIVE, sizeof(*b));
+    unsigned int seed = 12345;
+    int          op, i, bad = 0;
+    size_t       small[2] = {0, 0};
+
+    memset(a, 0, sizeof(a));
+    T_TRUE(b != NULL);
+    if (b == NULL) {
+        return;
+    }
+    for (op = 0; op < OPS && !bad; op++) {
+        unsigned int r;
+        size_t       n;
+        seed = seed * 1103515245u + 12345u;
+        r = seed >> 8;
+        i = (int) (r % LIVE);
+        n = 1 + (r >> 12) % (r & 1 ? 64 : 400);
+        if (b[i].p != NULL) {
+            size_t k;
+            for (k = 0; k < b[i].n; k++) {
+                if (b[i].p[k] != (unsigned char) (b[i].tag + k)) {
+                    T_FAIL_("op %d: block %d (%zu bytes) changed at %zu", op, i, b[i].n, k);
+                    bad = 1;
+                    break;
+                }
+            }
+            if ((r >> 4) % 3 == 0) {
+                nd_alloc_free(&a[b[i].arena], b[i].p);
+                b[i].p = NULL;
+                continue;
+            }
+            b[i].p = nd_alloc_realloc(&a[b[i].arena], b[i].p, n);
+        } else {
+            b[i].arena = (int) ((r >> 5) & 1);
+            b[i].p = nd_alloc_malloc(&a[b[i].arena], n);
+        }
+        T_TRUE(b[i].p != NULL);
+        if (b[i].p == NULL) {
+            break;
+        }
+        b[i].n = n;
+        b[i].tag = (unsigned char) r;
+        {
+            size_t k;
+            for (k = 0; k < n; k++) {
+                b[i].p[k] = (unsigned char) (b[i].tag + k);
+            }
+        }
+    }
+    for (i = 0; i < LIVE; i++) {
+        if (b[i].p != NULL && nd_alloc_is_slab(b[i].p)) {
+            small[b[i].arena] += nd_alloc_size(b[i].p);
+        }
+    }
+    T_EQ_INT(a[0].small, small[0]);
+    T_EQ_INT(a[1].small, small[1]);
+    for (i = 0; i < LIVE; i++) {
+        if (b[i].p != NULL) {
+            nd_alloc_free(&a[b[i].arena], b[i].p);
+        }
+    }
+    T_EQ_INT(a[0].slabs + a[1].slabs, 0);
+    T_EQ_INT(a[0].small + a[1].small, 0);
+    free(b);
+}
+
+/* Runs fn in a child; its exit signal (0 if it exited). */
+static int
+in_child(void (*fn)(void))
+{
+    int   st;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid == 0) {
+        /* the abort is expected: keep its noise (and ASan's) out of the log */
+        if (freopen("/dev/null", "w", stderr) == NULL) {
+            _exit(3);
+        }
+        fn();
+        _exit(0);
+    }
+    if (pid < 0 || waitpid(pid, &st, 0) != pid) {
+        return -1;
+    }
+    return WIFSIGNALED(st) ? WTERMSIG(st) : 0;
+}
+
+static void
+free_in_other_arena(void)
+{
+    struct nd_alloc a = {0}, b = {0};
+    void           *p = nd_alloc_malloc(&a, 40);
+
+    nd_alloc_free(&b, p);
+}
+
+static void
+free_inside_a_block(void)
+{
+    struct nd_alloc a = {0};
+    char           *p = nd_alloc_malloc(&a, 40);
+
+    nd_alloc_free(&a, p + 8);
+}
+
+/* A pointer that is not one of this arena's blocks is memory corruption:
+ * abort rather than hand the memory out twice. */
+T_CASE(foreign_pointers_abort)
+{
+    T_EQ_INT(in_child(free_in_other_arena), SIGABRT);
+    T_EQ_INT(in_child(free_inside_a_block), SIGABRT);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+static void
+double_free(void)
+{
+    struct nd_alloc a = {0};
+    void           *p = nd_alloc_malloc(&a, 40);
+    void           *q = nd_alloc_malloc(&a, 40);
+
+    nd_alloc_free(&a, p);
+    nd_alloc_free(&a, p);
+    (void) q;
+}
+
+/* Under ASan: only the bytes asked for are addressable, a freed block is
+ * poisoned, a double free aborts. */
+T_CASE(asan_sees_into_the_slabs)
+{
+    struct nd_alloc a = {0};
+    char           *p = nd_alloc_malloc(&a, 13);
+    char           *q = nd_alloc_malloc(&a, 13);
+
+    T_TRUE(p != NULL && q != NULL);
+    T_TRUE(!__asan_address_is_poisoned(p));
+    T_TRUE(!__asan_address_is_poisoned(p + 12));
+    T_TRUE(__asan_address_is_poisoned(p + 13));         /* the redzone */
+    T_TRUE(__asan_address_is_poisoned(p + 16));
+    nd_alloc_free(&a, p);
+    T_TRUE(__asan_address_is_poisoned(p));              /* use after free */
+    T_TRUE(__asan_address_is_poisoned(p + 8));
+    T_TRUE(!__asan_address_is_poisoned(q));
+    nd_alloc_free(&a, q);
+    T_EQ_INT(in_child(double_free), SIGABRT);
+}
+#endif
+
+int
+main(void)
+{
+    T_RUN(sizes_and_classes);
+    T_RUN(large_blocks_are_mallocs);
+    T_RUN(empty_slabs_go_back_to_the_pool);
+    T_RUN(blocks_freed_from_full_slabs_are_reused);
+    T_RUN(realloc_moves_and_keeps_contents);
+    T_RUN(random_mix_keeps_every_block_intact);
+    T_RUN(foreign_pointers_abort);
+#if defined(__SANITIZE_ADDRESS__)
+    T_RUN(asan_sees_into_the_slabs);
+#endif
+    return T_DONE();
+}
