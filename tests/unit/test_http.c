@@ -1175,15 +1175,28 @@ pattern_ok(const struct resp *r, size_t n)
     return 1;
 }
 
+/* A server of its own: the main one's 300 ms body_timeout_ms is also its send
+ * timeout, and this client stays away on purpose: 200 ms before reading (so
+ * that the server queues), then it checks the 16 MiB body (50-190 ms under
+ * ASan on a loaded box) before it reads the stream. The server cut the stream
+ * in 4 of 6 runs with two test_http at once beside two busy loops, while it
+ * never kept a waiting recv() more than 33 ms: the client was away, the server
+ * did not stall. What this case proves is the backpressure path; send_timeout
+ * proves the timeout. */
 T_CASE(big_bodies_backpressure)
 {
-    struct cli  c;
-    struct resp r;
+    struct nd_http_conf conf = test_conf();
+    struct server       s;
+    struct cli          c;
+    struct resp         r;
 
+    memset(&s, 0, sizeof(s));
+    conf.body_timeout_ms = 30000;
+    T_EQ_INT(server_start(&s, &conf), 0);
     /* Two big answers and a small one, pipelined; read only after a while so
      * the server queues, stops parsing, and the stream waits for on_writable. */
     g_rcvbuf = 65536;
-    T_EQ_INT(cli_open(&c, g_port, 5000), 0);
+    T_EQ_INT(cli_open(&c, s.port, 5000), 0);
     g_rcvbuf = 0;
     T_EQ_INT(cli_sends(&c, "GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /bigstream HTTP/1.1\r\n"
                            "Host: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n"), 0);
@@ -1199,9 +1212,10 @@ T_CASE(big_bodies_backpressure)
     T_TRUE(has(&r, "target=/small\n"));
     resp_free(&r);
     cli_close(&c);
-    T_EQ_INT(exchange(g_port, "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
+    T_EQ_INT(exchange(s.port, "GET /stats HTTP/1.1\r\nHost: a\r\n\r\n", &r), 0);
     T_TRUE(strstr(r.body, "waited=0") == NULL);     /* the stream did hit the high-water mark */
     resp_free(&r);
+    T_EQ_INT(server_stop(&s), 0);
 }
 
 T_CASE(stream_hangup_while_waiting)
@@ -2011,7 +2025,6 @@ main(void)
     T_RUN(keepalive_idle_timeout);
     T_RUN(client_hangup_while_pending);
     T_RUN(streaming_response);
-    T_RUN(big_bodies_backpressure);
     T_RUN(stream_hangup_while_waiting);
     T_RUN(send_timeout);
     T_RUN(input_while_pending);
@@ -2043,6 +2056,7 @@ main(void)
     T_RUN(max_connections_sheds_idle_keepalive);
     T_RUN(body_min_rate);
     T_RUN(max_body_memory);
+    T_RUN(big_bodies_backpressure);
     T_RUN(emfile_sheds_idle_keepalive);
     return T_DONE();
 }
