@@ -336,10 +336,13 @@ class Stopwatch:
         self.t0 = time.monotonic()
         self.w0, self.m0 = _runq_wait_ms(self.worker), _runq_wait_ms(self.me)
 
+    def waited_ms(self):
+        """What the scheduler added so far: the longer of the two runnable waits."""
+        return max(_runq_wait_ms(self.worker) - self.w0, _runq_wait_ms(self.me) - self.m0)
+
     def ms(self):
         wall = (time.monotonic() - self.t0) * 1000
-        waited = max(_runq_wait_ms(self.worker) - self.w0, _runq_wait_ms(self.me) - self.m0)
-        return max(0.0, wall - waited)
+        return max(0.0, wall - self.waited_ms())
 
 
 def _stat(pid):
