@@ -19,6 +19,8 @@ void nd_duk_get_key(void *ctx, duk_idx_t obj_idx, void *key);
 void nd_duk_def_own_key(void *ctx, duk_idx_t obj_idx, void *key);
 void nd_duk_put_key(void *ctx, duk_idx_t obj_idx, void *key);
 int nd_duk_sees_arg(void *ctx, void *fn, int n);
+int nd_duk_has_proto(void *ctx, duk_idx_t idx, void *proto);
+void nd_duk_set_new(void *ctx, duk_idx_t obj_idx, void *key);
 
 /* GLOBAL: scratch for converting one response; the worker is single-threaded
  * and nd_http_respond copies what it is given. */
@@ -301,11 +303,12 @@ native_fail(duk_context *ctx)
 /* The slot names the bridge reads and writes, interned once by dispatchInit
  * (kept alive in the stash): a key by pointer, no literal pushed per access. */
 enum { K_METHOD, K_URL, K_RAW, K_BODY, K_ID, K_CURRENT, K_HEADERS, K_TYPE, K_STREAM,
-       K_BODYUSED, K_STATUS, K_LIST, K_CTYPE, K_STATUSTEXT, K_COUNT };
+       K_BODYUSED, K_STATUS, K_LIST, K_CTYPE, K_STATUSTEXT, K_TEXT, K_COUNT };
 
 static const char *const key_names[K_COUNT] = {
     "_method", "_url", "_raw", "_body", "_id", "currentRequest", "_headers", "_type",
     "_stream", "_bodyUsed", "_status", "_list", "_ctype", "_statusText",
+    "text/plain;charset=UTF-8",     /* K_TEXT: a string body's content type (a value) */
 };
 
 struct dsp {
@@ -314,7 +317,8 @@ struct dsp {
     void *env;
     void *req_proto;        /* IncomingRequest.prototype */
     void *ctx_proto;        /* Context.prototype */
-    void *resp_proto;       /* Response.prototype, for the fast instanceof */
+    void *resp_proto;       /* Response.prototype (fixed), for the fast instanceof */
+    void *construct;        /* the Response constructor's general case (JS) */
     void *respond;          /* lib.respond */
     void *jobs;             /* lib.jobs: the microtask queue (never replaced) */
     void *unhandled;        /* lib.unhandled (never replaced) */
@@ -322,9 +326,50 @@ struct dsp {
     int   want_ctx;         /* can the handler see its third argument (ctx)? */
 };
 
+/* The bridge's state, made on first use (native.responseConstructor, at boot)
+ * and kept in the stash: a fixed buffer (dspState) and the references it
+ * holds (dspRefs: the interned strings at REF_STR.., the rest at their REF_*). */
+enum { REF_DISPATCH = 0, REF_STR = 9, REF_RESP_PROTO = REF_STR + K_COUNT, REF_CONSTRUCT,
+       REF_COUNT };
+
+static struct dsp *
+dsp_state(duk_context *ctx, struct nd_js *js)
+{
+    struct dsp *d;
+    int         i;
+
+    if (js->dsp != NULL) {
+        return js->dsp;
+    }
+    duk_push_global_stash(ctx);
+    d = duk_push_fixed_buffer(ctx, sizeof(*d));     /* zeroed; -> [ ... stash buf ] */
+    duk_put_prop_literal(ctx, -2, "dspState");
+    duk_push_array(ctx);                            /* the references, kept alive */
+    for (i = 0; i < K_COUNT; i++) {
+        duk_push_string(ctx, key_names[i]);
+        d->key[i] = duk_get_heapptr(ctx, -1);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t) (REF_STR + i));
+    }
+    duk_put_prop_literal(ctx, -2, "dspRefs");
+    duk_pop(ctx);
+    js->dsp = d;
+    return d;
+}
+
+/* [ ... v ] -> [ ... ]: dspRefs[i] = v (keeps v alive) */
+static void
+dsp_keep(duk_context *ctx, int i)
+{
+    duk_push_global_stash(ctx);
+    duk_get_prop_literal(ctx, -1, "dspRefs");
+    duk_dup(ctx, -3);
+    duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
+    duk_pop_3(ctx);
+}
+
 /* native.dispatchInit(handler, handlerThis, env, IncomingRequest.prototype,
  *                     Context.prototype, Response.prototype, respond, jobs,
- *                     unhandled) */
+ *                     unhandled): after native.responseConstructor */
 static duk_ret_t
 native_dispatch_init(duk_context *ctx)
 {
@@ -338,32 +383,96 @@ native_dispatch_init(duk_context *ctx)
     for (i = 3; i < 9; i++) {
         duk_require_object(ctx, i);
     }
-    duk_push_global_stash(ctx);
-    d = duk_push_fixed_buffer(ctx, sizeof(*d));     /* -> [ args stash buf ] */
+    d = dsp_state(ctx, js);
+    if (d->resp_proto != duk_get_heapptr(ctx, 5)) {
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "dispatchInit: not the Response.prototype");
+    }
     d->handler = duk_get_heapptr(ctx, 0);
     d->hthis = duk_get_heapptr(ctx, 1);             /* NULL for a primitive: undefined */
     d->env = duk_get_heapptr(ctx, 2);
     d->req_proto = duk_get_heapptr(ctx, 3);
     d->ctx_proto = duk_get_heapptr(ctx, 4);
-    d->resp_proto = duk_get_heapptr(ctx, 5);
     d->respond = duk_get_heapptr(ctx, 6);
     d->jobs = duk_get_heapptr(ctx, 7);
     d->unhandled = duk_get_heapptr(ctx, 8);
     d->want_ctx = nd_duk_sees_arg(ctx, d->handler, 3);
-    duk_put_prop_literal(ctx, -2, "dspState");
-    duk_push_array(ctx);                            /* the references, kept alive */
     for (i = 0; i < 9; i++) {
         duk_dup(ctx, i);
-        duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
+        dsp_keep(ctx, REF_DISPATCH + i);
     }
-    for (i = 0; i < K_COUNT; i++) {
-        duk_push_string(ctx, key_names[i]);
-        d->key[i] = duk_get_heapptr(ctx, -1);
-        duk_put_prop_index(ctx, -2, (duk_uarridx_t) (9 + i));
-    }
-    duk_put_prop_literal(ctx, -2, "dspRefs");
-    js->dsp = d;
     return 0;
+}
+
+/* The Response constructor (native.responseConstructor made it): `new
+ * Response("text")`, a string body and no init (the usual call), is done
+ * here: _body and _ctype on the new object, as the JS did; anything else
+ * goes to construct(self, body, init) (30-fetch-classes.js). Called without
+ * new, or with a this that is not a Response (an ES5 subclass calls it on
+ * its own instance): TypeError, as `this instanceof Response` decided. */
+static duk_ret_t
+native_response(duk_context *ctx)
+{
+    struct dsp *d = nd_js_of(ctx)->dsp;
+
+    duk_set_top(ctx, 2);
+    duk_push_this(ctx);                             /* 2: this */
+    if (!nd_duk_has_proto(ctx, 2, d->resp_proto)) {
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "Failed to construct 'Response': Please use "
+                         "the 'new' operator, this DOM object constructor cannot be called as "
+                         "a function.");
+    }
+    if (duk_is_undefined(ctx, 1) && duk_is_string(ctx, 0)) {
+        duk_dup(ctx, 0);
+        nd_duk_set_new(ctx, 2, d->key[K_BODY]);
+        duk_push_heapptr(ctx, d->key[K_TEXT]);
+        nd_duk_set_new(ctx, 2, d->key[K_CTYPE]);
+        return 0;
+    }
+    duk_push_heapptr(ctx, d->construct);
+    duk_push_undefined(ctx);
+    duk_dup(ctx, 2);
+    duk_dup(ctx, 0);
+    duk_dup(ctx, 1);
+    duk_call_method(ctx, 3);
+    return 0;
+}
+
+/* native.responseConstructor(prototype, construct) -> Response: a native
+ * constructor named Response, length 0 (as in Node and workerd), whose
+ * prototype property is the given object (not writable, as a class's) and
+ * whose general case is construct(self, body, init). Once per heap, at boot. */
+static duk_ret_t
+native_response_constructor(duk_context *ctx)
+{
+    struct nd_js *js = nd_js_of(ctx);
+    struct dsp   *d;
+
+    duk_require_object(ctx, 0);
+    if (!duk_is_callable(ctx, 1)) {
+        return duk_error(ctx, DUK_ERR_TYPE_ERROR, "responseConstructor: not a function");
+    }
+    d = dsp_state(ctx, js);
+    d->resp_proto = duk_get_heapptr(ctx, 0);
+    d->construct = duk_get_heapptr(ctx, 1);
+    duk_dup(ctx, 0);
+    dsp_keep(ctx, REF_RESP_PROTO);
+    duk_dup(ctx, 1);
+    dsp_keep(ctx, REF_CONSTRUCT);
+    duk_push_c_function(ctx, native_response, 2);   /* 2 */
+    duk_push_literal(ctx, "name");
+    duk_push_literal(ctx, "Response");
+    duk_def_prop(ctx, 2, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE);
+    duk_push_literal(ctx, "length");
+    duk_push_int(ctx, 0);
+    duk_def_prop(ctx, 2, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_FORCE);
+    duk_push_literal(ctx, "prototype");
+    duk_dup(ctx, 0);
+    duk_def_prop(ctx, 2, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_CLEAR_WEC | DUK_DEFPROP_FORCE);
+    duk_push_literal(ctx, "constructor");
+    duk_dup(ctx, 2);
+    duk_def_prop(ctx, 0, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_WRITABLE
+                 | DUK_DEFPROP_CLEAR_ENUMERABLE | DUK_DEFPROP_SET_CONFIGURABLE);
+    return 1;
 }
 
 /* [ ... v ]: lib[name](id, v) on the stack's id (index 0); pops v. */
@@ -408,30 +517,6 @@ set_current(duk_context *ctx, struct nd_js *js, const struct dsp *d, duk_idx_t v
     duk_dup(ctx, vi);
     nd_duk_put_key(ctx, -2, d->key[K_CURRENT]);
     duk_pop(ctx);
-}
-
-/* Is the object at idx a Response (its prototype chain holds Response.prototype)?
- * A false "no" is harmless: lib.settle checks with instanceof itself. */
-static int
-is_response(duk_context *ctx, const struct dsp *d, duk_idx_t idx)
-{
-    int depth, yes = 0;
-
-    if (!duk_is_object(ctx, idx)) {
-        return 0;
-    }
-    duk_get_prototype(ctx, idx);
-    for (depth = 0; depth < 8; depth++) {
-        void *p = duk_get_heapptr(ctx, -1);
-        if (p == NULL || p == d->resp_proto) {
-            yes = p != NULL;
-            break;
-        }
-        duk_get_prototype(ctx, -1);
-        duk_remove(ctx, -2);
-    }
-    duk_pop(ctx);
-    return yes;
 }
 
 /*
@@ -525,7 +610,7 @@ native_dispatch(duk_context *ctx)
         set_current(ctx, js, d, -1);
         return 0;
     }
-    if (is_response(ctx, d, 7)) {                   /* [ ... 7: r ] */
+    if (nd_duk_has_proto(ctx, 7, d->resp_proto)) {                   /* [ ... 7: r ] */
         if (!respond_plain(ctx, js, d, 7)) {
             duk_push_heapptr(ctx, d->respond);
             duk_push_undefined(ctx);
@@ -568,6 +653,7 @@ nd_bind_http(duk_context *ctx, duk_idx_t native)
     static const duk_function_list_entry funcs[] = {
         { "respond", native_respond, 6 },
         { "dispatchInit", native_dispatch_init, 9 },
+        { "responseConstructor", native_response_constructor, 2 },
         { "streamBegin", native_stream_begin, 6 },
         { "streamWrite", native_stream_write, 2 },
         { "streamEnd", native_stream_end, 2 },
