@@ -56,25 +56,31 @@ function (native, global, lib) {
     /* Runs every queued microtask, including those queued meanwhile. */
     /* The queue and its head in locals: a closure variable is a by-name
      * lookup in Duktape (13 of them per job otherwise). head is written back
-     * before each job and read again after it, for a drain the job runs. */
+     * before each job and read again after it, for a drain the job runs.
+     * One try per run of jobs, not one per job (a catcher set up and torn
+     * down each time): after an exception the loop goes on. */
     lib.drain = function () {
         var fn, arg, q = queue, h = head;
-        while (h < q.length) {
-            fn = q[h];
-            arg = q[h + 1];
-            q[h] = q[h + 1] = void 0;
-            h += 2;
-            if (h > 1024 && h * 2 > q.length) {
-                q.splice(0, h);             /* in place: lib.jobs stays this array */
-                h = 0;
-            }
-            head = h;
+        for (;;) {
             try {
-                fn(arg);
+                while (h < q.length) {
+                    fn = q[h];
+                    arg = q[h + 1];
+                    q[h] = q[h + 1] = void 0;
+                    h += 2;
+                    if (h > 1024 && h * 2 > q.length) {
+                        q.splice(0, h);     /* in place: lib.jobs stays this array */
+                        h = 0;
+                    }
+                    head = h;
+                    fn(arg);
+                    h = head;
+                }
+                break;
             } catch (e) {
+                h = head;
                 lib.reportError(e, "uncaught exception in a microtask");
             }
-            h = head;
         }
         if (head !== 0) {
             queue.length = 0;
