@@ -543,10 +543,20 @@ function hoistable(p, call, name) {
         || fn.scope.hasOwnBinding(name) || fn.node.generator || fn.node.async) {
         return false;
     }
+    /* A use of `name` whose binding is declared inside a function nested in
+     * fn (the arrow's own parameter `text` of `text = (text) => ...`) is
+     * not captured by the new declaration; any other (fn's own, an outer
+     * one, a global) would be. */
     fn.traverse({
         Identifier: function (q) {
-            if (q.node.name === name && (q.isReferencedIdentifier() || q.isBindingIdentifier()
-                                         || q.parentPath.isAssignmentExpression())) {
+            var b;
+            if (q.node.name !== name || !(q.isReferencedIdentifier() || q.isBindingIdentifier()
+                                          || q.parentPath.isAssignmentExpression())) {
+                return;
+            }
+            b = q.scope.getBinding(name);
+            if (b === undefined || b.scope === fn.scope
+                || !b.scope.path.findParent(function (r) { return r === fn; })) {
                 seen = true;
                 q.stop();
             }
@@ -579,12 +589,7 @@ function methodize(api) {
                     return;
                 }
                 name = parent.node.arguments[1].value;
-                /* Duktape names a method after an identifier key only
-                 * (`"a-b"() {}`, `default() {}` get ""), and parses
-                 * `get(...) {` and `set(...) {` as the start of an
-                 * accessor: those names keep __name. */
-                if (!t.isValidIdentifier(name) || name === "__proto__" || name === "get"
-                    || name === "set") {
+                if (!t.isValidIdentifier(name) || name === "__proto__") {
                     return;
                 }
                 if (hoistable(p, parent, name)) {
@@ -593,6 +598,14 @@ function methodize(api) {
                         t.identifier(name), n.params, n.body));
                     fn.scope.registerDeclaration(fn.get("body.body.0"));
                     parent.replaceWith(t.identifier(name));
+                    return;
+                }
+                /* Duktape names a method after an identifier key only
+                 * (`"a-b"() {}`, `default() {}` get ""), and parses
+                 * `get(...) {` and `set(...) {` as the start of an
+                 * accessor: those names keep __name (a declaration,
+                 * above, is fine). */
+                if (name === "get" || name === "set") {
                     return;
                 }
                 parent.replaceWith(t.memberExpression(

@@ -174,8 +174,11 @@ class Box {
     read = () => this.v;
     get = () => "get field";
     "odd-name" = () => 1;
+    echo = (echo: string) => echo + "!";
+    shout = (s: string) => shout(s) + "?";
     tag(): string { return this.#hidden; }
 }
+const shout = (s: string) => s.toUpperCase();
 const square = (x: number) => x * x;
 function outer(..._rest: number[]) {
     const count = () => arguments.length;
@@ -189,6 +192,7 @@ function names() {
         read: b.read(), readName: b.read.name, get: b.get(), getName: b.get.name,
         odd: (b as any)["odd-name"].name, square: [square(3), square.name, "prototype" in square],
         unnamed: unnamed.name, constructs, args: outer(1, 2, 3), tag: b.tag(),
+        echo: [b.echo("hi"), b.echo.name], shout: [b.shout("hi"), b.shout.name],
         boxKeys: Object.keys(b), boxJson: JSON.stringify(b)
     };
 }
@@ -236,7 +240,12 @@ def test_build_emission_private_fields_and_async_lowering():
         assert "return Symbol(" in out, out
         assert re.search(r"function read\(\) \{", out) and "this.read = read;" in out, out
         assert re.search(r"square\(x\) \{", out) and ".square;" in out, out
-        assert re.search(r'__name\(function \(\) \{\s*return "get field";', out), out
+        # a declaration too where the name is a parameter of the arrow itself
+        # (echo) and where Duktape would not name a method (get); not where
+        # the body reads an outer binding of that name (shout)
+        assert re.search(r'function get\(\) \{\s*return "get field";', out), out
+        assert "function echo(echo) {" in out and "this.echo = echo;" in out, out
+        assert "function shout(" not in out, out
         s.start()
         r = s.get("/", host="e.localhost")
         assert r.status == 200, r
@@ -248,7 +257,8 @@ def test_build_emission_private_fields_and_async_lowering():
                 "read": 7, "readName": "read", "get": "get field", "getName": "get",
                 "odd": "odd-name", "square": [9, "square", False], "unnamed": "",
                 "constructs": "TypeError", "args": 3, "tag": "h",
-                "boxKeys": ["v", "read", "get", "odd-name"],
+                "echo": ["hi!", "echo"], "shout": ["HI?", "shout"],
+                "boxKeys": ["v", "read", "get", "odd-name", "echo", "shout"],
                 "boxJson": '{"v":7}',
             },
         }, r.json()
