@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #include "t.h"
-#include "worker/js/alloc.h"
+/* the module itself, for its statics (chunk_mmap); libnd.a's copy is not linked */
+#include "worker/js/alloc.c"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>
@@ -88,7 +89,7 @@ T_CASE(large_blocks_are_mallocs)
 T_CASE(empty_slabs_go_back_to_the_pool)
 {
     struct nd_alloc       a = {0}, b = {0};
-    struct nd_alloc_stats st0, st1, st2;
+    struct nd_alloc_stats st0, st1 = {0, 0, 0}, st2;
     enum { N = 3 * ND_ALLOC_SLAB / 48 };
     void                 *p[N];
     int                   round, i;
@@ -268,6 +269,28 @@ T_CASE(random_mix_keeps_every_block_intact)
     free(b);
 }
 
+/* Release builds take chunks from mmap, ASan builds from malloc: the mmap
+ * path, checked in both (aligned, writable to its last byte, its neighbours
+ * given back: a second one may lie right beside it, never across it). */
+T_CASE(chunks_by_mmap_are_aligned)
+{
+    char *c1 = chunk_mmap(), *c2 = chunk_mmap();
+
+    T_TRUE(c1 != NULL && c2 != NULL);
+    if (c1 == NULL || c2 == NULL) {
+        return;
+    }
+    T_EQ_INT((uintptr_t) c1 % CHUNK, 0);
+    T_EQ_INT((uintptr_t) c2 % CHUNK, 0);
+    T_TRUE(c2 + CHUNK <= c1 || c1 + CHUNK <= c2);
+    memset(c1, 0xa5, CHUNK);
+    memset(c2, 0x5a, CHUNK);
+    T_EQ_INT((unsigned char) c1[CHUNK - 1], 0xa5);
+    T_EQ_INT((unsigned char) c2[0], 0x5a);
+    T_EQ_INT(munmap(c1, CHUNK), 0);
+    T_EQ_INT(munmap(c2, CHUNK), 0);
+}
+
 /* Runs fn in a child; its exit signal (0 if it exited). */
 static int
 in_child(void (*fn)(void))
@@ -361,6 +384,7 @@ main(void)
     T_RUN(blocks_freed_from_full_slabs_are_reused);
     T_RUN(realloc_moves_and_keeps_contents);
     T_RUN(random_mix_keeps_every_block_intact);
+    T_RUN(chunks_by_mmap_are_aligned);
     T_RUN(foreign_pointers_abort);
 #if defined(__SANITIZE_ADDRESS__)
     T_RUN(asan_sees_into_the_slabs);

@@ -7,7 +7,7 @@
  * 48 bytes, for 56 it is 64). Larger blocks are malloc's. An arena (struct
  * nd_alloc) keeps, per class, its slabs that have room; a slab that empties
  * goes back to a process-wide pool that every arena draws from. Slabs are
- * carved from chunks of 256 KB, themselves malloc'd (aligned) and never
+ * carved from chunks of 256 KB, mmap'd (malloc'd under ASan) and never
  * freed; a bitmap of chunk addresses says whether a pointer is a slab block
  * without reading the block. heap.c uses one arena for all of a process's
  * heaps (an arena per heap kept the holes of each heap's garbage: see there).
