@@ -269,6 +269,66 @@ T_CASE(random_mix_keeps_every_block_intact)
     free(b);
 }
 
+/* A slab holds blocks of one class only: a user that fills slabs of one
+ * class, keeps one block per slab and frees the rest, then does the same
+ * with the next class, pinned a new slab for every block it kept while its
+ * live bytes stayed small (a heap under a 2 MB memory_limit pinned 31 x 2 MB
+ * of slabs; malloc's free chunks coalesce and serve any size). New chunks
+ * stop past twice the live bytes (and a floor): such blocks are malloc's. */
+T_CASE(pinned_slabs_of_every_class_do_not_grow_without_bound)
+{
+    enum { PHASE = 2 << 20, MAXN = PHASE / 8 };
+    struct nd_alloc       a = {0};
+    struct nd_alloc_stats st0, st1;
+    void                **p = calloc(MAXN, sizeof(*p));
+    void                **keep = calloc(ND_ALLOC_NCLASS * 2 * (PHASE / ND_ALLOC_SLAB + 1),
+                                        sizeof(*keep));
+    size_t                nkeep = 0, cls, i, grown;
+
+    T_TRUE(p != NULL && keep != NULL);
+    if (p == NULL || keep == NULL) {
+        return;
+    }
+    nd_alloc_stats(&st0);
+    for (cls = 0; cls < ND_ALLOC_NCLASS; cls++) {
+        size_t sz = (cls + 1) * 8, n = PHASE / ((cls + 1) * 8);
+        struct nd_slab *last = NULL;
+
+        if (sz <= RZ) {
+            continue;
+        }
+        sz -= RZ;
+        for (i = 0; i < n; i++) {
+            p[i] = nd_alloc_malloc(&a, sz);
+            T_TRUE(p[i] != NULL);
+            if (p[i] == NULL) {
+                return;
+            }
+            memset(p[i], 0x3c, sz);
+        }
+        for (i = 0; i < n; i++) {
+            if (nd_alloc_is_slab(p[i]) && slab_of(p[i]) != last) {
+                last = slab_of(p[i]);
+                keep[nkeep++] = p[i];
+            } else {
+                nd_alloc_free(&a, p[i]);
+            }
+        }
+    }
+    nd_alloc_stats(&st1);
+    grown = (st1.chunks - st0.chunks) * CHUNK;
+    if (grown > 6 * (size_t) PHASE) {
+        T_FAIL_("%zu KB of new slabs for %zu blocks kept", grown >> 10, nkeep);
+    }
+    for (i = 0; i < nkeep; i++) {
+        nd_alloc_free(&a, keep[i]);
+    }
+    T_EQ_INT(a.slabs, 0);
+    T_EQ_INT(a.small, 0);
+    free(p);
+    free(keep);
+}
+
 /* Release builds take chunks from mmap, ASan builds from malloc: the mmap
  * path, checked in both (aligned, writable to its last byte, its neighbours
  * given back: a second one may lie right beside it, never across it). */
@@ -384,6 +444,7 @@ main(void)
     T_RUN(blocks_freed_from_full_slabs_are_reused);
     T_RUN(realloc_moves_and_keeps_contents);
     T_RUN(random_mix_keeps_every_block_intact);
+    T_RUN(pinned_slabs_of_every_class_do_not_grow_without_bound);
     T_RUN(chunks_by_mmap_are_aligned);
     T_RUN(foreign_pointers_abort);
 #if defined(__SANITIZE_ADDRESS__)

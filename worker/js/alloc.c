@@ -38,6 +38,12 @@
 #define L2_BITS     16
 #define L2_MASK     (((uintptr_t) 1 << L2_BITS) - 1)
 #define L1_N        ((size_t) 1 << (MAP_BITS - L2_BITS))
+/* New chunks only while the slabs stay under twice the bytes handed out
+ * from them (past a floor): a slab serves one class, so blocks kept one
+ * per slab, class after class, pinned slabs without bound (31 x a heap's
+ * memory_limit; test_alloc pinned_slabs_of_every_class_do_not_grow_without_bound).
+ * Past that, small blocks are malloc's, whose free chunks serve any size. */
+#define GROW_FLOOR  ((size_t) 8 << 20)
 
 struct nd_slab {
     struct nd_alloc *owner;     /* borrowed: the heap's state; NULL in the pool */
@@ -60,6 +66,7 @@ static struct {
     char           *fresh;      /* the newest chunk's never used slabs */
     char           *fresh_end;
     size_t          chunks;
+    size_t          live;       /* bytes of slab blocks handed out (strides), all arenas */
     uint8_t        *map[L1_N];  /* owned: a bit per chunk number, 8 KB per 16 GB */
 } g_pool;
 
@@ -153,6 +160,9 @@ slab_get(void)
         return s;
     }
     if (g_pool.fresh == g_pool.fresh_end) {
+        if (g_pool.chunks * CHUNK >= GROW_FLOOR && g_pool.chunks * CHUNK > 2 * g_pool.live) {
+            return NULL;    /* fragmented: the caller takes malloc's block */
+        }
         c = chunk_new();
         if (c == NULL) {
             return NULL;
@@ -226,7 +236,7 @@ nd_alloc_malloc(struct nd_alloc *a, size_t size)
     if (s == NULL) {
         s = slab_get();
         if (s == NULL) {
-            return NULL;
+            return malloc(size);
         }
         s->owner = a;
         s->free = NULL;
@@ -247,6 +257,7 @@ nd_alloc_malloc(struct nd_alloc *a, size_t size)
     }
     s->used++;
     a->small += s->size - RZ;
+    g_pool.live += s->size;
     if (slab_full(s)) {
         partial_unlink(a, s);
     }
@@ -289,6 +300,7 @@ nd_alloc_free(struct nd_alloc *a, void *ptr)
     POISON(ptr, s->size);
     s->used--;
     a->small -= s->size - RZ;
+    g_pool.live -= s->size;
     if (s->used == 0) {
         if (!was_full) {
             partial_unlink(a, s);

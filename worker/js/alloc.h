@@ -9,7 +9,10 @@
  * goes back to a process-wide pool that every arena draws from. Slabs are
  * carved from chunks of 256 KB, mmap'd (malloc'd under ASan) and never
  * freed; a bitmap of chunk addresses says whether a pointer is a slab block
- * without reading the block. heap.c uses one arena for all of a process's
+ * without reading the block. New chunks stop past twice the bytes in use
+ * (and 8 MB): a fragmented pool's small blocks are then malloc's too
+ * (blocks kept one per slab, class after class, pinned slabs without bound).
+ * heap.c uses one arena for all of a process's
  * heaps (an arena per heap kept the holes of each heap's garbage: see there).
  *
  * Under AddressSanitizer the same code runs, with a redzone after each
