@@ -565,6 +565,106 @@ function hoistable(p, call, name) {
     return !seen;
 }
 
+/*
+ * `return _catch(function () { return EXPR; }, RECOVER)` (an `await` inside
+ * `try`, lowered by transform-async-to-promises; hono's compose and
+ * dispatch run three per request) calls the helper, which calls the body
+ * closure: one closure and two calls per run. Inlined, in the function
+ * itself, as the helper does it:
+ *   var _r, _rec = RECOVER, _f = false;
+ *   try { _r = EXPR; } catch (_e) { _f = true; _r = _rec(_e); }
+ *   if (!_f && _r && _r.then) { _r = _r.then(void 0, _rec); }
+ *   return _r;
+ * Only where the body is that one return, and EXPR reads neither `this`
+ * nor `arguments` (the body function's own, not the enclosing one's); also
+ * inside `return Promise.resolve(...)` (the helper's result passed on).
+ */
+function ownThisOrArguments(path) {
+    var found = false;
+    path.traverse({
+        Function: function (q) {
+            q.skip();
+        },
+        ThisExpression: function (q) {
+            found = true;
+            q.stop();
+        },
+        Identifier: function (q) {
+            if (q.node.name === "arguments" && q.isReferencedIdentifier()) {
+                found = true;
+                q.stop();
+            }
+        }
+    });
+    return found;
+}
+
+function inlineCatch(api) {
+    var t = api.types;
+
+    return {
+        name: "nanod-inline-catch",
+        visitor: {
+            CallExpression: function (p) {
+                var n = p.node, body, ret, wrap = null, r, rec, f, e, out;
+                if (n.callee.type !== "Identifier" || n.callee.name !== "_catch"
+                    || n.arguments.length !== 2 || !isTopHelper(p, "_catch")
+                    || n.arguments[0].type !== "FunctionExpression"
+                    || n.arguments[0].params.length !== 0 || n.arguments[0].id
+                    || n.arguments[0].generator || n.arguments[0].async) {
+                    return;
+                }
+                body = n.arguments[0].body.body;
+                if (body.length !== 1 || body[0].type !== "ReturnStatement" || !body[0].argument
+                    || ownThisOrArguments(p.get("arguments.0.body"))) {
+                    return;
+                }
+                ret = p.parentPath;
+                if (ret.isCallExpression() && ret.node.arguments.length === 1
+                    && ret.node.arguments[0] === n && t.isMemberExpression(ret.node.callee)
+                    && !ret.node.callee.computed
+                    && t.isIdentifier(ret.node.callee.object, { name: "Promise" })
+                    && t.isIdentifier(ret.node.callee.property, { name: "resolve" })
+                    && !p.scope.getBinding("Promise")) {
+                    wrap = ret.node.callee;
+                    ret = ret.parentPath;
+                }
+                if (!ret.isReturnStatement() || p.getFunctionParent() === null) {
+                    return;
+                }
+                r = p.scope.generateUidIdentifier("r");
+                rec = p.scope.generateUidIdentifier("rec");
+                f = p.scope.generateUidIdentifier("f");
+                e = p.scope.generateUidIdentifier("e");
+                out = [
+                    t.variableDeclaration("var", [
+                        t.variableDeclarator(r),
+                        t.variableDeclarator(rec, n.arguments[1]),
+                        t.variableDeclarator(f, t.booleanLiteral(false))]),
+                    t.tryStatement(
+                        t.blockStatement([t.expressionStatement(
+                            t.assignmentExpression("=", r, body[0].argument))]),
+                        t.catchClause(e, t.blockStatement([
+                            t.expressionStatement(t.assignmentExpression("=", f,
+                                                                         t.booleanLiteral(true))),
+                            t.expressionStatement(t.assignmentExpression("=", r,
+                                t.callExpression(rec, [e])))]))),
+                    t.ifStatement(
+                        t.logicalExpression("&&", t.logicalExpression("&&", t.unaryExpression("!", f),
+                                                                      r),
+                                            t.memberExpression(r, t.identifier("then"))),
+                        t.blockStatement([t.expressionStatement(t.assignmentExpression("=", r,
+                            t.callExpression(t.memberExpression(r, t.identifier("then")),
+                                             [t.unaryExpression("void", t.numericLiteral(0)),
+                                              rec])))])),
+                    t.returnStatement(wrap ? t.callExpression(wrap, [r]) : r)
+                ];
+                ret.replaceWith(t.blockStatement(out));
+            }
+        }
+    };
+}
+
 function methodize(api) {
     var t = api.types;
 
@@ -772,7 +872,7 @@ function build(src, out, base) {
     }));
     babel.traverse.cache.clear();
     res = babel.transformFromAstSync(res.ast, res.code, babelOptions(path.basename(out), map, {
-        plugins: [methodize, privateFields]
+        plugins: [methodize, privateFields, inlineCatch]
     }));
     inputs = Object.keys(r.metafile.inputs).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);

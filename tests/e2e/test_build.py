@@ -151,6 +151,19 @@ async function find(mode: string, users: string[], probe: (u: string) => Promise
     return "nobody";
 }
 
+// An await inside try whose body is one return (inlined _catch): a sync
+// throw, a rejection, a value, and a catch that rethrows.
+async function guarded(mode: string): Promise<string> {
+    try {
+        return await (mode === "sync" ? (() => { throw new Error("sync"); })()
+                      : mode === "fine" ? Promise.resolve("ok " + mode)
+                      : Promise.reject(new Error(mode)));
+    } catch (e) {
+        if (mode === "bad") { throw e; }
+        return "caught " + (e as Error).message;
+    }
+}
+
 async function chain(n: number): Promise<number> {
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -209,7 +222,9 @@ export default {
             brand,
             find: [await find("list", ["al", "bo"], probe), await find("direct", [], probe),
                    await find("list", ["al"], probe), await find("none", [], probe)],
-            chain: await chain(4), names: names()
+            chain: await chain(4), names: names(),
+            guarded: [await guarded("sync"), await guarded("async"), await guarded("fine"),
+                      await guarded("bad").catch((e) => "rejected " + e.message)]
         });
     },
 };
@@ -246,6 +261,8 @@ def test_build_emission_private_fields_and_async_lowering():
         assert re.search(r'function get\(\) \{\s*return "get field";', out), out
         assert "function echo(echo) {" in out and "this.echo = echo;" in out, out
         assert "function shout(" not in out, out
+        # guarded()'s try is inlined, not a _catch(function () {...}) call
+        assert re.search(r"_rec\d* = function \(e\)", out), out
         s.start()
         r = s.get("/", host="e.localhost")
         assert r.status == 200, r
@@ -253,6 +270,7 @@ def test_build_emission_private_fields_and_async_lowering():
             "inc": 2, "made": 1, "keys": [], "json": "{}", "brand": "TypeError",
             "find": ["found bo", "direct ok", "nobody", "nobody"],
             "chain": 4000 + 0 + 1 + 2 + 100 + 3,
+            "guarded": ["caught sync", "caught async", "ok fine", "rejected bad"],
             "names": {
                 "read": 7, "readName": "read", "get": "get field", "getName": "get",
                 "odd": "odd-name", "square": [9, "square", False], "unnamed": "",
