@@ -665,6 +665,145 @@ function inlineCatch(api) {
     };
 }
 
+/*
+ * `var x = function () { BODY }();` inside a function (transform-async-to-
+ * promises' `_tempN`: hono's compose makes two per middleware level) is a
+ * closure and a call. In place, as a labeled block, each `return v` of
+ * BODY an assignment and a break out of it:
+ *   var x = void 0; _iife: { ... { x = v; break _iife; } ... }
+ * Only when BODY reads neither `this` nor `arguments` (its own), declares
+ * no function (a declaration in a block is not ES5), never reads x, and
+ * its own variables are not bound or used anywhere around it (they move
+ * into the enclosing function: names transform-async-to-promises and
+ * inlineCatch generated).
+ */
+/* Can the body of fnPath (a function expression called in place) move into
+ * encl, the function around it? No own `this`/`arguments`, no function
+ * declaration, never reads x (when not null), and its own variables (by
+ * text: Babel's scope data is stale after the other rewrites of the pass)
+ * used nowhere else in encl and not globals (a catch parameter stays the
+ * catch clause's own). */
+function movableBody(fnPath, encl, x) {
+    var names = {}, bad = false, prog = fnPath.scope.getProgramParent();
+
+    if (ownThisOrArguments(fnPath.get("body"))) {
+        return false;
+    }
+    fnPath.get("body").traverse({
+        Function: function (q) {
+            if (q.isFunctionDeclaration()) {
+                bad = true;
+                q.stop();
+            }
+            q.skip();
+        },
+        Identifier: function (q) {
+            if (x !== null && q.node.name === x && (q.isReferencedIdentifier()
+                                                    || q.isBindingIdentifier())) {
+                bad = true;
+                q.stop();
+            }
+        },
+        VariableDeclarator: function (q) {
+            if (q.node.id.type !== "Identifier") {
+                bad = true;
+            } else {
+                names[q.node.id.name] = true;
+            }
+        }
+    });
+    if (bad || (x !== null && names[x]) || names.arguments) {
+        return false;
+    }
+    encl.traverse({
+        Function: function (q) {
+            if (q === fnPath) {
+                q.skip();
+            }
+        },
+        Identifier: function (q) {
+            var m = q.parentPath;
+            if (names[q.node.name] === true
+                && !(m.isMemberExpression() && m.node.property === q.node && !m.node.computed)
+                && !(m.isObjectProperty() && m.node.key === q.node && !m.node.computed)) {
+                bad = true;
+                q.stop();
+            }
+        }
+    });
+    return !bad && !Object.keys(names).some(function (n) { return prog.hasGlobal(n); });
+}
+
+function inlineIife(api) {
+    var t = api.types;
+
+    return {
+        name: "nanod-inline-iife",
+        visitor: {
+            /* `return function () { BODY }();` -> `{ BODY; return; }`: BODY's
+             * returns are the enclosing function's own */
+            ReturnStatement: { exit: function (p) {
+                var a = p.node.argument, fnPath;
+                if (!a || a.type !== "CallExpression" || a.arguments.length !== 0
+                    || a.callee.type !== "FunctionExpression" || a.callee.id
+                    || a.callee.params.length !== 0 || a.callee.generator || a.callee.async
+                    || p.getFunctionParent() === null) {
+                    return;
+                }
+                fnPath = p.get("argument.callee");
+                if (!movableBody(fnPath, p.getFunctionParent(), null)) {
+                    return;
+                }
+                p.replaceWith(t.blockStatement(a.callee.body.body.concat([t.returnStatement()])));
+                p.getFunctionParent().scope.crawl();
+            } },
+            /* on exit: what is inside (inlineCatch's return) is done first */
+            VariableDeclaration: { exit: function (p) {
+                var d, fn, fnPath, x, label, encl;
+                if (p.node.kind !== "var" || p.node.declarations.length !== 1
+                    || !(p.parentPath.isBlockStatement() || p.parentPath.isProgram())
+                    || p.getFunctionParent() === null) {
+                    return;
+                }
+                d = p.node.declarations[0];
+                if (d.id.type !== "Identifier" || !d.init || d.init.type !== "CallExpression"
+                    || d.init.arguments.length !== 0
+                    || d.init.callee.type !== "FunctionExpression") {
+                    return;
+                }
+                fn = d.init.callee;
+                if (fn.id || fn.params.length !== 0 || fn.generator || fn.async) {
+                    return;
+                }
+                fnPath = p.get("declarations.0.init.callee");
+                x = d.id.name;
+                encl = p.getFunctionParent();
+                if (!movableBody(fnPath, encl, x)) {
+                    return;
+                }
+                label = p.scope.generateUidIdentifier("iife");
+                fnPath.get("body").traverse({
+                    Function: function (q) {
+                        q.skip();
+                    },
+                    ReturnStatement: function (q) {
+                        q.replaceWith(t.blockStatement([
+                            t.expressionStatement(t.assignmentExpression("=", t.identifier(x),
+                                q.node.argument || t.unaryExpression("void", t.numericLiteral(0)))),
+                            t.breakStatement(t.identifier(label.name))]));
+                        q.skip();
+                    }
+                });
+                p.replaceWithMultiple([
+                    t.variableDeclaration("var", [t.variableDeclarator(t.identifier(x),
+                        t.unaryExpression("void", t.numericLiteral(0)))]),
+                    t.labeledStatement(label, fn.body)]);
+                encl.scope.crawl();
+            } }
+        }
+    };
+}
+
 function methodize(api) {
     var t = api.types;
 
@@ -872,7 +1011,7 @@ function build(src, out, base) {
     }));
     babel.traverse.cache.clear();
     res = babel.transformFromAstSync(res.ast, res.code, babelOptions(path.basename(out), map, {
-        plugins: [methodize, privateFields, inlineCatch]
+        plugins: [methodize, privateFields, inlineCatch, inlineIife]
     }));
     inputs = Object.keys(r.metafile.inputs).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);

@@ -164,6 +164,33 @@ async function guarded(mode: string): Promise<string> {
     }
 }
 
+// Functions called in place (what the async lowering makes): inlined as
+// labeled blocks (returns from a loop and through finally; a name that
+// shadows one outside, which esbuild renames anyway).
+const iifeLog: string[] = [];
+function pick(n: number): string | undefined {
+    var r = function () {
+        for (var i = 0; i < 3; i++) {
+            if (i === n) { return "found " + i; }
+        }
+        try {
+            if (n < 0) { return "negative"; }
+        } finally {
+            iifeLog.push("fin" + n);
+        }
+    }();
+    return r;
+}
+function clash(): number[] {
+    var i = 10;
+    var r = function () { var i = 1; return i; }();
+    return [i, r];
+}
+function early(n: number): string {
+    if (n > 0) return function () { try { return "pos"; } finally { iifeLog.push("early"); } }();
+    return "non-pos";
+}
+
 async function chain(n: number): Promise<number> {
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -223,6 +250,7 @@ export default {
             find: [await find("list", ["al", "bo"], probe), await find("direct", [], probe),
                    await find("list", ["al"], probe), await find("none", [], probe)],
             chain: await chain(4), names: names(),
+            iife: [pick(1), pick(-1), pick(5), clash(), early(1), early(0), iifeLog],
             guarded: [await guarded("sync"), await guarded("async"), await guarded("fine"),
                       await guarded("bad").catch((e) => "rejected " + e.message)]
         });
@@ -263,6 +291,10 @@ def test_build_emission_private_fields_and_async_lowering():
         assert "function shout(" not in out, out
         # guarded()'s try is inlined, not a _catch(function () {...}) call
         assert re.search(r"_rec\d* = function \(e\)", out), out
+        # pick's and clash's `var r = function () {...}()` are labeled blocks,
+        # early's `return function () {...}()` its body in place
+        assert "var r = function" not in out and re.search(r"_iife\d*: \{", out), out
+        assert re.search(r'if \(n > 0\) \{\s*try \{\s*return "pos";', out), out
         s.start()
         r = s.get("/", host="e.localhost")
         assert r.status == 200, r
@@ -270,6 +302,8 @@ def test_build_emission_private_fields_and_async_lowering():
             "inc": 2, "made": 1, "keys": [], "json": "{}", "brand": "TypeError",
             "find": ["found bo", "direct ok", "nobody", "nobody"],
             "chain": 4000 + 0 + 1 + 2 + 100 + 3,
+            "iife": ["found 1", "negative", None, [10, 1], "pos", "non-pos",
+                     ["fin-1", "fin5", "early"]],
             "guarded": ["caught sync", "caught async", "ok fine", "rejected bad"],
             "names": {
                 "read": 7, "readName": "read", "get": "get field", "getName": "get",
