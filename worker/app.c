@@ -1072,14 +1072,14 @@ nd_app_load(struct nd_app *app, char *msg, size_t size)
 
 /* -> [ ... url ]: absolute URL of the request. */
 static int
-push_url(duk_context *ctx, const struct nd_req *req)
+push_url(struct nd_js *js, const struct nd_req *req)
 {
     size_t hl = req->host != NULL ? req->host_len : 9, i;
     char  *buf, *p;
 
     if (req->target_len > 7 && (strncmp(req->target, "http://", 7) == 0
                                 || strncmp(req->target, "https://", 8) == 0)) {
-        duk_push_lstring(ctx, req->target, req->target_len);
+        nd_js_push_memo(js, 0, req->target, req->target_len);
         return 0;
     }
     buf = nd_buf_scratch(&g_req_scratch, 7 + hl + req->target_len + 1);
@@ -1102,7 +1102,7 @@ push_url(duk_context *ctx, const struct nd_req *req)
     }
     memcpy(p, req->target, req->target_len);
     p += req->target_len;
-    duk_push_lstring(ctx, buf, (duk_size_t) (p - buf));
+    nd_js_push_memo(js, 0, buf, (size_t) (p - buf));
     return 0;
 }
 
@@ -1119,7 +1119,7 @@ hdr_is(const struct nd_hdr *h, const char *name)
  * X-Real-IP = the client (a client's own are dropped), X-Forwarded-For = what came
  * (all lines, joined) + ", " + the connection's peer. */
 static int
-push_raw_headers(duk_context *ctx, const struct nd_req *req)
+push_raw_headers(struct nd_js *js, const struct nd_req *req)
 {
     struct nd_ip peer;
     char         client[64], hop[64];
@@ -1197,7 +1197,7 @@ push_raw_headers(duk_context *ctx, const struct nd_req *req)
     } else {
         p -= 17;
     }
-    duk_push_lstring(ctx, buf, (duk_size_t) (p - buf));
+    nd_js_push_memo(js, 1, buf, (size_t) (p - buf));
     return 0;
 }
 
@@ -1266,7 +1266,7 @@ nd_app_handle(struct nd_app *app, struct nd_req *req)
     duk_push_undefined(ctx);
     duk_push_number(ctx, rq->id);
     push_method(ctx, req->method, req->method_len);
-    if (push_url(ctx, req) == -1 || push_raw_headers(ctx, req) == -1) {
+    if (push_url(js, req) == -1 || push_raw_headers(js, req) == -1) {
         duk_set_top(ctx, top);
         nd_worker_respond_text(req, 500, "Internal Server Error: out of memory");
         rq_finish(rq);

@@ -161,3 +161,20 @@ def test_ctx_made_for_every_handler_that_can_see_it():
             for k, body in want.items():
                 r = s.get("/", host="%s.localhost" % k)
                 assert r.status == 200 and r.body == body, (k, r, r.body)
+
+
+def test_url_and_headers_of_each_request_with_the_memo():
+    """The last URL and header block are kept per heap and pushed again when the
+    next request has the same bytes (nd_js_push_memo): alternating requests of
+    the same lengths, a long URL (not kept) and a repeat must each see their own."""
+    app = lib.App("m", hosts="m.localhost", source=(
+        "export default { fetch: function (request) {\n"
+        "  return new Response(request.url + ' ' + request.headers.get('x-t')); } };"))
+    long_path = "/" + "l" * 3000
+    with lib.Nanod([app]) as s:
+        for path, t in [("/a?x=1", "one"), ("/b?x=2", "two"), ("/b?x=2", "two"),
+                        ("/a?x=1", "two"), ("/a?x=1", "one"), (long_path, "one"),
+                        (long_path, "two"), ("/b?x=2", "one"), ("/b?x=2", "one")]:
+            r = s.get(path, host="m.localhost", headers={"X-T": t})
+            want = ("http://m.localhost%s %s" % (path, t)).encode()
+            assert r.status == 200 and r.body == want, (path, t, r, r.body[:100])

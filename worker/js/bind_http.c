@@ -323,6 +323,10 @@ struct dsp {
     void *jobs;             /* lib.jobs: the microtask queue (never replaced) */
     void *unhandled;        /* lib.unhandled (never replaced) */
     void *key[K_COUNT];     /* interned slot names (key_names) */
+    void *memo_arr;         /* dspRefs, where the memo strings are kept alive */
+    void *memo_h[ND_JS_MEMO_SLOTS];         /* the last string pushed per slot, or NULL */
+    const char *memo_p[ND_JS_MEMO_SLOTS];   /* borrowed: its bytes (while kept alive) */
+    size_t memo_n[ND_JS_MEMO_SLOTS];        /* its length in bytes */
     int   want_ctx;         /* can the handler see its third argument (ctx)? */
 };
 
@@ -330,7 +334,7 @@ struct dsp {
  * and kept in the stash: a fixed buffer (dspState) and the references it
  * holds (dspRefs: the interned strings at REF_STR.., the rest at their REF_*). */
 enum { REF_DISPATCH = 0, REF_STR = 9, REF_RESP_PROTO = REF_STR + K_COUNT, REF_CONSTRUCT,
-       REF_COUNT };
+       REF_MEMO, REF_COUNT = REF_MEMO + ND_JS_MEMO_SLOTS };
 
 static struct dsp *
 dsp_state(duk_context *ctx, struct nd_js *js)
@@ -345,11 +349,16 @@ dsp_state(duk_context *ctx, struct nd_js *js)
     d = duk_push_fixed_buffer(ctx, sizeof(*d));     /* zeroed; -> [ ... stash buf ] */
     duk_put_prop_literal(ctx, -2, "dspState");
     duk_push_array(ctx);                            /* the references, kept alive */
+    for (i = 0; i < REF_COUNT; i++) {               /* all slots now: no growth later */
+        duk_push_undefined(ctx);
+        duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
+    }
     for (i = 0; i < K_COUNT; i++) {
         duk_push_string(ctx, key_names[i]);
         d->key[i] = duk_get_heapptr(ctx, -1);
         duk_put_prop_index(ctx, -2, (duk_uarridx_t) (REF_STR + i));
     }
+    d->memo_arr = duk_get_heapptr(ctx, -1);
     duk_put_prop_literal(ctx, -2, "dspRefs");
     duk_pop(ctx);
     js->dsp = d;
@@ -365,6 +374,34 @@ dsp_keep(duk_context *ctx, int i)
     duk_dup(ctx, -3);
     duk_put_prop_index(ctx, -2, (duk_uarridx_t) i);
     duk_pop_3(ctx);
+}
+
+/* A string longer than this is not kept for the next request. */
+#define MEMO_MAX 2048
+
+void
+nd_js_push_memo(struct nd_js *js, int slot, const char *s, size_t n)
+{
+    duk_context *ctx = js->ctx;
+    struct dsp  *d = js->dsp;
+
+    if (d != NULL && d->memo_h[slot] != NULL && d->memo_n[slot] == n
+        && memcmp(d->memo_p[slot], s, n) == 0) {
+        duk_push_heapptr(ctx, d->memo_h[slot]);
+        return;
+    }
+    duk_push_lstring(ctx, s, n);
+    if (d == NULL || n > MEMO_MAX) {
+        return;
+    }
+    d->memo_h[slot] = duk_get_heapptr(ctx, -1);
+    d->memo_p[slot] = duk_get_string(ctx, -1);
+    d->memo_n[slot] = n;
+    duk_push_heapptr(ctx, d->memo_arr);
+    duk_dup(ctx, -2);
+    /* an existing slot (no allocation): the old string may be freed */
+    duk_put_prop_index(ctx, -2, (duk_uarridx_t) (REF_MEMO + slot));
+    duk_pop(ctx);
 }
 
 /* native.dispatchInit(handler, handlerThis, env, IncomingRequest.prototype,

@@ -60,6 +60,16 @@ struct nd_js {
     int          first_done;    /* the heap's first request has finished (app.c) */
 };
 
+/* -> [ ... string ]: the string s[0..n) as duk_push_lstring pushes it, but
+ * the last one pushed in each slot (0: the request's URL, 1: its header
+ * block) is kept alive (up to 2 KB) and pushed again when the next is the
+ * same bytes: no allocation, hashing or string table insert for a URL or
+ * header block repeated from one request to the next. Before the bootstrap
+ * ran, a plain push. Called outside JS (no error thrown but out of memory).
+ * worker/js/bind_http.c. */
+#define ND_JS_MEMO_SLOTS 2
+void nd_js_push_memo(struct nd_js *js, int slot, const char *s, size_t n);
+
 /* Compiles the embedded bootstrap once per process and keeps its bytecode.
  * 0, or -1 with msg. */
 int nd_js_boot_init(char *msg, size_t size);
