@@ -778,6 +778,16 @@ function inlineIife(api) {
                 fnPath = p.get("declarations.0.init.callee");
                 x = d.id.name;
                 encl = p.getFunctionParent();
+                /* Not inside a loop of encl: each run of the call had fresh
+                 * variables (closures returned from it keep their own, a
+                 * `var v;` starts undefined again); moved into encl they
+                 * would be one binding for every run (test_build
+                 * function_called_in_place_inside_a_loop). */
+                if (p.findParent(function (q) {
+                    return q.node === encl.node || q.isLoop();
+                }).node !== encl.node) {
+                    return;
+                }
                 if (!movableBody(fnPath, encl, x)) {
                     return;
                 }
