@@ -734,6 +734,18 @@ function movableBody(fnPath, encl, x) {
     return !bad && !Object.keys(names).some(function (n) { return prog.hasGlobal(n); });
 }
 
+/* Is p inside a loop of encl? Each run of a function called in place had
+ * fresh variables (closures returned from it keep their own, a `var v;`
+ * starts undefined again); moved into encl they would be one binding for
+ * every run: a loop around the call (or around a `return` of it in a try
+ * that catches and goes round again) ran it more than once per call of encl
+ * (test_build function_called_in_place_inside_a_loop). */
+function inLoop(p, encl) {
+    return p.findParent(function (q) {
+        return q.node === encl.node || q.isLoop();
+    }).node !== encl.node;
+}
+
 function inlineIife(api) {
     var t = api.types;
 
@@ -751,7 +763,8 @@ function inlineIife(api) {
                     return;
                 }
                 fnPath = p.get("argument.callee");
-                if (!movableBody(fnPath, p.getFunctionParent(), null)) {
+                if (inLoop(p, p.getFunctionParent())
+                    || !movableBody(fnPath, p.getFunctionParent(), null)) {
                     return;
                 }
                 p.replaceWith(t.blockStatement(a.callee.body.body.concat([t.returnStatement()])));
@@ -778,17 +791,7 @@ function inlineIife(api) {
                 fnPath = p.get("declarations.0.init.callee");
                 x = d.id.name;
                 encl = p.getFunctionParent();
-                /* Not inside a loop of encl: each run of the call had fresh
-                 * variables (closures returned from it keep their own, a
-                 * `var v;` starts undefined again); moved into encl they
-                 * would be one binding for every run (test_build
-                 * function_called_in_place_inside_a_loop). */
-                if (p.findParent(function (q) {
-                    return q.node === encl.node || q.isLoop();
-                }).node !== encl.node) {
-                    return;
-                }
-                if (!movableBody(fnPath, encl, x)) {
+                if (inLoop(p, encl) || !movableBody(fnPath, encl, x)) {
                     return;
                 }
                 label = p.scope.generateUidIdentifier("iife");

@@ -371,13 +371,28 @@ function fresh(xs: number[]): Array<number | null> {
     }
     return out;
 }
+function retry(): number[] {
+    var seen: number[] = [];
+    for (var attempt = 0; attempt < 3; attempt++) {
+        try {
+            return function () {
+                var got;
+                if (attempt === 0) { got = 5; }
+                seen.push(got === undefined ? -1 : got);
+                if (attempt < 2) { throw new Error("again"); }
+                return seen;
+            }();
+        } catch (e) { /* go round again */ }
+    }
+    return seen;
+}
 function once(n: number): number {
     var r = function () { var t = n * 2; return t + 1; }();
     return r;
 }
 export default {
     fetch(): Response {
-        return Response.json([closures(), fresh([1, -1, 2, -2]), once(4)]);
+        return Response.json([closures(), fresh([1, -1, 2, -2]), retry(), once(4)]);
     },
 };
 """
@@ -387,7 +402,8 @@ def test_build_function_called_in_place_inside_a_loop():
     """nanod-build inlines `var x = function () {...}()` as a labeled block
     (its variables move into the enclosing function): inside a loop that
     shared one binding between the runs (closures all saw the last value)
-    and kept a `var`'s value from the previous run. Only outside loops."""
+    and kept a `var`'s value from the previous run (also a `return` of one
+    in a try that a loop goes round again). Only outside loops."""
     need_node()
     apps = [SourceApp("l", "src/loop.ts", hosts="l.localhost")]
     with lib.Nanod(apps, start=False) as s:
@@ -399,4 +415,4 @@ def test_build_function_called_in_place_inside_a_loop():
         s.start()
         r = s.get("/", host="l.localhost")
         assert r.status == 200, r
-        assert r.json() == [[0, 1, 2], [1, None, 2, None], 9], r.json()
+        assert r.json() == [[0, 1, 2], [1, None, 2, None], [5, -1, -1], 9], r.json()
