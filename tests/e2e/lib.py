@@ -295,9 +295,9 @@ def run_cli(args, cwd=None, timeout_s=None, wrap=()):
                   err.decode("utf-8", "replace"))
 
 
-def check_config(path, cwd=None):
+def check_config(path, cwd=None, timeout_s=None):
     """nanod -t -c path."""
-    return run_cli(["-t", "-c", path], cwd=cwd)
+    return run_cli(["-t", "-c", path], cwd=cwd, timeout_s=timeout_s)
 
 
 # --------------------------------------------------------------------------
