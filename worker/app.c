@@ -412,6 +412,7 @@ lru_touch(struct nd_app *app)
 {
     struct nd_worker *w = app->w;
 
+    app->used_gen = w->sweep_gen;
     if (w->lru_head == app) {
         return;
     }
@@ -800,6 +801,67 @@ app_idle_gc(struct nd_app *app)
     }
 }
 
+/* Idle heaps' garbage. A busy heap is collected when it grew by half its
+ * live size, at least ND_JS_GC_MIN_GROWTH (nd_js_idle_gc): cycles its
+ * requests left (a hono request: ~10 KB) stay until then, so an app that
+ * served 50 requests and went quiet held twice its live heap for good. Every
+ * SWEEP_TICK_S, the least recently used heaps that were not used for a whole
+ * tick and hold more than SWEEP_MIN_GARBAGE over their last collection are
+ * collected (at most SWEEP_MAX per tick, outside every request), and then
+ * the memory no heap uses goes back to the kernel (nd_js_trim). */
+#define SWEEP_TICK_S      1
+#define SWEEP_MIN_GARBAGE (32 * 1024)
+#define SWEEP_MAX         8
+
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+    struct nd_worker *w = arg;
+    struct nd_app    *app, *prev;
+    int               n = 0;
+
+    w->sweep_gen++;
+    for (app = w->lru_tail; app != NULL && n < SWEEP_MAX; app = prev) {
+        prev = app->lru_prev;
+        if (w->sweep_gen - app->used_gen < 2) {
+            break;              /* used in the last tick, and so is every app before it */
+        }
+        if (app->js == NULL || app->inflight != NULL || app->res != NULL
+            || app->js->mem_used <= app->js->gc_live + SWEEP_MIN_GARBAGE) {
+            continue;
+        }
+        app->js->gc_due = 1;    /* (compacting, as after a heap's first request) */
+        app_idle_gc(app);       /* may discard the heap (and unlink app) */
+        n++;
+    }
+    if (n > 0) {
+        nd_js_trim();
+    }
+}
+
+static void
+sweep_start(struct nd_worker *w)
+{
+    struct timeval tv = { SWEEP_TICK_S, 0 };
+
+    if (w->sweep_ev != NULL) {
+        return;
+    }
+    w->sweep_ev = event_new(w->base, -1, EV_PERSIST, on_sweep, w);
+    if (w->sweep_ev != NULL) {
+        event_add(w->sweep_ev, &tv);    /* (without it, heaps keep their garbage) */
+    }
+}
+
+void
+nd_app_sweep_free(struct nd_worker *w)
+{
+    if (w->sweep_ev != NULL) {
+        event_free(w->sweep_ev);
+        w->sweep_ev = NULL;
+    }
+}
+
 /* CPU used since t0 by invocation rq_id after its response: its tail budget. */
 static void
 charge_tail(struct nd_app *app, double rq_id, int64_t t0)
@@ -955,6 +1017,7 @@ app_heap(struct nd_app *app, int *status, char *msg, size_t size)
     }
     lru_touch(app);
     lru_evict(app->w, app);
+    sweep_start(app->w);
 
     duk_push_heapptr(ctx, js->lib);                     /* -> [ lib ] */
     push_env(ctx, app->conf);

@@ -58,6 +58,7 @@ struct nd_app {
     struct nd_app            *lru_prev, *lru_next;
     /* fairness: max_concurrent_requests, cpu_backoff* */
     int64_t                   ninflight;        /* requests in flight (app->inflight) */
+    uint32_t                  used_gen;         /* w->sweep_gen when last used (lru_touch) */
     int64_t                   cpu_kills;        /* cpu_limit kills since the app last answered */
     int64_t                   backoff_ms;       /* last back-off; 0 = none since it answered */
     int64_t                   backoff_until_us; /* monotonic; 0 = not backing off */
@@ -98,6 +99,8 @@ struct nd_js *nd_app_load(struct nd_app *app, char *msg, size_t size);
 int nd_app_rq_live(struct nd_app *app, double id);
 /* Frees the pool of finished request records (worker exit). */
 void nd_app_rq_pool_free(struct nd_worker *w);
+/* The idle-heap collections' timer (started with the first heap). Worker exit. */
+void nd_app_sweep_free(struct nd_worker *w);
 
 void nd_app_res_add(struct nd_app *app, struct nd_app_res *res);
 void nd_app_res_remove(struct nd_app *app, struct nd_app_res *res);

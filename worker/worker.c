@@ -561,6 +561,7 @@ cleanup:
     free(w->apps);
     free(w->slots);
     nd_app_rq_pool_free(w);
+    nd_app_sweep_free(w);
     for (i = 0; i < (int) (sizeof(sigs) / sizeof(sigs[0])); i++) {
         if (p.sig_ev[i] != NULL) {
             event_free(p.sig_ev[i]);

@@ -40,6 +40,8 @@ struct nd_worker {
     uint64_t                seq;
     int                     loaded; /* apps with a heap */
     struct nd_app          *lru_head, *lru_tail; /* loaded apps, most recent first */
+    struct event           *sweep_ev; /* owned or NULL: app.c's idle-heap collections */
+    uint32_t                sweep_gen; /* its ticks (app.c: an app's used_gen) */
     uint64_t                evictions;
     int                     generation, index;
     int                     draining;

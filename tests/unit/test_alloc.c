@@ -89,7 +89,7 @@ T_CASE(large_blocks_are_mallocs)
 T_CASE(empty_slabs_go_back_to_the_pool)
 {
     struct nd_alloc       a = {0}, b = {0};
-    struct nd_alloc_stats st0, st1 = {0, 0, 0}, st2;
+    struct nd_alloc_stats st0, st1 = {0, 0, 0, 0}, st2;
     enum { N = 3 * ND_ALLOC_SLAB / 48 };
     void                 *p[N];
     int                   round, i;
@@ -141,6 +141,52 @@ T_CASE(blocks_freed_from_full_slabs_are_reused)
     T_EQ_INT(a.slabs, 2);
     p[n / 2] = q;
     for (i = 0; i <= n; i++) {
+        nd_alloc_free(&a, p[i]);
+    }
+    T_EQ_INT(a.slabs, 0);
+}
+
+/* Trimming gives the pool's empty slabs beyond keep back to the kernel; they
+ * are taken again (before new chunks) and work as new ones. */
+T_CASE(trimmed_slabs_are_reused)
+{
+    struct nd_alloc       a = {0};
+    struct nd_alloc_stats st0, st1, st2;
+    enum { N = 10 * ND_ALLOC_SLAB / 64 };
+    char                 *p[N];
+    int                   i;
+    size_t                given;
+
+    for (i = 0; i < N; i++) {
+        p[i] = nd_alloc_malloc(&a, 64);
+        T_TRUE(p[i] != NULL);
+        memset(p[i], 0x77, 64);
+    }
+    for (i = 0; i < N; i++) {
+        nd_alloc_free(&a, p[i]);
+    }
+    nd_alloc_stats(&st0);
+    T_TRUE(st0.slabs_free >= 10);
+    given = nd_alloc_trim(2);
+    nd_alloc_stats(&st1);
+    T_EQ_INT(st1.slabs_free, 2);
+    T_EQ_INT(given, st0.slabs_free - 2);
+    T_EQ_INT(st1.slabs_released, st0.slabs_released + given);
+    for (i = 0; i < N; i++) {
+        p[i] = nd_alloc_malloc(&a, 64);
+        T_TRUE(p[i] != NULL);
+        memset(p[i], i & 0xff, 64);
+    }
+    for (i = 0; i < N; i++) {
+        if ((unsigned char) p[i][63] != (unsigned char) (i & 0xff)) {
+            T_FAIL_("block %d overwritten", i);
+            break;
+        }
+    }
+    nd_alloc_stats(&st2);
+    T_EQ_INT(st2.chunks, st1.chunks);   /* the released slabs came back first */
+    T_TRUE(st2.slabs_released < st1.slabs_released);
+    for (i = 0; i < N; i++) {
         nd_alloc_free(&a, p[i]);
     }
     T_EQ_INT(a.slabs, 0);
@@ -442,6 +488,7 @@ main(void)
     T_RUN(large_blocks_are_mallocs);
     T_RUN(empty_slabs_go_back_to_the_pool);
     T_RUN(blocks_freed_from_full_slabs_are_reused);
+    T_RUN(trimmed_slabs_are_reused);
     T_RUN(realloc_moves_and_keeps_contents);
     T_RUN(random_mix_keeps_every_block_intact);
     T_RUN(pinned_slabs_of_every_class_do_not_grow_without_bound);

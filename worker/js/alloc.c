@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "worker/js/alloc.h"
 
@@ -67,6 +68,9 @@ static struct {
     char           *fresh_end;
     size_t          chunks;
     size_t          live;       /* bytes of slab blocks handed out (strides), all arenas */
+    struct nd_slab **released;  /* owned: empty slabs given back to the kernel */
+    size_t          nreleased;
+    size_t          released_cap;
     uint8_t        *map[L1_N];  /* owned: a bit per chunk number, 8 KB per 16 GB */
 } g_pool;
 
@@ -158,6 +162,10 @@ slab_get(void)
         g_pool.free = s->next;
         g_pool.nfree--;
         return s;
+    }
+    if (g_pool.nreleased > 0) {
+        /* its page comes back zeroed on first touch */
+        return g_pool.released[--g_pool.nreleased];
     }
     if (g_pool.fresh == g_pool.fresh_end) {
         if (g_pool.chunks * CHUNK >= GROW_FLOOR && g_pool.chunks * CHUNK > 2 * g_pool.live) {
@@ -379,10 +387,43 @@ nd_alloc_release(struct nd_alloc *a)
     return held;
 }
 
+size_t
+nd_alloc_trim(size_t keep)
+{
+    size_t          n = 0;
+    struct nd_slab *s;
+
+    if (sysconf(_SC_PAGESIZE) != ND_ALLOC_SLAB) {
+        return 0;               /* a slab is not a page: nothing to give back alone */
+    }
+    while (g_pool.nfree > keep) {
+        if (g_pool.nreleased == g_pool.released_cap) {
+            size_t           cap = g_pool.released_cap ? 2 * g_pool.released_cap : 256;
+            struct nd_slab **r = realloc(g_pool.released, cap * sizeof(*r));
+            if (r == NULL) {
+                break;
+            }
+            g_pool.released = r;
+            g_pool.released_cap = cap;
+        }
+        s = g_pool.free;
+        g_pool.free = s->next;
+        g_pool.nfree--;
+        if (madvise(s, ND_ALLOC_SLAB, MADV_DONTNEED) == -1) {
+            slab_put(s);        /* kept (and never given back again this round) */
+            break;
+        }
+        g_pool.released[g_pool.nreleased++] = s;
+        n++;
+    }
+    return n;
+}
+
 void
 nd_alloc_stats(struct nd_alloc_stats *st)
 {
     st->chunks = g_pool.chunks;
     st->slabs_free = g_pool.nfree;
     st->slabs_fresh = (size_t) (g_pool.fresh_end - g_pool.fresh) / ND_ALLOC_SLAB;
+    st->slabs_released = g_pool.nreleased;
 }

@@ -55,11 +55,17 @@ int nd_alloc_is_slab(const void *ptr);
  * every block was freed); those are kept as they are, never reused. */
 size_t nd_alloc_release(struct nd_alloc *a);
 
+/* Gives the pages of the pool's empty slabs beyond keep back to the kernel
+ * (madvise MADV_DONTNEED: RSS drops; a slab taken again faults in a zeroed
+ * page). Returns how many. For idle times: a syscall per slab. */
+size_t nd_alloc_trim(size_t keep);
+
 /* The process's pool, for tests and tools. */
 struct nd_alloc_stats {
     size_t chunks;      /* chunks malloc'd, ever */
     size_t slabs_free;  /* empty slabs in the pool */
     size_t slabs_fresh; /* never used slabs left in the newest chunk */
+    size_t slabs_released; /* empty slabs whose pages went back to the kernel */
 };
 void nd_alloc_stats(struct nd_alloc_stats *st);
 

@@ -378,6 +378,17 @@ nd_js_idle_gc(struct nd_js *js, int64_t budget_us)
     return js->timed_out ? 1 : 0;
 }
 
+/* Empty slabs kept for the next allocations (1 MB): what a busy heap takes
+ * and gives back between two collections is not a syscall per page. */
+#define TRIM_KEEP_SLABS 256
+
+void
+nd_js_trim(void)
+{
+    (void) nd_alloc_trim(TRIM_KEEP_SLABS);
+    (void) malloc_trim(0);
+}
+
 void
 nd_js_housekeeping_begin(struct nd_js *js)
 {

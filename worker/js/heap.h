@@ -144,6 +144,11 @@ void nd_js_housekeeping_end(struct nd_js *js);
 #define ND_JS_GC_MIN_GROWTH (512 * 1024)
 int nd_js_idle_gc(struct nd_js *js, int64_t budget_us);
 
+/* After collections of idle heaps: gives memory no heap uses back to the
+ * kernel (the slab pool's empty slabs beyond a reserve, malloc's free pages).
+ * Worker only, outside calls. */
+void nd_js_trim(void);
+
 /* A built-in's deadline poll (ND_NATIVE_POLL): 1 when the current call's
  * deadline passed (where: the built-in, for the 503), else 0 (and the
  * watchdog's flag is lowered). */
