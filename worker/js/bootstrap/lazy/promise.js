@@ -421,8 +421,10 @@ function (native, global, lib) {
             if (x === null || (typeof x !== "object" && typeof x !== "function")) {
                 return new Fulfilled(x);
             }
-            /* the cheap test first (instanceof walks the prototype chain) */
-            if (x._state !== void 0 && x instanceof Promise && x.constructor === Promise) {
+            /* the cheap test first (instanceof walks the prototype chain);
+             * `this` is Promise here, and a register (`Promise` is a by-name
+             * lookup through the scopes) */
+            if (x._state !== void 0 && x instanceof this && x.constructor === this) {
                 return x;
             }
             p = new Internal();
