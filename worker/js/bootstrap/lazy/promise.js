@@ -97,7 +97,7 @@ function (native, global, lib) {
     Fulfilled.prototype = Promise.prototype;
 
     function resolve(p, x) {
-        var then;
+        var then, r;
         if (x === p) {
             settle(p, 2 /* REJECTED */, new TypeError("Chaining cycle detected for promise #<Promise>"));
             return;
@@ -121,7 +121,23 @@ function (native, global, lib) {
                 return;
             }
         }
-        settle(p, 1 /* FULFILLED */, x);
+        /* settle(p, FULFILLED, x) inlined (a call and a by-name lookup less
+         * on the hot path): its common case, a Child reaction or none */
+        if (p._state !== 0 /* PENDING */) {
+            return;
+        }
+        r = p._reactions;
+        p._state = 1 /* FULFILLED */;
+        p._value = x;
+        p._reactions = null;
+        if (r !== null) {
+            if (r._state !== void 0) {
+                r._value = x;
+                jobs.push(fulfilledJob, r);
+            } else {
+                notify(r, 1 /* FULFILLED */, x);
+            }
+        }
     }
 
     var resolveWith = resolve;
@@ -145,7 +161,7 @@ function (native, global, lib) {
     }
 
     function settle(p, state, value) {
-        var r = p._reactions, i;
+        var r = p._reactions;
         if (p._state !== 0 /* PENDING */) {
             return;
         }
@@ -162,11 +178,20 @@ function (native, global, lib) {
         if (r._state !== void 0) {    /* a Child: the common case */
             r._value = value;
             jobs.push(state === 1 /* FULFILLED */ ? fulfilledJob : rejectedJob, r);
-        } else if (r.state !== void 0) {
+        } else {
+            notify(r, state, value);
+        }
+    }
+
+    /* The reactions r of a promise just settled: a record of subscribe(),
+     * or an array of Childs and records. */
+    function notify(r, state, value) {
+        var i;
+        if (r.state !== void 0) {
             r.state = state;
             r.value = value;
             jobs.push(reactionJob, r);
-        } else {                        /* an array of both kinds */
+        } else {
             for (i = 0; i < r.length; i++) {
                 schedule(r[i], state, value);
             }
@@ -187,7 +212,7 @@ function (native, global, lib) {
     /* A reaction of a Child c: its handler on the parent's result (in
      * c._value), c resolved with what it returns. */
     function fulfilledJob(c) {
-        var handler = c._f, v = c._value, result;
+        var handler = c._f, v = c._value, result, r;
         /* c._value keeps v until c settles (settle() and an adoption
          * overwrite it) */
         if (typeof handler !== "function") {
@@ -200,10 +225,25 @@ function (native, global, lib) {
             settle(c, 2 /* REJECTED */, e);
             return;
         }
-        if (result === null || (typeof result !== "object" && typeof result !== "function")) {
-            settle(c, 1 /* FULFILLED */, result);     /* not a thenable: no resolve() */
-        } else {
+        if (result !== null && (typeof result === "object" || typeof result === "function")) {
             resolve(c, result);
+            return;
+        }
+        /* not a thenable: settle(c, FULFILLED, result), inlined as in resolve() */
+        if (c._state !== 0 /* PENDING */) {
+            return;
+        }
+        r = c._reactions;
+        c._state = 1 /* FULFILLED */;
+        c._value = result;
+        c._reactions = null;
+        if (r !== null) {
+            if (r._state !== void 0) {
+                r._value = result;
+                jobs.push(fulfilledJob, r);
+            } else {
+                notify(r, 1 /* FULFILLED */, result);
+            }
         }
     }
 
