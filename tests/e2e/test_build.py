@@ -351,6 +351,11 @@ def test_first_builds_in_parallel_install_the_tools_once():
             assert open(os.path.join(d, "out%d.js" % i), "rb").read() == first
 
 
+# npm ci of tools/ and four esbuild + Babel builds: past the 120 s per-test limit in
+# both of two full suites run at once at nice 10 (load 24); its own waits allow 600 s.
+test_first_builds_in_parallel_install_the_tools_once.timeout_s = 600
+
+
 LOOP_IIFE = """// A function called in place inside a loop runs with fresh variables each
 // time: closures it returns keep their own, and a `var` without initializer
 // starts undefined again (the classic ES5 closure-in-a-loop idiom).
