@@ -274,12 +274,29 @@ nd_alloc_malloc(struct nd_alloc *a, size_t size)
     return p;
 }
 
+static void block_put(struct nd_alloc *a, struct nd_slab *s, void *ptr);
+
+#if defined(__SANITIZE_ADDRESS__)
+/* Freed blocks held back, as ASan's own quarantine, unless that is off
+ * (ASAN_OPTIONS quarantine_size_mb=0: test_density measures reuse). */
+static int
+held_on(void)
+{
+    static int on = -1;     /* GLOBAL: read once */
+
+    if (on == -1) {
+        const char *o = getenv("ASAN_OPTIONS");
+        on = o == NULL || strstr(o, "quarantine_size_mb=0") == NULL;
+    }
+    return on;
+}
+#endif
+
 void
 nd_alloc_free(struct nd_alloc *a, void *ptr)
 {
     struct nd_slab *s;
     uintptr_t       off;
-    int             was_full;
 
     if (ptr == NULL) {
         return;
@@ -301,13 +318,40 @@ nd_alloc_free(struct nd_alloc *a, void *ptr)
         abort();
     }
 #endif
-    was_full = slab_full(s);
+    a->small -= s->size - RZ;
+#if defined(__SANITIZE_ADDRESS__)
+    if (held_on()) {
+        unsigned slot;
+
+        POISON(ptr, s->size);
+        if (a->held_n == ND_ALLOC_HELD) {
+            void *old = a->held[a->held_head];
+
+            a->held[a->held_head] = ptr;
+            a->held_head = (a->held_head + 1) % ND_ALLOC_HELD;
+            block_put(a, slab_of(old), old);
+            return;
+        }
+        slot = (a->held_head + a->held_n) % ND_ALLOC_HELD;
+        a->held[slot] = ptr;
+        a->held_n++;
+        return;
+    }
+#endif
+    block_put(a, s, ptr);
+}
+
+/* The block at ptr (of slab s, of arena a) back on its slab's free list. */
+static void
+block_put(struct nd_alloc *a, struct nd_slab *s, void *ptr)
+{
+    int was_full = slab_full(s);
+
     UNPOISON(ptr, sizeof(void *));
     *(void **) ptr = s->free;
     s->free = ptr;
     POISON(ptr, s->size);
     s->used--;
-    a->small -= s->size - RZ;
     g_pool.live -= s->size;
     if (s->used == 0) {
         if (!was_full) {
@@ -379,8 +423,10 @@ nd_alloc_size(const void *ptr)
 size_t
 nd_alloc_release(struct nd_alloc *a)
 {
-    size_t held = a->slabs;
+    size_t held;
 
+    nd_alloc_flush(a);
+    held = a->slabs;
     /* Slabs still held have live blocks: kept (leaked), never reused. */
     memset(a->partial, 0, sizeof(a->partial));
     a->slabs = 0;
@@ -426,4 +472,20 @@ nd_alloc_stats(struct nd_alloc_stats *st)
     st->slabs_free = g_pool.nfree;
     st->slabs_fresh = (size_t) (g_pool.fresh_end - g_pool.fresh) / ND_ALLOC_SLAB;
     st->slabs_released = g_pool.nreleased;
+}
+
+void
+nd_alloc_flush(struct nd_alloc *a)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    while (a->held_n != 0) {
+        void *old = a->held[a->held_head];
+
+        a->held_head = (a->held_head + 1) % ND_ALLOC_HELD;
+        a->held_n--;
+        block_put(a, slab_of(old), old);
+    }
+#else
+    (void) a;
+#endif
 }

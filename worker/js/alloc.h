@@ -17,7 +17,11 @@
  *
  * Under AddressSanitizer the same code runs, with a redzone after each
  * small block and free blocks poisoned (see alloc.c), so that `make test`
- * exercises this allocator and catches overflows and uses after free in it.
+ * exercises this allocator and catches overflows and uses after free in it;
+ * a freed block is held back (poisoned) until ND_ALLOC_HELD later frees of
+ * its arena, as ASan's own quarantine does (unless ASAN_OPTIONS says
+ * quarantine_size_mb=0), so that a use after free is not hidden by the
+ * block's next owner.
  *
  * Worker processes (and tools) are single-threaded: no locking; the pool is
  * a process global, inherited across fork like the rest of malloc's state.
@@ -32,6 +36,8 @@
 #define ND_ALLOC_SMALL_MAX 256                 /* larger blocks are malloc's */
 #define ND_ALLOC_NCLASS    (ND_ALLOC_SMALL_MAX / 8)
 
+#define ND_ALLOC_HELD      4096                /* ASan: freed blocks held back */
+
 struct nd_slab;
 
 /* An arena: zeroed = empty; nd_alloc_release() once none of its blocks is used. */
@@ -39,6 +45,10 @@ struct nd_alloc {
     struct nd_slab *partial[ND_ALLOC_NCLASS]; /* slabs with a free block, per class */
     size_t          slabs;                    /* slabs held (partial or full) */
     size_t          small;                    /* bytes of the blocks handed out (nd_alloc_size) */
+#if defined(__SANITIZE_ADDRESS__)
+    void           *held[ND_ALLOC_HELD];      /* freed, poisoned, not yet reusable: a ring */
+    unsigned        held_head, held_n;
+#endif
 };
 
 /* A block of at least size bytes (size > 0), or NULL (malloc failed). */
@@ -54,6 +64,8 @@ int nd_alloc_is_slab(const void *ptr);
 /* When the arena's user is done: the number of slabs it still holds (0 once
  * every block was freed); those are kept as they are, never reused. */
 size_t nd_alloc_release(struct nd_alloc *a);
+/* Under ASan: the blocks held back become reusable (tests); else nothing. */
+void nd_alloc_flush(struct nd_alloc *a);
 
 /* Gives the pages of the pool's empty slabs beyond keep back to the kernel
  * (madvise MADV_DONTNEED: RSS drops; a slab taken again faults in a zeroed
