@@ -259,6 +259,12 @@ export default {
 """
 
 
+def built_bundle(s, name):
+    """nanod-build -c of server s's apps.ini; the text of app NAME's bundle."""
+    nanod_build("-c", s.write_config())
+    with open(os.path.join(s.dir, ".nanod-build", name + ".js"), encoding="utf-8") as f:
+        return f.read()
+
 def test_build_emission_private_fields_and_async_lowering():
     """#private as hidden properties (not enumerable, brand-checked), async
     functions lowered to promise calls, and the guard against the plugin's
@@ -267,9 +273,7 @@ def test_build_emission_private_fields_and_async_lowering():
     apps = [SourceApp("e", "src/emit.ts", hosts="e.localhost")]
     with lib.Nanod(apps, start=False) as s:
         lib.write_files(s.dir, {"src/emit.ts": EMIT})
-        nanod_build("-c", s.write_config())
-        with open(os.path.join(s.dir, ".nanod-build", "e.js"), encoding="utf-8") as f:
-            out = f.read()
+        out = built_bundle(s, "e")
         assert "new WeakMap" not in out, "a #private field was lowered to a WeakMap"
         # Only find() (the miscompiled shape) goes through regenerator.
         assert out.count("_regenerator().m(") == 1, out.count("_regenerator().m(")
@@ -413,9 +417,7 @@ def test_build_function_called_in_place_inside_a_loop():
     apps = [SourceApp("l", "src/loop.ts", hosts="l.localhost")]
     with lib.Nanod(apps, start=False) as s:
         lib.write_files(s.dir, {"src/loop.ts": LOOP_IIFE})
-        nanod_build("-c", s.write_config())
-        with open(os.path.join(s.dir, ".nanod-build", "l.js"), encoding="utf-8") as f:
-            out = f.read()
+        out = built_bundle(s, "l")
         assert len(re.findall(r"_iife\d*: \{", out)) == 1, out     # once()'s only
         s.start()
         r = s.get("/", host="l.localhost")
