@@ -264,8 +264,10 @@ function asyncToPromises(code, map, filename) {
             /* The plugin threw on one function (e.g. "Path was expected to
              * have a container!" for some `switch` with an `await` in a
              * `try`): that function goes through regenerator instead. The
-             * code frame of Babel's error says where ("> 228 |"). */
-            m = /\n> *(\d+) \|/.exec(String(e && e.message));
+             * code frame of Babel's error says where ("> 228 |"), in
+             * colours where picocolors sees a terminal, FORCE_COLOR or a CI
+             * variable (as on the CI machine): the escapes go first. */
+            m = /\n> *(\d+) \|/.exec(String(e && e.message).replace(/\x1b\[[0-9;]*m/g, ""));
             best = m ? around(Number(m[1])) : null;
             if (best === null || broken[best[0]]) {
                 throw e;

@@ -423,3 +423,69 @@ def test_build_function_called_in_place_inside_a_loop():
         r = s.get("/", host="l.localhost")
         assert r.status == 200, r
         assert r.json() == [[0, 1, 2], [1, None, 2, None], [5, -1, -1], 9], r.json()
+
+
+SWITCH_AWAIT = """async function step(log: string[], n: number): Promise<void> {
+    log.push("step " + n);
+    if (n > 2) { throw new Error("at " + n); }
+}
+export default {
+    async fetch(request: Request): Promise<Response> {
+        const url = new URL(request.url);
+        const log: string[] = [];
+        let result: unknown = "ok";
+        try {
+            switch (url.pathname) {
+            case "/one":
+                await step(log, 1);
+                break;
+            case "/two":
+                await step(log, 2);
+                break;
+            case "/three":
+                await step(log, 3);
+                break;
+            default:
+                return new Response("no such case", { status: 404 });
+            }
+        } catch (e) {
+            result = "threw " + (e as Error).message;
+        }
+        return Response.json({ log, result });
+    },
+};
+"""
+
+
+def test_build_recovers_from_the_async_plugin_throwing_in_colour():
+    """transform-async-to-promises throws on this shape (bare awaits in a
+    switch in a try: "Path was expected to have a container!"); nanod-build
+    finds the function from the line in Babel's code frame and sends it
+    through regenerator. Babel colours that frame where picocolors sees a
+    terminal, FORCE_COLOR or a CI variable: on the CI machine the line was
+    not found and the build failed. The same bundle with or without colour."""
+    need_node()
+    apps = [SourceApp("w", "src/switch.ts", hosts="w.localhost")]
+    with lib.Nanod(apps, start=False) as s:
+        lib.write_files(s.dir, {"src/switch.ts": SWITCH_AWAIT})
+        src = os.path.join(s.dir, "src", "switch.ts")
+        outs = []
+        for i, extra in enumerate(({"CI": "1"}, {"FORCE_COLOR": "1"}, {"NO_COLOR": "1"})):
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("CI", "FORCE_COLOR", "NO_COLOR")}
+            env.update(extra)
+            out = os.path.join(s.dir, "out%d.js" % i)
+            p = subprocess.run([os.path.join(lib.REPO, "scripts", "nanod-build"), src, out],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
+                               timeout=lib.timeout(300))
+            assert p.returncode == 0, "with %s:\n%s" % (extra, p.stdout.decode("utf-8", "replace"))
+            with open(out, encoding="utf-8") as f:
+                outs.append(f.read())
+        assert outs[0] == outs[1] == outs[2]
+        assert "_regenerator().m(" in outs[0], "fetch() did not go through regenerator"
+        built_bundle(s, "w")
+        s.start()
+        assert s.get("/one", host="w.localhost").json() == {"log": ["step 1"], "result": "ok"}
+        assert s.get("/three", host="w.localhost").json() == \
+            {"log": ["step 3"], "result": "threw at 3"}
+        assert s.get("/four", host="w.localhost").status == 404
