@@ -439,6 +439,7 @@ discard_heap(struct nd_app *app)
         nd_js_free(app->js);
         app->js = NULL;
         app->w->loaded--;
+        app->w->trim_due = 1;
         lru_unlink(app);
     }
 }
@@ -808,7 +809,9 @@ app_idle_gc(struct nd_app *app)
  * SWEEP_TICK_S, the least recently used heaps that were not used for a whole
  * tick and hold more than SWEEP_MIN_GARBAGE over their last collection are
  * collected (at most SWEEP_MAX per tick, outside every request), and then
- * the memory no heap uses goes back to the kernel (nd_js_trim). */
+ * the memory no heap uses goes back to the kernel (nd_js_trim); so too after
+ * a heap was discarded (memory_limit, cpu_limit, eviction, reload): a
+ * tenant's 64 MB bomb left the worker at its peak RSS for good. */
 #define SWEEP_TICK_S      1
 #define SWEEP_MIN_GARBAGE (32 * 1024)
 #define SWEEP_MAX         8
@@ -834,8 +837,9 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
         app_idle_gc(app);       /* may discard the heap (and unlink app) */
         n++;
     }
-    if (n > 0) {
+    if (n > 0 || w->trim_due) {
         nd_js_trim();
+        w->trim_due = 0;
     }
 }
 

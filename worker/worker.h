@@ -42,6 +42,7 @@ struct nd_worker {
     struct nd_app          *lru_head, *lru_tail; /* loaded apps, most recent first */
     struct event           *sweep_ev; /* owned or NULL: app.c's idle-heap collections */
     uint32_t                sweep_gen; /* its ticks (app.c: an app's used_gen) */
+    int                     trim_due; /* a heap was freed: give its pages back next tick */
     uint64_t                evictions;
     int                     generation, index;
     int                     draining;
