@@ -950,8 +950,12 @@ function build(src, out, base) {
             /* As wrangler: the Workers entry points of packages (nanoid,
              * uuid pick their Node one otherwise), names as written
              * (class.name, fn.name: jose's error names), a production
-             * process.env.NODE_ENV for libraries that look at it. */
-            platform: "neutral",
+             * process.env.NODE_ENV for libraries that look at it. The
+             * browser platform also honours a package's "browser" map:
+             * object-inspect (under qs, so stripe...) maps its
+             * require("util") to false there ("Could not resolve" under
+             * "neutral"). */
+            platform: "browser",
             conditions: ["workerd", "worker", "browser"],
             mainFields: ["browser", "module", "main"],
             keepNames: true,
@@ -1028,7 +1032,9 @@ function build(src, out, base) {
     res = babel.transformFromAstSync(res.ast, res.code, babelOptions(path.basename(out), map, {
         plugins: [methodize, privateFields, inlineCatch, inlineIife]
     }));
-    inputs = Object.keys(r.metafile.inputs).map(function (p) {
+    inputs = Object.keys(r.metafile.inputs).filter(function (p) {
+        return !/^\(disabled\):/.test(p);     /* a "browser": false module: no file */
+    }).map(function (p) {
         var abs = path.resolve(p), st = fs.statSync(abs);
         return st.size + " " + Math.floor(st.mtimeMs) + " " + path.relative(outDir, abs);
     });

@@ -489,3 +489,40 @@ def test_build_recovers_from_the_async_plugin_throwing_in_colour():
         assert s.get("/three", host="w.localhost").json() == \
             {"log": ["step 3"], "result": "threw at 3"}
         assert s.get("/four", host="w.localhost").status == 404
+
+
+def test_build_honours_a_packages_browser_map():
+    """A package's "browser" map (as wrangler's browser platform reads it):
+    a module mapped to false is an empty module, and one mapped to another
+    file is that file (object-inspect under qs maps require("util") to
+    false: "Could not resolve" before). The disabled module is not an input
+    in the manifest (it has no file), so nanod does not call the build stale."""
+    need_node()
+    pkg = "node_modules/inspectish/"
+    apps = [SourceApp("m", "src/map.ts", hosts="m.localhost")]
+    with lib.Nanod(apps, start=False) as s:
+        lib.write_files(s.dir, {
+            pkg + "package.json": '{"name": "inspectish", "version": "1.0.0", "main": "index.js",'
+                                  ' "browser": {"./util.inspect.js": false,'
+                                  ' "./impl-node.js": "./impl-web.js"}}',
+            pkg + "index.js": 'var inspect = require("./util.inspect.js");\n'
+                              'var impl = require("./impl-node.js");\n'
+                              'module.exports = function () {\n'
+                              '    return [typeof inspect, JSON.stringify(inspect), impl.kind];\n'
+                              '};\n',
+            pkg + "util.inspect.js": 'module.exports = require("util").inspect;\n',
+            pkg + "impl-node.js": 'module.exports = { kind: "node" };\n',
+            pkg + "impl-web.js": 'module.exports = { kind: "web" };\n',
+            "src/map.ts": 'import probe from "inspectish";\n'
+                          'export default { fetch(): Response { return Response.json(probe()); } };\n',
+        })
+        bundle = built_bundle(s, "m")
+        assert "kind: \"node\"" not in bundle
+        with open(os.path.join(s.dir, ".nanod-build", "m.js.manifest"), encoding="utf-8") as f:
+            manifest = f.read()
+        assert "disabled" not in manifest and "impl-web.js" in manifest, manifest
+        r = lib.check_config(s.write_config())
+        assert r.rc == 0, r
+        s.start()
+        r = s.get("/", host="m.localhost")
+        assert r.status == 200 and r.json() == ["object", "{}", "web"], (r, r.text)
