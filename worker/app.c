@@ -1382,12 +1382,15 @@ void
 nd_app_fail(struct nd_app *app, double id, const char *msg, const char *stack)
 {
     struct nd_rq *rq = rq_find(app->w, id);
-    char          idbuf[80], mapped[4096];
+    char          idbuf[80], mapped[4096], hinted[LOG_CUT_MAX + 128];
     const char   *kv[] = { "request_id", idbuf, "stack", stack, NULL };
 
     if (rq != NULL && (rq->app != app || rq->shed != ND_SHED_NONE)) {
         rq = NULL;
     }
+    snprintf(hinted, sizeof(hinted), "%s", msg);
+    nd_js_missing_hint(hinted, sizeof(hinted));
+    msg = hinted;
     rq_log_id(rq, id, idbuf, sizeof(idbuf));
     /* A built app: its source lines, not the bundle's (worker/srcmap.c). */
     if (stack != NULL && nd_srcmap_rewrite(app->conf->script, stack, mapped, sizeof(mapped)) > 0) {

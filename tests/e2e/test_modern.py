@@ -139,3 +139,35 @@ def test_modern_builtins_table():
         # Twice in the same heap: the lazily loaded built-ins stay.
         r = s.get("/", host="b.localhost")
         assert r.json()["failed"] == 0, r
+
+
+MISSING = """module.exports = { fetch: function (request) {
+    var p = new URL(request.url).pathname;
+    if (p === "/intl") { return new Response(new Intl.NumberFormat("en-US").format(1)); }
+    if (p === "/normalize") { return new Response("e\\u0301".normalize("NFC")); }
+    if (p === "/wasm") { return new Response(String(WebAssembly.validate(new Uint8Array(0)))); }
+    if (p === "/bigint") { return new Response(String(BigInt("0xff"))); }
+    return new Response(String(typeof Intl));
+} };
+"""
+
+
+def test_missing_engine_features_say_so():
+    """What the engine lacks (Intl, String.prototype.normalize, WebAssembly)
+    fails with Duktape's own words ("identifier 'Intl' undefined"), which do
+    not say why: the error log line names the feature as unsupported. Feature
+    detection (typeof Intl) still sees it absent, and BigInt's hex strings
+    (0x...n literals after the build) convert."""
+    with lib.Nanod([lib.App("m", source=MISSING, hosts="m.localhost")]) as s:
+        r = s.get("/", host="m.localhost")
+        assert r.status == 200 and r.text == "undefined", (r, r.text)
+        r = s.get("/bigint", host="m.localhost")
+        assert r.status == 200 and r.text == "255", (r, r.text)
+        for path, what in (("/intl", "Intl (no ICU in nanod's engine)"),
+                           ("/normalize", "String.prototype.normalize"),
+                           ("/wasm", "WebAssembly")):
+            r = s.get(path, host="m.localhost")
+            assert r.status == 500, (path, r)
+            want = what + " is not supported by nanod's JavaScript engine"
+            s.wait_log(lambda o: o.get("app") == "m" and want in o.get("msg", ""),
+                       what="the log line of %s naming %s" % (path, what))

@@ -97,6 +97,18 @@
        "-9223372036854775808", "42", "7", "1", "function"]);
     throws("BigInt arithmetic names the limitation", function () { return BigInt(1) + 1; },
            "TypeError", "BigInt arithmetic is not supported by nanod's JavaScript engine");
+    /* hex/octal/binary strings (the build writes 0x...n literals so): node's
+     * BigInt("0x428a2f98d728ae22") is 4794697086780616226n */
+    eq("BigInt('0x...'/'0o...'/'0b...') in decimal", [String(BigInt("0x428a2f98d728ae22")),
+       String(BigInt("0XFF")), String(BigInt("0o777")), String(BigInt("0b1011")),
+       String(BigInt("0x0")), String(BigInt("0xffffffffffffffffffffffffffffffff"))], [
+       "4794697086780616226", "255", "511", "11", "0", "340282366920938463463374607431768211455"]);
+    throws("BigInt('0x') is a SyntaxError", function () { return BigInt("0x"); }, "SyntaxError",
+           "Cannot convert 0x");
+    throws("BigInt('0b102') is a SyntaxError", function () { return BigInt("0b102"); },
+           "SyntaxError", "Cannot convert 0b102");
+    throws("BigInt('-0x1') is a SyntaxError", function () { return BigInt("-0x1"); },
+           "SyntaxError", "Cannot convert -0x1");
     throws("BigInt(1.5) is a RangeError", function () { return BigInt(1.5); }, "RangeError",
            "not an integer");
     throws("BigInt('x') is a SyntaxError", function () { return BigInt("x"); }, "SyntaxError",

@@ -534,6 +534,34 @@ nd_js_push_lib_fn(struct nd_js *js, const char *name)
     return 0;
 }
 
+/* What the engine does not have, where its own words would not say so: a
+ * ReferenceError for a global the language defines, a "not callable" for a
+ * method it defines (README, "Does not work yet"). */
+static const struct {
+    const char *needle, *hint;
+} missing[] = {
+    { "identifier 'Intl' undefined", "Intl (no ICU in nanod's engine)" },
+    { "identifier 'WebAssembly' undefined", "WebAssembly" },
+    { "identifier 'SharedArrayBuffer' undefined", "SharedArrayBuffer" },
+    { "identifier 'Atomics' undefined", "Atomics" },
+    { "(property 'normalize' of ", "String.prototype.normalize" },
+};
+
+void
+nd_js_missing_hint(char *msg, size_t msgsize)
+{
+    size_t i, len;
+
+    for (i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+        if (strstr(msg, missing[i].needle) != NULL) {
+            len = strlen(msg);
+            snprintf(msg + len, msgsize - len, ": %s is not supported by nanod's JavaScript "
+                     "engine (README: Does not work yet)", missing[i].hint);
+            return;
+        }
+    }
+}
+
 void
 nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize, char *stack,
                      size_t stacksize)
@@ -551,6 +579,7 @@ nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
         }
     }
     snprintf(msg, msgsize, "%s", duk_safe_to_string(ctx, idx));
+    nd_js_missing_hint(msg, msgsize);
 }
 
 /* Runs [ fn this args ] under the deadline, catching Duktape fatal errors. */

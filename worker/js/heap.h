@@ -154,7 +154,14 @@ void nd_js_trim(void);
  * watchdog's flag is lowered). */
 int nd_js_native_timeout(void *udata, const char *where);
 
-/* "Name: message" and the stack of the value at idx (an error or anything). */
+/* Appends to msg (NUL-terminated, in a buffer of msgsize) why, when it is
+ * the engine's words for a feature it does not have ("identifier 'Intl'
+ * undefined": ": Intl (no ICU...) is not supported by nanod's JavaScript
+ * engine..."). nd_js_describe_error does it; so does the host's fail. */
+void nd_js_missing_hint(char *msg, size_t msgsize);
+
+/* "Name: message" and the stack of the value at idx (an error or anything),
+ * with nd_js_missing_hint. */
 void nd_js_describe_error(duk_context *ctx, duk_idx_t idx, char *msg, size_t msgsize,
                           char *stack, size_t stacksize);
 

@@ -78,7 +78,9 @@ function (native, global, lib) {
             if (s === "") {
                 s = "0";
             }
-            if (!/^[-+]?[0-9]+$/.test(s)) {
+            if (/^0[xXoObB]/.test(s)) {
+                s = radixDigits(s, value);
+            } else if (!/^[-+]?[0-9]+$/.test(s)) {
                 throw new SyntaxError("Cannot convert " + value + " to a BigInt");
             }
             s = s.replace(/^\+/, "").replace(/^(-?)0+(?=[0-9])/, "$1");
@@ -91,6 +93,35 @@ function (native, global, lib) {
         self = Object.create(BigInt.prototype);
         Object.defineProperty(self, "_digits", { value: s });
         return self;
+    }
+    /* "0x1f", "0o17", "0b101" (no sign, as StringToBigInt): the decimal
+     * digits, by multiply-and-add on little-endian base-10^7 limbs (the
+     * build writes 0x...n literals as BigInt("0x...")). */
+    function radixDigits(s, value) {
+        var radix = { x: 16, o: 8, b: 2 }[s.charAt(1).toLowerCase()], limbs = [0], i, j, d, c, out;
+        if (s.length < 3) {
+            throw new SyntaxError("Cannot convert " + value + " to a BigInt");
+        }
+        for (i = 2; i < s.length; i++) {
+            d = parseInt(s.charAt(i), radix);
+            if (isNaN(d)) {
+                throw new SyntaxError("Cannot convert " + value + " to a BigInt");
+            }
+            c = d;
+            for (j = 0; j < limbs.length; j++) {
+                c += limbs[j] * radix;
+                limbs[j] = c % 10000000;
+                c = Math.floor(c / 10000000);
+            }
+            if (c > 0) {
+                limbs.push(c);
+            }
+        }
+        out = String(limbs[limbs.length - 1]);
+        for (j = limbs.length - 2; j >= 0; j--) {
+            out += String(limbs[j] + 10000000).slice(1);
+        }
+        return out;
     }
     function limit() {
         throw new TypeError(LIMIT);
