@@ -49,7 +49,7 @@ var GROUPS = [
          * other modules of it need (a later load keeps or replaces these). */
         file: "es-natives",
         what: "Object.hasOwn/values/entries, Array.from, Array.prototype at/includes/flat/"
-            + "flatMap and iterators, String.prototype at/@@iterator",
+            + "flatMap and iterators, String.prototype at/@@iterator, Symbol.prototype.description",
         native: true,
         modules: [],
         props: {
@@ -57,7 +57,8 @@ var GROUPS = [
             "Array.prototype": ["includes", "flat", "flatMap", "entries", "keys", "values", "at",
                                 "@@iterator"],
             "String.prototype": ["at", "@@iterator"],
-            "Object": ["entries", "values", "hasOwn"]
+            "Object": ["entries", "values", "hasOwn"],
+            "Symbol.prototype": ["description"]
         }
     },
     {

@@ -2,7 +2,9 @@
  * The ES2015-ES2022 built-ins real libraries touch first, in C: Object.hasOwn,
  * Object.values, Object.entries, Array.from, Array.prototype at/includes/flat/flatMap,
  * Array.prototype keys/values/entries/@@iterator (the Array Iterator),
- * String.prototype at/@@iterator (the String Iterator). Installed on a heap's
+ * String.prototype at/@@iterator (the String Iterator), the getter
+ * Symbol.prototype.description (ES2019; Duktape 2.7 has none: superjson
+ * serializes a registered symbol as its description). Installed on a heap's
  * first touch of any of them (native.lazyLoad("es-natives") returns
  * nd_builtins_install, boot_lazy.c). They were part of core-js's es-builtins
  * group, whose first touch costs ~735 KB and 9-14 ms per heap: a hono app
@@ -589,6 +591,52 @@ string_at(duk_context *ctx)
     return 1;
 }
 
+/* get Symbol.prototype.description: this a symbol or a Symbol object. Reads
+ * Duktape's internal form of the symbol (duk_bi_symbol_constructor_shared):
+ * 0x80 DESC for Symbol.for(DESC); 0x81 DESC 0xff SUFFIX for Symbol(DESC),
+ * with one more 0xff at the end for Symbol() (undefined description); 0x81
+ * DESC 0xff for the well-known ones. Hidden symbols never reach scripts. */
+static duk_ret_t
+symbol_description(duk_context *ctx)
+{
+    const unsigned char *p, *ff;
+    duk_size_t           len;
+
+    duk_push_this(ctx);
+    if (duk_is_object(ctx, -1)) {
+        /* a Symbol object: its primitive, or a TypeError for any other */
+        duk_get_global_literal(ctx, "Symbol");
+        duk_get_prop_literal(ctx, -1, "prototype");
+        duk_get_prop_literal(ctx, -1, "valueOf");
+        duk_dup(ctx, -4);
+        duk_call_method(ctx, 0);
+    }
+    if (!duk_is_symbol(ctx, -1)) {
+        return duk_type_error(ctx, "Symbol.prototype.description requires that 'this' be a Symbol");
+    }
+    p = (const unsigned char *) duk_get_lstring(ctx, -1, &len);
+    if (p == NULL || len == 0) {
+        return 0;
+    }
+    if (p[0] == 0x80) {
+        duk_push_lstring(ctx, (const char *) p + 1, len - 1);
+        return 1;
+    }
+    if (p[0] != 0x81) {
+        return 0;
+    }
+    ff = memchr(p + 1, 0xff, len - 1);
+    if (ff == NULL) {
+        duk_push_lstring(ctx, (const char *) p + 1, len - 1);
+        return 1;
+    }
+    if (ff != p + len - 1 && p[len - 1] == 0xff) {
+        return 0;                                       /* Symbol(): undefined */
+    }
+    duk_push_lstring(ctx, (const char *) p + 1, (duk_size_t) (ff - (p + 1)));
+    return 1;
+}
+
 /* -> [ ... proto ]: an iterator prototype (next, @@iterator, @@toStringTag) */
 static void
 push_iter_proto(duk_context *ctx, const char *tag, int str)
@@ -686,5 +734,15 @@ nd_builtins_install(duk_context *ctx)
     def_iter(ctx, -2, DUK_WELLKNOWN_SYMBOL("Symbol.iterator"), "[Symbol.iterator]", IT_STRING,
              -1);
     duk_pop_2(ctx);
+
+    push_owner(ctx, 1, "Symbol", 1);                    /* -> [ n g l SyP ] */
+    duk_push_literal(ctx, "description");
+    duk_push_c_function(ctx, symbol_description, 0);
+    duk_push_literal(ctx, "name");
+    duk_push_literal(ctx, "get description");
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_VALUE | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_def_prop(ctx, -3, DUK_DEFPROP_HAVE_GETTER | DUK_DEFPROP_CLEAR_ENUMERABLE
+                 | DUK_DEFPROP_SET_CONFIGURABLE);
+    duk_pop(ctx);
     return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * Object.hasOwn/values/entries, Array.from, Array.prototype at/includes/flat/flatMap/
- * keys/values/entries/@@iterator, String.prototype at/@@iterator: native, in
+ * keys/values/entries/@@iterator, String.prototype at/@@iterator,
+ * Symbol.prototype.description (a getter): native, in
  * C (worker/js/builtins.c; they were in core-js's es-builtins group, whose
  * first touch costs ~735 KB and 9-14 ms per heap). This file only names the
  * group: native.lazyLoad("es-natives") returns the C installer
@@ -12,6 +13,7 @@
  * provides: global.Array.prototype: includes flat flatMap entries keys values at @@iterator
  * provides: global.String.prototype: at @@iterator
  * provides: global.Object: entries values hasOwn
+ * provides: global.Symbol.prototype: description
  * installed-by: es-stubs
  */
 function (native, global, lib) {
