@@ -52,6 +52,21 @@ T_CASE(export_in_comment_or_word_untouched)
     free(out);
 }
 
+T_CASE(comment_marks_in_strings_ignored)
+{
+    char  msg[512];
+    int   line = -1;
+    char *out = xform("var a = new URLPattern({ pathname: \"/files/*\" });\n"
+                      "var b = '/*', c = \"\\\"/*\", d = `/*`; /* a\n b */\n"
+                      "export default { a: a };\n", &line, msg);
+
+    T_TRUE(out != NULL);
+    T_EQ_STR(out, "var a = new URLPattern({ pathname: \"/files/*\" });\n"
+             "var b = '/*', c = \"\\\"/*\", d = `/*`; /* a\n b */\n"
+             "module.exports = { a: a };\n");
+    free(out);
+}
+
 T_CASE(named_export_rejected_with_line)
 {
     char  msg[512];
@@ -376,6 +391,7 @@ main(void)
     T_RUN(export_default_rewritten);
     T_RUN(export_default_indented_keeps_lines);
     T_RUN(export_in_comment_or_word_untouched);
+    T_RUN(comment_marks_in_strings_ignored);
     T_RUN(named_export_rejected_with_line);
     T_RUN(import_rejected_with_line);
     T_RUN(utf8_from_cesu);

@@ -69,10 +69,20 @@ nd_loader_transform(const char *src, size_t len, size_t *outlen, int *line, char
                      "engine; bundle this app with scripts/nanod-build (see README)");
             goto fail;
         }
-        /* Track block comments that span lines (approximate: ignores strings). */
+        /* Track block comments that span lines (approximate: a string ends on
+         * its line, so a slash-star in quotes, a URLPattern route, opens none). */
         {
             const char *c;
             for (c = p; c + 1 < eol; c++) {
+                if (!in_comment && (c[0] == '"' || c[0] == '\'' || c[0] == '`')) {
+                    char quote = c[0];
+                    for (c++; c < eol && *c != quote; c++) {
+                        if (*c == '\\' && c + 1 < eol) {
+                            c++;
+                        }
+                    }
+                    continue;
+                }
                 if (!in_comment && c[0] == '/' && c[1] == '/') {
                     break;
                 }
