@@ -1,7 +1,7 @@
 """URLPattern (lazy/generated/urlpattern.js) in a real nanod: a module-format
-app routing with it as written for Workers, and a TypeScript app built with
-scripts/nanod-build (tests/apps/urlpattern), with a neighbour that never
-touches it. Expected values: the URL Pattern standard's (the same polyfill
+app routing with it as written for Workers (tests/apps/urlpattern/module.js),
+and a TypeScript app built with scripts/nanod-build (tests/apps/urlpattern/src),
+with a neighbour that never touches it. Expected values: the URL Pattern standard's (the same polyfill
 in Node answers the same, tests/js/test_urlpattern.js)."""
 
 import os
@@ -9,49 +9,6 @@ import shutil
 
 import lib
 from test_modern import SourceApp, need_node, nanod_build
-
-# A module-format Workers app, ES5 but for its one `export default`.
-MODULE_JS = r"""
-var routes = [
-    [new URLPattern({ pathname: "/users/:id(\\d+)" }), function (m) {
-        return { user: m.pathname.groups.id };
-    }],
-    [new URLPattern({ pathname: "/files/*" }), function (m) {
-        return { file: m.pathname.groups["0"] };
-    }],
-    [new URLPattern({ pathname: "/docs{/:lang}?/:page" }), function (m) {
-        return { lang: m.pathname.groups.lang === undefined ? null : m.pathname.groups.lang,
-                 page: m.pathname.groups.page };
-    }]
-];
-// a constructor string with a base URL: protocol and hostname must match too
-var search = new URLPattern("/Search", "http://routes.test", { ignoreCase: true });
-export default {
-    fetch: function (request) {
-        var url = new URL(request.url), i, m, p;
-        if (url.pathname === "/compile") {
-            try {
-                p = new URLPattern({ pathname: url.searchParams.get("p") });
-                return new Response(JSON.stringify({ pathname: p.pathname,
-                                                     regexp: p.hasRegExpGroups }));
-            } catch (e) {
-                return new Response(e.name + ": " + e.message, { status: 400 });
-            }
-        }
-        m = search.exec(request.url);
-        if (m !== null) {
-            return Response.json({ q: url.searchParams.get("q"), host: m.hostname.input });
-        }
-        for (i = 0; i < routes.length; i++) {
-            m = routes[i][0].exec({ pathname: url.pathname });
-            if (m !== null) {
-                return Response.json(routes[i][1](m, url));
-            }
-        }
-        return new Response("no route for " + url.pathname, { status: 404 });
-    }
-};
-"""
 
 NEIGHBOUR_JS = r"""
 export default {
@@ -61,7 +18,7 @@ export default {
 
 
 def test_module_app_routes_with_urlpattern():
-    apps = [lib.App("routes", source=MODULE_JS, hosts="routes.test"),
+    apps = [lib.App("routes", file="urlpattern/module.js", hosts="routes.test"),
             lib.App("hello", source=NEIGHBOUR_JS, hosts="hello.test")]
     with lib.Nanod(apps) as s:
         h = "routes.test"

@@ -35,6 +35,9 @@
 
     /* Constructor forms. */
     var p = new URLPattern({ pathname: "/users/:id" });
+    eq("an instance, tagged", [p instanceof URLPattern, Object.prototype.toString.call(p),
+                               typeof p.exec, Object.keys(p)],
+       [true, "[object URLPattern]", "function", []]);
     eq("init dict: unset components are *", parts(p),
        ["*", "*", "*", "*", "*", "/users/:id", "*", "*"]);
     p = new URLPattern("/books/:id", "https://example.com");
