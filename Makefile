@@ -72,6 +72,8 @@ build/duk/duktape.h: $(DUK_SRC)/duktape.h
 # - worker/js/duk_dispatch.inc: native.dispatch's objects and slot reads (bind_http.c).
 # - worker/js/duk_collections.inc: key identities and hidden own properties
 #   for the native Map/Set/WeakMap/WeakSet (worker/js/collections.c).
+# - worker/js/duk_date.inc: Date strings as V8 writes and reads them
+#   (DUK_USE_DATE_FORMAT_STRING/_PARSE_STRING in duk_overrides.h).
 # - worker/js/duk-patches/*.patch: unified diffs (-p1, paths a/duktape.c
 #   b/duktape.c) applied in name order after the sed lines above; each one is
 #   made against the result of the ones before it. One file per change, its
@@ -82,7 +84,7 @@ $(shell mkdir -p build/duk; echo '$(DUK_PATCHES)' | cmp -s - build/duk/patches.l
         echo '$(DUK_PATCHES)' > build/duk/patches.list)
 build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc worker/js/duk_profile.inc \
                      worker/js/duk_collections.inc worker/js/duk_dispatch.inc \
-                     $(DUK_PATCHES) \
+                     worker/js/duk_date.inc $(DUK_PATCHES) \
                      build/duk/patches.list
 	@mkdir -p build/duk
 	sed -e 's|^#define DUK_RE_EXECUTE_STEPS_LIMIT 1000000000L.*|#define DUK_RE_EXECUTE_STEPS_LIMIT 100000000L|' \
@@ -94,7 +96,7 @@ build/duk/duktape.c: $(DUK_SRC)/duktape.c Makefile worker/js/duk_append.inc work
 	    patch -s -p1 --no-backup-if-mismatch -r - duktape.c.tmp < $$p || \
 	    { echo "duk patch $$p does not apply"; exit 1; }; done
 	cat worker/js/duk_append.inc worker/js/duk_profile.inc worker/js/duk_collections.inc \
-	    worker/js/duk_dispatch.inc >> $@.tmp
+	    worker/js/duk_dispatch.inc worker/js/duk_date.inc >> $@.tmp
 	grep -q 'DUK_RE_EXECUTE_STEPS_LIMIT 100000000L' $@.tmp
 	test "$$(grep -c 'ND_REGEX_STEP_CHECK(re_ctx' $@.tmp)" = 1
 	test "$$(grep -c 'ND_CODEGEN_CHECK(thr);' $@.tmp)" = 2

@@ -101,4 +101,12 @@ extern void nd_js_gc_end(void *udata);
 #undef DUK_USE_HOBJECT_ENTRY_MINGROW_DIVISOR
 #define DUK_USE_HOBJECT_ENTRY_MINGROW_DIVISOR 4
 
+/* Date strings as V8 writes and reads them (toString, toUTCString, the
+ * toLocale* en-US forms, and Date.parse of HTTP dates and of toString's
+ * output): worker/js/duk_date.inc, appended to duktape.c, declared by
+ * duk-patches/120, which also sends every format but toISOString's here. */
+#define DUK_USE_DATE_FORMAT_STRING(ctx, parts, tzoffset, flags) \
+    nd_duk_date_format((ctx), (parts), (tzoffset), (flags))
+#define DUK_USE_DATE_PARSE_STRING(ctx, str) nd_duk_date_parse((ctx), (str))
+
 #endif
