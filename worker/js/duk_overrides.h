@@ -101,6 +101,11 @@ extern void nd_js_gc_end(void *udata);
 #undef DUK_USE_HOBJECT_ENTRY_MINGROW_DIVISOR
 #define DUK_USE_HOBJECT_ENTRY_MINGROW_DIVISOR 4
 
+/* JSON.stringify writes U+2028 and U+2029 as they are (ES2019, V8): Duktape
+ * escaped them as \u2028 for JSONP's sake, and a Worker's Response.json
+ * differed from Workers'. Lone surrogates: duk-patches/121. */
+#undef DUK_USE_NONSTD_JSON_ESC_U2028_U2029
+
 /* Date strings as V8 writes and reads them (toString, toUTCString, the
  * toLocale* en-US forms, and Date.parse of HTTP dates and of toString's
  * output): worker/js/duk_date.inc, appended to duktape.c, declared by
