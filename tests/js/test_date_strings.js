@@ -109,5 +109,20 @@
     T.check("toISOString of an invalid date throws RangeError",
             T.errName(function () { new Date(NaN).toISOString(); }), "RangeError");
     eq("String(date) and template use toString", "" + new Date(0), formats[0][1]);
+    // duk-patches/122: Date.UTC(year), ISO fields out of range, "+0100" offsets
+    var iso = [["Date.UTC(2024)", Date.UTC(2024), 1704067200000], ["Date.UTC()", Date.UTC(), null],
+               ["Date.UTC(99)", Date.UTC(99), 915148800000],
+               ["2024-13-01", Date.parse("2024-13-01"), null], ["2024-00-10", Date.parse("2024-00-10"), null],
+               ["+0100", Date.parse("2024-02-29T12:00:00.000+0100"), 1709204400000],
+               ["-0530", Date.parse("2024-02-29T12:00:00-0530"), 1709227800000],
+               ["T25:00", Date.parse("2015-10-21T25:00:00Z"), null],
+               ["T24:00", Date.parse("2015-10-21T24:00:00Z"), 1445472000000],
+               ["T24:00:01", Date.parse("2015-10-21T24:00:01Z"), null],
+               ["T10:60", Date.parse("2015-10-21T10:60Z"), null], ["day 32", Date.parse("2015-10-32"), null],
+               ["offset +24:00", Date.parse("2015-10-21T10:00+24:00"), null],
+               ["offset +23:59", Date.parse("2015-10-21T10:00+23:59"), 1445335260000]];
+    for (i = 0; i < iso.length; i++) {
+        T.check("ISO " + iso[i][0], isNaN(iso[i][1]) ? null : iso[i][1], iso[i][2]);
+    }
     eq("a long string does not overflow", Date.parse(new Array(2000).join("9 ") + "Oct"), NaN);
 })();
