@@ -51,7 +51,7 @@ function sample() {
         a: shared,
         b: shared,
         nested: { deeper: { m: new Map([["d", new Date(Date.UTC(2000, 0, 1))]]) } },
-        unicode: "Zoë 😀 ☃",
+        unicode: "Zoë 😀 ☃ \u2028\u2029 lone \ud800 \udfff",
     };
 }
 
