@@ -75,10 +75,11 @@ build/duk/duktape.h: $(DUK_SRC)/duktape.h
 # - worker/js/duk_date.inc: Date strings as V8 writes and reads them
 #   (DUK_USE_DATE_FORMAT_STRING/_PARSE_STRING in duk_overrides.h).
 # - worker/js/duk-patches/*.patch: unified diffs (-p1, paths a/duktape.c
-#   b/duktape.c) applied in name order after the sed lines above; each one is
+#   b/duktape.c) applied in numeric order of NN after the sed lines above; each one is
 #   made against the result of the ones before it. One file per change, its
 #   header comment says why (see worker/js/duk-patches/README).
-DUK_PATCHES := $(sort $(wildcard worker/js/duk-patches/*.patch))
+# in numeric order of their NN- prefix (make's $(sort) would put 100- before 11-)
+DUK_PATCHES := $(shell ls worker/js/duk-patches/*.patch | sort -V)
 # the list itself is a prerequisite, so that removing a patch rebuilds too
 $(shell mkdir -p build/duk; echo '$(DUK_PATCHES)' | cmp -s - build/duk/patches.list || \
         echo '$(DUK_PATCHES)' > build/duk/patches.list)
