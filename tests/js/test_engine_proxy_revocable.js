@@ -25,9 +25,9 @@
     eq("keys throws", T.throwsType(function () { return Object.keys(r.proxy); }), true);
     eq("for-in throws", T.throwsType(function () { for (var k in r.proxy) { log.push(k); } }),
        true);
-    eq("the message", (function () {
-        try { return r.proxy.a; } catch (e) { return e.message; }
-    })(), "proxy revoked");
+    eq("the message says revoked", (function () {
+        try { return r.proxy.a; } catch (e) { return /revoked/.test(e.message); }
+    })(), true);
     eq("a second revoke does nothing", r.revoke(), undefined);
     eq("still revoked", T.throwsType(function () { return r.proxy.a; }), true);
     eq("the target is untouched", [target.a, target.c], [1, 3]);
