@@ -20,6 +20,9 @@
  *   T.errName(f): the name of what f() throws, or "none"
  *   T.throwsType(f): whether f() throws a TypeError
  * After each file, microtasks are drained and pending T.async work awaited.
+ * Files share one heap, in name order; a file whose first line says "fresh
+ * heap" runs in a heap of its own (what it tests shows only before anything
+ * else ran, e.g. a lazy built-in still a stub).
  * The last line is "N passed, N failed" (", N skipped" when some were).
  * Known failures (T.known) are listed and counted apart: they are neither.
  *
@@ -477,6 +480,52 @@ check_lazy_registry(void)
     return bad;
 }
 
+static const duk_function_list_entry g_funcs[] = {
+    { "print", js_print, 1 },
+    { "readBytes", js_read_file, 1 },
+    { "testdataDir", js_testdata_dir, 0 },
+    { "nowMicros", js_now_us, 0 },
+    { "urlStateMachineOnly", js_url_state_machine_only, 1 },
+    { "urlSplit", nd_bind_url_split, 1 },
+    { NULL, NULL, 0 },
+};
+
+/* A file whose first line says "fresh heap" tests what only a heap where
+ * nothing ran yet shows (a lazy built-in still a stub): it runs alone in a
+ * heap of its own, its counts added to the totals (*sums: passed, failed,
+ * skipped, known). Returns the failures outside T's counts. */
+static int
+run_fresh(const char *file, const char *src, size_t len, double *sums)
+{
+    char          msg[512];
+    struct nd_js *js = nd_js_new(0, &g_host, NULL, msg, sizeof(msg));
+    int           errors = 0;
+
+    if (js == NULL) {
+        printf("FAIL %s: nd_js_new: %s\n", file, msg);
+        return 1;
+    }
+    duk_push_global_object(js->ctx);
+    duk_put_function_list(js->ctx, -1, g_funcs);
+    duk_pop(js->ctx);
+    if (run_source(js, "prelude", PRELUDE, sizeof(PRELUDE) - 1) == -1
+        || run_source(js, file, src, len) == -1) {
+        errors++;
+    }
+    if (t_get(js->ctx, "pending") > 0) {
+        printf("FAIL %s: %.0f async checks never settled\n", file, t_get(js->ctx, "pending"));
+        errors++;
+    }
+    printf("%s: %.0f passed, %.0f failed (a heap of its own)\n", file, t_get(js->ctx, "passed"),
+           t_get(js->ctx, "failed"));
+    sums[0] += t_get(js->ctx, "passed");
+    sums[1] += t_get(js->ctx, "failed");
+    sums[2] += t_get(js->ctx, "skipped");
+    sums[3] += t_get(js->ctx, "nknown");
+    nd_js_free(js);
+    return errors;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -487,15 +536,7 @@ main(int argc, char **argv)
     char        **files;
     size_t        nfiles, i;
     int           errors = 0;
-    static const duk_function_list_entry funcs[] = {
-        { "print", js_print, 1 },
-        { "readBytes", js_read_file, 1 },
-        { "testdataDir", js_testdata_dir, 0 },
-        { "nowMicros", js_now_us, 0 },
-        { "urlStateMachineOnly", js_url_state_machine_only, 1 },
-        { "urlSplit", nd_bind_url_split, 1 },
-        { NULL, NULL, 0 },
-    };
+    double        fresh[4] = { 0, 0, 0, 0 };
 
     nd_log_set_level(ND_LOG_WARN);
     g_host = nd_js_host_quiet;
@@ -529,7 +570,7 @@ main(int argc, char **argv)
         errors += check_lazy_registry();
     }
     duk_push_global_object(ctx);
-    duk_put_function_list(ctx, -1, funcs);
+    duk_put_function_list(ctx, -1, g_funcs);
     duk_pop(ctx);
     if (run_source(js, "prelude", PRELUDE, sizeof(PRELUDE) - 1) == -1) {
         errors++;
@@ -548,6 +589,13 @@ main(int argc, char **argv)
             errors++;
             continue;
         }
+        if (memchr(src, '\n', len) != NULL
+            && memmem(src, (size_t) ((char *) memchr(src, '\n', len) - src), "fresh heap", 10)
+               != NULL) {
+            errors += run_fresh(files[i], src, len, fresh);
+            free(src);
+            continue;
+        }
         if (run_source(js, files[i], src, len) == -1) {
             errors++;
         }
@@ -561,8 +609,8 @@ main(int argc, char **argv)
                t_get(ctx, "failed") - before_f);
     }
     {
-        double p = t_get(ctx, "passed"), f = t_get(ctx, "failed") + errors;
-        double s = t_get(ctx, "skipped"), k = t_get(ctx, "nknown");
+        double p = t_get(ctx, "passed") + fresh[0], f = t_get(ctx, "failed") + fresh[1] + errors;
+        double s = t_get(ctx, "skipped") + fresh[2], k = t_get(ctx, "nknown") + fresh[3];
 
         if (k > 0) {
             printf("known failures (tests/KNOWN-FAILURES.md): %.0f\n", k);

@@ -41,6 +41,12 @@ int nd_boot_lazy_init(char *msg, size_t size);
  * that should have replaced it did not): for tests/js's registry check. */
 int nd_boot_lazy_is_stub(duk_context *ctx, duk_idx_t idx);
 
+/* 1 if the function at idx is the getter of a stub standing for an ES
+ * built-in (an es-* group: a data property once loaded) under the key at
+ * key: duk-patches/102 (Object.getOwnPropertyDescriptor) loads it first.
+ * Callable anywhere, no side effects. */
+int nd_boot_lazy_is_es_stub(duk_context *ctx, duk_idx_t idx, duk_idx_t key);
+
 /* -> [ ... key ]: the property key of a registry name (nd_lazy_provides):
  * "@@x" is Symbol.x (undefined when this engine has none), else the string. */
 void nd_boot_lazy_push_key(duk_context *ctx, const char *name, size_t len);

@@ -232,6 +232,11 @@ lazy_get(duk_context *ctx)
         || (js->lazy_loaded & ((uint32_t) 1 << i)) != 0) {
         return 0;
     }
+    /* The bit is set before the file runs (native.lazyLoad sets it again):
+     * a read of one of its stubs while it loads (its unstub reads their
+     * descriptors, duk-patches/102 resolves a stub's descriptor through this
+     * getter) reads undefined instead of loading it again without end. */
+    js->lazy_loaded |= (uint32_t) 1 << i;
     duk_push_heapptr(ctx, js->lib);                     /* -> [ key lib ] */
     duk_push_literal(ctx, "require");
     duk_push_string(ctx, nd_boot_lazy_files[i].name);
@@ -474,6 +479,21 @@ nd_boot_lazy_is_stub(duk_context *ctx, duk_idx_t idx)
     duk_c_function fn = duk_get_c_function(ctx, idx);
 
     return fn == lazy_get || fn == lazy_set;
+}
+
+int
+nd_boot_lazy_is_es_stub(duk_context *ctx, duk_idx_t idx, duk_idx_t key)
+{
+    int i;
+
+    if (duk_get_c_function(ctx, idx) != lazy_get) {
+        return 0;
+    }
+    i = duk_get_magic(ctx, idx);
+    if (i == SHARED) {
+        i = key_file(ctx, key);
+    }
+    return i >= 0 && i < nd_boot_lazy_nfiles && strncmp(nd_boot_lazy_files[i].name, "es-", 3) == 0;
 }
 
 int
