@@ -508,8 +508,14 @@ run_fresh(const char *file, const char *src, size_t len, double *sums)
     duk_push_global_object(js->ctx);
     duk_put_function_list(js->ctx, -1, g_funcs);
     duk_pop(js->ctx);
-    if (run_source(js, "prelude", PRELUDE, sizeof(PRELUDE) - 1) == -1
-        || run_source(js, file, src, len) == -1) {
+    if (run_source(js, "prelude", PRELUDE, sizeof(PRELUDE) - 1) == -1) {
+        errors++;
+    }
+    duk_get_global_string(js->ctx, "T");
+    duk_push_string(js->ctx, file);
+    duk_put_prop_string(js->ctx, -2, "file");
+    duk_pop(js->ctx);
+    if (run_source(js, file, src, len) == -1) {
         errors++;
     }
     if (t_get(js->ctx, "pending") > 0) {
