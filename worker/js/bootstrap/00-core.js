@@ -129,6 +129,8 @@ function (native, global, lib) {
     /* RegExp's ES2015+ members (worker/js/regexp.c loads the file on a
      * heap's first RegExp too); before es-stubs, which skips what exists */
     native.lazyProvide(Symbol, "global.Symbol");
+    /* V8's Error.captureStackTrace/stackTraceLimit (lazy/core-globals.js) */
+    native.lazyProvide(Error, "global.Error");
     native.lazyProvide(String.prototype, "global.String.prototype");
     /* ES2015+ built-ins (Map, Array.from, [].includes...): accessors from
      * lazy/generated/es-stubs.js, generated with lazy/generated/es-*.js by

@@ -1,9 +1,11 @@
 /*
  * atob, btoa, queueMicrotask, navigator and BigInt: globals of
- * bootstrap/00-core.js, loaded on first touch (few apps use them; eager,
+ * bootstrap/00-core.js, and V8's Error.captureStackTrace/stackTraceLimit
+ * (workerd has them), loaded on first touch (few apps use them; eager,
  * they cost every heap ~2 KB).
  *
  * provides: global: queueMicrotask atob btoa navigator BigInt
+ * provides: global.Error: captureStackTrace stackTraceLimit
  */
 function (native, global, lib) {
     "use strict";
@@ -40,6 +42,46 @@ function (native, global, lib) {
         }
         return r;
     });
+
+    /*
+     * Error.captureStackTrace(target, fn) as V8 has it (workerd too): an own
+     * "stack" on target, "Name: message" and the frames below fn's (all but
+     * this function's when fn is not on the stack). Libraries call it
+     * unguarded in their error classes' constructors: drizzle's
+     * DrizzleQueryError threw "undefined not callable" instead of carrying
+     * D1's error. stackTraceLimit: a number libraries read and set; Duktape's
+     * traces keep their own depth.
+     */
+    lib.define(global.Error, "captureStackTrace", function captureStackTrace(target, fn) {
+        var lines, head, i, cut = 1, name;
+        if (target === null || (typeof target !== "object" && typeof target !== "function")) {
+            throw new TypeError("Error.captureStackTrace: invalid argument (not an object)");
+        }
+        lines = String(new Error().stack || "").split("\n");
+        if (typeof fn === "function") {
+            name = fn.name;
+            for (i = 1; name && i < lines.length; i++) {
+                if (lines[i].indexOf("at " + name + " (") >= 0) {
+                    cut = i;
+                }
+            }
+        }
+        try {
+            head = Error.prototype.toString.call(target);
+        } catch (e) {
+            head = "Error";
+        }
+        Object.defineProperty(target, "stack", {
+            value: [head].concat(lines.slice(cut + 1)).join("\n"),
+            writable: true, configurable: true, enumerable: false
+        });
+    });
+    if (typeof (Object.getOwnPropertyDescriptor(global.Error, "stackTraceLimit") || {}).get
+            === "function") {         /* still the lazy stub: not set by the app first */
+        Object.defineProperty(global.Error, "stackTraceLimit", {
+            value: 10, writable: true, configurable: true, enumerable: true
+        });
+    }
 
     /* As on Workers: libraries that look for Workers (hono's getRuntimeKey)
      * take their Workers path. One isolate thread per request. */
