@@ -4,6 +4,7 @@ back on error), exec, D1's result and meta shapes, bind types, ATTACH and
 load_extension refused."""
 
 import os
+import sqlite3
 
 import lib
 
@@ -68,6 +69,14 @@ var routes = {
         return db.prepare("SELECT load_extension('/tmp/nope.so')").all();
     },
     "/syntax": function (db) { return db.prepare("SELEC 1").all(); },
+    "/begin": function (db) { return db.prepare("BEGIN").run(); },
+    "/begin-exec": function (db) {
+        return db.exec("BEGIN;\nINSERT INTO log (msg) VALUES ('in tx');\nCOMMIT");
+    },
+    "/savepoint": function (db) { return db.prepare("SAVEPOINT sp1").run(); },
+    "/commit": function (db) { return db.prepare("COMMIT").run(); },
+    "/rollback": function (db) { return db.prepare("ROLLBACK").run(); },
+    "/release": function (db) { return db.prepare("RELEASE sp1").run(); },
     "/badbind": function (db) { return db.prepare("SELECT ?").bind({}).all(); },
     "/nocol": function (db) { return db.prepare("SELECT 1 AS a").first("b"); }
 };
@@ -140,6 +149,32 @@ def test_d1_batch_commits_or_rolls_back():
         st, body = call(s, "/batchfail")
         assert st == 500 and "NOT NULL" in body["error"], body
         assert call(s, "/logcount") == (200, 2)     # "three" was rolled back
+
+
+def test_d1_transaction_statements_refused():
+    """BEGIN/COMMIT/ROLLBACK/SAVEPOINT/RELEASE of the app's are refused as D1
+    refuses them (drizzle's db.transaction() sends "begin"): the job thread's
+    connection is shared by every request of the worker, so an open BEGIN took
+    in other requests' statements and a ROLLBACK lost them. batch() still runs
+    in one transaction."""
+    with lib.Nanod([d1_app()]) as s:
+        assert call(s, "/setup")[0] == 200
+        for path in ("/begin", "/begin-exec", "/savepoint", "/commit", "/rollback", "/release"):
+            st, body = call(s, path)
+            assert st == 500 and "D1_ERROR: not authorized: transaction statements" in \
+                body["error"] and "db.batch" in body["error"], (path, body)
+        assert call(s, "/logcount") == (200, 0)     # exec stopped at its BEGIN
+        # The connection is not left inside a transaction: another request's
+        # write is committed (visible to a second connection: the file itself).
+        assert call(s, "/batchok")[0] == 200
+        st, body = call(s, "/batchfail")
+        assert st == 500 and "NOT NULL" in body["error"], body
+        assert call(s, "/logcount") == (200, 2)
+        db = sqlite3.connect(os.path.join(s.dir, "state", "d1", "a.sqlite"))
+        try:
+            assert db.execute("SELECT count(*) FROM log").fetchone()[0] == 2
+        finally:
+            db.close()
 
 
 def test_d1_attach_and_load_extension_refused():

@@ -13,7 +13,11 @@
  *
  * The database is the path the operator configured (relative ones under
  * state_dir; the tenant's SQL names no file): ATTACH/DETACH are refused by an
- * authorizer and extension loading is off. Query CPU counts against the
+ * authorizer and extension loading is off. So are the app's own transaction
+ * statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE), as D1 refuses
+ * them: the connection is the job thread's, shared by every request of the
+ * worker, so an open BEGIN of one request would take in the statements of
+ * others (and a ROLLBACK lose them). batch() is the one transaction. Query CPU counts against the
  * request's cpu_limit (progress handler, as bind_kv.c).
  */
 #include <stdarg.h>
@@ -68,8 +72,11 @@ struct d1_job {
     struct stmt  *stmts;        /* owned */
     int           nstmts;
     struct out    out;          /* the result JSON */
+    int           denied;       /* what the authorizer refused (DENY_*) */
     char          err[512];     /* "" = success */
 };
+
+enum { DENY_NONE, DENY_FILE, DENY_TX };
 
 /* GLOBAL: the job thread's connections (the job thread only). */
 static struct nd_sqldb_cache g_dbs;
@@ -168,17 +175,42 @@ out_str(struct out *o, const char *s, size_t n)
 
 #define D1_SETUP "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON"
 
-/* No file beyond the binding's own: ATTACH, DETACH and load_extension refused. */
+/* No file beyond the binding's own: ATTACH, DETACH and load_extension refused;
+ * no transaction statement of the app's (see the top). arg: the running
+ * struct d1_job (NULL while the connection is set up), told what was refused. */
 static int
 authorize(void *arg, int action, const char *a, const char *b, const char *c, const char *d)
 {
+    struct d1_job *j = arg;
+    int            why = DENY_NONE;
+
     if (action == SQLITE_ATTACH || action == SQLITE_DETACH) {
-        return SQLITE_DENY;
+        why = DENY_FILE;
+    } else if (action == SQLITE_FUNCTION && b != NULL && strcmp(b, "load_extension") == 0) {
+        why = DENY_FILE;
+    } else if (action == SQLITE_TRANSACTION || action == SQLITE_SAVEPOINT) {
+        why = DENY_TX;
     }
-    if (action == SQLITE_FUNCTION && b != NULL && strcmp(b, "load_extension") == 0) {
-        return SQLITE_DENY;
+    if (why == DENY_NONE) {
+        return SQLITE_OK;
     }
-    return SQLITE_OK;
+    if (j != NULL) {
+        j->denied = why;
+    }
+    return SQLITE_DENY;
+}
+
+/* A transaction statement of our own (batch's BEGIN/COMMIT/ROLLBACK), past
+ * the authorizer that refuses the app's; it is put back for job j. */
+static int
+own_exec(sqlite3 *db, struct d1_job *j, const char *sql)
+{
+    int rc;
+
+    sqlite3_set_authorizer(db, NULL, NULL);
+    rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_set_authorizer(db, authorize, j);
+    return rc;
 }
 
 static void
@@ -186,6 +218,10 @@ set_err(struct d1_job *j, sqlite3 *db, const char *sql)
 {
     if (sqlite3_errcode(db) == SQLITE_INTERRUPT) {
         snprintf(j->err, sizeof(j->err), "D1_ERROR: cpu_limit exceeded");
+    } else if (sqlite3_errcode(db) == SQLITE_AUTH && j->denied == DENY_TX) {
+        snprintf(j->err, sizeof(j->err), "D1_ERROR: not authorized: transaction statements "
+                 "(BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE) are refused, as on D1: "
+                 "db.batch([...]) runs its statements in one transaction");
     } else if (sqlite3_errcode(db) == SQLITE_AUTH) {
         snprintf(j->err, sizeof(j->err), "D1_ERROR: not authorized: ATTACH, DETACH and "
                  "load_extension are refused");
@@ -301,9 +337,10 @@ d1_run(void *arg, int (*keep_going)(void *kg), void *kg)
         return;
     }
     sqlite3_progress_handler(db, 1000, nd_sqldb_on_progress, &p);
+    sqlite3_set_authorizer(db, authorize, j);
     out_put(&j->out, "[", 1);
     if (j->mode == D1_BATCH && j->nstmts > 1) {
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        if (own_exec(db, j, "BEGIN IMMEDIATE") != SQLITE_OK) {
             set_err(j, db, NULL);
             goto done;
         }
@@ -334,7 +371,7 @@ d1_run(void *arg, int (*keep_going)(void *kg), void *kg)
             st = NULL;
         } while (j->mode == D1_EXEC && tail != NULL && *tail != '\0');
     }
-    if (in_tx && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (in_tx && own_exec(db, j, "COMMIT") != SQLITE_OK) {
         set_err(j, db, NULL);
         goto done;
     }
@@ -345,11 +382,10 @@ d1_run(void *arg, int (*keep_going)(void *kg), void *kg)
     }
 done:
     sqlite3_finalize(st);
-    if (in_tx) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    } else if (j->err[0] != '\0' && !sqlite3_get_autocommit(db)) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);     /* a BEGIN of the app's */
+    if (in_tx || !sqlite3_get_autocommit(db)) {
+        own_exec(db, j, "ROLLBACK");
     }
+    sqlite3_set_authorizer(db, authorize, NULL);
     sqlite3_progress_handler(db, 0, NULL, NULL);
 }
 
