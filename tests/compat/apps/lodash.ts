@@ -70,6 +70,12 @@ export default {
                 times: times(4, (i) => i * i),
             });
         }
+        case "/sort": {
+            // orderBy with the keys and directions of the query: equal keys keep input order.
+            const by = (url.searchParams.get("by") ?? "age,name").split(",");
+            const dir = (url.searchParams.get("dir") ?? "asc,desc").split(",") as ("asc" | "desc")[];
+            return Response.json(orderBy(people, by, dir).map((p) => [p.name, p.age, p.city, p.score]));
+        }
         case "/objects": {
             const src = { a: [{ b: 2 }, { d: 4 }], when: new Date(Date.UTC(2024, 1, 29)), re: /a+b/gi,
                           bytes: new Uint8Array([1, 2, 3]), nested: { deep: { x: 1 } } } as Record<string, unknown>;
