@@ -41,6 +41,15 @@
     check("a non-object is a TypeError", T.throwsType(function () {
         Error.captureStackTrace(1);
     }), true);
+    // Through a subclass constructor (Babel's _inherits: Object.setPrototypeOf):
+    // inherited, and an assignment makes the subclass's own property (Node's answers).
+    function Sub() {}
+    Object.setPrototypeOf(Sub, Error);
+    check("a subclass sees captureStackTrace", typeof Sub.captureStackTrace, "function");
+    Sub.stackTraceLimit = 5;
+    T.eq("a subclass's own stackTraceLimit", [Object.prototype.hasOwnProperty.call(Sub,
+         "stackTraceLimit"), Sub.stackTraceLimit, Error.stackTraceLimit], [true, 5, 10]);
+    T.eq("Object.keys(Error)", Object.keys(Error), ["stackTraceLimit"]);
     Error.stackTraceLimit = Infinity;
     check("stackTraceLimit is assignable", Error.stackTraceLimit, Infinity);
 })();
