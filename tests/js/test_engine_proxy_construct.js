@@ -77,6 +77,9 @@
     eq("newTarget not a constructor", T.throwsType(function () {
         Reflect.construct(Base, [], method);
     }), true);
+    eq("a built-in function as newTarget", T.throwsType(function () {
+        Reflect.construct(Base, [], Math.max);
+    }), true);
     eq("newTarget not callable", T.throwsType(function () { Reflect.construct(Base, [], {}); }),
        true);
     eq("target not a constructor", T.throwsType(function () {
