@@ -116,15 +116,16 @@ export default {
             const c2 = CryptoJS.AES.encrypt(m, pass).toString();
             const raw = E.Base64.parse(c1);
             const parsed = CryptoJS.format.OpenSSL.parse(c1);
-            const wrong = CryptoJS.AES.decrypt(c1, pass + "x");
-            let wrongText: string;
-            try {
-                wrongText = wrong.sigBytes < 0 ? "negative length" : "decoded " + wrong.sigBytes;
-                wrongText = E.Utf8.stringify(wrong) === m ? "same" : "different";
-            } catch (e) {
-                wrongText = (e as Error).message;
-            }
+            // A wrong passphrase on the fixed-salt ciphertext (the random salt of c1
+            // would make the garbage, and whether it decodes as UTF-8, random).
             const fixed = CryptoJS.AES.encrypt(m, pass, { salt: E.Hex.parse("0102030405060708") } as never).toString();
+            const wrong = CryptoJS.AES.decrypt(fixed, pass + "x");
+            let wrongKey: unknown;
+            try {
+                wrongKey = ["decoded", wrong.sigBytes, E.Utf8.stringify(wrong) === m];
+            } catch (e) {
+                wrongKey = ["error", wrong.sigBytes, (e as Error).message];
+            }
             return Response.json({
                 roundTrip: CryptoJS.AES.decrypt(c1, pass).toString(E.Utf8) === m,
                 differ: c1 !== c2,
@@ -132,7 +133,7 @@ export default {
                 saltLen: parsed.salt.sigBytes,
                 ctLen: parsed.ciphertext.sigBytes,
                 b64: /^[A-Za-z0-9+/]+=*$/.test(c1),
-                wrongKey: wrongText !== "same",
+                wrongKey,
                 tripleDes: CryptoJS.TripleDES.decrypt(CryptoJS.TripleDES.encrypt(m, pass), pass).toString(E.Utf8) === m,
                 rabbit: CryptoJS.Rabbit.decrypt(CryptoJS.Rabbit.encrypt(m, pass), pass).toString(E.Utf8) === m,
                 fixedSalt: fixed,
