@@ -169,11 +169,42 @@ T_CASE(lazy_prototype_survives_the_limit)
     nd_js_free(js);
 }
 
+/* The hint for a missing engine feature is added once: a request's error
+ * passes nd_js_describe_error and then the host's fail (app.c), and both
+ * call nd_js_missing_hint. A tenant's message naming Intl gets it once too. */
+T_CASE(missing_feature_hint_added_once)
+{
+    char        msg[512];
+    const char *want = "Intl (no ICU in nanod's engine) is not supported";
+    const char *first;
+
+    snprintf(msg, sizeof(msg), "ReferenceError: identifier 'Intl' undefined");
+    nd_js_missing_hint(msg, sizeof(msg));
+    first = strstr(msg, want);
+    T_TRUE(first != NULL);
+    nd_js_missing_hint(msg, sizeof(msg));
+    T_TRUE(first != NULL && strstr(first + 1, want) == NULL);
+    snprintf(msg, sizeof(msg), "TypeError: not callable");
+    nd_js_missing_hint(msg, sizeof(msg));
+    T_EQ_STR(msg, "TypeError: not callable");
+    /* a full buffer: cut, still a string */
+    memset(msg, 'x', 20);
+    memcpy(msg, "identifier 'Atomics' undefined", 30);
+    msg[30] = '\0';
+    {
+        char small[40];
+        memcpy(small, msg, 31);
+        nd_js_missing_hint(small, sizeof(small));
+        T_EQ_INT((int) strlen(small), (int) sizeof(small) - 1);
+    }
+}
+
 int
 main(void)
 {
     T_RUN(bomb_at_memory_limit_costs_few_collections);
     T_RUN(heap_recovers_after_the_limit);
     T_RUN(lazy_prototype_survives_the_limit);
+    T_RUN(missing_feature_hint_added_once);
     return T_DONE();
 }

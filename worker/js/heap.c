@@ -547,16 +547,22 @@ static const struct {
     { "(property 'normalize' of ", "String.prototype.normalize" },
 };
 
+#define MISSING_SAYS " is not supported by nanod's JavaScript engine"
+
 void
 nd_js_missing_hint(char *msg, size_t msgsize)
 {
     size_t i, len;
 
+    /* once: a request's error passes nd_js_describe_error, then the host's fail */
+    if (strstr(msg, MISSING_SAYS) != NULL) {
+        return;
+    }
     for (i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
         if (strstr(msg, missing[i].needle) != NULL) {
             len = strlen(msg);
-            snprintf(msg + len, msgsize - len, ": %s is not supported by nanod's JavaScript "
-                     "engine (README: Does not work yet)", missing[i].hint);
+            snprintf(msg + len, msgsize - len, ": %s" MISSING_SAYS " (README: Does not work yet)",
+                     missing[i].hint);
             return;
         }
     }
