@@ -65,4 +65,38 @@
     /* the revoked state is per heap and cannot be reached or changed */
     eq("nothing to see on the revoke function", Object.getOwnPropertyNames(many[0].revoke)
        .indexOf("ndRevocableProxy"), -1);
+    /* revoked by the proxy's own trap, or by a getter of its handler, while an
+     * operation runs: the operation goes on with the target it started with
+     * (ES2015 reads [[ProxyTarget]] once), which must still be alive then (a
+     * use after free under ASan before duk-patches/105) */
+    function revokedIn(trap, op) {
+        var r = Proxy.revocable({ a: 1, b: 2 }, {}), h = {};
+        h[trap] = function (t) { r.revoke(); return ["a", "b"]; };
+        r = Proxy.revocable({ a: 1, b: 2 }, h);
+        try {
+            return op(r.proxy);
+        } catch (e) {
+            return e.name;
+        }
+    }
+    /* Object.keys and for-in then ask the revoked proxy for the descriptors */
+    eq("ownKeys revokes: Object.keys", revokedIn("ownKeys", Object.keys), "TypeError");
+    eq("ownKeys revokes: Reflect.ownKeys", revokedIn("ownKeys", Reflect.ownKeys), ["a", "b"]);
+    eq("ownKeys revokes: getOwnPropertyNames", revokedIn("ownKeys", Object.getOwnPropertyNames),
+       ["a", "b"]);
+    eq("ownKeys revokes: for-in", revokedIn("ownKeys", function (p) {
+        var k, out = [];
+        for (k in p) { out.push(k); }
+        return out;
+    }), "TypeError");
+    var rg, hg = {};
+    Object.defineProperty(hg, "get", { get: function () {
+        rg.revoke();
+        rg = null;
+        return function (t, k) { return t[k]; };
+    } });
+    rg = Proxy.revocable({ x: "kept" }, hg);
+    var pg = rg.proxy;
+    eq("a handler getter revokes: its trap gets the target", pg.x, "kept");
+    eq("then it is revoked", T.throwsType(function () { return pg.x; }), true);
 })();
