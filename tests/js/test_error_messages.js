@@ -50,4 +50,18 @@
         }
         T.check(cases[i][0], got, want[i]);
     }
+
+    /* the key whole, as V8 writes it: Duktape's formatted errors stopped at
+     * 256 bytes, cutting a long key (and a UTF-8 character) in two */
+    var long = new Array(301).join("\u00e9"), msg, u;
+    try { u[long]; } catch (e) { msg = e.message; }
+    T.check("a 300-character key read", msg, "Cannot read properties of undefined (reading '" + long + "')");
+    T.check("its message re-encodes", encodeURIComponent(msg).length > 0, true);
+    try { u = null; u[long + "!"] = 1; } catch (e) { msg = e.message; }
+    T.check("a 301-character key written", msg, "Cannot set properties of null (setting '" + long + "!')");
+    try { u = undefined; u["a\u0000b"]; } catch (e) { msg = e.message; }
+    T.check("a key with a NUL", msg, "Cannot read properties of undefined (reading 'a\u0000b')");
+    try { u[Symbol(long)]; } catch (e) { msg = e.message; }
+    T.check("a symbol with a long description", msg,
+            "Cannot read properties of undefined (reading 'Symbol(" + long + ")')");
 })();
