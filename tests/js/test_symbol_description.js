@@ -34,4 +34,15 @@
            Object.defineProperty(o, "description", { value: "own" });
            return o.description;
        })(), "own");
+    /* a Symbol object's own symbol, not what the app's global Symbol says */
+    var saved = Symbol, boxed = Object(Symbol("boxed")), got;
+    Symbol = function () {};
+    Symbol.prototype.valueOf = function () { return saved("forged"); };
+    try {
+        got = [boxed.description, T.throwsType(function () { d.get.call(new Number(1)); })];
+    } catch (e) {
+        got = e.name;
+    }
+    Symbol = saved;
+    eq("a Symbol object with the global Symbol replaced", got, ["boxed", true]);
 })();

@@ -604,12 +604,10 @@ symbol_description(duk_context *ctx)
 
     duk_push_this(ctx);
     if (duk_is_object(ctx, -1)) {
-        /* a Symbol object: its primitive, or a TypeError for any other */
-        duk_get_global_literal(ctx, "Symbol");
-        duk_get_prop_literal(ctx, -1, "prototype");
-        duk_get_prop_literal(ctx, -1, "valueOf");
-        duk_dup(ctx, -4);
-        duk_call_method(ctx, 0);
+        /* a Symbol object: its own primitive (Duktape's internal value slot;
+         * the app's global Symbol and its valueOf may be anything), or a
+         * TypeError below for any other object */
+        duk_get_prop_literal(ctx, -1, DUK_INTERNAL_SYMBOL("Value"));
     }
     if (!duk_is_symbol(ctx, -1)) {
         return duk_type_error(ctx, "Symbol.prototype.description requires that 'this' be a Symbol");
