@@ -212,3 +212,32 @@ def test_gc_not_charged_to_an_innocent_request():
         gc = sorted(x[1] - own for x in took)[len(took) // 2]
     raise AssertionError("fewer than 3 requests whose collection passed cpu_limit were "
                          "answered 200: %r" % (seen,))
+
+
+JSON_ECHO = """export default { fetch: function (request) {
+    return request.json().then(function (o) {
+        return Response.json({ n: o.n, neg: o.neg, tiny: o.tiny, isInf: o.n === Infinity });
+    });
+} };
+"""
+
+
+def test_json_body_with_a_huge_exponent_is_parsed():
+    """A client's JSON with an exponent past Duktape's limit ('1e99999999'):
+    request.json() threw RangeError 'exponent too large' and the app answered
+    500, where Workers (V8) reads Infinity, -Infinity and 0 (duk-patches/126).
+    A 100-digit exponent too; the neighbour is untouched."""
+    apps = [lib.App("j", source=JSON_ECHO, hosts="j.localhost"),
+            lib.App("ok", source='module.exports = { fetch: function () '
+                                 '{ return new Response("fine"); } };', hosts="ok.localhost")]
+    with lib.Nanod(apps) as s:
+        for body in (b'{"n": 1e99999999, "neg": -1e99999999, "tiny": 1e-99999999}',
+                     b'{"n": 1e' + b"9" * 100 + b', "neg": -2E+' + b"7" * 100
+                     + b', "tiny": 3e-' + b"1" * 100 + b'}'):
+            r = s.post("/", host="j.localhost", body=body,
+                       headers={"content-type": "application/json"})
+            assert r.status == 200, (r, r.text)
+            # JSON.stringify writes non-finite numbers as null (as V8)
+            assert r.json() == {"n": None, "neg": None, "tiny": 0, "isInf": True}, r.text
+        r = s.get("/", host="ok.localhost")
+        assert r.status == 200 and r.text == "fine", r

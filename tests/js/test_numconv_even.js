@@ -59,4 +59,22 @@
                                 (1.005).toFixed(2)].join(), "1,3,1.3,1.00");
     T.check("toPrecision half up", [(2.5).toPrecision(1), (0.125).toPrecision(2)].join(),
             "3,0.13");
+
+    // Exponents past Duktape's limit (10^7) saturate (duk-patches/126): they
+    // threw RangeError "exponent too large" where V8 answers (Node 20's values)
+    var huge = [["1e99999999", Infinity], ["-1e99999999", -Infinity], ["1e-99999999", 0],
+                ["0e99999999", 0], ["1.5e+10000001", Infinity], ["123e-10000000000", 0],
+                ["1e" + new Array(40).join("9"), Infinity]];
+    for (i = 0; i < huge.length; i++) {
+        T.check("Number(" + huge[i][0].slice(0, 20) + ")", String(Number(huge[i][0])),
+                String(huge[i][1]));
+        T.check("JSON.parse(" + huge[i][0].slice(0, 20) + ")", String(JSON.parse(huge[i][0])),
+                String(huge[i][1]));
+        T.check("parseFloat(" + huge[i][0].slice(0, 20) + ")", String(parseFloat(huge[i][0])),
+                String(huge[i][1]));
+    }
+    T.check("1/Number('-1e-99999999') is -Infinity", 1 / Number("-1e-99999999"), -Infinity);
+    T.check("JSON.parse of a body with one", JSON.stringify(JSON.parse('{"n":1e99999999,"m":2}')),
+            '{"n":null,"m":2}');
+    T.check("the 1e99999999 literal", String(1e99999999), "Infinity");
 })();
