@@ -208,4 +208,22 @@
     eq("ordinary objects", [Object.keys(o), Object.getOwnPropertyDescriptor(o, "k").enumerable,
                             Object.isExtensible(o), o instanceof Object], [[], false, true,
                                                                          true]);
+
+    /* duk-patches/127: a trap that is undefined or null is absent (GetMethod):
+     * the operation goes to the target */
+    var tgt = { a: 1 }, fnTarget = function (x) { return x + 1; }, res = [];
+    [undefined, null].forEach(function (none) {
+        var q = new Proxy(tgt, { get: none, set: none, has: none, deleteProperty: none,
+                                 ownKeys: none, getOwnPropertyDescriptor: none });
+        var ks = [];
+        for (var k in q) { ks.push(k); }
+        q.b = 2;
+        res.push([q.a, "a" in q, Object.keys(q), ks, delete q.b, tgt.b,
+                  Object.getOwnPropertyDescriptor(q, "a").value]);
+        var f = new Proxy(fnTarget, { apply: none, construct: none });
+        res.push([f(1), typeof new f(1)]);
+    });
+    eq("undefined or null traps go to the target", res,
+       [[1, true, ["a", "b"], ["a"], true, undefined, 1], [2, "object"],
+        [1, true, ["a", "b"], ["a"], true, undefined, 1], [2, "object"]]);
 })();
