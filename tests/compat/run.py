@@ -17,6 +17,7 @@ See tests/compat/README for how to add an app or a case.
 """
 
 import concurrent.futures
+import fcntl
 import http.client
 import json
 import os
@@ -61,18 +62,32 @@ def load_apps(only):
     return apps
 
 
-def npm_ci():
-    stamp = os.path.join(HERE, "node_modules", ".package-lock.json")
-    lock = os.path.join(HERE, "package-lock.json")
-    if os.path.isfile(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(lock):
+def npm_ci(here=HERE):
+    """npm ci in HERE (tests/compat) unless node_modules is as locked; None, or
+    why it failed. Every user of tests/compat/node_modules calls this (this
+    suite, test_d1_drizzle, test_crypto's jose interop), and make test runs
+    them at once: npm ci empties node_modules first, so two of them at once
+    failed (ENOTEMPTY) and left it half filled for the others. The install
+    holds HERE/.npm-ci.lock and looks at the stamp again once it has it."""
+    stamp = os.path.join(here, "node_modules", ".package-lock.json")
+    lock = os.path.join(here, "package-lock.json")
+
+    def fresh():
+        return os.path.isfile(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(lock)
+
+    if fresh():
         return None
-    t0 = time.monotonic()
-    r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund",
-                        "--loglevel=error"], cwd=HERE, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=600)
-    if r.returncode != 0:
-        return "npm ci in tests/compat failed:\n" + r.stdout.decode(errors="replace")[-3000:]
-    print("npm ci: %.1fs" % (time.monotonic() - t0))
+    with open(os.path.join(here, ".npm-ci.lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        if fresh():
+            return None
+        t0 = time.monotonic()
+        r = subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund",
+                            "--loglevel=error"], cwd=here, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=600)
+        if r.returncode != 0:
+            return "npm ci in %s failed:\n%s" % (here, r.stdout.decode(errors="replace")[-3000:])
+        print("npm ci: %.1fs" % (time.monotonic() - t0))
     return None
 
 

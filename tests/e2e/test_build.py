@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import lib
@@ -526,3 +527,34 @@ def test_build_honours_a_packages_browser_map():
         s.start()
         r = s.get("/", host="m.localhost")
         assert r.status == 200 and r.json() == ["object", "{}", "web"], (r, r.text)
+
+
+def test_compat_npm_ci_in_parallel_installs_once():
+    """tests/compat/node_modules has three users that make test runs at once
+    (the compat suite, test_d1_drizzle, test_crypto's jose interop), each
+    running npm ci when it is not there yet: two at once failed with
+    ENOTEMPTY and left it half filled, and every compat build then failed on
+    'Could not resolve' (CI, a fresh clone). tests/compat/run.py's npm_ci
+    holds a lock and looks again once it has it. Here on a copy of the
+    package files, three at once."""
+    need_node()
+    compat = os.path.join(lib.REPO, "tests", "compat")
+    with tempfile.TemporaryDirectory(prefix="nd-compat-ci-") as d:
+        for f in ("package.json", "package-lock.json"):
+            shutil.copy(os.path.join(compat, f), d)
+        code = ("import sys; sys.path.insert(0, %r); import run; print('result', run.npm_ci(%r))"
+                % (compat, d))
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT) for _ in range(3)]
+        outs = [p.communicate(timeout=lib.timeout(600))[0].decode("utf-8", "replace")
+                for p in procs]
+        for p, out in zip(procs, outs):
+            assert p.returncode == 0 and "result None" in out, out
+        installs = sum(out.count("npm ci:") for out in outs)
+        assert installs == 1, "npm ci ran %d times:\n%s" % (installs, outs)
+        for mod in ("jose", "hono", "drizzle-orm"):
+            assert os.path.isfile(os.path.join(d, "node_modules", mod, "package.json")), mod
+
+
+# npm ci of tests/compat (~90 packages): its own limit, as the tools/ one above.
+test_compat_npm_ci_in_parallel_installs_once.timeout_s = 600
