@@ -27,6 +27,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -293,6 +294,20 @@ def run_cli(args, cwd=None, timeout_s=None, wrap=()):
             err.decode(errors="replace")))
     return Result(list(args), p.returncode, out.decode("utf-8", "replace"),
                   err.decode("utf-8", "replace"))
+
+
+def compat_node_modules():
+    """tests/compat/node_modules as its lock file says, for tests that use its
+    packages (jose, drizzle-orm): tests/compat/run.py's npm_ci, locked against
+    the compat suite and other tests installing at once; nothing when up to
+    date. Its path."""
+    compat = os.path.join(REPO, "tests", "compat")
+    if compat not in sys.path:
+        sys.path.insert(0, compat)
+    import run as compat_run
+    err = compat_run.npm_ci()
+    assert err is None, err
+    return os.path.join(compat, "node_modules")
 
 
 def check_config(path, cwd=None, timeout_s=None):

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import tempfile
-import sys
 import threading
 import time
 
@@ -368,10 +367,7 @@ def node_jose(req):
         raise lib.Skip("Node.js not installed")
     if shutil.which("npm") is None:
         raise lib.Skip("npm not installed")
-    sys.path.insert(0, COMPAT)
-    import run as compat_run    # its npm ci of tests/compat, locked (nothing when up to date)
-    err = compat_run.npm_ci()
-    assert err is None, err
+    lib.compat_node_modules()
     env = dict(os.environ, JOSE=JOSE)
     r = subprocess.run(["node", os.path.join(lib.REPO, "tests", "e2e", "jose_interop.mjs")],
                        input=json.dumps(req).encode(), stdout=subprocess.PIPE,

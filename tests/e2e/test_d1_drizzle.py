@@ -8,7 +8,6 @@ transaction, transaction statements refused)."""
 
 import os
 import subprocess
-import sys
 import tempfile
 
 import lib
@@ -223,10 +222,7 @@ EMILE = {"id": 4, "name": "\u00c9mile", "email": "emile@example.fr", "age": None
 def built_app(tmp):
     """The bundle of APP, built by scripts/nanod-build in tmp."""
     need_node()
-    sys.path.insert(0, COMPAT)
-    import run as compat_run    # its npm ci of tests/compat (nothing when up to date)
-    err = compat_run.npm_ci()
-    assert err is None, err
+    lib.compat_node_modules()
     src = os.path.join(tmp, "src")
     os.makedirs(src)
     with open(os.path.join(src, "index.ts"), "w", encoding="utf-8") as f:
